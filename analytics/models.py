@@ -1,0 +1,1 @@
+"""Analytics reads across the pillars; it owns no tables yet."""

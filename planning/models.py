@@ -1,0 +1,99 @@
+"""Plan: sellers and their hierarchy, accounts, territories and quotas."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from spm.tenancy.models import TenantModel
+
+
+class Seller(TenantModel):
+    class RoleType(models.TextChoices):
+        AE = "AE", "Account executive"
+        SDR = "SDR", "Sales development rep"
+        CSM = "CSM", "Customer success manager"
+        MANAGER = "manager", "Manager"
+
+    external_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sellers")
+    role_type = models.CharField(max_length=10, choices=RoleType.choices, default=RoleType.AE)
+    title = models.CharField(max_length=100, blank=True)
+    segment = models.CharField(max_length=50, blank=True)
+    region = models.CharField(max_length=50, blank=True)
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    hire_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "external_id"], name="seller_unique_external_id"),
+        ]
+        indexes = [models.Index(fields=["tenant", "manager"], name="seller_manager_idx")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Territory(TenantModel):
+    name = models.CharField(max_length=200)
+    region = models.CharField(max_length=50, blank=True)
+    owner = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.SET_NULL, related_name="territories")
+    rules = models.JSONField(default=dict, blank=True)  # e.g. {"regions": ["EMEA"], "industries": ["retail"]}
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="territory_unique_name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(TenantModel):
+    external_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=60, blank=True)
+    country = models.CharField(max_length=60, blank=True)
+    region = models.CharField(max_length=50, blank=True)
+    employees = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "external_id"], name="account_unique_external_id"),
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Quota(TenantModel):
+    """A seller's target for one measure and one fiscal period key (2027-03, 2027-Q1, 2027)."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual"
+        CAPACITY = "capacity"
+        RAMP = "ramp"
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="quotas")
+    measure = models.CharField(max_length=40, default="bookings")
+    period = models.CharField(max_length=10)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "seller", "measure", "period"], name="quota_unique_period"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="quota_non_negative"),
+        ]
+        ordering = ["seller__name", "period"]
+
+    def __str__(self) -> str:
+        return f"{self.seller} {self.measure} {self.period}"

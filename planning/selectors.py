@@ -1,0 +1,84 @@
+"""Reads for the Plan pillar. `visible_seller_ids` is THE visibility rule every selector composes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import QuerySet
+
+from planning.models import Account, Quota, Seller, Territory
+from spm.roles import TENANT_WIDE_ROLES
+from spm.tenancy.access import TenantAccess
+
+
+def seller_tree() -> dict[int | None, list[int]]:
+    """manager id -> direct report ids for the tenant in scope (one query)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for seller_id, manager_id in Seller.objects.values_list("id", "manager_id"):
+        children[manager_id].append(seller_id)
+    return children
+
+
+def subtree_ids(root_ids: list[int], children: dict[int | None, list[int]] | None = None) -> set[int]:
+    """The roots and everyone below them, recursively (cycle-safe)."""
+    children = seller_tree() if children is None else children
+    seen: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(children.get(node, ()))
+    return seen
+
+
+def viewer_sellers(access: TenantAccess) -> list[Seller]:
+    """The seller records linked to the viewing user in this tenant."""
+    return list(Seller.objects.filter(user=access.membership.user_id))
+
+
+def visible_seller_ids(access: TenantAccess) -> set[int] | None:
+    """Sellers whose statements, deals and scorecards the viewer may see; None means all.
+
+    Tenant-wide roles (RevOps, finance, executive, admin) see everyone; a manager sees their own
+    subtree, recursively, not peers' teams; a rep sees only themselves.
+    """
+    cache = getattr(access, "_visible_cache", "unset")
+    if cache != "unset":
+        return cache
+    if access.role in TENANT_WIDE_ROLES:
+        result = None
+    else:
+        own = [s.pk for s in viewer_sellers(access)]
+        result = subtree_ids(own) if access.role == "manager" else set(own)
+    object.__setattr__(access, "_visible_cache", result)
+    return result
+
+
+def restrict_to_visible(qs: QuerySet, access: TenantAccess, field: str = "seller") -> QuerySet:
+    """Filter any queryset with a seller foreign key down to what the viewer may see."""
+    ids = visible_seller_ids(access)
+    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+
+def seller_list(*, access: TenantAccess) -> QuerySet[Seller]:
+    qs = Seller.objects.select_related("manager", "user")
+    ids = visible_seller_ids(access)
+    return qs if ids is None else qs.filter(pk__in=ids)
+
+
+def seller_get(*, access: TenantAccess, pk: int) -> Seller | None:
+    return seller_list(access=access).filter(pk=pk).first()
+
+
+def quota_list(*, access: TenantAccess) -> QuerySet[Quota]:
+    return restrict_to_visible(Quota.objects.select_related("seller"), access)
+
+
+def account_list() -> QuerySet[Account]:
+    return Account.objects.select_related("territory")
+
+
+def territory_list() -> QuerySet[Territory]:
+    return Territory.objects.select_related("owner")

@@ -1,0 +1,104 @@
+"""Shared kernel: tenants, memberships, fiscal periods, FX rates and the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from spm.roles import Role
+from spm.tenancy.models import TenantModel
+
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO currency code, e.g. USD.")
+
+
+class Tenant(models.Model):
+    """A customer company. Not tenant-owned itself: it is what the others are scoped by."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    base_currency = models.CharField(max_length=3, default="USD", validators=[currency_validator])
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TenantModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user")]
+        ordering = ["user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
+
+
+class FxRate(TenantModel):
+    """1 unit of `currency` = `rate_to_base` units of the tenant's base currency, from a date on."""
+
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    rate_to_base = models.DecimalField(max_digits=20, decimal_places=10)
+    effective_from = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "currency", "effective_from"], name="fxrate_unique"),
+            models.CheckConstraint(condition=models.Q(rate_to_base__gt=0), name="fxrate_positive"),
+        ]
+        ordering = ["currency", "effective_from"]
+
+
+class Period(TenantModel):
+    """A pay period (month) and its status; a closed period takes no new lines."""
+
+    class Kind(models.TextChoices):
+        MONTH = "month"
+        QUARTER = "quarter"
+        YEAR = "year"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    key = models.CharField(max_length=10)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MONTH)
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="period_unique_key")]
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class AuditEvent(TenantModel):
+    """Who changed what, with the state before and after. Written by services, never by signals."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=60)  # "<entity>.<verb>", e.g. "statement.approve"
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_repr}"

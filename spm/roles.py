@@ -1,0 +1,38 @@
+"""The six roles and what each may do. Capabilities are checked here and nowhere else."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    REP = "rep", "Rep"
+    MANAGER = "manager", "Manager"
+    REVOPS = "revops", "RevOps"
+    FINANCE = "finance", "Finance"
+    EXECUTIVE = "executive", "Executive"
+    ADMIN = "admin", "Admin"
+
+
+# Roles that see every seller of the tenant (the others see their own subtree).
+TENANT_WIDE_ROLES = frozenset({Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN})
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "statements.view_all": frozenset({Role.REVOPS, Role.FINANCE, Role.ADMIN}),
+    "statements.publish": frozenset({Role.FINANCE, Role.ADMIN}),
+    "statements.approve": frozenset({Role.FINANCE, Role.ADMIN}),
+    "statements.adjust": frozenset({Role.FINANCE, Role.REVOPS, Role.ADMIN}),
+    "calculation.run": frozenset({Role.REVOPS, Role.ADMIN}),
+    "plans.edit": frozenset({Role.REVOPS, Role.ADMIN}),
+    "quotas.edit": frozenset({Role.REVOPS, Role.ADMIN}),
+    "territories.edit": frozenset({Role.REVOPS, Role.ADMIN}),
+    "deals.edit": frozenset({Role.REVOPS, Role.ADMIN}),
+    "audit.view": frozenset({Role.FINANCE, Role.ADMIN}),
+    "members.manage": frozenset({Role.ADMIN}),
+    "analytics.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
+    "planning.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
+}
+
+
+def has_capability(role: str | None, capability: str) -> bool:
+    if capability not in CAPABILITIES:
+        raise KeyError(f"unknown capability {capability!r}")
+    return role in CAPABILITIES[capability]

@@ -1,0 +1,15 @@
+"""Tests: fast hashing, in-memory e-mail; database and Redis still come from the environment."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = env.str("SECRET_KEY", default="test-secret-key-not-for-production-0123456789abcdef")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Unit tests run Celery eagerly; the marked integration test starts a real worker on REDIS_URL.
+CELERY_TASK_ALWAYS_EAGER = True

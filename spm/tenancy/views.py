@@ -1,0 +1,55 @@
+"""The one base for tenant pages: URL tenant → membership (else 404) → scope → render inside it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.views.generic import TemplateView, View
+
+from .access import TenantAccess, membership_in_scope, tenant_for_slug
+from .db import tenant_atomic
+
+
+class TenantViewMixin(LoginRequiredMixin):
+    """Pages under /t/<tenant>/. Subclasses set `capability` and use `self.access`.
+
+    The whole view, including template rendering, runs inside one transaction with the tenant set
+    for RLS, so lazy querysets evaluated by the template are scoped too. Someone who is not a
+    member gets the same 404 as for a tenant that does not exist.
+    """
+
+    capability: str | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        tenant = tenant_for_slug(kwargs.get("tenant"))
+        if tenant is None:
+            raise Http404("No such workspace")
+        with tenant_atomic(tenant, user_id=request.user.pk):
+            membership = membership_in_scope(request.user)
+            if membership is None:
+                raise Http404("No such workspace")
+            self.access = request.access = TenantAccess(tenant=tenant, membership=membership)
+            request.tenant = tenant
+            if self.capability and not self.access.can(self.capability):
+                raise PermissionDenied(f"Your role ({membership.get_role_display()}) cannot open this page.")
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["access"] = self.access
+        context["tenant"] = self.access.tenant
+        return context
+
+
+class TenantTemplateView(TenantViewMixin, TemplateView):
+    pass
+
+
+class TenantView(TenantViewMixin, View):
+    pass

@@ -1,0 +1,19 @@
+"""URLs: pages under /t/<tenant>/, API under /api/v1/t/<tenant>/, each app owning its own."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("spm.web.urls")),
+    path("t/<slug:tenant>/", include("planning.urls")),
+    path("t/<slug:tenant>/", include("performance.urls")),
+    path("t/<slug:tenant>/", include("compensation.urls")),
+    path("t/<slug:tenant>/", include("analytics.urls")),
+    path("api/v1/", include("spm.api.urls")),
+    path("api/v1/t/<slug:tenant>/", include("planning.api.urls")),
+    path("api/v1/t/<slug:tenant>/", include("performance.api.urls")),
+    path("api/v1/t/<slug:tenant>/", include("compensation.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

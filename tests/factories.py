@@ -1,0 +1,206 @@
+"""factory_boy factories and `build_tenant`, the two-tenant world every test can use.
+
+Personas of a tenant built by `build_tenant(slug)` (password "pw"):
+    rep        rep@<slug>.test       AE under team manager `manager`; sees own statements and deals
+    peer       peer@<slug>.test      AE under another manager; the manager must NOT see them
+    manager    manager@<slug>.test   team manager of `rep` (and, through `rep2`'s manager, a subtree)
+    revops     revops@<slug>.test    all planning/performance; statements read-only
+    finance    finance@<slug>.test   all statements; approves
+    executive  exec@<slug>.test      analytics, read-only
+    admin      admin@<slug>.test     everything in the tenant
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from compensation.models import CompPlan, PlanAssignment, Statement
+from performance.models import Opportunity
+from planning.models import Account, Quota, Seller
+from spm.models import Membership, Tenant
+from spm.roles import Role
+from spm.tenancy.db import tenant_atomic
+
+User = get_user_model()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}@example.test")
+    email = factory.SelfAttribute("username")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password("pw")
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tenant
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"tenant{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.title())
+    base_currency = "USD"
+
+
+class TenantScopedFactory(factory.django.DjangoModelFactory):
+    """Tenant-owned rows: created through the unscoped manager with an explicit tenant."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        tenant = kwargs.pop("tenant")
+        with tenant_atomic(tenant):
+            return model_class.all_tenants.create(*args, tenant=tenant, **kwargs)
+
+
+class MembershipFactory(TenantScopedFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.REP
+
+
+class SellerFactory(TenantScopedFactory):
+    class Meta:
+        model = Seller
+
+    external_id = factory.Sequence(lambda n: f"S{n:05d}")
+    name = factory.Faker("name")
+    role_type = Seller.RoleType.AE
+    hire_date = dt.date(2024, 1, 1)
+
+
+class AccountFactory(TenantScopedFactory):
+    class Meta:
+        model = Account
+
+    external_id = factory.Sequence(lambda n: f"A{n:05d}")
+    name = factory.Faker("company")
+    industry = "software"
+    region = "NA"
+
+
+class OpportunityFactory(TenantScopedFactory):
+    class Meta:
+        model = Opportunity
+
+    external_id = factory.Sequence(lambda n: f"D{n:06d}")
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    amount = Decimal("10000.00")
+    currency = "USD"
+    stage = Opportunity.Stage.CLOSED_WON
+    deal_type = Opportunity.DealType.NEW_LOGO
+    close_date = dt.date(2027, 1, 15)
+    created_date = dt.date(2026, 11, 1)
+
+
+class QuotaFactory(TenantScopedFactory):
+    class Meta:
+        model = Quota
+
+    measure = "bookings"
+    period = "2027-Q1"
+    amount = Decimal("100000.00")
+
+
+AE_PLAN = {
+    "name": "AE Plan",
+    "currency": "USD",
+    "components": [
+        {
+            "name": "New business",
+            "type": "commission",
+            "measure": {"deal_types": ["new_logo", "expansion"]},
+            "quota": {"measure": "bookings", "period": "quarter"},
+            "basis": "credit",
+            "method": "marginal",
+            "tiers": [{"upto": "1.0", "rate": "0.10"}, {"rate": "0.15"}],
+        }
+    ],
+}
+
+
+@dataclass
+class TenantWorld:
+    tenant: Tenant
+    users: dict[str, object] = field(default_factory=dict)
+    sellers: dict[str, Seller] = field(default_factory=dict)
+    plan: CompPlan | None = None
+    deals: dict[str, Opportunity] = field(default_factory=dict)
+    statements: dict[str, Statement] = field(default_factory=dict)
+
+
+def build_tenant(slug: str) -> TenantWorld:
+    """Two tenants built by this look alike but share nothing (ids, names, emails all differ)."""
+    tenant = TenantFactory(slug=slug, name=slug.title())
+    world = TenantWorld(tenant=tenant)
+    personas = {
+        "rep": Role.REP,
+        "peer": Role.REP,
+        "manager": Role.MANAGER,
+        "revops": Role.REVOPS,
+        "finance": Role.FINANCE,
+        "executive": Role.EXECUTIVE,
+        "admin": Role.ADMIN,
+    }
+    for persona, role in personas.items():
+        email = f"{'exec' if persona == 'executive' else persona}@{slug}.test"
+        user = UserFactory(username=email, email=email)
+        MembershipFactory(tenant=tenant, user=user, role=role)
+        world.users[persona] = user
+
+    vp = SellerFactory(tenant=tenant, external_id=f"{slug}-vp", name=f"{slug} VP", role_type=Seller.RoleType.MANAGER)
+    mgr = SellerFactory(
+        tenant=tenant, external_id=f"{slug}-mgr", name=f"{slug} Manager", manager=vp,
+        role_type=Seller.RoleType.MANAGER, user=world.users["manager"],
+    )
+    other_mgr = SellerFactory(
+        tenant=tenant, external_id=f"{slug}-mgr2", name=f"{slug} Other Manager", manager=vp,
+        role_type=Seller.RoleType.MANAGER,
+    )
+    rep = SellerFactory(tenant=tenant, external_id=f"{slug}-rep", name=f"{slug} Rep", manager=mgr, user=world.users["rep"])
+    peer = SellerFactory(
+        tenant=tenant, external_id=f"{slug}-peer", name=f"{slug} Peer", manager=other_mgr, user=world.users["peer"],
+    )
+    world.sellers.update(vp=vp, manager=mgr, other_manager=other_mgr, rep=rep, peer=peer)
+
+    with tenant_atomic(tenant):
+        plan = CompPlan.all_tenants.create(
+            tenant=tenant, name="AE Plan", version=1, document=AE_PLAN, currency="USD",
+            status=CompPlan.Status.PUBLISHED, effective_from=dt.date(2027, 1, 1),
+        )
+        for seller in (rep, peer):
+            PlanAssignment.all_tenants.create(
+                tenant=tenant, seller=seller, plan=plan, start_date=dt.date(2027, 1, 1),
+                target_incentive=Decimal("60000"),
+            )
+            QuotaFactory(tenant=tenant, seller=seller)
+    world.plan = plan
+    account = AccountFactory(tenant=tenant, external_id=f"{slug}-acct", name=f"{slug} Account")
+    world.deals["rep"] = OpportunityFactory(
+        tenant=tenant, external_id=f"{slug}-D1", name=f"{slug} rep deal", owner=rep, account=account,
+        amount=Decimal("60000.00"),
+    )
+    world.deals["peer"] = OpportunityFactory(
+        tenant=tenant, external_id=f"{slug}-D2", name=f"{slug} peer deal", owner=peer, account=account,
+        amount=Decimal("40000.00"),
+    )
+    with tenant_atomic(tenant):
+        for persona in ("rep", "peer"):
+            world.statements[persona] = Statement.all_tenants.create(
+                tenant=tenant, seller=world.sellers[persona], period="2027-01", currency="USD",
+                total=Decimal("6000.00"), status=Statement.Status.PUBLISHED, prepared_by=world.users["revops"],
+            )
+    return world
