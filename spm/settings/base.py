@@ -74,9 +74,10 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-}
+_database_url = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+if not _database_url.startswith(("sqlite://", "postgres://", "postgresql://", "pgsql://")):
+    raise ImproperlyConfigured(f"DATABASE_URL must be a sqlite:// or postgres:// URL, got {_database_url.split(':')[0]!r}")
+DATABASES = {"default": env.db_url_config(_database_url)}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="spm_app")
 DATABASE_APP_PASSWORD = env.str("DATABASE_APP_PASSWORD", default="")
@@ -85,6 +86,8 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- celery ---------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
