@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "performance"
+
+urlpatterns = [
+    path("deals/", views.DealListView.as_view(), name="deals"),
+    path("deals/<int:pk>/", views.DealDetailView.as_view(), name="deal_detail"),
+]

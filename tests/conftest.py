@@ -3,36 +3,104 @@
 On PostgreSQL the test database is created and migrated as the owner (superuser here), then every
 connection drops to the application role (spm.tenancy.db), exactly as in production: RLS applies
 to the tests too.
+
+Services: tests marked ``postgres``, ``redis`` or ``browser`` are skipped with a reason when the
+service is absent — except with ``SPM_REQUIRE_SERVICES=1`` (CI), where such a skip is a usage error
+that fails the whole run, naming the missing service. A run that collects no test at all also
+fails in that mode (pytest's exit code 5 must never look like success).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+from urllib.parse import urlparse
 
 import pytest
 
 from tests import factories
+
+# Playwright's sync API runs an event loop in the test thread; Django's live_server calls from it
+# would otherwise raise SynchronousOnlyOperation (see PITFALLS.md, browser tests).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/lib/chromium/chromium")
+
+
+def _require_services() -> bool:
+    return os.environ.get("SPM_REQUIRE_SERVICES", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _postgres_configured() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
-def pytest_collection_modifyitems(config, items):
-    """Skip tests of absent services with a clear reason (CI fails if any of these skip)."""
-    import shutil
+def chromium_path() -> str | None:
+    for path in CHROMIUM_PATHS:
+        if os.path.exists(path):
+            return path
+    return shutil.which("chromium")
 
-    reasons = {
-        "postgres": None if _postgres_configured() else "needs PostgreSQL: set DATABASE_URL=postgres://…",
-        "redis": None if os.environ.get("REDIS_URL") else "needs Redis: set REDIS_URL=redis://…",
-        "browser": None
-        if (shutil.which("chromium") or os.path.exists("/usr/lib/chromium/chromium"))
-        else "needs Chromium: apt-get install -y chromium",
-    }
+
+def _redis_reason() -> str | None:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return "needs Redis: set REDIS_URL=redis://…"
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            if not sock.recv(16).startswith(b"+PONG"):
+                return f"needs Redis: {parsed.hostname}:{parsed.port} did not answer PING"
+    except OSError as exc:
+        return f"needs Redis: cannot reach {parsed.hostname}:{parsed.port} ({exc})"
+    return None
+
+
+def _browser_reason() -> str | None:
+    if chromium_path() is None:
+        return "needs Chromium: apt-get install -y chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "needs the playwright Python package (pip install playwright; never `playwright install`)"
+    return None
+
+
+def _service_reasons(markers_in_use: set[str]) -> dict[str, str | None]:
+    reasons: dict[str, str | None] = {}
+    if "postgres" in markers_in_use:
+        reasons["postgres"] = None if _postgres_configured() else "needs PostgreSQL: set DATABASE_URL=postgres://…"
+    if "redis" in markers_in_use:
+        reasons["redis"] = _redis_reason()
+    if "browser" in markers_in_use:
+        reasons["browser"] = _browser_reason()
+    return reasons
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests of absent services with a clear reason; under SPM_REQUIRE_SERVICES=1, fail instead."""
+    in_use = {m for item in items for m in ("postgres", "redis", "browser") if item.get_closest_marker(m)}
+    reasons = _service_reasons(in_use)
+    missing: dict[str, list[str]] = {}
     for item in items:
         for marker, reason in reasons.items():
             if reason and item.get_closest_marker(marker):
+                missing.setdefault(reason, []).append(item.nodeid)
                 item.add_marker(pytest.mark.skip(reason=reason))
+    if missing and _require_services():
+        lines = [f"  - {reason} ({len(ids)} test(s), e.g. {ids[0]})" for reason, ids in missing.items()]
+        raise pytest.UsageError(
+            "SPM_REQUIRE_SERVICES=1 but a required service is missing, so these tests would be skipped:\n"
+            + "\n".join(lines)
+        )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI, collecting nothing is a failure, never a silent pass."""
+    if _require_services() and session.testscollected == 0 and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
 
 
 @pytest.fixture

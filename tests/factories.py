@@ -204,3 +204,63 @@ def build_tenant(slug: str) -> TenantWorld:
                 total=Decimal("6000.00"), status=Statement.Status.PUBLISHED, prepared_by=world.users["revops"],
             )
     return world
+
+
+def complete_tenant(world: TenantWorld) -> TenantWorld:
+    """Give `world` at least one row of every kernel/planning/performance/compensation table.
+
+    The cross-tenant sweep and the RLS test want an object of every tenant model to aim at; the
+    rows are named after the tenant slug like everything else. Models added later without a row
+    here are reported by the sweep (tests.test_cross_tenant_sweep), not silently skipped.
+    """
+    from compensation.models import Adjustment, CalculationRun, EarningLine
+    from performance.models import OpportunityEvent, OpportunitySplit, StageChange
+    from planning.models import Territory
+    from spm.models import AuditEvent, FxRate, Period
+
+    tenant = world.tenant
+    slug = tenant.slug
+    rep, peer = world.sellers["rep"], world.sellers["peer"]
+    deal = world.deals["rep"]
+    with tenant_atomic(tenant):
+        FxRate.all_tenants.create(tenant=tenant, currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2027, 1, 1))
+        Period.all_tenants.create(tenant=tenant, key="2027-01", start=dt.date(2027, 1, 1), end=dt.date(2027, 1, 31))
+        AuditEvent.all_tenants.create(
+            tenant=tenant, actor=world.users["admin"], action="statement.publish", object_type="statement",
+            object_id=str(world.statements["rep"].pk), object_repr=f"{slug} Rep 2027-01",
+        )
+        territory = Territory.all_tenants.create(tenant=tenant, name=f"{slug} West", region="NA", owner=rep)
+        OpportunitySplit.all_tenants.create(tenant=tenant, opportunity=world.deals["peer"], seller=peer, pct=Decimal("100"))
+        StageChange.all_tenants.create(
+            tenant=tenant, opportunity=deal, from_stage="negotiation", to_stage="closed_won",
+            changed_at=dt.datetime(2027, 1, 15, 12, tzinfo=dt.UTC),
+        )
+        OpportunityEvent.all_tenants.create(tenant=tenant, opportunity=world.deals["peer"], date=dt.date(2027, 3, 1))
+        run = CalculationRun.all_tenants.create(
+            tenant=tenant, period_from="2027-01", period_through="2027-01", status=CalculationRun.Status.SUCCEEDED,
+            progress=100, requested_by=world.users["revops"],
+        )
+        adjustment = Adjustment.all_tenants.create(
+            tenant=tenant, seller=rep, period="2027-01", amount=Decimal("100.00"),
+            reason=f"{slug} spiff correction", created_by=world.users["revops"],
+        )
+        for persona in ("rep", "peer"):
+            statement = world.statements[persona]
+            EarningLine.all_tenants.create(
+                tenant=tenant, statement=statement, run=run, seller=world.sellers[persona], period="2027-01",
+                position=1, plan_name="AE Plan", component="New business", kind=EarningLine.Kind.COMMISSION,
+                opportunity=world.deals[persona], deal_external_id=world.deals[persona].external_id,
+                amount=Decimal("5900.00"), explanation=f"{slug} {persona} deal: 10 % up to 100 %",
+            )
+        EarningLine.all_tenants.create(
+            tenant=tenant, statement=world.statements["rep"], seller=rep, period="2027-01", position=2,
+            component="Adjustment", kind=EarningLine.Kind.ADJUSTMENT, adjustment=adjustment,
+            amount=Decimal("100.00"), explanation=f"{slug} spiff correction",
+        )
+        account = world.deals["rep"].account
+        if account is not None:
+            type(account).all_tenants.filter(pk=account.pk).update(territory=territory)
+    world.territory = territory
+    world.run = run
+    world.adjustment = adjustment
+    return world

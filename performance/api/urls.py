@@ -1,1 +1,10 @@
-urlpatterns: list = []
+"""Perform pillar API routes, included under /api/v1/t/<tenant>/ by spm/urls.py."""
+
+from rest_framework.routers import SimpleRouter
+
+from performance.api import views
+
+router = SimpleRouter()
+router.register("deals", views.OpportunityViewSet, basename="api-deal")
+
+urlpatterns = router.urls
