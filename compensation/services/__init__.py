@@ -1,0 +1,18 @@
+"""Writes of the Pay pillar (see docs/TEAM-CONTRACTS.md). Import from here, not the submodules."""
+
+from .adjustments import adjustment_create
+from .calculation import calculation_execute, calculation_request
+from .plans import PlanDocumentError, comp_plan_create, comp_plan_publish, plan_assignment_upsert
+from .statements import (
+    approval_refusal,
+    statement_approve,
+    statement_mark_paid,
+    statement_publish,
+    statement_publish_period,
+)
+
+__all__ = [
+    "PlanDocumentError", "adjustment_create", "approval_refusal", "calculation_execute", "calculation_request",
+    "comp_plan_create", "comp_plan_publish", "plan_assignment_upsert", "statement_approve", "statement_mark_paid",
+    "statement_publish", "statement_publish_period",
+]

@@ -1,0 +1,41 @@
+"""Manual adjustments: lines with a reason and an author, in an open pay period."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from compensation.models import Adjustment
+from planning.models import Seller
+from spm.audit import audit_record, snapshot
+from spm.errors import ConflictError, DomainError
+from spm.services import period_is_closed, validate_month_key
+from spm.tenancy.context import current_tenant
+
+
+def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor) -> Adjustment:
+    """Create an adjustment of `amount` (plan currency, cents) for `seller` in month `period`.
+
+    It becomes an earning line at the next calculation of that month. Errors: DomainError on a bad
+    month key, amount or empty reason; ConflictError when the period is closed. Not idempotent
+    (each call is a new adjustment). Audited as adjustment.create.
+    """
+    validate_month_key(period)
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise DomainError(f"amount: {amount!r} is not a decimal number") from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise DomainError(f"amount: {amount} has more than 2 decimals")
+    if not (reason or "").strip():
+        raise DomainError("reason: an adjustment needs a reason")
+    with transaction.atomic():
+        if period_is_closed(period):
+            raise ConflictError(f"Period {period} is closed: post the correction in an open period.")
+        adjustment = Adjustment(seller=seller, period=period, amount=amount, reason=reason.strip(),
+                                created_by=actor if getattr(actor, "pk", None) else None, tenant=current_tenant())
+        adjustment.full_clean()
+        adjustment.save()
+        audit_record(actor=actor, action="adjustment.create", instance=adjustment, after=snapshot(adjustment))
+        return adjustment

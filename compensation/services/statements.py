@@ -1,0 +1,95 @@
+"""The statement workflow: draft → published → approved → paid, each step audited."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from compensation.models import EarningLine, Statement
+from spm.audit import audit_record, snapshot
+from spm.errors import ConflictError, PermissionDeniedError
+from spm.models import Membership
+from spm.roles import has_capability
+from spm.services import validate_month_key
+
+_FIELDS = ["status", "published_at", "approved_by", "approved_at", "paid_at"]
+
+
+def _locked(statement: Statement) -> Statement:
+    return Statement.objects.select_for_update().select_related("seller").get(pk=statement.pk)
+
+
+def _transition(statement: Statement, *, actor, action: str, to: str, **fields) -> Statement:
+    before = snapshot(statement, _FIELDS)
+    statement.status = to
+    for key, value in fields.items():
+        setattr(statement, key, value)
+    statement.save(update_fields=["status", "updated_at", *fields])
+    audit_record(actor=actor, action=action, instance=statement, before=before, after=snapshot(statement, _FIELDS))
+    return statement
+
+
+def statement_publish(*, statement: Statement, actor) -> Statement:
+    """Publish a draft statement to the rep. ConflictError unless draft. Audited."""
+    with transaction.atomic():
+        statement = _locked(statement)
+        if statement.status != Statement.Status.DRAFT:
+            raise ConflictError(f"Statement {statement} is {statement.status}; only a draft can be published.")
+        return _transition(statement, actor=actor, action="statement.publish", to=Statement.Status.PUBLISHED,
+                           published_at=timezone.now())
+
+
+def statement_publish_period(*, period: str, actor) -> int:
+    """Publish every draft statement of month `period`; returns how many. Each one audited."""
+    validate_month_key(period)
+    with transaction.atomic():
+        drafts = list(
+            Statement.objects.select_for_update().filter(period=period, status=Statement.Status.DRAFT).order_by("id")
+        )
+        now = timezone.now()
+        for statement in drafts:
+            _transition(statement, actor=actor, action="statement.publish", to=Statement.Status.PUBLISHED,
+                        published_at=now)
+        return len(drafts)
+
+
+def approval_refusal(statement: Statement, actor) -> str | None:
+    """Why `actor` may not approve `statement` (segregation of duties, role), or None."""
+    membership = Membership.objects.filter(user=actor).first() if getattr(actor, "pk", None) else None
+    if membership is None or not has_capability(membership.role, "statements.approve"):
+        role = membership.get_role_display() if membership else "no role"
+        return f"Your role ({role}) cannot approve statements."
+    if statement.prepared_by_id == actor.pk:
+        return "You prepared this statement (you ran its calculation); another finance user must approve it."
+    adjusted = EarningLine.objects.filter(statement=statement, adjustment__created_by=actor).exists()
+    if adjusted:
+        return "You created an adjustment on this statement; another finance user must approve it."
+    return None
+
+
+def statement_approve(*, statement: Statement, actor) -> Statement:
+    """Approve a published statement (published → approved).
+
+    Errors: PermissionDeniedError when the actor's role lacks "statements.approve", or the actor
+    prepared the statement or created an adjustment that produced one of its lines (the message
+    says which); ConflictError unless published. Audited with before/after status.
+    """
+    with transaction.atomic():
+        statement = _locked(statement)
+        reason = approval_refusal(statement, actor)
+        if reason:
+            raise PermissionDeniedError(reason)
+        if statement.status != Statement.Status.PUBLISHED:
+            raise ConflictError(f"Statement {statement} is {statement.status}; only a published one can be approved.")
+        return _transition(statement, actor=actor, action="statement.approve", to=Statement.Status.APPROVED,
+                           approved_by=actor, approved_at=timezone.now())
+
+
+def statement_mark_paid(*, statement: Statement, actor) -> Statement:
+    """Mark an approved statement paid (approved → paid). ConflictError otherwise. Audited."""
+    with transaction.atomic():
+        statement = _locked(statement)
+        if statement.status != Statement.Status.APPROVED:
+            raise ConflictError(f"Statement {statement} is {statement.status}; only an approved one can be paid.")
+        return _transition(statement, actor=actor, action="statement.pay", to=Statement.Status.PAID,
+                           paid_at=timezone.now())

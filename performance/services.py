@@ -1,0 +1,116 @@
+"""Writes of the Perform pillar: opportunities, their splits and post-close events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, StageChange
+from planning.models import Account, Seller
+from spm.audit import audit_record, snapshot
+from spm.errors import DomainError
+from spm.services import CREATED, UNCHANGED, UPDATED, upsert_audited
+from spm.tenancy.context import current_tenant
+
+_CATEGORY_FOR_STAGE = {
+    Opportunity.Stage.CLOSED_WON: Opportunity.ForecastCategory.CLOSED,
+    Opportunity.Stage.CLOSED_LOST: Opportunity.ForecastCategory.OMITTED,
+}
+
+
+def _normalise_splits(splits) -> list[tuple[int, Decimal]]:
+    out: dict[int, Decimal] = {}
+    for seller, pct in splits or ():
+        try:
+            pct = Decimal(str(pct))
+        except InvalidOperation:
+            raise DomainError(f"splits: pct {pct!r} is not a decimal number") from None
+        if pct <= 0 or pct > 100:
+            raise DomainError(f"splits: pct {pct} of seller {seller.external_id!r} must be in (0, 100]")
+        out[seller.pk] = out.get(seller.pk, Decimal(0)) + pct
+    if out and sum(out.values()) > 100:
+        raise DomainError("splits: the percentages add up to more than 100")
+    return sorted(out.items())
+
+
+def opportunity_upsert(
+    *,
+    external_id: str,
+    owner: Seller,
+    amount,
+    stage: str,
+    close_date: dt.date | None,
+    currency: str | None = None,
+    deal_type: str = "new_logo",
+    name: str = "",
+    account: Account | None = None,
+    created_date: dt.date | None = None,
+    forecast_category: str | None = None,
+    splits: list[tuple[Seller, Decimal]] | None = None,
+    actor=None,
+) -> tuple[Opportunity, bool]:
+    """Create or update deal `external_id` with these values and splits (pct in percent, 50 = 50 %).
+
+    Records a StageChange when the stage changes (or on creation). Splits are replaced when they
+    differ. Errors: ValidationError/DomainError on bad values (a closed-won deal needs a close
+    date). Idempotent; audited as deal.create / deal.update with before/after (splits included).
+    """
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise DomainError(f"amount: {amount!r} is not a decimal number") from None
+    if stage == Opportunity.Stage.CLOSED_WON and close_date is None:
+        raise DomainError(f"deal {external_id!r}: close_date: required for a closed-won deal")
+    new_splits = _normalise_splits(splits)
+    values = {
+        "owner": owner, "amount": amount, "stage": stage, "close_date": close_date,
+        "currency": (currency or current_tenant().base_currency).upper(), "deal_type": deal_type,
+        "name": name or "", "account": account, "created_date": created_date,
+        "forecast_category": forecast_category or _CATEGORY_FOR_STAGE.get(stage, Opportunity.ForecastCategory.PIPELINE),
+    }
+    with transaction.atomic():
+        existing = Opportunity.objects.select_for_update().filter(external_id=external_id).first()
+        old_stage = existing.stage if existing else ""
+        old_splits = (
+            sorted((s, p) for s, p in OpportunitySplit.objects.filter(opportunity=existing).values_list("seller_id", "pct"))
+            if existing else []
+        )
+        before = {**snapshot(existing), "splits": [[s, str(p)] for s, p in old_splits]} if existing else None
+        opp = upsert_audited(model=Opportunity, lookup={"external_id": external_id}, values=values, actor=actor,
+                             action_prefix="deal", instance=existing, audit=False)
+        splits_changed = [(s, Decimal(p)) for s, p in old_splits] != new_splits
+        if splits_changed:
+            OpportunitySplit.objects.filter(opportunity=opp).delete()
+            OpportunitySplit.objects.bulk_create(
+                [OpportunitySplit(tenant=opp.tenant, opportunity=opp, seller_id=s, pct=p) for s, p in new_splits]
+            )
+        if opp.upsert_status == CREATED or old_stage != opp.stage:
+            StageChange.objects.create(opportunity=opp, from_stage=old_stage, to_stage=opp.stage, changed_at=timezone.now())
+        if opp.upsert_status == UNCHANGED and not splits_changed:
+            return opp, False
+        after = {**snapshot(opp), "splits": [[s, str(p)] for s, p in new_splits]}
+        action = "deal.create" if opp.upsert_status == CREATED else "deal.update"
+        audit_record(actor=actor, action=action, instance=opp, before=before, after=after)
+        if opp.upsert_status == UNCHANGED:
+            opp.upsert_status = UPDATED
+        return opp, opp.upsert_status == CREATED
+
+
+def opportunity_event_record(*, opportunity: Opportunity, type: str = "churn", date: dt.date, actor=None) -> OpportunityEvent:
+    """Record a post-close event (churn triggers clawback). Idempotent by (deal, type, date); audited."""
+    if type not in OpportunityEvent.Type.values:
+        raise DomainError(f"type: unknown event type {type!r}")
+    with transaction.atomic():
+        event = OpportunityEvent.objects.filter(opportunity=opportunity, type=type, date=date).first()
+        if event is not None:
+            event.upsert_status = UNCHANGED
+            return event
+        event = OpportunityEvent(opportunity=opportunity, type=type, date=date, tenant=current_tenant())
+        event.full_clean()
+        event.save()
+        audit_record(actor=actor, action=f"deal.{type}", instance=opportunity, after=snapshot(event))
+        event.upsert_status = CREATED
+        return event

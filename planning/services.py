@@ -1,0 +1,120 @@
+"""Writes of the Plan pillar: sellers, accounts, territories and quotas (tenant in scope)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from planning.models import Account, Quota, Seller, Territory
+from spm.errors import DomainError
+from spm.services import fiscal_period_bounds, upsert_audited
+from spm.tenancy.context import current_tenant
+
+
+def _check_no_cycle(seller: Seller | None, manager: Seller | None, external_id: str) -> None:
+    """Refuse a manager chain that leads back to the seller (the hierarchy must be a tree)."""
+    if manager is None:
+        return
+    if seller is not None and manager.pk == seller.pk:
+        raise DomainError(f"seller {external_id!r}: manager: a seller cannot manage themselves", code="cycle")
+    if seller is None or seller.pk is None:
+        return
+    managers = dict(Seller.objects.values_list("id", "manager_id"))
+    node, seen = manager.pk, set()
+    while node is not None and node not in seen:
+        if node == seller.pk:
+            raise DomainError(f"seller {external_id!r}: manager: {manager.external_id!r} reports to this seller "
+                              "(the hierarchy would have a cycle)", code="cycle")
+        seen.add(node)
+        node = managers.get(node)
+
+
+def seller_upsert(
+    *,
+    external_id: str,
+    name: str,
+    role_type: str = "AE",
+    email: str = "",
+    manager: Seller | None = None,
+    hire_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    segment: str = "",
+    region: str = "",
+    title: str = "",
+    user=None,
+    actor=None,
+) -> tuple[Seller, bool]:
+    """Create or update the seller `external_id` with exactly these values.
+
+    Errors: ValidationError on bad fields, DomainError("cycle") when `manager` reports (directly
+    or not) to this seller. Idempotent: unchanged values write nothing. Audited as seller.create /
+    seller.update. Returns (seller, created).
+    """
+    with transaction.atomic():
+        existing = Seller.objects.select_for_update().filter(external_id=external_id).first()
+        _check_no_cycle(existing, manager, external_id)
+        values = {
+            "name": name, "role_type": role_type, "email": email or "", "manager": manager, "hire_date": hire_date,
+            "end_date": end_date, "segment": segment or "", "region": region or "", "title": title or "",
+        }
+        if user is not None:
+            values["user"] = user
+        seller = upsert_audited(model=Seller, lookup={"external_id": external_id}, values=values, actor=actor,
+                                action_prefix="seller", instance=existing)
+        return seller, seller.upsert_status == "created"
+
+
+def quota_set(
+    *, seller: Seller, measure: str = "bookings", period: str, amount, source: str = "manual", actor=None
+) -> Quota:
+    """Set a seller's quota for one measure and fiscal period key (2027-03, 2027-Q1, 2027).
+
+    Errors: DomainError on a malformed period key or a negative/non-numeric amount. Idempotent;
+    audited as quota.create / quota.update with before/after.
+    """
+    try:
+        fiscal_period_bounds(period, current_tenant().fiscal_year_start_month)
+    except ValueError as exc:
+        raise DomainError(f"period: {exc}", code="invalid_period") from None
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise DomainError(f"amount: {amount!r} is not a decimal number") from None
+    if amount < 0:
+        raise DomainError("amount: a quota cannot be negative")
+    return upsert_audited(
+        model=Quota, lookup={"seller": seller, "measure": measure, "period": period},
+        values={"amount": amount, "source": source}, actor=actor, action_prefix="quota",
+    )
+
+
+ACCOUNT_FIELDS = {"industry", "country", "region", "employees", "annual_revenue", "latitude", "longitude", "territory"}
+
+
+def account_upsert(*, external_id: str, name: str, actor=None, **fields) -> tuple[Account, bool]:
+    """Create or update account `external_id`; `fields` among ACCOUNT_FIELDS. Idempotent, audited."""
+    unknown = set(fields) - ACCOUNT_FIELDS
+    if unknown:
+        raise DomainError(f"account {external_id!r}: unknown fields {sorted(unknown)}")
+    values = {"name": name, **fields}
+    for key in ("industry", "country", "region"):
+        if key in values and values[key] is None:
+            values[key] = ""
+    account = upsert_audited(model=Account, lookup={"external_id": external_id}, values=values, actor=actor,
+                             action_prefix="account")
+    return account, account.upsert_status == "created"
+
+
+def territory_upsert(
+    *, name: str, region: str = "", owner: Seller | None = None, rules: dict | None = None, actor=None
+) -> tuple[Territory, bool]:
+    """Create or update the territory called `name`. Idempotent; audited as territory.*."""
+    if rules is not None and not isinstance(rules, dict):
+        raise DomainError(f"territory {name!r}: rules: must be an object")
+    territory = upsert_audited(
+        model=Territory, lookup={"name": name},
+        values={"region": region or "", "owner": owner, "rules": rules or {}}, actor=actor, action_prefix="territory",
+    )
+    return territory, territory.upsert_status == "created"

@@ -1,0 +1,209 @@
+"""Writes of the shared kernel: tenants, memberships, FX rates and pay periods.
+
+Also holds the small helpers every pillar's services share: the fiscal-period parser (the kernel
+owns the fiscal calendar; compensation.engine has its own pure copy) and `upsert_audited`, the one
+way an upsert decides created / updated / unchanged and writes its audit event.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+
+from spm.audit import audit_record, snapshot
+from spm.errors import ConflictError, DomainError
+from spm.models import FxRate, Membership, Period, Tenant
+from spm.roles import Role
+from spm.tenancy.context import current_tenant
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+# Set on instances returned by upserts so bulk loaders can count what happened.
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    idx = year * 12 + (month - 1) + n
+    return idx // 12, idx % 12 + 1
+
+
+def fiscal_period_bounds(key: str, fiscal_year_start_month: int = 1) -> tuple[dt.date, dt.date, str]:
+    """(start, end inclusive, kind) of "2027-03", "2027-Q1" or "2027" in the fiscal calendar.
+
+    Fiscal year N starts in month `fiscal_year_start_month` of calendar year N (FY2027 with a
+    February start runs 2027-02-01..2028-01-31). Raises ValueError on a malformed key.
+    """
+    if not isinstance(key, str):
+        raise ValueError(f"invalid period key {key!r}: expected YYYY-MM, YYYY-Qn or YYYY")
+    if m := _MONTH.match(key):
+        y, mo = int(m.group(1)), int(m.group(2))
+        return dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1]), "month"
+    if m := _QUARTER.match(key):
+        sy, sm = _add_months(int(m.group(1)), fiscal_year_start_month, 3 * (int(m.group(2)) - 1))
+        ey, em = _add_months(sy, sm, 2)
+        return dt.date(sy, sm, 1), dt.date(ey, em, calendar.monthrange(ey, em)[1]), "quarter"
+    if m := _YEAR.match(key):
+        sy, sm = int(m.group(1)), fiscal_year_start_month
+        ey, em = _add_months(sy, sm, 11)
+        return dt.date(sy, sm, 1), dt.date(ey, em, calendar.monthrange(ey, em)[1]), "year"
+    raise ValueError(f"invalid period key {key!r}: expected YYYY-MM, YYYY-Qn or YYYY")
+
+
+def validate_month_key(key: str, field: str = "period") -> str:
+    if not isinstance(key, str) or not _MONTH.match(key):
+        raise DomainError(f"{field}: {key!r} is not a month key like 2027-03", code="invalid_period")
+    return key
+
+
+def _changed_fields(instance: models.Model, values: dict[str, Any]) -> list[str]:
+    changed = []
+    for name, value in values.items():
+        field = instance._meta.get_field(name)
+        current = getattr(instance, field.attname)
+        new = value.pk if isinstance(value, models.Model) else value
+        if isinstance(field, models.DecimalField) and new is not None and current is not None:
+            if Decimal(str(current)) != Decimal(str(new)):
+                changed.append(name)
+        elif current != new:
+            changed.append(name)
+    return changed
+
+
+def upsert_audited(
+    *,
+    model: type[models.Model],
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    actor,
+    action_prefix: str,
+    instance: models.Model | None = None,
+    audit: bool = True,
+) -> models.Model:
+    """Create or update one tenant row found by `lookup`; audit only real changes.
+
+    Validates with `full_clean()`; writes "<prefix>.create" or "<prefix>.update" with before/after
+    snapshots; when nothing differs writes nothing. The returned instance carries
+    `upsert_status` (created | updated | unchanged); `audit=False` lets a caller that audits a
+    larger change (a deal with its splits) write the one event itself. Must run inside the tenant scope.
+    """
+    with transaction.atomic():
+        if instance is None:
+            instance = model.objects.select_for_update().filter(**lookup).first()
+        if instance is None:
+            instance = model(**lookup, **values)
+            instance.tenant = current_tenant()
+            instance.full_clean()
+            instance.save()
+            if audit:
+                audit_record(actor=actor, action=f"{action_prefix}.create", instance=instance, after=snapshot(instance))
+            instance.upsert_status = CREATED
+            return instance
+        changed = _changed_fields(instance, values)
+        if not changed:
+            instance.upsert_status = UNCHANGED
+            return instance
+        before = snapshot(instance)
+        for name in changed:
+            setattr(instance, name, values[name])
+        instance.full_clean()
+        instance.save()
+        if audit:
+            audit_record(actor=actor, action=f"{action_prefix}.update", instance=instance, before=before,
+                         after=snapshot(instance))
+        instance.upsert_status = UPDATED
+        return instance
+
+
+def tenant_create_or_update(
+    *, slug: str, name: str, base_currency: str = "USD", fiscal_year_start_month: int = 1
+) -> Tenant:
+    """Create the tenant `slug` or update its name, currency and fiscal year start.
+
+    No tenant scope needed. Raises django ValidationError on bad values. Idempotent.
+    """
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update().filter(slug=slug).first() or Tenant(slug=slug)
+        values = {"name": name, "base_currency": base_currency, "fiscal_year_start_month": fiscal_year_start_month}
+        if tenant.pk and all(getattr(tenant, k) == v for k, v in values.items()):
+            return tenant
+        for key, value in values.items():
+            setattr(tenant, key, value)
+        tenant.full_clean()
+        tenant.save()
+        return tenant
+
+
+def membership_set(*, user, role: str, actor=None) -> Membership:
+    """Give `user` the `role` in the tenant in scope (creating the membership). Audited."""
+    if role not in Role.values:
+        raise DomainError(f"role: unknown role {role!r}")
+    return upsert_audited(model=Membership, lookup={"user": user}, values={"role": role}, actor=actor,
+                          action_prefix="membership")
+
+
+def fx_rate_set(*, currency: str, effective_from: dt.date, rate_to_base: Decimal, actor=None) -> FxRate:
+    """Upsert the FX rate of `currency` from `effective_from` (1 currency = rate base). Audited."""
+    return upsert_audited(
+        model=FxRate, lookup={"currency": currency, "effective_from": effective_from},
+        values={"rate_to_base": Decimal(str(rate_to_base))}, actor=actor, action_prefix="fxrate",
+    )
+
+
+def _period_get_or_create(key: str) -> Period:
+    tenant = current_tenant()
+    try:
+        start, end, kind = fiscal_period_bounds(key, tenant.fiscal_year_start_month)
+    except ValueError as exc:
+        raise DomainError(f"period: {exc}", code="invalid_period") from None
+    period = Period.objects.select_for_update().filter(key=key).first()
+    if period is None:
+        period = Period(key=key, kind=kind, start=start, end=end, tenant=tenant)
+        period.full_clean()
+        period.save()
+    return period
+
+
+def period_close(*, period: str, actor) -> Period:
+    """Close pay period `period` (a month key): calculations and adjustments no longer touch it.
+
+    Creates the Period row when missing. ConflictError when already closed. Audited.
+    """
+    with transaction.atomic():
+        row = _period_get_or_create(period)
+        if row.status == Period.Status.CLOSED:
+            raise ConflictError(f"Period {period} is already closed.")
+        before = snapshot(row, ["status"])
+        row.status = Period.Status.CLOSED
+        row.save(update_fields=["status"])
+        audit_record(actor=actor, action="period.close", instance=row, before=before, after=snapshot(row, ["status"]))
+        return row
+
+
+def period_reopen(*, period: str, actor) -> Period:
+    """Reopen a closed period. ConflictError when it is not closed. Audited."""
+    with transaction.atomic():
+        row = _period_get_or_create(period)
+        if row.status != Period.Status.CLOSED:
+            raise ConflictError(f"Period {period} is not closed.")
+        before = snapshot(row, ["status"])
+        row.status = Period.Status.OPEN
+        row.save(update_fields=["status"])
+        audit_record(actor=actor, action="period.reopen", instance=row, before=before, after=snapshot(row, ["status"]))
+        return row
+
+
+def period_is_closed(period: str) -> bool:
+    """True when the month `period` of the tenant in scope is closed."""
+    return Period.objects.filter(key=period, status=Period.Status.CLOSED).exists()
+
+
+def closed_periods() -> set[str]:
+    """Keys of every closed period of the tenant in scope (one query)."""
+    return set(Period.objects.filter(status=Period.Status.CLOSED).values_list("key", flat=True))

@@ -1,0 +1,49 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from performance.models import StageChange
+from performance.services import opportunity_event_record, opportunity_upsert
+from spm.errors import DomainError
+from spm.models import AuditEvent
+from spm.tenancy.db import tenant_atomic
+
+
+def test_opportunity_upsert_records_stage_changes_splits_and_audit(acme):
+    rep, peer = acme.sellers["rep"], acme.sellers["peer"]
+    with tenant_atomic(acme.tenant):
+        opp, created = opportunity_upsert(external_id="N-1", owner=rep, amount="5000", stage="proposal",
+                                          close_date=None)
+        assert created
+        opp, created = opportunity_upsert(external_id="N-1", owner=rep, amount="5000", stage="closed_won",
+                                          close_date=dt.date(2027, 2, 1), splits=[(rep, Decimal(60)), (peer, 40)])
+        assert not created and opp.upsert_status == "updated"
+        _, _ = opportunity_upsert(external_id="N-1", owner=rep, amount="5000", stage="closed_won",
+                                  close_date=dt.date(2027, 2, 1), splits=[(rep, Decimal(60)), (peer, 40)])
+        stages = list(StageChange.objects.filter(opportunity=opp).values_list("from_stage", "to_stage"))
+        events = list(AuditEvent.objects.filter(object_id=str(opp.pk), object_type="performance.opportunity")
+                      .order_by("id").values_list("action", flat=True))
+        update = AuditEvent.objects.get(action="deal.update", object_id=str(opp.pk))
+    assert stages == [("", "proposal"), ("proposal", "closed_won")]
+    assert events == ["deal.create", "deal.update"]
+    assert update.before["stage"] == "proposal" and len(update.after["splits"]) == 2
+
+
+def test_closed_won_needs_close_date_and_splits_cannot_exceed_100(acme):
+    rep = acme.sellers["rep"]
+    with tenant_atomic(acme.tenant):
+        with pytest.raises(DomainError):
+            opportunity_upsert(external_id="N-2", owner=rep, amount=1, stage="closed_won", close_date=None)
+        with pytest.raises(DomainError):
+            opportunity_upsert(external_id="N-2", owner=rep, amount=1, stage="closed_won",
+                               close_date=dt.date(2027, 1, 1), splits=[(rep, 80), (acme.sellers["peer"], 30)])
+
+
+def test_event_record_is_idempotent(acme):
+    with tenant_atomic(acme.tenant):
+        deal = acme.deals["rep"]
+        first = opportunity_event_record(opportunity=deal, date=dt.date(2027, 3, 1))
+        second = opportunity_event_record(opportunity=deal, date=dt.date(2027, 3, 1))
+        assert first.pk == second.pk and second.upsert_status == "unchanged"
+        assert AuditEvent.objects.filter(action="deal.churn").count() == 1
