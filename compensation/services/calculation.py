@@ -7,6 +7,7 @@ one transaction. Progress is committed in short separate transactions so a polli
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ from compensation.engine import (
     ChurnEvent,
     Deal,
     EngineInput,
+    EngineResult,
     calculate,
     months_between,
     parse_plan_document,
@@ -40,6 +42,7 @@ from spm.tenancy.db import tenant_atomic
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
+ATTAINMENT_PLACES = Decimal("1e-10")  # stored attainment fractions (0.6, 1.1666666667)
 ACTIVE = (CalculationRun.Status.QUEUED, CalculationRun.Status.RUNNING)
 
 
@@ -99,7 +102,10 @@ def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineI
     A fixed number of queries whatever the data size (no per-row queries).
     """
     tenant = current_tenant()
+    # The engine keys sellers by EXTERNAL id: explanations name people as the customer knows them,
+    # and tie-breaks inside the engine cannot depend on database ids (i.e. on loading order).
     sellers = list(Seller.objects.order_by("id").values_list("id", "manager_id", "external_id"))
+    ext = {pk: external_id for pk, _, external_id in sellers}
     plans = {}
     plan_currency = {}
     plan_names = {}
@@ -107,38 +113,39 @@ def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineI
         plans[str(pk)] = parse_plan_document(document)
         plan_currency[str(pk)] = currency
         plan_names[str(pk)] = name
+    assignment_rows = list(
+        PlanAssignment.objects.order_by("id").values_list("seller_id", "plan_id", "start_date", "end_date", "target_incentive")
+    )
     assignments = [
-        Assignment(seller=s, plan=str(p), start=start, end=end, target_incentive=ti)
-        for s, p, start, end, ti in PlanAssignment.objects.order_by("id").values_list(
-            "seller_id", "plan_id", "start_date", "end_date", "target_incentive"
-        )
+        Assignment(seller=ext[s], plan=str(p), start=start, end=end, target_incentive=ti)
+        for s, p, start, end, ti in assignment_rows
     ]
     quotas = {
-        (s, measure, period): amount
+        (ext[s], measure, period): amount
         for s, measure, period, amount in Quota.objects.values_list("seller_id", "measure", "period", "amount")
     }
-    splits: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    splits: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
     for opp_id, seller_id, pct in (
         OpportunitySplit.objects.filter(opportunity__stage=Opportunity.Stage.CLOSED_WON)
         .order_by("opportunity_id", "seller_id").values_list("opportunity_id", "seller_id", "pct")
     ):
-        splits[opp_id].append((seller_id, pct / 100))  # stored in percent; the engine takes fractions
+        splits[opp_id].append((ext[seller_id], pct / 100))  # stored in percent; the engine takes fractions
     deal_ids = {}
     deals = []
-    for pk, ext, owner, amount, currency, close, deal_type in (
+    for pk, external_id, owner, amount, currency, close, deal_type in (
         Opportunity.objects.filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
         .order_by("external_id").values_list("id", "external_id", "owner_id", "amount", "currency", "close_date", "deal_type")
     ):
-        deal_ids[ext] = pk
-        deals.append(Deal(key=ext, owner=owner, amount=amount, currency=currency, close_date=close,
-                          deal_type=deal_type, splits=tuple(splits.get(pk, ()))))
+        deal_ids[external_id] = pk
+        deals.append(Deal(key=external_id, owner=ext[owner], amount=amount, currency=currency, close_date=close,
+                          deal_type=deal_type, splits=tuple(sorted(splits.get(pk, ())))))
     events = [
-        ChurnEvent(deal=ext, date=date)
-        for ext, date in OpportunityEvent.objects.filter(type=OpportunityEvent.Type.CHURN)
+        ChurnEvent(deal=deal, date=date)
+        for deal, date in OpportunityEvent.objects.filter(type=OpportunityEvent.Type.CHURN)
         .order_by("opportunity__external_id", "date").values_list("opportunity__external_id", "date")
     ]
     adjustments = [
-        AdjustmentInput(seller=s, period=period, amount=amount, reason=reason, ref=pk)
+        AdjustmentInput(seller=ext[s], period=period, amount=amount, reason=reason, ref=pk)
         for pk, s, period, amount, reason in Adjustment.objects.order_by("id").values_list(
             "id", "seller_id", "period", "amount", "reason"
         )
@@ -149,11 +156,16 @@ def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineI
     ]
     inp = EngineInput(
         fy_start_month=tenant.fiscal_year_start_month, base_currency=tenant.base_currency,
-        managers={s: m for s, m, _ in sellers}, plans=plans, assignments=assignments, quotas=quotas, deals=deals,
+        managers={ext[s]: (ext[m] if m else None) for s, m, _ in sellers}, plans=plans, assignments=assignments, quotas=quotas, deals=deals,
         fx_rates=fx, events=events, adjustments=adjustments, period_from=period_from, period_through=period_through,
     )
-    lookups = {"deal_ids": deal_ids, "plan_currency": plan_currency, "plan_names": plan_names,
-               "assignments": assignments}
+    lookups = {
+        "deal_ids": deal_ids, "plan_currency": plan_currency, "plan_names": plan_names,
+        "seller_ids": {external_id: pk for pk, external_id in ext.items()},
+        # database ids, for deciding who gets a statement in which month
+        "assignments": [Assignment(seller=s, plan=str(p), start=st, end=en, target_incentive=ti)
+                        for s, p, st, en, ti in assignment_rows],
+    }
     return inp, lookups
 
 
@@ -173,6 +185,14 @@ def input_fingerprint(inp: EngineInput) -> str:
         "adjustments": sorted(map(repr, inp.adjustments)),
     }
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _keyed_by_database_id(result: EngineResult, seller_ids: dict[str, int]) -> EngineResult:
+    """Translate the engine's seller keys (external ids) back to database ids for storage."""
+    return EngineResult(
+        lines=tuple(dataclasses.replace(line, seller=seller_ids[line.seller]) for line in result.lines),
+        attainment={(seller_ids[seller], month): values for (seller, month), values in result.attainment.items()},
+    )
 
 
 def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]) -> tuple[int, int]:
@@ -219,7 +239,10 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
         plan_key = plan_of.get((seller, month))
         currency = lookups["plan_currency"].get(plan_key, tenant.base_currency)
         total = sum((Decimal(line.amount).quantize(CENT) for line in lines), Decimal("0.00"))
-        attainment = {c: plain(v) for c, v in sorted(result.attainment.get((seller, month), {}).items())}
+        attainment = {
+            c: plain(Decimal(v).quantize(ATTAINMENT_PLACES))
+            for c, v in sorted(result.attainment.get((seller, month), {}).items())
+        }
         st = existing.get((seller, month))
         if st is None:
             st = Statement(tenant=tenant, seller_id=seller, period=month)
@@ -281,7 +304,7 @@ def calculation_execute(*, run_id: int) -> CalculationRun:
             inp, lookups = load_engine_input(period_from=run.period_from, period_through=run.period_through)
         fingerprint = input_fingerprint(inp)
         _progress(run_id, 40, "Calculating", input_fingerprint=fingerprint)
-        result = calculate(inp)
+        result = _keyed_by_database_id(calculate(inp), lookups["seller_ids"])
         _progress(run_id, 80, f"Writing {len(result.lines)} lines")
         with tenant_atomic():
             statements, lines = _write_results(run, result, lookups, months_between(run.period_from, run.period_through))
