@@ -127,6 +127,7 @@ class Statement(TenantModel):
 
 
 class Adjustment(TenantModel):
+    external_id = models.CharField(max_length=64, blank=True)  # the scenario/API "id", when given
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="adjustments")
     period = models.CharField(max_length=7)  # month key
     amount = models.DecimalField(max_digits=14, decimal_places=2)
@@ -136,6 +137,11 @@ class Adjustment(TenantModel):
 
     class Meta:
         ordering = ["-period", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"], condition=~models.Q(external_id=""), name="adjustment_unique_external_id"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.seller} {self.period} {self.amount}"

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from compensation.engine import PlanValidationError, parse_period_key, parse_plan_document
 from compensation.models import Adjustment, CompPlan
-from compensation.services import adjustment_create, comp_plan_create, plan_assignment_upsert
+from compensation.services import adjustment_create, adjustment_upsert, comp_plan_create, plan_assignment_upsert
 from compensation.services.plans import canonical_plan_document
 from performance.models import Opportunity
 from performance.services import opportunity_event_record, opportunity_upsert
@@ -460,10 +460,15 @@ def _apply(parsed: dict, report: ScenarioReport, actor) -> None:
         event = opportunity_event_record(opportunity=deals[r["deal"]], type=r["type"], date=r["date"], actor=actor)
         report.count("events", event.upsert_status)
     existing_adj = Counter(
-        Adjustment.objects.values_list("seller__external_id", "period", "reason", "amount")
+        Adjustment.objects.filter(external_id="").values_list("seller__external_id", "period", "reason", "amount")
     )
     for r in parsed["adjustments"]:
-        # Keyed by (seller, period, reason, amount): the model has no external id to store an "id".
+        if r["id"] not in (None, ""):
+            _, status = adjustment_upsert(external_id=str(r["id"]), seller=sellers[r["seller"]], period=r["period"],
+                                          amount=r["amount"], reason=r["reason"], actor=actor)
+            report.count("adjustments", status)
+            continue
+        # Without an "id", an adjustment is identified by (seller, period, reason, amount).
         key = (r["seller"], r["period"], r["reason"], r["amount"].quantize(Decimal("0.01")))
         if existing_adj[key] > 0:
             existing_adj[key] -= 1

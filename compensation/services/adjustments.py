@@ -14,7 +14,7 @@ from spm.services import period_is_closed, validate_month_key
 from spm.tenancy.context import current_tenant
 
 
-def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor) -> Adjustment:
+def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor, external_id: str = "") -> Adjustment:
     """Create an adjustment of `amount` (plan currency, cents) for `seller` in month `period`.
 
     It becomes an earning line at the next calculation of that month. Errors: DomainError on a bad
@@ -33,9 +33,37 @@ def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor
     with transaction.atomic():
         if period_is_closed(period):
             raise ConflictError(f"Period {period} is closed: post the correction in an open period.")
-        adjustment = Adjustment(seller=seller, period=period, amount=amount, reason=reason.strip(),
+        adjustment = Adjustment(seller=seller, period=period, amount=amount, reason=reason.strip(), external_id=external_id,
                                 created_by=actor if getattr(actor, "pk", None) else None, tenant=current_tenant())
         adjustment.full_clean()
         adjustment.save()
         audit_record(actor=actor, action="adjustment.create", instance=adjustment, after=snapshot(adjustment))
         return adjustment
+
+
+def adjustment_upsert(*, external_id: str, seller: Seller, period: str, amount, reason: str, actor) -> tuple[Adjustment, str]:
+    """Create or update the adjustment with this external id; returns (adjustment, created|updated|unchanged).
+
+    Idempotent: the same values twice change nothing and write no audit event. Changing an
+    adjustment of a closed period is refused (ConflictError), like creating one.
+    """
+    existing = Adjustment.objects.filter(external_id=external_id).first()
+    if existing is None:
+        return adjustment_create(seller=seller, period=period, amount=amount, reason=reason, actor=actor,
+                                 external_id=external_id), "created"
+    amount = Decimal(str(amount))
+    new = {"seller_id": seller.pk, "period": period, "amount": amount, "reason": reason.strip()}
+    if all(getattr(existing, k) == v for k, v in new.items()):
+        return existing, "unchanged"
+    validate_month_key(period)
+    with transaction.atomic():
+        if period_is_closed(period) or period_is_closed(existing.period):
+            raise ConflictError(f"Period {existing.period if period_is_closed(existing.period) else period} is closed: "
+                                "post the correction in an open period.")
+        before = snapshot(existing)
+        for k, v in new.items():
+            setattr(existing, k, v)
+        existing.full_clean()
+        existing.save()
+        audit_record(actor=actor, action="adjustment.update", instance=existing, before=before, after=snapshot(existing))
+        return existing, "updated"

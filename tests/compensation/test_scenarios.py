@@ -105,3 +105,19 @@ def test_splits_credit_each_seller(loaded, django_capture_on_commit_callbacks):
     with tenant_atomic(loaded):
         totals = dict(Statement.objects.filter(period="2027-01").values_list("seller__external_id", "total"))
     assert totals == {"S-1": Decimal("3000.00"), "S-2": Decimal("3000.00")}
+
+
+def test_adjustments_with_an_id_are_upserted_by_it(loaded):
+    from compensation.models import Adjustment
+
+    data = scenario_data()
+    data["adjustments"] = [{"id": "ADJ-7", "seller": "S-2", "period": "2027-02", "amount": "100.00", "reason": "Typo"}]
+    scenario_load(data=data, tenant_slug="scen")
+    scenario_load(data=data, tenant_slug="scen")  # twice: still one
+    data["adjustments"][0].update(amount="120.00", reason="Corrected")
+    report = scenario_load(data=data, tenant_slug="scen")
+    assert report.counts["adjustments"]["updated"] == 1
+    with tenant_atomic(loaded):
+        adjustment = Adjustment.objects.get(external_id="ADJ-7")
+        assert (adjustment.amount, adjustment.reason) == (Decimal("120.00"), "Corrected")
+        assert AuditEvent.objects.filter(action="adjustment.update", object_id=str(adjustment.pk)).count() == 1
