@@ -8,6 +8,7 @@ one transaction. Progress is committed in short separate transactions so a polli
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -15,6 +16,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from compensation.engine import (
@@ -44,6 +46,21 @@ logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 ATTAINMENT_PLACES = Decimal("1e-10")  # stored attainment fractions (0.6, 1.1666666667)
 ACTIVE = (CalculationRun.Status.QUEUED, CalculationRun.Status.RUNNING)
+# A run queued or running for longer than this was orphaned (its worker died or the broker lost the
+# message); a full year at benchmark scale takes well under a minute, so this is generous.
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def _release_stale_runs() -> int:
+    """Mark orphaned runs failed so they stop blocking the tenant; returns how many."""
+    cutoff = timezone.now() - STALE_AFTER
+    stale = CalculationRun.objects.filter(status__in=ACTIVE, created_at__lt=cutoff).filter(
+        Q(started_at__isnull=True) | Q(started_at__lt=cutoff)
+    )
+    return stale.update(
+        status=CalculationRun.Status.FAILED, finished_at=timezone.now(),
+        message="Abandoned: no worker finished this run within 30 minutes; start it again.",
+    )
 
 
 def plain(value: Decimal | None) -> str | None:
@@ -72,6 +89,7 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
     tenant = current_tenant()
     with tenant_atomic(tenant):
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+        _release_stale_runs()
         clash = CalculationRun.objects.filter(
             status__in=ACTIVE, period_from__lte=period_through, period_through__gte=period_from
         ).first()
@@ -291,7 +309,10 @@ def calculation_execute(*, run_id: int) -> CalculationRun:
     """
     now = timezone.now()
     with tenant_atomic():
-        claimed = CalculationRun.objects.filter(pk=run_id, status=CalculationRun.Status.QUEUED).update(
+        # Queued, or running but orphaned by a worker that died mid-run (acks_late redelivers the task):
+        # either way this delivery owns it now. A run running normally is left alone.
+        orphaned = Q(status=CalculationRun.Status.RUNNING, started_at__lt=timezone.now() - STALE_AFTER)
+        claimed = CalculationRun.objects.filter(Q(status=CalculationRun.Status.QUEUED) | orphaned, pk=run_id).update(
             status=CalculationRun.Status.RUNNING, started_at=now, progress=0, message="Starting"
         )
         run = CalculationRun.objects.get(pk=run_id)

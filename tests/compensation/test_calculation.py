@@ -120,3 +120,25 @@ def test_runs_of_one_tenant_do_not_touch_another(loaded, globex, django_capture_
         totals = dict(Statement.objects.values_list("seller__external_id", "total"))
     assert before  # globex had its own published statements; they were recalculated in place
     assert totals == {"globex-rep": Decimal("6000.00"), "globex-peer": Decimal("4000.00")}
+
+
+def test_an_orphaned_run_stops_blocking_after_the_stale_timeout(acme, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from compensation.models import CalculationRun
+    from compensation.services import calculation_request
+
+    with tenant_atomic(acme.tenant):
+        old = timezone.now() - dt.timedelta(hours=2)
+        orphan = CalculationRun.objects.create(period_from="2027-01", period_through="2027-01", status="running",
+                                               started_at=old)
+        CalculationRun.objects.filter(pk=orphan.pk).update(created_at=old)
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(acme.tenant):
+        run = calculation_request(period_from="2027-01")
+    with tenant_atomic(acme.tenant):
+        orphan.refresh_from_db()
+        run.refresh_from_db()
+    assert orphan.status == "failed" and "Abandoned" in orphan.message
+    assert run.status == "succeeded"
