@@ -1,0 +1,208 @@
+"""Read-only views across the pillars: dashboards, seller overview, audit trail, members.
+
+Every function composes the one visibility rule (planning.selectors.visible_seller_ids) through
+the pillar selectors, and keeps the number of queries independent of the data size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from compensation.models import Statement
+from compensation.selectors import assignment_list, run_list, statement_list
+from performance.models import Opportunity
+from performance.selectors import opportunity_list
+from planning.selectors import quota_list, seller_list, viewer_sellers
+from spm.models import AuditEvent, Membership
+from spm.tenancy.access import TenantAccess
+
+RECENT_MONTHS = 12
+
+
+def _fraction(value) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+
+
+@dataclass
+class EarningsHistory:
+    """Per month (oldest first): total earnings and attainment per component."""
+
+    periods: list[str] = field(default_factory=list)
+    earnings: list[Decimal] = field(default_factory=list)
+    attainment: dict[str, list[Decimal | None]] = field(default_factory=dict)
+    currency: str = ""
+
+
+def earnings_history(statements: QuerySet[Statement], *, months: int = RECENT_MONTHS) -> EarningsHistory:
+    """Monthly totals of the given statements (already visibility-filtered), last `months` months."""
+    rows = list(
+        statements.order_by().values("period").annotate(total=Sum("total")).order_by("-period")[:months]
+    )
+    rows.reverse()
+    history = EarningsHistory(periods=[r["period"] for r in rows], earnings=[r["total"] or Decimal(0) for r in rows])
+    return history
+
+
+def seller_history(statements: QuerySet[Statement], *, months: int = RECENT_MONTHS) -> EarningsHistory:
+    """One seller's statements: earnings and attainment per component, last `months` months."""
+    items = list(statements.order_by("-period")[:months])
+    items.reverse()
+    history = EarningsHistory(periods=[s.period for s in items], earnings=[s.total for s in items])
+    components = sorted({c for s in items for c in (s.attainment or {})})
+    history.attainment = {c: [_fraction((s.attainment or {}).get(c)) for s in items] for c in components}
+    history.currency = items[-1].currency if items else ""
+    return history
+
+
+def attainment_rows(attainment: dict | None) -> list[dict]:
+    """{component: "0.81"} → rows with the fraction and a bar width capped at 100 %."""
+    rows = []
+    for component, value in sorted((attainment or {}).items()):
+        fraction = _fraction(value)
+        if fraction is None:
+            continue
+        rows.append({"component": component, "fraction": fraction, "pct": fraction * 100, "bar": min(fraction * 100, 100)})
+    return rows
+
+
+# --- dashboards -----------------------------------------------------------------------------------
+
+
+def rep_dashboard(*, access: TenantAccess) -> dict:
+    sellers = viewer_sellers(access)
+    statements = statement_list(access=access).filter(seller__in=[s.pk for s in sellers])
+    latest = statements.order_by("-period").first()
+    ytd = Decimal(0)
+    if latest is not None:
+        year = latest.period[:4]
+        ytd = statements.filter(period__startswith=year).aggregate(s=Sum("total"))["s"] or Decimal(0)
+    return {
+        "sellers": sellers,
+        "latest": latest,
+        "ytd": ytd,
+        "ytd_year": latest.period[:4] if latest else "",
+        "attainment": attainment_rows(latest.attainment if latest else None),
+        "history": seller_history(statements) if latest else EarningsHistory(),
+        "recent": list(statements.order_by("-period")[:6]),
+    }
+
+
+def team_dashboard(*, access: TenantAccess, limit: int = 200) -> dict:
+    """A manager's subtree (not the manager), each report's latest-period earnings and attainment."""
+    own = {s.pk for s in viewer_sellers(access)}
+    statements = statement_list(access=access)
+    latest_period = statements.aggregate(p=Max("period"))["p"]
+    team = list(seller_list(access=access).exclude(pk__in=own).order_by("name")[:limit])
+    by_seller = {}
+    if latest_period:
+        by_seller = {s.seller_id: s for s in statements.filter(period=latest_period, seller__in=[t.pk for t in team])}
+    rows = []
+    for seller in team:
+        statement = by_seller.get(seller.pk)
+        rows.append({
+            "seller": seller,
+            "statement": statement,
+            "attainment": attainment_rows(statement.attainment if statement else None),
+        })
+    team_statements = statements.exclude(seller__in=own)
+    return {
+        "latest_period": latest_period,
+        "rows": rows,
+        "statement_count": len(by_seller),
+        "team_total": sum((r["statement"].total for r in rows if r["statement"]), Decimal(0)),
+        "history": earnings_history(team_statements),
+    }
+
+
+def tenant_overview(*, access: TenantAccess) -> dict:
+    statements = statement_list(access=access)
+    by_status = {row["status"]: row for row in statements.order_by().values("status").annotate(n=Count("id"), total=Sum("total"))}
+    status_rows = [
+        {"status": value, "label": label, "count": by_status.get(value, {}).get("n", 0), "total": by_status.get(value, {}).get("total") or Decimal(0)}
+        for value, label in Statement.Status.choices
+    ]
+    bookings = list(
+        opportunity_list(access=access)
+        .filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
+        .order_by()
+        .annotate(month=TruncMonth("close_date"))
+        .values("month")
+        .annotate(total=Sum("amount"), n=Count("id"))
+        .order_by("-month")[:RECENT_MONTHS]
+    )
+    bookings.reverse()
+    return {
+        "status_rows": status_rows,
+        "liability": by_status.get(Statement.Status.APPROVED, {}).get("total") or Decimal(0),
+        "to_approve": by_status.get(Statement.Status.PUBLISHED, {}).get("n", 0),
+        "bookings": bookings,
+        "bookings_total": sum((b["total"] or Decimal(0) for b in bookings), Decimal(0)),
+        "latest_run": run_list().first(),
+        "history": earnings_history(statements),
+    }
+
+
+# --- seller detail --------------------------------------------------------------------------------
+
+
+def seller_overview(*, access: TenantAccess, pk: int) -> dict | None:
+    """Everything about one visible seller; None when not visible (the view answers 404)."""
+    seller = seller_list(access=access).filter(pk=pk).first()
+    if seller is None:
+        return None
+    statements = statement_list(access=access).filter(seller=seller)
+    return {
+        "seller": seller,
+        "reports": list(seller_list(access=access).filter(manager=seller).order_by("name")[:100]),
+        "quotas": list(quota_list(access=access).filter(seller=seller).order_by("-period", "measure")[:24]),
+        "assignments": list(assignment_list(access=access).filter(seller=seller).order_by("-start_date")[:12]),
+        "deals": list(opportunity_list(access=access).filter(owner=seller).order_by("-close_date", "-id")[:15]),
+        "statements": list(statements.order_by("-period")[:12]),
+        "history": seller_history(statements),
+    }
+
+
+# --- audit and members ------------------------------------------------------------------------------
+
+
+def audit_list(*, object_type: str | None = None, actor_id: int | None = None) -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.select_related("actor")
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if actor_id:
+        qs = qs.filter(actor_id=actor_id)
+    return qs
+
+
+def audit_filter_choices() -> dict:
+    """Object types and actors present in the tenant's trail (two bounded queries)."""
+    types = list(AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct()[:100])
+    actors = list(
+        Membership.objects.select_related("user").order_by("user__email")[:500]
+    )
+    return {"object_types": types, "actors": [m.user for m in actors]}
+
+
+def member_list() -> QuerySet[Membership]:
+    return Membership.objects.select_related("user").order_by("role", "user__email")
+
+
+def diff(before: dict | None, after: dict | None) -> list[dict]:
+    """Changed keys of an audit event, before → after (unchanged keys left out)."""
+    before, after = before or {}, after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return [{"field": "", "before": before, "after": after}]
+    keys = sorted(set(before) | set(after))
+    return [
+        {"field": k, "before": before.get(k), "after": after.get(k)}
+        for k in keys
+        if before.get(k) != after.get(k)
+    ]
+

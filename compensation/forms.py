@@ -1,0 +1,45 @@
+"""Forms of the Pay pages: they parse input only; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from compensation.models import Statement
+
+month_key = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", "Use a month like 2027-01.")
+
+
+class MonthField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 7)
+        kwargs.setdefault("validators", [month_key])
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "month", "placeholder": "2027-01"}))
+        super().__init__(**kwargs)
+
+
+class StatementFilterForm(forms.Form):
+    period = forms.CharField(required=False, max_length=7, widget=forms.TextInput(attrs={"type": "month"}))
+    status = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, include_drafts: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(v, label) for v, label in Statement.Status.choices if include_drafts or v != Statement.Status.DRAFT]
+        self.fields["status"].choices = [("", "Any status"), *choices]
+
+
+class RunRequestForm(forms.Form):
+    period_from = MonthField(label="From month")
+    period_through = MonthField(label="Through month", required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_from"), data.get("period_through")
+        if start and end and end < start:
+            self.add_error("period_through", "The last month must not be before the first.")
+        return data
+
+
+class PublishPeriodForm(forms.Form):
+    period = MonthField(label="Period")
+

@@ -1,0 +1,346 @@
+"""Pay pages: statements (the page reps open most), approvals, calculation runs and comp plans.
+
+Views parse, call a selector or a service, and render. Every write goes through
+compensation.services; a refusal (DomainError) is shown to the user as a message.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from compensation import services
+from compensation.forms import PublishPeriodForm, RunRequestForm, StatementFilterForm
+from compensation.models import Statement
+from compensation.selectors import (
+    approval_queue,
+    plan_list,
+    run_get,
+    run_list,
+    statement_get,
+    statement_lines,
+    statement_list,
+)
+from spm.errors import DomainError
+from spm.tenancy.views import TenantTemplateView, TenantView
+from spm.web import charts
+from spm.web.paging import paginate
+
+HUNDRED = Decimal(100)
+
+
+def _pct(value):
+    return None if value is None else value * HUNDRED
+
+
+def _statement_url(access, pk: int) -> str:
+    return reverse("compensation:statement_detail", kwargs={"tenant": access.tenant.slug, "pk": pk})
+
+
+# --- statements ------------------------------------------------------------------------------------
+
+
+class StatementListView(TenantTemplateView):
+    template_name = "compensation/statements.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        view_all = self.access.can("statements.view_all")
+        form = StatementFilterForm(self.request.GET or None, include_drafts=view_all)
+        period = status = None
+        if form.is_valid():
+            period = form.cleaned_data["period"] or None
+            status = form.cleaned_data["status"] or None
+        qs = statement_list(access=self.access, period=period, status=status).order_by("-period", "seller__name")
+        context.update(paginate(self.request, qs, per_page=50))
+        context.update(form=form, filtered=bool(period or status), view_all=view_all)
+        return context
+
+
+class StatementDetailView(TenantTemplateView):
+    template_name = "compensation/statement_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        statement = statement_get(access=self.access, pk=kwargs["pk"])
+        if statement is None:
+            raise Http404("No such statement")
+        lines = [
+            {"line": line, "before": _pct(line.attainment_before), "after": _pct(line.attainment_after), "rate": _pct(line.rate)}
+            for line in statement_lines(statement=statement)
+        ]
+        history = list(
+            statement_list(access=self.access).filter(seller_id=statement.seller_id).order_by("-period")[:12]
+        )
+        history.reverse()
+        components = sorted({c for s in history for c in (s.attainment or {})})
+        chart = None
+        if history:
+            chart = charts.earnings_and_attainment(
+                [s.period for s in history], [s.total for s in history],
+                {c: [(s.attainment or {}).get(c) for s in history] for c in components},
+                currency=statement.currency,
+            )
+        attainment = []
+        for component, value in sorted((statement.attainment or {}).items()):
+            fraction = Decimal(str(value))
+            attainment.append({"component": component, "fraction": fraction, "pct": fraction * HUNDRED, "bar": min(fraction * HUNDRED, HUNDRED)})
+        context.update(
+            statement=statement,
+            lines=lines,
+            attainment=attainment,
+            chart=chart,
+            can_publish=self.access.can("statements.publish") and statement.status == Statement.Status.DRAFT,
+            can_approve=self.access.can("statements.approve") and statement.status == Statement.Status.PUBLISHED,
+        )
+        return context
+
+
+class _StatementActionView(TenantView):
+    """POST-only: resolve the statement through the visibility rule (404), call one service."""
+
+    http_method_names = ["post"]
+    success = ""
+
+    def act(self, statement):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        statement = statement_get(access=self.access, pk=kwargs["pk"])
+        if statement is None:
+            raise Http404("No such statement")
+        try:
+            self.act(statement)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, self.success.format(statement=statement))
+        return redirect(_statement_url(self.access, statement.pk))
+
+
+class StatementPublishView(_StatementActionView):
+    capability = "statements.publish"
+    success = "Published {statement}: the seller can now see it."
+
+    def act(self, statement):
+        services.statement_publish(statement=statement, actor=self.request.user)
+
+
+class StatementApproveView(_StatementActionView):
+    capability = "statements.approve"
+    success = "Approved {statement}."
+
+    def act(self, statement):
+        services.statement_approve(statement=statement, actor=self.request.user)
+
+
+class StatementExportView(TenantView):
+    """The lines of one statement as CSV (same visibility as the page)."""
+
+    COLUMNS = [
+        "seller", "period", "position", "plan", "component", "kind", "deal", "credit", "quota", "quota_period",
+        "attainment_before", "attainment_after", "rate", "amount", "currency", "explanation",
+    ]
+
+    def get(self, request, *args, **kwargs):
+        statement = statement_get(access=self.access, pk=kwargs["pk"])
+        if statement is None:
+            raise Http404("No such statement")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        filename = f"statement-{statement.seller.external_id}-{statement.period}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        writer = csv.writer(response)
+        writer.writerow(self.COLUMNS)
+        for line in statement_lines(statement=statement):
+            writer.writerow([
+                statement.seller.external_id, line.period, line.position, line.plan_name, line.component, line.kind,
+                line.deal_external_id or (line.opportunity.external_id if line.opportunity else ""),
+                line.credit, line.quota, line.quota_period, line.attainment_before, line.attainment_after,
+                line.rate, line.amount, statement.currency, line.explanation,
+            ])
+        writer.writerow(["", "", "", "", "Total", "", "", "", "", "", "", "", "", statement.total, statement.currency, ""])
+        return response
+
+
+# --- approvals -------------------------------------------------------------------------------------
+
+
+class ApprovalsView(TenantTemplateView):
+    """Finance queue: published statements, bulk approve, publish all drafts of a period."""
+
+    capability = "statements.approve"
+    template_name = "compensation/approvals.html"
+    max_bulk = 500
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(paginate(self.request, approval_queue(access=self.access), per_page=100))
+        context["draft_periods"] = list(
+            statement_list(access=self.access, status=Statement.Status.DRAFT)
+            .order_by().values("period").annotate(n=Count("id")).order_by("-period")[:24]
+        )
+        latest_draft = context["draft_periods"][0]["period"] if context["draft_periods"] else None
+        context.setdefault("publish_form", PublishPeriodForm(initial={"period": latest_draft}))
+        context["can_publish"] = self.access.can("statements.publish")
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        if action == "approve":
+            self._approve(request)
+        elif action == "publish_period":
+            if not self.access.can("statements.publish"):
+                raise PermissionDenied("Your role cannot publish statements.")
+            form = PublishPeriodForm(request.POST)
+            if not form.is_valid():
+                return self.render_to_response(self.get_context_data(publish_form=form, **kwargs))
+            try:
+                count = services.statement_publish_period(period=form.cleaned_data["period"], actor=request.user)
+            except DomainError as exc:
+                messages.error(request, str(exc))
+            else:
+                period = form.cleaned_data["period"]
+                if count:
+                    messages.success(request, f"Published {count} draft statement{'s' if count != 1 else ''} of {period}.")
+                else:
+                    messages.info(request, f"There was no draft statement to publish in {period}.")
+        else:
+            messages.error(request, "Unknown action.")
+        return redirect(reverse("compensation:approvals", kwargs={"tenant": self.access.tenant.slug}))
+
+    def _approve(self, request) -> None:
+        ids = [int(v) for v in request.POST.getlist("statements") if v.isdigit()][: self.max_bulk]
+        if not ids:
+            messages.warning(request, "Select at least one statement to approve.")
+            return
+        approved, refused = 0, []
+        # Resolved through the queue: ids outside the tenant or not published are simply not found.
+        for statement in approval_queue(access=self.access).filter(pk__in=ids):
+            try:
+                services.statement_approve(statement=statement, actor=request.user)
+            except DomainError as exc:
+                refused.append(f"{statement}: {exc}")
+            else:
+                approved += 1
+        if approved:
+            messages.success(request, f"Approved {approved} statement{'s' if approved != 1 else ''}.")
+        if refused:
+            messages.error(request, f"Refused {len(refused)}: " + "; ".join(refused))
+        if not approved and not refused:
+            messages.warning(request, "None of the selected statements is awaiting approval any more.")
+
+
+# --- calculation runs ------------------------------------------------------------------------------
+
+
+class RunListView(TenantTemplateView):
+    capability = "statements.view_all"
+    template_name = "compensation/runs.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(paginate(self.request, run_list(), per_page=25))
+        context["can_run"] = self.access.can("calculation.run")
+        context.setdefault("form", RunRequestForm())
+        return context
+
+
+class RunCreateView(TenantTemplateView):
+    capability = "calculation.run"
+    template_name = "compensation/runs.html"
+    http_method_names = ["post"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(paginate(self.request, run_list(), per_page=25))
+        context["can_run"] = True
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = RunRequestForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, **kwargs))
+        try:
+            run = services.calculation_request(
+                period_from=form.cleaned_data["period_from"],
+                period_through=form.cleaned_data["period_through"] or None,
+                requested_by=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect(reverse("compensation:runs", kwargs={"tenant": self.access.tenant.slug}))
+        messages.success(request, f"Calculation of {run.period_from}–{run.period_through} started.")
+        return redirect(reverse("compensation:run_detail", kwargs={"tenant": self.access.tenant.slug, "pk": run.pk}))
+
+
+class RunDetailView(TenantTemplateView):
+    capability = "statements.view_all"
+    template_name = "compensation/run_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        run = run_get(pk=kwargs["pk"])
+        if run is None:
+            raise Http404("No such run")
+        context["run"] = run
+        return context
+
+
+class RunProgressView(RunDetailView):
+    """The htmx fragment polled every second until the run has finished."""
+
+    template_name = "compensation/_run_progress.html"
+
+
+# --- comp plans ------------------------------------------------------------------------------------
+
+
+def _tier_rows(component: dict) -> list[dict]:
+    rows, lower = [], Decimal(0)
+    for tier in component.get("tiers") or []:
+        upto = tier.get("upto")
+        upper = None if upto in (None, "") else Decimal(str(upto))
+        rate = Decimal(str(tier.get("rate", "0")))
+        rows.append({"from": lower * HUNDRED, "upto": None if upper is None else upper * HUNDRED, "rate": rate, "rate_pct": rate * HUNDRED})
+        if upper is not None:
+            lower = upper
+    return rows
+
+
+class PlanListView(TenantTemplateView):
+    capability = "planning.view"
+    template_name = "compensation/plans.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(paginate(self.request, plan_list().annotate(assigned=Count("assignments")).order_by("name", "-version"), per_page=50))
+        return context
+
+
+class PlanDetailView(TenantTemplateView):
+    capability = "planning.view"
+    template_name = "compensation/plan_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        plan = plan_list().select_related("published_by").filter(pk=kwargs["pk"]).first()
+        if plan is None:
+            raise Http404("No such plan")
+        document = plan.document or {}
+        components = []
+        for component in document.get("components") or []:
+            components.append({"c": component, "tiers": _tier_rows(component), "deal_types": ((component.get("measure") or {}).get("deal_types") or [])})
+        context.update(
+            plan=plan, document=document, components=components,
+            document_json=json.dumps(document, indent=2, sort_keys=False),
+            versions=list(plan_list().filter(name=plan.name).order_by("-version")[:20]),
+        )
+        return context
