@@ -24,6 +24,9 @@ class TenantAPIMixin:
             return super().dispatch(request, *args, **kwargs)  # initial() answers 404
         with tenant_atomic(tenant):
             response = super().dispatch(request, *args, **kwargs)
+            # Render inside the scope: a renderer (the browsable API, CSV) may still query.
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
             if response.status_code >= 400:
                 transaction.set_rollback(True)
             return response

@@ -155,6 +155,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Schema generation inspects querysets outside any tenant scope: use the unscoped manager (it
+    # only builds `.none()` querysets; nothing is read).
+    "DEFAULT_QUERY_MANAGER": "all_tenants",
 }
 
 LOGGING = {

@@ -1,0 +1,116 @@
+"""Plan pillar API serializers, and the scoped id field every pillar uses for ids in request bodies.
+
+Serializers only parse and render. Ids sent by a client are resolved through a queryset built from
+the request's tenant and the viewer's visibility (`ScopedPrimaryKeyRelatedField`), so an id of
+another tenant, or of a seller the viewer may not see, is "does not exist" — never a leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+from planning.models import Account, Quota, Seller, Territory
+from planning.selectors import seller_list
+from spm.tenancy.access import TenantAccess
+
+PERIOD_KEY_REGEX = r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"  # 2027, 2027-Q1, 2027-03
+MONTH_KEY_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key resolved through `scope(access)`, the viewer's queryset for this request.
+
+    `model` is only declared so the OpenAPI schema knows the id type; its manager is never
+    evaluated. Without a tenant access in the serializer context the field resolves nothing
+    (fail closed).
+    """
+
+    def __init__(self, *, model, scope: Callable[[TenantAccess], QuerySet], **kwargs):
+        self.scope = scope
+        kwargs.setdefault("queryset", model.all_tenants)  # for schema introspection only
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        access = self.context.get("access")
+        if access is None:
+            return self.queryset.none()
+        return self.scope(access)
+
+
+def visible_seller_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
+    """A seller id the viewer may see in this tenant (the one visibility rule)."""
+    return ScopedPrimaryKeyRelatedField(model=Seller, scope=lambda access: seller_list(access=access), **kwargs)
+
+
+class SellerSerializer(serializers.ModelSerializer):
+    manager_name = serializers.CharField(source="manager.name", read_only=True, default=None)
+
+    class Meta:
+        model = Seller
+        fields = [
+            "id", "external_id", "name", "email", "role_type", "title", "segment", "region",
+            "manager", "manager_name", "hire_date", "end_date",
+        ]
+        read_only_fields = fields
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    annual_revenue = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True, allow_null=True)
+    territory_name = serializers.CharField(source="territory.name", read_only=True, default=None)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id", "external_id", "name", "industry", "country", "region", "employees", "annual_revenue",
+            "latitude", "longitude", "territory", "territory_name",
+        ]
+        read_only_fields = fields
+
+
+class TerritorySerializer(serializers.ModelSerializer):
+    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None)
+
+    class Meta:
+        model = Territory
+        fields = ["id", "name", "region", "owner", "owner_name", "rules"]
+        read_only_fields = fields
+
+
+class QuotaSerializer(serializers.ModelSerializer):
+    """Read, and create through `planning.services.quota_set` (an upsert per seller/measure/period)."""
+
+    seller = visible_seller_field()
+    seller_name = serializers.CharField(source="seller.name", read_only=True)
+    period = serializers.RegexField(
+        PERIOD_KEY_REGEX, max_length=10, help_text="2027-03 (month), 2027-Q1 (fiscal quarter) or 2027 (fiscal year)"
+    )
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
+
+    class Meta:
+        model = Quota
+        fields = ["id", "seller", "seller_name", "measure", "period", "amount", "source"]
+        # The model's (tenant, seller, measure, period) unique is an upsert key here, not a rule
+        # to reject on: quota_set updates the existing row.
+        validators: list = []
+
+
+class QuotaUpdateSerializer(serializers.ModelSerializer):
+    """Change the amount (or source) of one quota; seller, measure and period identify it."""
+
+    seller_name = serializers.CharField(source="seller.name", read_only=True)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
+
+    class Meta:
+        model = Quota
+        fields = ["id", "seller", "seller_name", "measure", "period", "amount", "source"]
+        read_only_fields = ["id", "seller", "seller_name", "measure", "period"]
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of a 4xx answer: a message saying what is wrong, and a code for 403/409."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)

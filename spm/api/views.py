@@ -1,0 +1,144 @@
+"""Kernel API: who am I (memberships across tenants), token login, and the tenant's audit trail.
+
+This module must not import the pillar apps (planning, performance, compensation): it is the
+bottom layer.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import authenticate, get_user_model
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from spm.api.base import TenantReadOnlyViewSet
+from spm.models import AuditEvent, Membership
+from spm.tenancy.db import user_atomic
+
+
+class _Error(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tenant_name = serializers.CharField(source="tenant.name", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["tenant", "tenant_name", "role", "role_display"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    memberships = MembershipSerializer(many=True)
+
+
+class MeView(APIView):
+    @extend_schema(summary="The signed-in user and their role in each tenant",
+                   responses={200: MeSerializer, 401: OpenApiResponse(_Error, description="Not authenticated.")})
+    def get(self, request):
+        user = request.user
+        # Memberships are under RLS; the policy shows a user their own rows when app.user_id is
+        # set, which user_atomic does. This is the one deliberate cross-tenant read.
+        with user_atomic(user.pk):
+            memberships = list(Membership.all_tenants.filter(user=user).select_related("tenant").order_by("tenant__name"))
+        data = {
+            "id": user.pk, "username": user.get_username(), "email": user.email,
+            "first_name": user.first_name, "last_name": user.last_name, "memberships": memberships,
+        }
+        return Response(MeSerializer(data).data)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(required=False, help_text="Username or e-mail address.")
+    email = serializers.EmailField(required=False)
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+
+    def validate(self, attrs):
+        login = attrs.get("username") or attrs.get("email")
+        if not login:
+            raise serializers.ValidationError({"username": "Give a username or an e-mail address."})
+        request = self.context.get("request")
+        user = authenticate(request=request, username=login, password=attrs["password"])
+        if user is None and "@" in login:
+            match = get_user_model()._default_manager.filter(email__iexact=login).first()
+            if match is not None:
+                user = authenticate(request=request, username=match.get_username(), password=attrs["password"])
+        if user is None or not user.is_active:
+            raise serializers.ValidationError("Unable to log in with these credentials.", code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenObtainView(APIView):
+    """Exchange credentials for a DRF token (`Authorization: Token <key>`)."""
+
+    authentication_classes: list = []  # no session, hence no CSRF check on this one form post
+    permission_classes = [AllowAny]
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(summary="Obtain an API token", request=TokenRequestSerializer,
+                   responses={200: TokenResponseSerializer, 400: OpenApiResponse(description="Invalid credentials.")},
+                   auth=[])
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+# --- audit trail (tenant-scoped, under /api/v1/t/<tenant>/audit-events/) ----------------------
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.email", read_only=True, default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "created_at", "actor", "action", "object_type", "object_id", "object_repr", "before", "after"]
+        read_only_fields = fields
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    action = django_filters.CharFilter()
+    object_type = django_filters.CharFilter(help_text="e.g. compensation.statement")
+    object_id = django_filters.CharFilter()
+
+
+_AUDIT_ERRORS = {
+    401: OpenApiResponse(_Error, description="Not authenticated."),
+    403: OpenApiResponse(_Error, description="Your role may not read the audit trail."),
+    404: OpenApiResponse(_Error, description="No such workspace or event."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Audit trail of the tenant", responses={200: AuditEventSerializer(many=True), **_AUDIT_ERRORS}),
+    retrieve=extend_schema(summary="One audit event", responses={200: AuditEventSerializer, **_AUDIT_ERRORS}),
+)
+class AuditEventViewSet(TenantReadOnlyViewSet):
+    queryset = AuditEvent.all_tenants.none()  # model for the schema only; data comes from scope_queryset
+    renderer_classes = [JSONRenderer]  # see planning.api.views.API_RENDERERS (not importable from here)
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    action_capabilities = {"list": "audit.view", "retrieve": "audit.view"}
+
+    def scope_queryset(self):
+        return AuditEvent.objects.select_related("actor")
