@@ -13,3 +13,6 @@ STORAGES = {
 }
 # Unit tests run Celery eagerly; the marked integration test starts a real worker on REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
+# Serve static files straight from static/ (no collectstatic before tests; the browser test needs them).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
