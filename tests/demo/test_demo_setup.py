@@ -1,0 +1,50 @@
+"""demo_setup: both tenants, one user per role, statements in every state; a second run changes nothing."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from compensation.models import Statement
+from planning.models import Seller
+from spm.models import Membership, Tenant
+from spm.tenancy.db import tenant_atomic
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.mark.django_db(transaction=True)  # the calculation starts on commit
+def test_it_sets_up_both_tenants_once(tmp_path):
+    out = io.StringIO()
+    # An empty --dir makes globex a small generated company: keeps the test quick.
+    call_command("demo_setup", small=True, today=TODAY, dir=tmp_path, stdout=out)
+    assert "rep@acme.example" in out.getvalue()
+    User = get_user_model()
+    assert User.objects.filter(username__endswith="@acme.example").count() == 6
+    assert User.objects.filter(username__endswith="@globex.example").count() == 6
+    consultant = User.objects.get(username="consultant@example.com")
+    acme = Tenant.objects.get(slug="acme")
+    with tenant_atomic(acme):
+        assert Membership.objects.get(user=consultant).role == "revops"
+        rep = Seller.objects.get(user__username="rep@acme.example")
+        assert rep.role_type == "AE"
+        manager = Seller.objects.get(user__username="manager@acme.example")
+        assert manager.reports.filter(role_type="AE").exists()
+        statuses = dict(Statement.objects.values_list("period", "status").distinct())
+        assert statuses["2026-11"] == "draft"
+        assert statuses["2026-10"] == "published"
+        assert statuses["2026-09"] == "paid"
+        assert Statement.objects.filter(seller=rep, period="2026-10").exists()
+        paid = Statement.objects.filter(status="paid").first()
+        assert paid.approved_by.username == "finance@acme.example"
+        counts = (Seller.objects.count(), Statement.objects.count())
+    with tenant_atomic(Tenant.objects.get(slug="globex")):
+        assert Membership.objects.get(user=consultant).role == "finance"
+
+    again = io.StringIO()
+    call_command("demo_setup", small=True, today=TODAY, dir=tmp_path, stdout=again)
+    assert "already has data" in again.getvalue()
+    with tenant_atomic(acme):
+        assert (Seller.objects.count(), Statement.objects.count()) == counts
