@@ -90,13 +90,3 @@ class AuditView(TenantTemplateView):
         context["selected_type"] = object_type or ""
         context["selected_actor"] = actor_id
         return context
-
-
-class MembersView(TenantTemplateView):
-    capability = "members.manage"
-    template_name = "analytics/members.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(paginate(self.request, selectors.member_list(), per_page=100))
-        return context

@@ -43,3 +43,32 @@ class RunRequestForm(forms.Form):
 class PublishPeriodForm(forms.Form):
     period = MonthField(label="Period")
 
+
+
+class AdjustmentForm(forms.Form):
+    """Amount and reason of a manual adjustment; seller and month come from the statement."""
+
+    amount = forms.DecimalField(
+        label="Amount", max_digits=14, decimal_places=2,
+        help_text="In the statement's currency; negative to take money back.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "placeholder": "250.00"}),
+    )
+    reason = forms.CharField(label="Reason", max_length=300, widget=forms.TextInput(attrs={"placeholder": "Why, for the seller and the auditor"}))
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount == 0:
+            raise forms.ValidationError("An adjustment of zero changes nothing.")
+        return amount
+
+    def add_service_error(self, message: str) -> None:
+        """Put a service's "field: message" refusal on that field, anything else on the form."""
+        field, sep, rest = message.partition(": ")
+        if sep and field in self.fields:
+            self.add_error(field, rest)
+        else:
+            self.add_error(None, message)
+
+
+class PayPeriodForm(forms.Form):
+    period = MonthField(label="Period")

@@ -12,15 +12,16 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from compensation import services
-from compensation.forms import PublishPeriodForm, RunRequestForm, StatementFilterForm
-from compensation.models import Statement
+from compensation.forms import AdjustmentForm, PayPeriodForm, PublishPeriodForm, RunRequestForm, StatementFilterForm
+from compensation.models import EarningLine, Statement
 from compensation.selectors import (
+    adjustment_list,
     approval_queue,
     plan_list,
     run_get,
@@ -30,6 +31,8 @@ from compensation.selectors import (
     statement_list,
 )
 from spm.errors import DomainError
+from spm.services import period_is_closed
+from spm.templatetags.money import money
 from spm.tenancy.views import TenantTemplateView, TenantView
 from spm.web import charts
 from spm.web.paging import paginate
@@ -100,8 +103,38 @@ class StatementDetailView(TenantTemplateView):
             chart=chart,
             can_publish=self.access.can("statements.publish") and statement.status == Statement.Status.DRAFT,
             can_approve=self.access.can("statements.approve") and statement.status == Statement.Status.PUBLISHED,
+            can_mark_paid=self.access.can("statements.approve") and statement.status == Statement.Status.APPROVED,
         )
+        if context["can_approve"]:
+            # The same rule the service applies, shown before the click instead of after it.
+            context["approval_refusal"] = services.approval_refusal(statement, self.request.user)
+        context.update(self._adjustments(statement, context.get("adjust_form")))
         return context
+
+    def _adjustments(self, statement: Statement, form: AdjustmentForm | None) -> dict:
+        """The seller's adjustments of this month, and what the viewer may do about them."""
+        adjustments = list(
+            adjustment_list(access=self.access)
+            .filter(seller_id=statement.seller_id, period=statement.period)
+            .annotate(on_statement=Exists(EarningLine.objects.filter(adjustment=OuterRef("pk"), statement=statement)))
+            .order_by("created_at", "id")
+        )
+        can_adjust = self.access.can("statements.adjust")
+        closed = period_is_closed(statement.period) if can_adjust or adjustments else False
+        user_id = self.request.user.pk
+        return {
+            "adjustments": adjustments,
+            "pending_adjustments": [a for a in adjustments if not a.on_statement],
+            "my_adjustment": any(a.created_by_id == user_id for a in adjustments),
+            "period_closed": closed,
+            # An approved or paid statement is never recalculated: an adjustment of its month would
+            # never become a line, so the form is offered on drafts and published statements only.
+            "can_adjust": can_adjust and not closed and not statement.is_locked,
+            "adjust_form": form if form is not None else (AdjustmentForm() if can_adjust else None),
+            # A refused POST shows its form with the reason even where the page would not offer one.
+            "show_adjust_form": (can_adjust and not closed and not statement.is_locked) or bool(form is not None and form.errors),
+            "can_recalculate": self.access.can("calculation.run") and not closed and not statement.is_locked,
+        }
 
 
 class _StatementActionView(TenantView):
@@ -132,6 +165,67 @@ class StatementPublishView(_StatementActionView):
 
     def act(self, statement):
         services.statement_publish(statement=statement, actor=self.request.user)
+
+
+class StatementMarkPaidView(_StatementActionView):
+    capability = "statements.approve"  # finance and admin: the roles that release money
+    success = "Marked {statement} paid."
+
+    def act(self, statement):
+        services.statement_mark_paid(statement=statement, actor=self.request.user)
+
+
+class StatementAdjustView(StatementDetailView):
+    """POST an adjustment for the statement's seller and month; errors re-render the page with the form."""
+
+    capability = "statements.adjust"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        statement = statement_get(access=self.access, pk=kwargs["pk"])
+        if statement is None:
+            raise Http404("No such statement")
+        form = AdjustmentForm(request.POST)
+        if form.is_valid() and statement.is_locked:
+            form.add_error(None, f"This statement is {statement.status}: it will not be recalculated, so an "
+                                 f"adjustment of {statement.period} would never be paid. Post it in an open month.")
+        if form.is_valid():
+            try:
+                adjustment = services.adjustment_create(
+                    seller=statement.seller, period=statement.period, amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"], actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_service_error(str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Adjustment of {statement.currency} {money(adjustment.amount)} added for {statement.seller} in "
+                    f"{statement.period}. It becomes a line of this statement at the next calculation of "
+                    f"{statement.period}.",
+                )
+                return redirect(_statement_url(self.access, statement.pk) + "#adjustments")
+        context = self.get_context_data(adjust_form=form, **kwargs)
+        return self.render_to_response(context)
+
+
+class StatementRecalculateView(TenantView):
+    """Queue a calculation of the statement's month and go to the run's progress page."""
+
+    capability = "calculation.run"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        statement = statement_get(access=self.access, pk=kwargs["pk"])
+        if statement is None:
+            raise Http404("No such statement")
+        try:
+            run = services.calculation_request(period_from=statement.period, requested_by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect(_statement_url(self.access, statement.pk))
+        messages.success(request, f"Calculation of {run.period_from} started.")
+        return redirect(reverse("compensation:run_detail", kwargs={"tenant": self.access.tenant.slug, "pk": run.pk}))
 
 
 class StatementApproveView(_StatementActionView):
@@ -190,6 +284,10 @@ class ApprovalsView(TenantTemplateView):
         latest_draft = context["draft_periods"][0]["period"] if context["draft_periods"] else None
         context.setdefault("publish_form", PublishPeriodForm(initial={"period": latest_draft}))
         context["can_publish"] = self.access.can("statements.publish")
+        context["approved_periods"] = list(
+            statement_list(access=self.access, status=Statement.Status.APPROVED)
+            .order_by().values("period", "currency").annotate(n=Count("id"), total=Sum("total")).order_by("-period", "currency")[:24]
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -212,9 +310,33 @@ class ApprovalsView(TenantTemplateView):
                     messages.success(request, f"Published {count} draft statement{'s' if count != 1 else ''} of {period}.")
                 else:
                     messages.info(request, f"There was no draft statement to publish in {period}.")
+        elif action == "pay_period":
+            self._pay_period(request)
         else:
             messages.error(request, "Unknown action.")
         return redirect(reverse("compensation:approvals", kwargs={"tenant": self.access.tenant.slug}))
+
+    def _pay_period(self, request) -> None:
+        form = PayPeriodForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose a month like 2027-01 to mark paid.")
+            return
+        period = form.cleaned_data["period"]
+        paid, refused = 0, []
+        approved = statement_list(access=self.access, period=period, status=Statement.Status.APPROVED).order_by("id")
+        for statement in approved[: self.max_bulk]:
+            try:
+                services.statement_mark_paid(statement=statement, actor=request.user)
+            except DomainError as exc:
+                refused.append(f"{statement}: {exc}")
+            else:
+                paid += 1
+        if paid:
+            messages.success(request, f"Marked {paid} approved statement{'s' if paid != 1 else ''} of {period} paid.")
+        if refused:
+            messages.error(request, f"Refused {len(refused)}: " + "; ".join(refused))
+        if not paid and not refused:
+            messages.info(request, f"There was no approved statement to mark paid in {period}.")
 
     def _approve(self, request) -> None:
         ids = [int(v) for v in request.POST.getlist("statements") if v.isdigit()][: self.max_bulk]

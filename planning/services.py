@@ -118,3 +118,18 @@ def territory_upsert(
         values={"region": region or "", "owner": owner, "rules": rules or {}}, actor=actor, action_prefix="territory",
     )
     return territory, territory.upsert_status == "created"
+
+
+def seller_link_user(*, seller: Seller, user, actor=None) -> Seller:
+    """Link `seller` to the sign-in `user` (or unlink with user=None): what that user then sees as "mine".
+
+    The user must be a member of the tenant in scope (DomainError otherwise). Idempotent; audited
+    as seller.update (only when the link changes). Several sellers may share a user (a manager
+    record and an AE record of the same person); the visibility rule takes them all.
+    """
+    from spm.models import Membership
+
+    if user is not None and not Membership.objects.filter(user=user).exists():
+        raise DomainError(f"user: {user} is not a member of this workspace", code="not_member")
+    return upsert_audited(model=Seller, lookup={"pk": seller.pk}, values={"user": user}, actor=actor,
+                          action_prefix="seller", instance=seller)
