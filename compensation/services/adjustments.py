@@ -6,12 +6,24 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from compensation.models import Adjustment
+from compensation.models import Adjustment, Statement
 from planning.models import Seller
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.services import period_is_closed, validate_month_key
 from spm.tenancy.context import current_tenant
+
+
+def _refuse_locked_statement(seller: Seller, period: str) -> None:
+    # An approved or paid statement is never rewritten, so an adjustment dated in its month would
+    # never become a line: the correction must land in an open month instead (DESIGN.md).
+    locked = Statement.objects.filter(
+        seller=seller, period=period, status__in=(Statement.Status.APPROVED, Statement.Status.PAID)
+    ).first()
+    if locked is not None:
+        raise ConflictError(
+            f"{seller}'s statement for {period} is {locked.status}: post the correction in an open month."
+        )
 
 
 def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor, external_id: str = "") -> Adjustment:
@@ -33,6 +45,7 @@ def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor
     with transaction.atomic():
         if period_is_closed(period):
             raise ConflictError(f"Period {period} is closed: post the correction in an open period.")
+        _refuse_locked_statement(seller, period)
         adjustment = Adjustment(seller=seller, period=period, amount=amount, reason=reason.strip(), external_id=external_id,
                                 created_by=actor if getattr(actor, "pk", None) else None, tenant=current_tenant())
         adjustment.full_clean()
@@ -57,6 +70,7 @@ def adjustment_upsert(*, external_id: str, seller: Seller, period: str, amount, 
         return existing, "unchanged"
     validate_month_key(period)
     with transaction.atomic():
+        _refuse_locked_statement(seller, period)
         if period_is_closed(period) or period_is_closed(existing.period):
             raise ConflictError(f"Period {existing.period if period_is_closed(existing.period) else period} is closed: "
                                 "post the correction in an open period.")

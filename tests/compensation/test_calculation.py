@@ -4,6 +4,7 @@ import pytest
 
 from compensation.models import CalculationRun, EarningLine, Statement
 from compensation.services import adjustment_create, calculation_execute, calculation_request
+from performance.models import Opportunity
 from planning.models import Seller
 from spm.errors import ConflictError, DomainError
 from spm.services import period_close
@@ -58,8 +59,8 @@ def test_approved_statements_are_not_rewritten(loaded, django_capture_on_commit_
     with tenant_atomic(loaded):
         st = Statement.objects.get(seller__external_id="S-1", period="2027-01")
         Statement.objects.filter(pk=st.pk).update(status="approved")
-        ada = Seller.objects.get(external_id="S-1")
-        adjustment_create(seller=ada, period="2027-01", amount="100.00", reason="late correction", actor=None)
+        # the January deal changes afterwards: the rerun must still leave the approved statement alone
+        Opportunity.objects.filter(close_date__month=1, owner__external_id="S-1").update(amount=Decimal("90000"))
     _run(loaded, django_capture_on_commit_callbacks)
     with tenant_atomic(loaded):
         st.refresh_from_db()

@@ -88,3 +88,16 @@ def test_it_refuses_to_approve_a_draft_or_pay_unapproved(acme, calculated):
             statement_approve(statement=calculated, actor=acme.users["finance"])
         with pytest.raises(ConflictError):
             statement_mark_paid(statement=calculated, actor=acme.users["finance"])
+
+
+def test_an_adjustment_in_the_month_of_an_approved_statement_is_refused(acme):
+    from compensation.services import adjustment_create
+    from spm.errors import ConflictError
+
+    statement = acme.statements["rep"]
+    with tenant_atomic(acme.tenant):
+        statement.status = "approved"
+        statement.save()
+        with pytest.raises(ConflictError, match="approved: post the correction in an open month"):
+            adjustment_create(seller=statement.seller, period=statement.period, amount="10.00", reason="late",
+                              actor=acme.users["finance"])
