@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
@@ -101,6 +103,24 @@ def pytest_sessionfinish(session, exitstatus):
     """In CI, collecting nothing is a failure, never a silent pass."""
     if _require_services() and session.testscollected == 0 and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+@contextmanager
+def committed(django_db_blocker) -> Iterator[None]:
+    """Data built inside stays committed until the block ends, then every table is flushed.
+
+    For module-scoped worlds (the sweep, the RLS test): building two complete tenants costs about a
+    second on PostgreSQL, so they are built once per module, outside the per-test transaction that
+    still rolls back whatever each test writes. The flush is the same one Django's
+    TransactionTestCase runs after a transactional test.
+    """
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
 
 
 @pytest.fixture
