@@ -13,7 +13,7 @@ from django.db.models import Count, Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from compensation.models import Statement
-from compensation.selectors import assignment_list, run_list, statement_list
+from compensation.selectors import assignment_list, run_list, statement_list, statement_totals_base
 from performance.models import Opportunity
 from performance.selectors import opportunity_list
 from planning.selectors import quota_list, seller_list, viewer_sellers
@@ -122,7 +122,7 @@ def team_dashboard(*, access: TenantAccess, limit: int = 200) -> dict:
 
 
 def tenant_overview(*, access: TenantAccess) -> dict:
-    statements = statement_list(access=access)
+    statements = statement_totals_base(access=access)  # aggregated only: executives see totals, not people
     by_status = {row["status"]: row for row in statements.order_by().values("status").annotate(n=Count("id"), total=Sum("total"))}
     status_rows = [
         {"status": value, "label": label, "count": by_status.get(value, {}).get("n", 0), "total": by_status.get(value, {}).get("total") or Decimal(0)}

@@ -11,7 +11,7 @@ from spm.tenancy.access import TenantAccess
 
 def statement_list(*, access: TenantAccess, period: str | None = None, status: str | None = None) -> QuerySet[Statement]:
     """Statements the viewer may see. Reps and managers never see drafts (not yet published)."""
-    qs = restrict_to_visible(Statement.objects.select_related("seller", "approved_by", "prepared_by"), access)
+    qs = restrict_to_visible(Statement.objects.select_related("seller", "approved_by", "prepared_by"), access, pay=True)
     if not access.can("statements.view_all"):
         qs = qs.exclude(status=Statement.Status.DRAFT)
     if period:
@@ -19,6 +19,17 @@ def statement_list(*, access: TenantAccess, period: str | None = None, status: s
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def statement_totals_base(*, access: TenantAccess) -> QuerySet[Statement]:
+    """Statements to AGGREGATE for dashboards (totals by month/status, never listed row by row).
+
+    Executives read tenant-wide analytics (comp cost, liability) without seeing any one person's
+    statement; every other role aggregates exactly what it may list.
+    """
+    if access.role == "executive" and access.can("analytics.view"):
+        return Statement.objects.exclude(status=Statement.Status.DRAFT)
+    return statement_list(access=access)
 
 
 def statement_get(*, access: TenantAccess, pk: int) -> Statement | None:
@@ -46,8 +57,8 @@ def plan_list() -> QuerySet[CompPlan]:
 
 
 def assignment_list(*, access: TenantAccess) -> QuerySet[PlanAssignment]:
-    return restrict_to_visible(PlanAssignment.objects.select_related("seller", "plan"), access)
+    return restrict_to_visible(PlanAssignment.objects.select_related("seller", "plan"), access, pay=True)
 
 
 def adjustment_list(*, access: TenantAccess) -> QuerySet[Adjustment]:
-    return restrict_to_visible(Adjustment.objects.select_related("seller", "created_by"), access)
+    return restrict_to_visible(Adjustment.objects.select_related("seller", "created_by"), access, pay=True)

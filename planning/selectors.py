@@ -38,27 +38,35 @@ def viewer_sellers(access: TenantAccess) -> list[Seller]:
     return list(Seller.objects.filter(user=access.membership.user_id))
 
 
-def visible_seller_ids(access: TenantAccess) -> set[int] | None:
-    """Sellers whose statements, deals and scorecards the viewer may see; None means all.
+def personal_seller_ids(access: TenantAccess) -> set[int]:
+    """The viewer's own sellers and, for managers and executives, everyone below them."""
+    own = [s.pk for s in viewer_sellers(access)]
+    return subtree_ids(own) if access.role in ("manager", "executive") else set(own)
 
-    Tenant-wide roles (RevOps, finance, executive, admin) see everyone; a manager sees their own
-    subtree, recursively, not peers' teams; a rep sees only themselves.
+
+def visible_seller_ids(access: TenantAccess, *, pay: bool = False) -> set[int] | None:
+    """Sellers whose records the viewer may see; None means all. THE visibility rule.
+
+    Planning and performance records (sellers, quotas, deals): tenant-wide roles (RevOps,
+    finance, executive, admin) see everyone; a manager sees their own subtree, recursively, not
+    peers' teams; a rep sees only themselves.
+    Pay records (`pay=True`: statements, lines, adjustments, assignments) are tenant-wide only for
+    roles with "statements.view_all" (RevOps, finance, admin); everyone else — executives included,
+    who read analytics, not people's pay — sees their own and, as a manager, their subtree's.
     """
-    cache = getattr(access, "_visible_cache", "unset")
-    if cache != "unset":
-        return cache
-    if access.role in TENANT_WIDE_ROLES:
-        result = None
-    else:
-        own = [s.pk for s in viewer_sellers(access)]
-        result = subtree_ids(own) if access.role == "manager" else set(own)
-    object.__setattr__(access, "_visible_cache", result)
+    key = "_visible_pay" if pay else "_visible_records"
+    cached = getattr(access, key, "unset")
+    if cached != "unset":
+        return cached
+    tenant_wide = access.can("statements.view_all") if pay else access.role in TENANT_WIDE_ROLES
+    result = None if tenant_wide else personal_seller_ids(access)
+    object.__setattr__(access, key, result)
     return result
 
 
-def restrict_to_visible(qs: QuerySet, access: TenantAccess, field: str = "seller") -> QuerySet:
+def restrict_to_visible(qs: QuerySet, access: TenantAccess, field: str = "seller", *, pay: bool = False) -> QuerySet:
     """Filter any queryset with a seller foreign key down to what the viewer may see."""
-    ids = visible_seller_ids(access)
+    ids = visible_seller_ids(access, pay=pay)
     return qs if ids is None else qs.filter(**{f"{field}__in": ids})
 
 
