@@ -52,6 +52,7 @@ def _statement_url(access, pk: int) -> str:
 
 
 class StatementListView(TenantTemplateView):
+    capability = "statements.view"
     template_name = "compensation/statements.html"
 
     def get_context_data(self, **kwargs):
@@ -69,6 +70,7 @@ class StatementListView(TenantTemplateView):
 
 
 class StatementDetailView(TenantTemplateView):
+    capability = "statements.view"
     template_name = "compensation/statement_detail.html"
 
     def get_context_data(self, **kwargs):

@@ -16,7 +16,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     ]),
     ("Perform", [("Deals", "performance:deals", None)]),
     ("Pay", [
-        ("Statements", "compensation:statements", None),
+        ("Statements", "compensation:statements", "statements.view"),
         ("Approvals", "compensation:approvals", "statements.approve"),
         ("Calculation runs", "compensation:runs", "statements.view_all"),
     ]),
@@ -52,4 +52,5 @@ def navigation(request):
         context["nav"] = nav_for(access, request.path)
         context["current_tenant"] = access.tenant
         context["current_role"] = access.membership.get_role_display()
+        context["can_view_statements"] = access.can("statements.view")
     return context

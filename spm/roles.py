@@ -16,6 +16,8 @@ class Role(models.TextChoices):
 TENANT_WIDE_ROLES = frozenset({Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN})
 
 CAPABILITIES: dict[str, frozenset[str]] = {
+    # Statement pages: executives read analytics (aggregates), never one person's pay.
+    "statements.view": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.ADMIN}),
     "statements.view_all": frozenset({Role.REVOPS, Role.FINANCE, Role.ADMIN}),
     "statements.publish": frozenset({Role.FINANCE, Role.ADMIN}),
     "statements.approve": frozenset({Role.FINANCE, Role.ADMIN}),

@@ -171,6 +171,8 @@ class StatementViewSet(TenantReadOnlyViewSet):
     serializer_class = StatementSerializer
     filterset_class = StatementFilter
     action_capabilities = {
+        "list": "statements.view",
+        "retrieve": "statements.view",
         "publish": "statements.publish",
         "approve": "statements.approve",
         "export": "statements.view_all",

@@ -56,3 +56,8 @@ def test_money_serializes_as_strings(acme, api_as):
     statement = api_as(acme, "rep").get(f"/api/v1/t/acme/statements/{acme.statements['rep'].pk}/").json()
     assert statement["total"] == "6000.00"
     assert statement["lines"] == []
+
+
+def test_an_executive_reads_no_individual_statements_through_the_api(api_as, acme):
+    client = api_as(acme, "executive")
+    assert client.get(f"/api/v1/t/{acme.tenant.slug}/statements/").status_code == 403

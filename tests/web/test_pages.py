@@ -36,7 +36,8 @@ PAGES = {
     "planning:sellers": ALL,
     "planning:quotas": ALL,
     "performance:deals": ALL,
-    "compensation:statements": ALL,
+    # executives read aggregates on the dashboard, never one person's statement
+    "compensation:statements": ["rep", "peer", "manager", "revops", "finance", "admin"],
     "compensation:approvals": ["finance", "admin"],
     "compensation:runs": ["revops", "finance", "admin"],
     "compensation:plans": ["manager", "revops", "finance", "executive", "admin"],
