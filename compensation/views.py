@@ -324,15 +324,8 @@ class ApprovalsView(TenantTemplateView):
             messages.error(request, "Choose a month like 2027-01 to mark paid.")
             return
         period = form.cleaned_data["period"]
-        paid, refused = 0, []
         approved = statement_list(access=self.access, period=period, status=Statement.Status.APPROVED).order_by("id")
-        for statement in approved[: self.max_bulk]:
-            try:
-                services.statement_mark_paid(statement=statement, actor=request.user)
-            except DomainError as exc:
-                refused.append(f"{statement}: {exc}")
-            else:
-                paid += 1
+        paid, refused = _apply_each(services.statement_mark_paid, approved[: self.max_bulk], request)
         if paid:
             messages.success(request, f"Marked {paid} approved statement{'s' if paid != 1 else ''} of {period} paid.")
         if refused:
@@ -345,21 +338,28 @@ class ApprovalsView(TenantTemplateView):
         if not ids:
             messages.warning(request, "Select at least one statement to approve.")
             return
-        approved, refused = 0, []
         # Resolved through the queue: ids outside the tenant or not published are simply not found.
-        for statement in approval_queue(access=self.access).filter(pk__in=ids):
-            try:
-                services.statement_approve(statement=statement, actor=request.user)
-            except DomainError as exc:
-                refused.append(f"{statement}: {exc}")
-            else:
-                approved += 1
+        approved, refused = _apply_each(services.statement_approve, approval_queue(access=self.access).filter(pk__in=ids),
+                                        request)
         if approved:
             messages.success(request, f"Approved {approved} statement{'s' if approved != 1 else ''}.")
         if refused:
             messages.error(request, f"Refused {len(refused)}: " + "; ".join(refused))
         if not approved and not refused:
             messages.warning(request, "None of the selected statements is awaiting approval any more.")
+
+
+def _apply_each(service, statements, request) -> tuple[int, list[str]]:
+    """Run a statement service on each statement; each succeeds or is refused on its own."""
+    done, refused = 0, []
+    for statement in statements:
+        try:
+            service(statement=statement, actor=request.user)
+        except DomainError as exc:
+            refused.append(f"{statement}: {exc}")
+        else:
+            done += 1
+    return done, refused
 
 
 # --- calculation runs ------------------------------------------------------------------------------
