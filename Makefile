@@ -30,7 +30,8 @@ test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=spm.settings.test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+# PostgreSQL only: DATABASE_URL=postgres://…/spm_bench make bench [BENCH_ARGS="--sellers 10000 …"]
+bench: migrate
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
 
 clean:
