@@ -24,8 +24,10 @@ from compensation.engine import (
     Assignment,
     ChurnEvent,
     Deal,
+    EngineError,
     EngineInput,
     EngineResult,
+    PlanValidationError,
     calculate,
     months_between,
     parse_plan_document,
@@ -336,8 +338,11 @@ def calculation_execute(*, run_id: int) -> CalculationRun:
         logger.info("calculation run succeeded", extra={"run_id": run_id, "statements": statements, "lines": lines,
                                                          "tenant_id": current_tenant().pk})
     except Exception as exc:  # noqa: BLE001 - any failure becomes a readable failed run
-        logger.exception("calculation run failed", extra={"run_id": run_id, "tenant_id": current_tenant().pk,
-                                                           "error": str(exc)})
+        extra = {"run_id": run_id, "tenant_id": current_tenant().pk, "error": str(exc)}
+        if isinstance(exc, (EngineError, PlanValidationError, DomainError)):
+            logger.warning("calculation run failed on its inputs", extra=extra)  # the data, not a bug
+        else:
+            logger.exception("calculation run failed", extra=extra)
         with tenant_atomic():
             CalculationRun.objects.filter(pk=run_id).update(
                 status=CalculationRun.Status.FAILED, message=f"Failed: {exc}"[:300], finished_at=timezone.now()

@@ -46,5 +46,5 @@ class Command(BaseCommand):
                 raise CommandError(f"Run {run.pk} did not finish (status {run.status}); is a worker running?")
             time.sleep(0.5)
         if run.status == CalculationRun.Status.FAILED:
-            raise CommandError(f"Run {run.pk} failed: {run.message}")
+            raise CommandError(f"Run {run.pk} {run.message[0].lower()}{run.message[1:]}" if run.message else f"Run {run.pk} failed")
         self.stdout.write(f"Run {run.pk} succeeded: {run.statement_count} statements, {run.line_count} lines")
