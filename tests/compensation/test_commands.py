@@ -60,7 +60,7 @@ def test_failed_run_exits_non_zero(scenario_file, monkeypatch):
         raise ValueError("no FX rate for JPY")
 
     monkeypatch.setattr("compensation.services.calculation.calculate", boom)
-    with pytest.raises(CommandError, match="Run \d+ failed: no FX rate for JPY"):
+    with pytest.raises(CommandError, match=r"Run \d+ failed: no FX rate for JPY"):
         call_command("calculate", "--tenant", "cmd3", "--period", "2027-01")
     tenant = Tenant.objects.get(slug="cmd3")
     with tenant_atomic(tenant):
