@@ -7,8 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from compensation.models import CalculationRun
 from compensation.services import calculation_request
-from spm.errors import DomainError
-from spm.models import Tenant
+from spm.management.scope import tenant_command_scope
 from spm.tenancy.db import tenant_atomic
 
 
@@ -22,15 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for a worker")
 
     def handle(self, *args, tenant, period, through, timeout, **options):
-        tenant_obj = Tenant.objects.filter(slug=tenant).first()
-        if tenant_obj is None:
-            raise CommandError(f"No tenant with slug {tenant!r}.")
-        try:
-            # Leaving this block commits; on_commit then starts the task (in-process when eager).
-            with tenant_atomic(tenant_obj):
-                run = calculation_request(period_from=period, period_through=through)
-        except DomainError as exc:
-            raise CommandError(str(exc)) from None
+        # Leaving this block commits; on_commit then starts the task (in-process when eager).
+        with tenant_command_scope(tenant) as tenant_obj:
+            run = calculation_request(period_from=period, period_through=through)
         self.stdout.write(f"Run {run.pk}: {run.period_from}..{run.period_through} queued")
         deadline = time.monotonic() + timeout
         last = None

@@ -5,9 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from compensation.exports import statements_csv, statements_export
-from spm.errors import DomainError
-from spm.models import Tenant
-from spm.tenancy.db import tenant_atomic
+from spm.management.scope import tenant_command_scope
 
 
 class Command(BaseCommand):
@@ -21,14 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--output", default=None, help="file to write (default: stdout)")
 
     def handle(self, *args, tenant, period, through, format, output, **options):
-        tenant_obj = Tenant.objects.filter(slug=tenant).first()
-        if tenant_obj is None:
-            raise CommandError(f"No tenant with slug {tenant!r}.")
-        try:
-            with tenant_atomic(tenant_obj):
-                rows = statements_export(period_from=period, period_through=through)
-        except DomainError as exc:
-            raise CommandError(str(exc)) from None
+        with tenant_command_scope(tenant):
+            rows = statements_export(period_from=period, period_through=through)
         text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n" if format == "json" else statements_csv(rows)
         if output:
             try:
