@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from spm.models import Tenant
+from spm.tenancy.db import tenant_atomic
 from spm.tenancy.tasks import tenant_task
 
 
@@ -15,3 +17,18 @@ def calculation_run(*, tenant_id: int, run_id: int):
 
     run = calculation_execute(run_id=run_id)
     return {"run_id": run.pk, "status": run.status}
+
+
+@shared_task
+def release_stale_runs() -> int:
+    """Beat, every 10 minutes: fail orphaned calculation runs in every tenant, each in its own scope.
+
+    Without it an orphaned run would block its tenant until the next calculation request.
+    """
+    from compensation.services import calculation_release_stale
+
+    released = 0
+    for tenant in Tenant.objects.order_by("id"):
+        with tenant_atomic(tenant):
+            released += calculation_release_stale()
+    return released

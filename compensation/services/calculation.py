@@ -53,7 +53,7 @@ ACTIVE = (CalculationRun.Status.QUEUED, CalculationRun.Status.RUNNING)
 STALE_AFTER = dt.timedelta(minutes=30)
 
 
-def _release_stale_runs() -> int:
+def calculation_release_stale() -> int:
     """Mark orphaned runs failed so they stop blocking the tenant; returns how many."""
     cutoff = timezone.now() - STALE_AFTER
     stale = CalculationRun.objects.filter(status__in=ACTIVE, created_at__lt=cutoff).filter(
@@ -91,7 +91,7 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
     tenant = current_tenant()
     with tenant_atomic(tenant):
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
-        _release_stale_runs()
+        calculation_release_stale()
         clash = CalculationRun.objects.filter(
             status__in=ACTIVE, period_from__lte=period_through, period_through__gte=period_from
         ).first()

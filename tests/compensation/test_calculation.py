@@ -143,3 +143,21 @@ def test_an_orphaned_run_stops_blocking_after_the_stale_timeout(acme, django_cap
         run.refresh_from_db()
     assert orphan.status == "failed" and "Abandoned" in orphan.message
     assert run.status == "succeeded"
+
+
+def test_the_beat_task_releases_orphaned_runs_in_every_tenant(acme, globex):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from compensation.tasks import release_stale_runs
+
+    old = timezone.now() - dt.timedelta(hours=2)
+    for world in (acme, globex):
+        with tenant_atomic(world.tenant):
+            run = CalculationRun.objects.create(period_from="2027-01", period_through="2027-01", status="queued")
+            CalculationRun.objects.filter(pk=run.pk).update(created_at=old)
+    assert release_stale_runs.delay().get() == 2
+    for world in (acme, globex):
+        with tenant_atomic(world.tenant):
+            assert CalculationRun.objects.get().status == "failed"
