@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from compensation.engine import PlanValidationError, parse_period_key, parse_plan_document
+from compensation.engine import PlanValidationError, parse_plan_document
 from compensation.models import Adjustment, CompPlan
 from compensation.services import adjustment_create, adjustment_upsert, comp_plan_create, plan_assignment_upsert
 from compensation.services.plans import canonical_plan_document
@@ -27,6 +27,7 @@ from performance.services import opportunity_event_record, opportunity_upsert
 from planning.models import Account, Seller, Territory
 from planning.services import account_upsert, quota_set, seller_upsert, territory_upsert
 from spm.errors import DomainError
+from spm.fiscal import is_month_key, parse_period_key
 from spm.models import Tenant
 from spm.services import fx_rate_set, tenant_create_or_update
 from spm.tenancy.db import tenant_atomic
@@ -49,7 +50,6 @@ RECORD_KEYS = {
     "territories": {"name", "region", "owner", "rules"},
 }
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class ScenarioError(DomainError):
@@ -353,7 +353,7 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
 
     for _, where, rec in items("adjustments"):
         period = rec.get("period")
-        if not (isinstance(period, str) and _MONTH.match(period)):
+        if not is_month_key(period):
             c.err(where, "period", f"{period!r} is not a month key like 2027-03")
         amount = c.decimal(where, rec, "amount")
         if amount is not None and amount != amount.quantize(Decimal("0.01")):

@@ -9,7 +9,8 @@ from django.db import transaction
 
 from planning.models import Account, Quota, Seller, Territory
 from spm.errors import DomainError
-from spm.services import fiscal_period_bounds, upsert_audited
+from spm.fiscal import parse_period_key
+from spm.services import upsert_audited
 from spm.tenancy.context import current_tenant
 
 
@@ -75,7 +76,7 @@ def quota_set(
     audited as quota.create / quota.update with before/after.
     """
     try:
-        fiscal_period_bounds(period, current_tenant().fiscal_year_start_month)
+        parse_period_key(period, current_tenant().fiscal_year_start_month)
     except ValueError as exc:
         raise DomainError(f"period: {exc}", code="invalid_period") from None
     try:

@@ -7,9 +7,7 @@ way an upsert decides created / updated / unchanged and writes its audit event.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -17,47 +15,17 @@ from django.db import models, transaction
 
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
+from spm.fiscal import is_month_key, parse_period_key
 from spm.models import FxRate, Membership, Period, Tenant
 from spm.roles import Role
 from spm.tenancy.context import current_tenant
-
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
 
 # Set on instances returned by upserts so bulk loaders can count what happened.
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
-def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
-    idx = year * 12 + (month - 1) + n
-    return idx // 12, idx % 12 + 1
-
-
-def fiscal_period_bounds(key: str, fiscal_year_start_month: int = 1) -> tuple[dt.date, dt.date, str]:
-    """(start, end inclusive, kind) of "2027-03", "2027-Q1" or "2027" in the fiscal calendar.
-
-    Fiscal year N starts in month `fiscal_year_start_month` of calendar year N (FY2027 with a
-    February start runs 2027-02-01..2028-01-31). Raises ValueError on a malformed key.
-    """
-    if not isinstance(key, str):
-        raise ValueError(f"invalid period key {key!r}: expected YYYY-MM, YYYY-Qn or YYYY")
-    if m := _MONTH.match(key):
-        y, mo = int(m.group(1)), int(m.group(2))
-        return dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1]), "month"
-    if m := _QUARTER.match(key):
-        sy, sm = _add_months(int(m.group(1)), fiscal_year_start_month, 3 * (int(m.group(2)) - 1))
-        ey, em = _add_months(sy, sm, 2)
-        return dt.date(sy, sm, 1), dt.date(ey, em, calendar.monthrange(ey, em)[1]), "quarter"
-    if m := _YEAR.match(key):
-        sy, sm = int(m.group(1)), fiscal_year_start_month
-        ey, em = _add_months(sy, sm, 11)
-        return dt.date(sy, sm, 1), dt.date(ey, em, calendar.monthrange(ey, em)[1]), "year"
-    raise ValueError(f"invalid period key {key!r}: expected YYYY-MM, YYYY-Qn or YYYY")
-
-
 def validate_month_key(key: str, field: str = "period") -> str:
-    if not isinstance(key, str) or not _MONTH.match(key):
+    if not is_month_key(key):
         raise DomainError(f"{field}: {key!r} is not a month key like 2027-03", code="invalid_period")
     return key
 
@@ -159,7 +127,7 @@ def fx_rate_set(*, currency: str, effective_from: dt.date, rate_to_base: Decimal
 def _period_get_or_create(key: str) -> Period:
     tenant = current_tenant()
     try:
-        start, end, kind = fiscal_period_bounds(key, tenant.fiscal_year_start_month)
+        start, end, kind = parse_period_key(key, tenant.fiscal_year_start_month)
     except ValueError as exc:
         raise DomainError(f"period: {exc}", code="invalid_period") from None
     period = Period.objects.select_for_update().filter(key=key).first()

@@ -1,4 +1,6 @@
 """Pure calculation engine for compensation (no Django imports).  See README.md."""
+from spm.fiscal import month_key, months_between, parse_period_key, quota_period_key
+
 from .calculate import (
                         AdjustmentInput,
                         Assignment,
@@ -12,7 +14,6 @@ from .calculate import (
                         calculate,
 )
 from .payout import round_cents
-from .periods import month_key, months_between, parse_period_key, quota_period_key
 from .plan_document import (
                         Cap,
                         Clawback,

@@ -10,9 +10,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
-from .formatting import fmt_money, fmt_pct, fmt_rate
-from .payout import PREC, Band, band_index, bands, marginal_portions, payout, round_cents
-from .periods import (
+from spm.fiscal import (
     month_end,
     month_key,
     month_start,
@@ -21,6 +19,9 @@ from .periods import (
     parse_period_key,
     quota_period_key,
 )
+
+from .formatting import fmt_money, fmt_pct, fmt_rate
+from .payout import PREC, Band, band_index, bands, marginal_portions, payout, round_cents
 from .plan_document import CommissionComponent, PlanDocument, SpifComponent
 
 __all__ = [

@@ -39,8 +39,9 @@ from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLin
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
 from planning.models import Quota, Seller
 from spm.errors import ConflictError, DomainError
+from spm.fiscal import month_end, month_start
 from spm.models import FxRate, Tenant
-from spm.services import closed_periods, fiscal_period_bounds, validate_month_key
+from spm.services import closed_periods, validate_month_key
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
 
@@ -233,7 +234,8 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
     wanted: dict[tuple[int, str], list] = {}
     plan_of: dict[tuple[int, str], str] = {}
     for month in open_months:
-        start, end, _ = fiscal_period_bounds(month)
+        start = month_start(month)
+        end = month_end(start.year, start.month)
         for a in lookups["assignments"]:
             if a.start <= end and (a.end is None or a.end >= start):
                 wanted.setdefault((a.seller, month), [])

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from compensation.engine import month_key, months_between, parse_period_key, quota_period_key
+from spm.fiscal import month_key, months_between, parse_period_key, quota_period_key
 
 
 def test_month_key():

@@ -1,4 +1,4 @@
-"""Fiscal-calendar helpers (pure, no Django).
+"""The kernel's fiscal calendar (pure, no Django): period keys every pillar and the engine share.
 
 Fiscal year ``"2027"`` is the 12 months starting on day 1 of month ``fy_start_month`` of calendar
 year 2027 (a fiscal year is named by the calendar year it *starts* in; with the default start
@@ -14,6 +14,7 @@ from datetime import date
 __all__ = [
     "PERIOD_KINDS",
     "add_months",
+    "is_month_key",
     "month_key",
     "month_start",
     "month_end",
@@ -54,6 +55,15 @@ def _parse_month(key: str) -> tuple[int, int]:
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"invalid month key {key!r}: expected 'YYYY-MM', e.g. '2027-03'")
     return int(m.group(1)), int(m.group(2))
+
+
+def is_month_key(key) -> bool:
+    """True for a well-formed month key such as "2027-03"."""
+    try:
+        _parse_month(key)
+    except ValueError:
+        return False
+    return True
 
 
 def month_start(key: str) -> date:
