@@ -138,33 +138,31 @@ def _period_get_or_create(key: str) -> Period:
     return period
 
 
+def _period_set_status(period: str, *, to: str, actor, action: str, conflict: str) -> Period:
+    with transaction.atomic():
+        row = _period_get_or_create(period)
+        if row.status == to:
+            raise ConflictError(conflict)
+        before = snapshot(row, ["status"])
+        row.status = to
+        row.save(update_fields=["status"])
+        audit_record(actor=actor, action=action, instance=row, before=before, after=snapshot(row, ["status"]))
+        return row
+
+
 def period_close(*, period: str, actor) -> Period:
     """Close pay period `period` (a month key): calculations and adjustments no longer touch it.
 
     Creates the Period row when missing. ConflictError when already closed. Audited.
     """
-    with transaction.atomic():
-        row = _period_get_or_create(period)
-        if row.status == Period.Status.CLOSED:
-            raise ConflictError(f"Period {period} is already closed.")
-        before = snapshot(row, ["status"])
-        row.status = Period.Status.CLOSED
-        row.save(update_fields=["status"])
-        audit_record(actor=actor, action="period.close", instance=row, before=before, after=snapshot(row, ["status"]))
-        return row
+    return _period_set_status(period, to=Period.Status.CLOSED, actor=actor, action="period.close",
+                              conflict=f"Period {period} is already closed.")
 
 
 def period_reopen(*, period: str, actor) -> Period:
     """Reopen a closed period. ConflictError when it is not closed. Audited."""
-    with transaction.atomic():
-        row = _period_get_or_create(period)
-        if row.status != Period.Status.CLOSED:
-            raise ConflictError(f"Period {period} is not closed.")
-        before = snapshot(row, ["status"])
-        row.status = Period.Status.OPEN
-        row.save(update_fields=["status"])
-        audit_record(actor=actor, action="period.reopen", instance=row, before=before, after=snapshot(row, ["status"]))
-        return row
+    return _period_set_status(period, to=Period.Status.OPEN, actor=actor, action="period.reopen",
+                              conflict=f"Period {period} is not closed.")
 
 
 def period_is_closed(period: str) -> bool:
