@@ -6,8 +6,9 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from compensation.models import Statement
+from spm.fiscal import MONTH_KEY_PATTERN
 
-month_key = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", "Use a month like 2027-01.")
+month_key = RegexValidator(MONTH_KEY_PATTERN, "Use a month like 2027-01.")
 
 
 class MonthField(forms.CharField):

@@ -12,6 +12,8 @@ import re
 from datetime import date
 
 __all__ = [
+    "MONTH_KEY_PATTERN",
+    "PERIOD_KEY_PATTERN",
     "PERIOD_KINDS",
     "add_months",
     "is_month_key",
@@ -25,6 +27,10 @@ __all__ = [
 ]
 
 PERIOD_KINDS = ("month", "quarter", "year")
+
+# The same keys as regular expressions, for form/serializer validation and the OpenAPI schema.
+MONTH_KEY_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"  # 2027-03
+PERIOD_KEY_PATTERN = r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"  # 2027, 2027-Q1, 2027-03
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")

@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from compensation.selectors import plan_list
-from planning.api.serializers import MONTH_KEY_REGEX, ScopedPrimaryKeyRelatedField, visible_seller_field
+from planning.api.serializers import ScopedPrimaryKeyRelatedField, visible_seller_field
+from spm.fiscal import MONTH_KEY_PATTERN
 
 MONTH_HELP = "A pay month, e.g. 2027-01."
 
@@ -99,8 +100,8 @@ class StatementDetailSerializer(StatementSerializer):
 
 
 class StatementExportQuerySerializer(serializers.Serializer):
-    period = serializers.RegexField(MONTH_KEY_REGEX, help_text="First pay month, e.g. 2027-01.")
-    through = serializers.RegexField(MONTH_KEY_REGEX, required=False, help_text="Last pay month (default: period).")
+    period = serializers.RegexField(MONTH_KEY_PATTERN, help_text="First pay month, e.g. 2027-01.")
+    through = serializers.RegexField(MONTH_KEY_PATTERN, required=False, help_text="Last pay month (default: period).")
 
     def validate(self, attrs):
         if attrs.get("through") and attrs["through"] < attrs["period"]:
@@ -136,7 +137,7 @@ class ExportStatementSerializer(serializers.Serializer):
 class AdjustmentSerializer(serializers.ModelSerializer):
     seller = visible_seller_field()
     seller_name = serializers.CharField(source="seller.name", read_only=True)
-    period = serializers.RegexField(MONTH_KEY_REGEX, help_text=MONTH_HELP)
+    period = serializers.RegexField(MONTH_KEY_PATTERN, help_text=MONTH_HELP)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     created_by = serializers.CharField(source="created_by.email", read_only=True, default=None)
 
@@ -159,8 +160,8 @@ class CalculationRunSerializer(serializers.ModelSerializer):
 
 
 class CalculationRequestSerializer(serializers.Serializer):
-    period_from = serializers.RegexField(MONTH_KEY_REGEX, help_text=MONTH_HELP)
-    period_through = serializers.RegexField(MONTH_KEY_REGEX, required=False, allow_null=True, default=None)
+    period_from = serializers.RegexField(MONTH_KEY_PATTERN, help_text=MONTH_HELP)
+    period_through = serializers.RegexField(MONTH_KEY_PATTERN, required=False, allow_null=True, default=None)
 
     def validate(self, attrs):
         if attrs.get("period_through") and attrs["period_through"] < attrs["period_from"]:

@@ -33,8 +33,8 @@ from compensation.api.serializers import (
     StatementSerializer,
 )
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
-from planning.api.views import API_RENDERERS, READ_ERRORS, error_responses
 from spm.api.base import TenantGenericViewSet, TenantReadOnlyViewSet
+from spm.api.schema import READ_ERRORS, error_responses
 
 WRITE_ERRORS = error_responses(400, 403)
 ACTION_ERRORS = error_responses(403, 409)
@@ -73,7 +73,6 @@ class CalculationRunFilter(django_filters.FilterSet):
 )
 class CompPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     queryset = CompPlan.all_tenants.none()  # model for the schema only; data comes from scope_queryset
-    renderer_classes = API_RENDERERS
     serializer_class = CompPlanSerializer
     filterset_class = CompPlanFilter
     action_capabilities = {"create": "plans.edit", "publish": "plans.edit"}
@@ -121,7 +120,6 @@ class PlanAssignmentFilter(django_filters.FilterSet):
 )
 class PlanAssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TenantGenericViewSet):
     queryset = PlanAssignment.all_tenants.none()
-    renderer_classes = API_RENDERERS
     serializer_class = PlanAssignmentSerializer
     filterset_class = PlanAssignmentFilter
     action_capabilities = {"create": "plans.edit"}
@@ -167,7 +165,6 @@ class CSVRenderer(renderers.BaseRenderer):
 )
 class StatementViewSet(TenantReadOnlyViewSet):
     queryset = Statement.all_tenants.none()
-    renderer_classes = API_RENDERERS
     serializer_class = StatementSerializer
     filterset_class = StatementFilter
     action_capabilities = {
@@ -252,7 +249,6 @@ class AdjustmentFilter(django_filters.FilterSet):
 )
 class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TenantGenericViewSet):
     queryset = Adjustment.all_tenants.none()
-    renderer_classes = API_RENDERERS
     serializer_class = AdjustmentSerializer
     filterset_class = AdjustmentFilter
     action_capabilities = {"create": "statements.adjust"}
@@ -275,7 +271,6 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 )
 class CalculationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     queryset = CalculationRun.all_tenants.none()
-    renderer_classes = API_RENDERERS
     serializer_class = CalculationRunSerializer
     filterset_class = CalculationRunFilter
     action_capabilities = {"create": "calculation.run"}

@@ -17,8 +17,8 @@ from performance.api.serializers import (
     OpportunityWriteSerializer,
 )
 from performance.models import Opportunity, OpportunitySplit
-from planning.api.views import API_RENDERERS, READ_ERRORS, error_responses
 from spm.api.base import TenantGenericViewSet
+from spm.api.schema import READ_ERRORS, error_responses
 
 
 class OpportunityFilter(django_filters.FilterSet):
@@ -45,7 +45,6 @@ WRITE_ERRORS = error_responses(400, 403)
 )
 class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     queryset = Opportunity.all_tenants.none()  # model for the schema only; data comes from scope_queryset
-    renderer_classes = API_RENDERERS
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilter
     action_capabilities = {"create": "deals.edit", "partial_update": "deals.edit", "events": "deals.edit"}

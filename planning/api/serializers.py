@@ -14,10 +14,8 @@ from rest_framework import serializers
 
 from planning.models import Account, Quota, Seller, Territory
 from planning.selectors import seller_list
+from spm.fiscal import PERIOD_KEY_PATTERN
 from spm.tenancy.access import TenantAccess
-
-PERIOD_KEY_REGEX = r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"  # 2027, 2027-Q1, 2027-03
-MONTH_KEY_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -85,7 +83,7 @@ class QuotaSerializer(serializers.ModelSerializer):
     seller = visible_seller_field()
     seller_name = serializers.CharField(source="seller.name", read_only=True)
     period = serializers.RegexField(
-        PERIOD_KEY_REGEX, max_length=10, help_text="2027-03 (month), 2027-Q1 (fiscal quarter) or 2027 (fiscal year)"
+        PERIOD_KEY_PATTERN, max_length=10, help_text="2027-03 (month), 2027-Q1 (fiscal quarter) or 2027 (fiscal year)"
     )
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
 
@@ -107,10 +105,3 @@ class QuotaUpdateSerializer(serializers.ModelSerializer):
         model = Quota
         fields = ["id", "seller", "seller_name", "measure", "period", "amount", "source"]
         read_only_fields = ["id", "seller", "seller_name", "measure", "period"]
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of a 4xx answer: a message saying what is wrong, and a code for 403/409."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)

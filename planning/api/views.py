@@ -8,15 +8,13 @@ applied in one place. Writes call `planning.services` and nothing else.
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from planning import selectors, services
 from planning.api.serializers import (
     AccountSerializer,
-    ErrorSerializer,
     QuotaSerializer,
     QuotaUpdateSerializer,
     SellerSerializer,
@@ -24,28 +22,7 @@ from planning.api.serializers import (
 )
 from planning.models import Account, Quota, Seller, Territory
 from spm.api.base import TenantGenericViewSet, TenantReadOnlyViewSet
-
-_DESCRIPTIONS = {
-    400: "Invalid input; the body names each field that is wrong.",
-    401: "Not authenticated.",
-    403: "Your role may not do this.",
-    404: "No such workspace, or no such object in it that you may see.",
-    409: "The object is in a state that does not allow this.",
-}
-
-
-def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    """Declared error answers for `extend_schema(responses=...)` (401 and 404 always apply)."""
-    return {code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in sorted({401, 404, *codes})}
-
-
-READ_ERRORS = error_responses(403)
-
-# JSON only for now: DRF's browsable API builds its forms while the response renders, after the
-# view returned and left the tenant scope, so it fails there. Once spm/api/base.py renders the
-# response inside the scope (as the page base does), the default renderers can come back.
-API_RENDERERS = [JSONRenderer]
-
+from spm.api.schema import READ_ERRORS, error_responses
 
 # Filters are declared explicitly: django-filter's generation from Meta.fields queries the model's
 # default manager at import time, and tenant managers raise outside a tenant scope (fail closed).
@@ -78,7 +55,6 @@ class SellerViewSet(TenantReadOnlyViewSet):
     """Sellers: everyone for tenant-wide roles, a manager's subtree, a rep's own record."""
 
     queryset = Seller.all_tenants.none()  # model for the schema only; data comes from scope_queryset
-    renderer_classes = API_RENDERERS
     serializer_class = SellerSerializer
     filterset_class = SellerFilter
 
@@ -92,7 +68,6 @@ class SellerViewSet(TenantReadOnlyViewSet):
 )
 class AccountViewSet(TenantReadOnlyViewSet):
     queryset = Account.all_tenants.none()
-    renderer_classes = API_RENDERERS
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
 
@@ -106,7 +81,6 @@ class AccountViewSet(TenantReadOnlyViewSet):
 )
 class TerritoryViewSet(TenantReadOnlyViewSet):
     queryset = Territory.all_tenants.none()
-    renderer_classes = API_RENDERERS
     serializer_class = TerritorySerializer
     filterset_class = TerritoryFilter
 
@@ -144,7 +118,6 @@ class QuotaViewSet(
     TenantGenericViewSet,
 ):
     queryset = Quota.all_tenants.none()
-    renderer_classes = API_RENDERERS
     filterset_class = QuotaFilter
     action_capabilities = {"create": "quotas.edit", "update": "quotas.edit", "partial_update": "quotas.edit"}
 
@@ -158,9 +131,6 @@ class QuotaViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        existed = self.get_queryset().filter(
-            seller=data["seller"], measure=data.get("measure", "bookings"), period=data["period"]
-        ).exists()
         quota = services.quota_set(
             seller=data["seller"],
             measure=data.get("measure", "bookings"),
@@ -169,9 +139,10 @@ class QuotaViewSet(
             source=data.get("source", Quota.Source.MANUAL),
             actor=request.user,
         )
+        created = quota.upsert_status == "created"  # the upsert says what it did; no second lookup
         return Response(
             QuotaSerializer(quota, context=self.get_serializer_context()).data,
-            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     def update(self, request, *args, **kwargs):

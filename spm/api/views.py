@@ -12,17 +12,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from spm.api.base import TenantReadOnlyViewSet
+from spm.api.schema import READ_ERRORS, ErrorSerializer
 from spm.models import AuditEvent, Membership
 from spm.tenancy.db import user_atomic
-
-
-class _Error(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -47,7 +43,7 @@ class MeSerializer(serializers.Serializer):
 
 class MeView(APIView):
     @extend_schema(summary="The signed-in user and their role in each tenant",
-                   responses={200: MeSerializer, 401: OpenApiResponse(_Error, description="Not authenticated.")})
+                   responses={200: MeSerializer, 401: OpenApiResponse(ErrorSerializer, description="Not authenticated.")})
     def get(self, request):
         user = request.user
         # Memberships are under RLS; the policy shows a user their own rows when app.user_id is
@@ -122,20 +118,14 @@ class AuditEventFilter(django_filters.FilterSet):
     object_id = django_filters.CharFilter()
 
 
-_AUDIT_ERRORS = {
-    401: OpenApiResponse(_Error, description="Not authenticated."),
-    403: OpenApiResponse(_Error, description="Your role may not read the audit trail."),
-    404: OpenApiResponse(_Error, description="No such workspace or event."),
-}
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Audit trail of the tenant", responses={200: AuditEventSerializer(many=True), **_AUDIT_ERRORS}),
-    retrieve=extend_schema(summary="One audit event", responses={200: AuditEventSerializer, **_AUDIT_ERRORS}),
+    list=extend_schema(summary="Audit trail of the tenant", responses={200: AuditEventSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="One audit event", responses={200: AuditEventSerializer, **READ_ERRORS}),
 )
 class AuditEventViewSet(TenantReadOnlyViewSet):
     queryset = AuditEvent.all_tenants.none()  # model for the schema only; data comes from scope_queryset
-    renderer_classes = [JSONRenderer]  # see planning.api.views.API_RENDERERS (not importable from here)
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
     action_capabilities = {"list": "audit.view", "retrieve": "audit.view"}

@@ -147,6 +147,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "spm.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "spm.api.exceptions.exception_handler",
+    # JSON only: the OpenAPI schema and Swagger UI (/api/docs/) are the browsable documentation.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Revenue Command Center API",
