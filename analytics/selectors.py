@@ -16,7 +16,7 @@ from compensation.models import Statement
 from compensation.selectors import assignment_list, run_list, statement_list, statement_totals_base
 from performance.models import Opportunity
 from performance.selectors import opportunity_list
-from planning.selectors import quota_list, seller_list, viewer_sellers
+from planning.selectors import quota_list, seller_get, seller_list, viewer_sellers
 from spm.models import AuditEvent, Membership
 from spm.tenancy.access import TenantAccess
 
@@ -154,7 +154,7 @@ def tenant_overview(*, access: TenantAccess) -> dict:
 
 def seller_overview(*, access: TenantAccess, pk: int) -> dict | None:
     """Everything about one visible seller; None when not visible (the view answers 404)."""
-    seller = seller_list(access=access).filter(pk=pk).first()
+    seller = seller_get(access=access, pk=pk)
     if seller is None:
         return None
     statements = statement_list(access=access).filter(seller=seller)

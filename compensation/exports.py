@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
+from compensation.engine.formatting import plain
 from compensation.models import EarningLine, Statement
-from compensation.services.calculation import plain
 from spm.services import validate_month_key
 
 CENT = Decimal("0.01")

@@ -235,7 +235,7 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
             "end_date": c.date(where, rec, "end_date", required=False), "segment": c.text(where, rec, "segment"),
             "region": c.text(where, rec, "region"), "title": c.text(where, rec, "title"),
         })
-    for i, sid in enumerate(managers):  # cycles within the file (DB chains are checked by seller_upsert)
+    for sid in managers:  # cycles within the file (DB chains are checked by seller_upsert)
         node, path = managers.get(sid), {sid}
         while node is not None and node in managers:
             if node in path:
@@ -243,7 +243,6 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
                 break
             path.add(node)
             node = managers.get(node)
-        del i
 
     for _, where, rec in items("territories", "name"):
         parsed["territories"].append({

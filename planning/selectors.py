@@ -34,14 +34,22 @@ def subtree_ids(root_ids: list[int], children: dict[int | None, list[int]] | Non
 
 
 def viewer_sellers(access: TenantAccess) -> list[Seller]:
-    """The seller records linked to the viewing user in this tenant."""
-    return list(Seller.objects.filter(user=access.membership.user_id))
+    """The seller records linked to the viewing user in this tenant (read once per request)."""
+    cached = getattr(access, "_viewer_sellers", None)
+    if cached is None:
+        cached = list(Seller.objects.filter(user=access.membership.user_id))
+        object.__setattr__(access, "_viewer_sellers", cached)
+    return cached
 
 
 def personal_seller_ids(access: TenantAccess) -> set[int]:
-    """The viewer's own sellers and, for managers and executives, everyone below them."""
-    own = [s.pk for s in viewer_sellers(access)]
-    return subtree_ids(own) if access.role in ("manager", "executive") else set(own)
+    """The viewer's own sellers and, for managers and executives, everyone below them (once per request)."""
+    cached = getattr(access, "_personal_ids", None)
+    if cached is None:
+        own = [s.pk for s in viewer_sellers(access)]
+        cached = subtree_ids(own) if access.role in ("manager", "executive") else set(own)
+        object.__setattr__(access, "_personal_ids", cached)
+    return cached
 
 
 def visible_seller_ids(access: TenantAccess, *, pay: bool = False) -> set[int] | None:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from planning.models import Account, Quota, Seller, Territory
+from planning.selectors import subtree_ids
 from spm.errors import DomainError
 from spm.fiscal import parse_period_key
 from spm.services import upsert_audited
@@ -20,16 +21,11 @@ def _check_no_cycle(seller: Seller | None, manager: Seller | None, external_id: 
         return
     if seller is not None and manager.pk == seller.pk:
         raise DomainError(f"seller {external_id!r}: manager: a seller cannot manage themselves", code="cycle")
-    if seller is None or seller.pk is None:
-        return
-    managers = dict(Seller.objects.values_list("id", "manager_id"))
-    node, seen = manager.pk, set()
-    while node is not None and node not in seen:
-        if node == seller.pk:
-            raise DomainError(f"seller {external_id!r}: manager: {manager.external_id!r} reports to this seller "
-                              "(the hierarchy would have a cycle)", code="cycle")
-        seen.add(node)
-        node = managers.get(node)
+    if seller is None or seller.pk is None or seller.manager_id == manager.pk:
+        return  # a new seller, or an unchanged manager, cannot close a cycle
+    if manager.pk in subtree_ids([seller.pk]):
+        raise DomainError(f"seller {external_id!r}: manager: {manager.external_id!r} reports to this seller "
+                          "(the hierarchy would have a cycle)", code="cycle")
 
 
 def seller_upsert(

@@ -1,8 +1,7 @@
 """Writes of the shared kernel: tenants, memberships, FX rates and pay periods.
 
-Also holds the small helpers every pillar's services share: the fiscal-period parser (the kernel
-owns the fiscal calendar; compensation.engine has its own pure copy) and `upsert_audited`, the one
-way an upsert decides created / updated / unchanged and writes its audit event.
+Also holds `upsert_audited`, the one way every pillar's upserts decide created / updated /
+unchanged and write their audit event. The fiscal calendar is `spm.fiscal`.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any
 from django.db import models, transaction
 
 from spm.audit import audit_record, snapshot
-from spm.errors import ConflictError, DomainError
+from spm.errors import ConflictError, DomainError, PermissionDeniedError
 from spm.fiscal import is_month_key, parse_period_key
 from spm.models import FxRate, Membership, Period, Tenant
 from spm.roles import Role
@@ -108,10 +107,14 @@ def tenant_create_or_update(
         return tenant
 
 
+def _require_role(role: str) -> None:
+    if role not in Role.values:
+        raise DomainError(f"role: unknown role {role!r}", code="invalid_role")
+
+
 def membership_set(*, user, role: str, actor=None) -> Membership:
     """Give `user` the `role` in the tenant in scope (creating the membership). Audited."""
-    if role not in Role.values:
-        raise DomainError(f"role: unknown role {role!r}")
+    _require_role(role)
     return upsert_audited(model=Membership, lookup={"user": user}, values={"role": role}, actor=actor,
                           action_prefix="membership")
 
@@ -178,7 +181,6 @@ def closed_periods() -> set[str]:
 # --- members: invite, change role, remove (the members page calls these) ---------------------------
 
 
-from spm.errors import PermissionDeniedError  # noqa: E402  (members section appended after the kernel's)
 
 
 def _admin_memberships_locked() -> list[Membership]:
@@ -239,8 +241,7 @@ def membership_invite(
         validate_email(email)
     except ValidationError:
         raise DomainError(f"email: {email!r} is not an e-mail address", code="invalid_email") from None
-    if role not in Role.values:
-        raise DomainError(f"role: unknown role {role!r}", code="invalid_role")
+    _require_role(role)
     User = get_user_model()
     with transaction.atomic():
         user = (User.objects.filter(email__iexact=email).order_by("id").first()
@@ -275,8 +276,7 @@ def membership_role_change(*, membership: Membership, role: str, actor) -> Membe
     role (another admin must); ConflictError when it would leave the tenant without an admin.
     Audited as membership.update.
     """
-    if role not in Role.values:
-        raise DomainError(f"role: unknown role {role!r}", code="invalid_role")
+    _require_role(role)
     with transaction.atomic():
         membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
         if membership.role == role:

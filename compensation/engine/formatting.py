@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .payout import round_cents
 
-__all__ = ["fmt_money", "fmt_pct", "fmt_rate"]
+__all__ = ["fmt_money", "fmt_pct", "fmt_rate", "plain"]
 
 
 def fmt_money(x: Decimal) -> str:
@@ -31,3 +31,8 @@ def fmt_rate(x: Decimal, as_pct: bool = True) -> str:
         return _trim((Decimal(x) * 100).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)) + "%"
     return _trim(Decimal(x).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
 
+
+
+def plain(value: Decimal | None) -> str | None:
+    """A Decimal as a plain string without exponent or trailing zeros ("0.6", "60000"); None stays None."""
+    return None if value is None else _trim(Decimal(value).normalize())

@@ -26,13 +26,8 @@ def _refuse_locked_statement(seller: Seller, period: str) -> None:
         )
 
 
-def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor, external_id: str = "") -> Adjustment:
-    """Create an adjustment of `amount` (plan currency, cents) for `seller` in month `period`.
-
-    It becomes an earning line at the next calculation of that month. Errors: DomainError on a bad
-    month key, amount or empty reason; ConflictError when the period is closed. Not idempotent
-    (each call is a new adjustment). Audited as adjustment.create.
-    """
+def _clean(period: str, amount, reason: str) -> tuple[Decimal, str]:
+    """Validate an adjustment's month, amount (cents) and reason; DomainError names the field."""
     validate_month_key(period)
     try:
         amount = Decimal(str(amount))
@@ -42,11 +37,29 @@ def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor
         raise DomainError(f"amount: {amount} has more than 2 decimals")
     if not (reason or "").strip():
         raise DomainError("reason: an adjustment needs a reason")
-    with transaction.atomic():
+    return amount, reason.strip()
+
+
+def _refuse_frozen_months(seller: Seller, *periods: str) -> None:
+    """A closed period or an approved/paid statement takes no new or changed adjustment."""
+    for period in dict.fromkeys(periods):
         if period_is_closed(period):
             raise ConflictError(f"Period {period} is closed: post the correction in an open period.")
         _refuse_locked_statement(seller, period)
-        adjustment = Adjustment(seller=seller, period=period, amount=amount, reason=reason.strip(), external_id=external_id,
+
+
+def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor, external_id: str = "") -> Adjustment:
+    """Create an adjustment of `amount` (plan currency, cents) for `seller` in month `period`.
+
+    It becomes an earning line at the next calculation of that month. Errors: DomainError on a bad
+    month key, amount or empty reason; ConflictError when the period is closed or the month's
+    statement is approved or paid. Not idempotent (each call is a new adjustment). Audited as
+    adjustment.create.
+    """
+    amount, reason = _clean(period, amount, reason)
+    with transaction.atomic():
+        _refuse_frozen_months(seller, period)
+        adjustment = Adjustment(seller=seller, period=period, amount=amount, reason=reason, external_id=external_id,
                                 created_by=actor if getattr(actor, "pk", None) else None, tenant=current_tenant())
         adjustment.full_clean()
         adjustment.save()
@@ -57,23 +70,20 @@ def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor
 def adjustment_upsert(*, external_id: str, seller: Seller, period: str, amount, reason: str, actor) -> tuple[Adjustment, str]:
     """Create or update the adjustment with this external id; returns (adjustment, created|updated|unchanged).
 
-    Idempotent: the same values twice change nothing and write no audit event. Changing an
-    adjustment of a closed period is refused (ConflictError), like creating one.
+    Idempotent: the same values twice change nothing and write no audit event. Same errors as
+    adjustment_create; a change is also refused when the month it moves OUT of is frozen.
     """
-    existing = Adjustment.objects.filter(external_id=external_id).first()
-    if existing is None:
-        return adjustment_create(seller=seller, period=period, amount=amount, reason=reason, actor=actor,
-                                 external_id=external_id), "created"
-    amount = Decimal(str(amount))
-    new = {"seller_id": seller.pk, "period": period, "amount": amount, "reason": reason.strip()}
-    if all(getattr(existing, k) == v for k, v in new.items()):
-        return existing, "unchanged"
-    validate_month_key(period)
+    amount, reason = _clean(period, amount, reason)
     with transaction.atomic():
-        _refuse_locked_statement(seller, period)
-        if period_is_closed(period) or period_is_closed(existing.period):
-            raise ConflictError(f"Period {existing.period if period_is_closed(existing.period) else period} is closed: "
-                                "post the correction in an open period.")
+        existing = Adjustment.objects.select_for_update().filter(external_id=external_id).first()
+        if existing is None:
+            return adjustment_create(seller=seller, period=period, amount=amount, reason=reason, actor=actor,
+                                     external_id=external_id), "created"
+        new = {"seller_id": seller.pk, "period": period, "amount": amount, "reason": reason}
+        if all(getattr(existing, k) == v for k, v in new.items()):
+            return existing, "unchanged"
+        _refuse_frozen_months(existing.seller, existing.period)
+        _refuse_frozen_months(seller, period)
         before = snapshot(existing)
         for k, v in new.items():
             setattr(existing, k, v)

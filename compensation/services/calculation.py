@@ -35,6 +35,7 @@ from compensation.engine import (
 from compensation.engine import (
     FxRate as EngineFxRate,
 )
+from compensation.engine.formatting import plain
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
 from planning.models import Quota, Seller
@@ -64,14 +65,6 @@ def calculation_release_stale() -> int:
         status=CalculationRun.Status.FAILED, finished_at=timezone.now(),
         message="Abandoned: no worker finished this run within 30 minutes; start it again.",
     )
-
-
-def plain(value: Decimal | None) -> str | None:
-    """A Decimal as a plain string without exponent or trailing zeros ("0.6", "60000")."""
-    if value is None:
-        return None
-    text = format(Decimal(value).normalize(), "f")
-    return "0" if text in ("-0", "") else text
 
 
 def calculation_request(*, period_from: str, period_through: str | None = None, requested_by=None) -> CalculationRun:

@@ -8,9 +8,9 @@ from django.utils import timezone
 from compensation.models import EarningLine, Statement
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, PermissionDeniedError
-from spm.models import Membership
 from spm.roles import has_capability
 from spm.services import validate_month_key
+from spm.tenancy.access import membership_in_scope
 
 _FIELDS = ["status", "published_at", "approved_by", "approved_at", "paid_at"]
 
@@ -55,7 +55,7 @@ def statement_publish_period(*, period: str, actor) -> int:
 
 def approval_refusal(statement: Statement, actor) -> str | None:
     """Why `actor` may not approve `statement` (segregation of duties, role), or None."""
-    membership = Membership.objects.filter(user=actor).first() if getattr(actor, "pk", None) else None
+    membership = membership_in_scope(actor)
     if membership is None or not has_capability(membership.role, "statements.approve"):
         role = membership.get_role_display() if membership else "no role"
         return f"Your role ({role}) cannot approve statements."

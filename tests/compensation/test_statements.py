@@ -101,3 +101,19 @@ def test_an_adjustment_in_the_month_of_an_approved_statement_is_refused(acme):
         with pytest.raises(ConflictError, match="approved: post the correction in an open month"):
             adjustment_create(seller=statement.seller, period=statement.period, amount="10.00", reason="late",
                               actor=acme.users["finance"])
+
+
+def test_an_adjustment_cannot_move_out_of_a_month_whose_statement_is_approved(acme):
+    from compensation.services import adjustment_upsert
+    from spm.errors import ConflictError
+
+    statement = acme.statements["rep"]
+    finance = acme.users["finance"]
+    with tenant_atomic(acme.tenant):
+        adjustment_upsert(external_id="A-1", seller=statement.seller, period=statement.period, amount="10.00",
+                          reason="late", actor=finance)
+        statement.status = "approved"
+        statement.save()
+        with pytest.raises(ConflictError, match="approved"):
+            adjustment_upsert(external_id="A-1", seller=statement.seller, period="2027-02", amount="10.00",
+                              reason="late", actor=finance)
