@@ -20,6 +20,7 @@ from spm.errors import DomainError
 from spm.roles import Role
 from spm.services import membership_invite, membership_remove, membership_role_change
 from spm.tenancy.views import TenantTemplateView, TenantView
+from spm.web.forms import add_service_error
 from spm.web.paging import paginate
 
 
@@ -83,8 +84,7 @@ class MembersView(TenantTemplateView):
                 if seller is not None:
                     seller_link_user(seller=seller, user=membership.user, actor=request.user)
             except DomainError as exc:
-                field, sep, rest = str(exc).partition(": ")
-                form.add_error(field if sep and field in form.fields else None, rest if sep and field in form.fields else str(exc))
+                add_service_error(form, str(exc))
             else:
                 invited = "" if membership.user.has_usable_password() else " They were e-mailed a link to choose a password."
                 messages.success(request, f"Added {membership.user.email} as {membership.get_role_display()}.{invited}")

@@ -6,71 +6,28 @@ the pillar selectors, and keeps the number of queries independent of the data si
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from compensation.models import Statement
-from compensation.selectors import assignment_list, run_list, statement_list, statement_totals_base
+from compensation.selectors import (
+    RECENT_MONTHS,
+    EarningsHistory,
+    assignment_list,
+    attainment_rows,
+    earnings_history,
+    run_list,
+    seller_history,
+    statement_list,
+    statement_totals_base,
+)
 from performance.models import Opportunity
 from performance.selectors import opportunity_list
 from planning.selectors import quota_list, seller_get, seller_list, viewer_sellers
 from spm.models import AuditEvent, Membership
 from spm.tenancy.access import TenantAccess
-
-RECENT_MONTHS = 12
-
-
-def _fraction(value) -> Decimal | None:
-    try:
-        return Decimal(str(value))
-    except (ArithmeticError, TypeError, ValueError):
-        return None
-
-
-@dataclass
-class EarningsHistory:
-    """Per month (oldest first): total earnings and attainment per component."""
-
-    periods: list[str] = field(default_factory=list)
-    earnings: list[Decimal] = field(default_factory=list)
-    attainment: dict[str, list[Decimal | None]] = field(default_factory=dict)
-    currency: str = ""
-
-
-def earnings_history(statements: QuerySet[Statement], *, months: int = RECENT_MONTHS) -> EarningsHistory:
-    """Monthly totals of the given statements (already visibility-filtered), last `months` months."""
-    rows = list(
-        statements.order_by().values("period").annotate(total=Sum("total")).order_by("-period")[:months]
-    )
-    rows.reverse()
-    history = EarningsHistory(periods=[r["period"] for r in rows], earnings=[r["total"] or Decimal(0) for r in rows])
-    return history
-
-
-def seller_history(statements: QuerySet[Statement], *, months: int = RECENT_MONTHS) -> EarningsHistory:
-    """One seller's statements: earnings and attainment per component, last `months` months."""
-    items = list(statements.order_by("-period")[:months])
-    items.reverse()
-    history = EarningsHistory(periods=[s.period for s in items], earnings=[s.total for s in items])
-    components = sorted({c for s in items for c in (s.attainment or {})})
-    history.attainment = {c: [_fraction((s.attainment or {}).get(c)) for s in items] for c in components}
-    history.currency = items[-1].currency if items else ""
-    return history
-
-
-def attainment_rows(attainment: dict | None) -> list[dict]:
-    """{component: "0.81"} → rows with the fraction and a bar width capped at 100 %."""
-    rows = []
-    for component, value in sorted((attainment or {}).items()):
-        fraction = _fraction(value)
-        if fraction is None:
-            continue
-        rows.append({"component": component, "fraction": fraction, "pct": fraction * 100, "bar": min(fraction * 100, 100)})
-    return rows
-
 
 # --- dashboards -----------------------------------------------------------------------------------
 

@@ -62,14 +62,6 @@ class AdjustmentForm(forms.Form):
             raise forms.ValidationError("An adjustment of zero changes nothing.")
         return amount
 
-    def add_service_error(self, message: str) -> None:
-        """Put a service's "field: message" refusal on that field, anything else on the form."""
-        field, sep, rest = message.partition(": ")
-        if sep and field in self.fields:
-            self.add_error(field, rest)
-        else:
-            self.add_error(None, message)
-
 
 class PayPeriodForm(forms.Form):
     period = MonthField(label="Period")

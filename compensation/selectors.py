@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
 
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from planning.selectors import restrict_to_visible
@@ -62,3 +65,58 @@ def assignment_list(*, access: TenantAccess) -> QuerySet[PlanAssignment]:
 
 def adjustment_list(*, access: TenantAccess) -> QuerySet[Adjustment]:
     return restrict_to_visible(Adjustment.objects.select_related("seller", "created_by"), access, pay=True)
+
+
+# --- history and attainment, for statement pages and dashboards ----------------------------------
+
+
+RECENT_MONTHS = 12
+
+
+def _fraction(value) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+
+
+@dataclass
+class EarningsHistory:
+    """Per month (oldest first): total earnings and attainment per component."""
+
+    periods: list[str] = field(default_factory=list)
+    earnings: list[Decimal] = field(default_factory=list)
+    attainment: dict[str, list[Decimal | None]] = field(default_factory=dict)
+    currency: str = ""
+
+
+def earnings_history(statements: QuerySet[Statement], *, months: int = RECENT_MONTHS) -> EarningsHistory:
+    """Monthly totals of the given statements (already visibility-filtered), last `months` months."""
+    rows = list(
+        statements.order_by().values("period").annotate(total=Sum("total")).order_by("-period")[:months]
+    )
+    rows.reverse()
+    history = EarningsHistory(periods=[r["period"] for r in rows], earnings=[r["total"] or Decimal(0) for r in rows])
+    return history
+
+
+def seller_history(statements: QuerySet[Statement], *, months: int = RECENT_MONTHS) -> EarningsHistory:
+    """One seller's statements: earnings and attainment per component, last `months` months."""
+    items = list(statements.order_by("-period")[:months])
+    items.reverse()
+    history = EarningsHistory(periods=[s.period for s in items], earnings=[s.total for s in items])
+    components = sorted({c for s in items for c in (s.attainment or {})})
+    history.attainment = {c: [_fraction((s.attainment or {}).get(c)) for s in items] for c in components}
+    history.currency = items[-1].currency if items else ""
+    return history
+
+
+def attainment_rows(attainment: dict | None) -> list[dict]:
+    """{component: "0.81"} → rows with the fraction and a bar width capped at 100 %."""
+    rows = []
+    for component, value in sorted((attainment or {}).items()):
+        fraction = _fraction(value)
+        if fraction is None:
+            continue
+        rows.append({"component": component, "fraction": fraction, "pct": fraction * 100, "bar": min(fraction * 100, 100)})
+    return rows

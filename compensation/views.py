@@ -23,9 +23,11 @@ from compensation.models import EarningLine, Statement
 from compensation.selectors import (
     adjustment_list,
     approval_queue,
+    attainment_rows,
     plan_list,
     run_get,
     run_list,
+    seller_history,
     statement_get,
     statement_lines,
     statement_list,
@@ -35,13 +37,18 @@ from spm.services import period_is_closed
 from spm.templatetags.money import money
 from spm.tenancy.views import TenantTemplateView, TenantView
 from spm.web import charts
+from spm.web.forms import add_service_error
 from spm.web.paging import paginate
 
 HUNDRED = Decimal(100)
 
 
-def _pct(value):
-    return None if value is None else value * HUNDRED
+def _statement_or_404(access, pk: int) -> Statement:
+    """The statement if the viewer may see it; otherwise 404, whether it exists elsewhere or not."""
+    statement = statement_get(access=access, pk=pk)
+    if statement is None:
+        raise Http404("No such statement")
+    return statement
 
 
 def _statement_url(access, pk: int) -> str:
@@ -75,29 +82,16 @@ class StatementDetailView(TenantTemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        statement = statement_get(access=self.access, pk=kwargs["pk"])
-        if statement is None:
-            raise Http404("No such statement")
-        lines = [
-            {"line": line, "before": _pct(line.attainment_before), "after": _pct(line.attainment_after), "rate": _pct(line.rate)}
-            for line in statement_lines(statement=statement)
-        ]
-        history = list(
-            statement_list(access=self.access).filter(seller_id=statement.seller_id).order_by("-period")[:12]
-        )
-        history.reverse()
-        components = sorted({c for s in history for c in (s.attainment or {})})
+        # the adjust view has already looked it up when it re-renders the page with form errors
+        statement = getattr(self, "statement", None) or _statement_or_404(self.access, kwargs["pk"])
+        history = seller_history(statement_list(access=self.access).filter(seller_id=statement.seller_id))
         chart = None
-        if history:
+        if history.periods:
             chart = charts.earnings_and_attainment(
-                [s.period for s in history], [s.total for s in history],
-                {c: [(s.attainment or {}).get(c) for s in history] for c in components},
-                currency=statement.currency,
+                history.periods, history.earnings, history.attainment, currency=statement.currency
             )
-        attainment = []
-        for component, value in sorted((statement.attainment or {}).items()):
-            fraction = Decimal(str(value))
-            attainment.append({"component": component, "fraction": fraction, "pct": fraction * HUNDRED, "bar": min(fraction * HUNDRED, HUNDRED)})
+        attainment = attainment_rows(statement.attainment)
+        lines = list(statement_lines(statement=statement))
         context.update(
             statement=statement,
             lines=lines,
@@ -149,9 +143,7 @@ class _StatementActionView(TenantView):
         raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
-        statement = statement_get(access=self.access, pk=kwargs["pk"])
-        if statement is None:
-            raise Http404("No such statement")
+        statement = _statement_or_404(self.access, kwargs["pk"])
         try:
             self.act(statement)
         except DomainError as exc:
@@ -184,13 +176,8 @@ class StatementAdjustView(StatementDetailView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        statement = statement_get(access=self.access, pk=kwargs["pk"])
-        if statement is None:
-            raise Http404("No such statement")
+        statement = self.statement = _statement_or_404(self.access, kwargs["pk"])
         form = AdjustmentForm(request.POST)
-        if form.is_valid() and statement.is_locked:
-            form.add_error(None, f"This statement is {statement.status}: it will not be recalculated, so an "
-                                 f"adjustment of {statement.period} would never be paid. Post it in an open month.")
         if form.is_valid():
             try:
                 adjustment = services.adjustment_create(
@@ -198,7 +185,7 @@ class StatementAdjustView(StatementDetailView):
                     reason=form.cleaned_data["reason"], actor=request.user,
                 )
             except DomainError as exc:
-                form.add_service_error(str(exc))
+                add_service_error(form, str(exc))
             else:
                 messages.success(
                     request,
@@ -218,9 +205,7 @@ class StatementRecalculateView(TenantView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        statement = statement_get(access=self.access, pk=kwargs["pk"])
-        if statement is None:
-            raise Http404("No such statement")
+        statement = _statement_or_404(self.access, kwargs["pk"])
         try:
             run = services.calculation_request(period_from=statement.period, requested_by=request.user)
         except DomainError as exc:
@@ -247,9 +232,7 @@ class StatementExportView(TenantView):
     ]
 
     def get(self, request, *args, **kwargs):
-        statement = statement_get(access=self.access, pk=kwargs["pk"])
-        if statement is None:
-            raise Http404("No such statement")
+        statement = _statement_or_404(self.access, kwargs["pk"])
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         filename = f"statement-{statement.seller.external_id}-{statement.period}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -433,7 +416,7 @@ def _tier_rows(component: dict) -> list[dict]:
         upto = tier.get("upto")
         upper = None if upto in (None, "") else Decimal(str(upto))
         rate = Decimal(str(tier.get("rate", "0")))
-        rows.append({"from": lower * HUNDRED, "upto": None if upper is None else upper * HUNDRED, "rate": rate, "rate_pct": rate * HUNDRED})
+        rows.append({"from": lower * HUNDRED, "upto": None if upper is None else upper * HUNDRED, "rate": rate})
         if upper is not None:
             lower = upper
     return rows

@@ -22,7 +22,8 @@ def _refuse_locked_statement(seller: Seller, period: str) -> None:
     ).first()
     if locked is not None:
         raise ConflictError(
-            f"{seller}'s statement for {period} is {locked.status}: post the correction in an open month."
+            f"{seller}'s statement for {period} is {locked.status}: post the correction in an open month "
+            f"(that statement is never recalculated, so an adjustment of {period} would never be paid)."
         )
 
 

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from spm.api.base import TenantReadOnlyViewSet
 from spm.api.schema import READ_ERRORS, ErrorSerializer
 from spm.models import AuditEvent, Membership
-from spm.tenancy.db import user_atomic
+from spm.selectors import user_membership_list
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -46,10 +46,7 @@ class MeView(APIView):
                    responses={200: MeSerializer, 401: OpenApiResponse(ErrorSerializer, description="Not authenticated.")})
     def get(self, request):
         user = request.user
-        # Memberships are under RLS; the policy shows a user their own rows when app.user_id is
-        # set, which user_atomic does. This is the one deliberate cross-tenant read.
-        with user_atomic(user.pk):
-            memberships = list(Membership.all_tenants.filter(user=user).select_related("tenant").order_by("tenant__name"))
+        memberships = user_membership_list(user=user)
         data = {
             "id": user.pk, "username": user.get_username(), "email": user.email,
             "first_name": user.first_name, "last_name": user.last_name, "memberships": memberships,

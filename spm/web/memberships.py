@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from spm.models import Membership
-from spm.tenancy.db import user_atomic
+from spm.selectors import user_membership_list
 
 
 def user_memberships(request) -> list[Membership]:
-    """Every membership of the user, with its tenant, ordered by tenant name.
-
-    Membership rows are under row-level security with a user exception (``app.user_id``). Inside
-    a tenant page the tenant transaction already has the user set, so a plain read sees all of the
-    user's rows; elsewhere we open a user-only transaction. We never call ``user_atomic`` inside the
-    tenant transaction: its ``set_config`` would outlive the savepoint and unset the tenant.
-    """
+    """The user's memberships, read once per request (the home page and the navigation share it)."""
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return []
-    # Unscoped on purpose: the list spans tenants and is filtered by user (RLS agrees).
-    qs = Membership.all_tenants.filter(user_id=user.pk).select_related("tenant").order_by("tenant__name")
-    if getattr(request, "tenant", None) is not None:
-        return list(qs)
-    with user_atomic(user.pk):
-        return list(qs)
+    if not hasattr(request, "_memberships"):
+        request._memberships = user_membership_list(
+            user=user, in_tenant_transaction=getattr(request, "tenant", None) is not None
+        )
+    return request._memberships
