@@ -11,6 +11,7 @@ from planning.models import Account, Quota, Seller, Territory
 from planning.selectors import subtree_ids
 from spm.errors import DomainError
 from spm.fiscal import parse_period_key
+from spm.models import Membership
 from spm.services import upsert_audited
 from spm.tenancy.context import current_tenant
 
@@ -124,8 +125,6 @@ def seller_link_user(*, seller: Seller, user, actor=None) -> Seller:
     as seller.update (only when the link changes). Several sellers may share a user (a manager
     record and an AE record of the same person); the visibility rule takes them all.
     """
-    from spm.models import Membership
-
     if user is not None and not Membership.objects.filter(user=user).exists():
         raise DomainError(f"user: {user} is not a member of this workspace", code="not_member")
     return upsert_audited(model=Seller, lookup={"pk": seller.pk}, values={"user": user}, actor=actor,

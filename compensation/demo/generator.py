@@ -150,7 +150,7 @@ def _allocate(total: int, weights: np.ndarray, minimum: int = 1) -> list[int]:
     return counts.tolist()
 
 
-def build_sellers(rng: np.random.Generator, n: int, today: dt.date, start: dt.date, domain: str) -> list[_Seller]:
+def build_sellers(rng: np.random.Generator, n: int, today: dt.date, start: dt.date) -> list[_Seller]:
     if n < 13:
         raise ValueError("--sellers must be at least 13 (a VP, four regional and four team managers, four ICs)")
     n_tm = max(4, round((n - 5) / 8))
@@ -214,13 +214,12 @@ def _email(name: str, ext: str, domain: str) -> str:
 
 
 def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200, opportunities: int = 9000,
-                     seed: int = 7, today: dt.date | None = None, with_plans: bool = True, log=None) -> DemoReport:
+                     seed: int = 7, today: dt.date | None = None, with_plans: bool = True) -> DemoReport:
     """Generate the whole company into `tenant` (which must hold no sellers yet), in one transaction.
 
     Raises ValueError when the tenant already has sellers or the sizes are too small.
     """
     today = today or dt.date.today()
-    log = log or (lambda msg: None)
     rng = np.random.default_rng(seed)
     start, end_next = demo_window(today)
     report = DemoReport(tenant=tenant, window=(start, end_next))
@@ -236,7 +235,7 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
     with tenant_atomic(tenant):
         if Seller.objects.exists():
             raise ValueError(f"tenant {tenant.slug!r} already has sellers: generate into an empty tenant")
-        people = build_sellers(rng, sellers, today, start, domain)
+        people = build_sellers(rng, sellers, today, start)
         by_ext = {p.ext: p for p in people}
         # Managers first, level by level, so every manager_id is known when its reports are written.
         levels: list[list[_Seller]] = [[], [], [], []]
@@ -386,7 +385,6 @@ def _opportunities(rng, n: int, people: list[_Seller], acc: dict, today: dt.date
 
     # Accounts of the owner's region and segment (falling back to the region, then to all).
     acc_meta = acc["meta"]
-    groups: dict[tuple[int, int], np.ndarray] = {}
     reg_of = np.array([REGIONS.index(m[2]) for m in acc_meta])
     seg_of = np.array([SEGMENTS.index(m[3]) for m in acc_meta])
     account = np.empty(n, dtype=int)
@@ -400,7 +398,6 @@ def _opportunities(rng, n: int, people: list[_Seller], acc: dict, today: dt.date
                 pool = np.flatnonzero(reg_of == ri)
             if pool.size == 0:
                 pool = np.arange(len(acc_meta))
-            groups[(ri, si)] = pool
             account[mask] = pool[rng.integers(0, pool.size, mask.sum())]
     country = np.array([m[4] for m in acc_meta])[account]
     fx_pick = rng.random(n) < 0.25

@@ -40,7 +40,7 @@ from performance.importers.crm_maven import (
     rep_plan_document,
 )
 from planning.models import Seller
-from planning.services import seller_upsert
+from planning.services import seller_link_user
 from spm.models import Tenant
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
@@ -107,11 +107,10 @@ def demo_setup(*, small: bool = False, today: dt.date | None = None, data_dir: P
         log("globex: " + ", ".join(f"{v:,} {k}" for k, v in imp.counts.items()))
         _globex_plans(globex, imp.rep_ids, imp.manager_ids, today)
         globex_from = imp.first_month
-    elif not _has_data("globex"):
-        log(f"globex: no CRM export at {data_dir}; generating a small synthetic company instead")
-        generate_company(tenant=globex, seed=11, today=today, **SIZES["small"])
-        globex_from = demo_window(today)[0].strftime("%Y-%m")
     else:
+        if not _has_data("globex"):
+            log(f"globex: no CRM export at {data_dir}; generating a small synthetic company instead")
+            generate_company(tenant=globex, seed=11, today=today, **SIZES["small"])
         globex_from = demo_window(today)[0].strftime("%Y-%m")
     lap("globex import")
 
@@ -159,8 +158,8 @@ def _users(acme: Tenant, globex: Tenant) -> dict[str, dict[str, object]]:
                 username=CONSULTANT[0], defaults={"email": CONSULTANT[0], "password": hashed,
                                                   "first_name": "Casey", "last_name": "Consultant"})
             membership_set(user=consultant, role=CONSULTANT[1][tenant.slug])
-            _link(_best_rep(), out[tenant.slug]["rep"])
-            _link(_best_manager(), out[tenant.slug]["manager"])
+            seller_link_user(seller=_best_rep(), user=out[tenant.slug]["rep"])
+            seller_link_user(seller=_best_manager(), user=out[tenant.slug]["manager"])
     return out
 
 
@@ -176,12 +175,6 @@ def _best_manager() -> Seller:
     return (Seller.objects.filter(role_type=Seller.RoleType.MANAGER)
             .annotate(aes=Count("reports", filter=Q(reports__role_type=Seller.RoleType.AE)))
             .order_by("-aes", "external_id").first())
-
-
-def _link(seller: Seller, user) -> None:
-    seller_upsert(external_id=seller.external_id, name=seller.name, role_type=seller.role_type, email=seller.email,
-                  manager=seller.manager, hire_date=seller.hire_date, end_date=seller.end_date,
-                  segment=seller.segment, region=seller.region, title=seller.title, user=user)
 
 
 def _statements(tenant: Tenant, first_month: str, today: dt.date, users: dict) -> str:

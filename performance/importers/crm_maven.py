@@ -59,7 +59,6 @@ class ImportReport:
     rep_ids: list[str] = field(default_factory=list)
     manager_ids: list[str] = field(default_factory=list)
     first_month: str = ""
-    last_closed_month: str = ""
 
 
 def default_data_dir() -> Path:
@@ -324,6 +323,4 @@ def import_crm_maven(*, tenant: Tenant, data_dir: Path, shift_years: int | None 
                      "(over the months with closes) × 1.1, rounded to 1,000; managers carry their team's sum")
         won_months = sorted(months)
         report.first_month = f"{won_months[0][0]}-{won_months[0][1]:02d}"
-        closed_now = [m for m in won_months if dt.date(m[0], m[1], 1) <= today]
-        report.last_closed_month = f"{closed_now[-1][0]}-{closed_now[-1][1]:02d}" if closed_now else report.first_month
     return report
