@@ -27,3 +27,20 @@ def loaded(db):
 
     scenario_load(data=scenario_data(), tenant_slug="scen")
     return Tenant.objects.get(slug="scen")
+
+
+@pytest.fixture
+def calculate(django_capture_on_commit_callbacks):
+    """Calculate a tenant through the product's path (request → on-commit task, eager here) and return
+    the finished run: `calculate(tenant, through="2027-01")`."""
+    from compensation.services import calculation_request
+    from spm.tenancy.db import tenant_atomic
+
+    def run(tenant, *, period_from="2027-01", through="2027-03"):
+        with django_capture_on_commit_callbacks(execute=True), tenant_atomic(tenant):
+            calculation_run = calculation_request(period_from=period_from, period_through=through)
+        with tenant_atomic(tenant):
+            calculation_run.refresh_from_db()
+        return calculation_run
+
+    return run

@@ -13,14 +13,6 @@ from spm.tenancy.db import tenant_atomic
 pytestmark = pytest.mark.django_db
 
 
-def _run(tenant, capture, period_from="2027-01", through="2027-03", user=None):
-    with capture(execute=True), tenant_atomic(tenant):
-        run = calculation_request(period_from=period_from, period_through=through, requested_by=user)
-    with tenant_atomic(tenant):
-        run.refresh_from_db()
-    return run
-
-
 def _lines(tenant):
     with tenant_atomic(tenant):
         return list(
@@ -30,50 +22,50 @@ def _lines(tenant):
         )
 
 
-def test_run_records_progress_counts_and_fingerprint(loaded, django_capture_on_commit_callbacks):
-    run = _run(loaded, django_capture_on_commit_callbacks)
+def test_run_records_progress_counts_and_fingerprint(loaded, calculate):
+    run = calculate(loaded)
     assert (run.status, run.progress) == ("succeeded", 100)
     assert run.statement_count == 6 and run.line_count == 3
     assert len(run.input_fingerprint) == 64 and run.started_at and run.finished_at
 
 
-def test_rerun_is_identical(loaded, django_capture_on_commit_callbacks):
-    first = _run(loaded, django_capture_on_commit_callbacks)
+def test_rerun_is_identical(loaded, calculate):
+    first = calculate(loaded)
     lines = _lines(loaded)
-    second = _run(loaded, django_capture_on_commit_callbacks)
+    second = calculate(loaded)
     assert _lines(loaded) == lines
     assert first.input_fingerprint == second.input_fingerprint
     with tenant_atomic(loaded):
         assert Statement.objects.count() == 6
 
 
-def test_a_second_delivery_of_the_task_does_nothing(loaded, django_capture_on_commit_callbacks):
-    run = _run(loaded, django_capture_on_commit_callbacks)
+def test_a_second_delivery_of_the_task_does_nothing(loaded, calculate):
+    run = calculate(loaded)
     with tenant_atomic(loaded):
         again = calculation_execute(run_id=run.pk)
     assert again.finished_at == run.finished_at and again.status == "succeeded"
 
 
-def test_approved_statements_are_not_rewritten(loaded, django_capture_on_commit_callbacks):
-    _run(loaded, django_capture_on_commit_callbacks)
+def test_approved_statements_are_not_rewritten(loaded, calculate):
+    calculate(loaded)
     with tenant_atomic(loaded):
         st = Statement.objects.get(seller__external_id="S-1", period="2027-01")
         Statement.objects.filter(pk=st.pk).update(status="approved")
         # the January deal changes afterwards: the rerun must still leave the approved statement alone
         Opportunity.objects.filter(close_date__month=1, owner__external_id="S-1").update(amount=Decimal("90000"))
-    _run(loaded, django_capture_on_commit_callbacks)
+    calculate(loaded)
     with tenant_atomic(loaded):
         st.refresh_from_db()
         assert (st.status, st.total, st.lines.count()) == ("approved", Decimal("6000.00"), 1)
 
 
-def test_closed_period_is_not_rewritten(loaded, django_capture_on_commit_callbacks):
-    _run(loaded, django_capture_on_commit_callbacks)
+def test_closed_period_is_not_rewritten(loaded, calculate):
+    calculate(loaded)
     with tenant_atomic(loaded):
         period_close(period="2027-01", actor=None)
         st = Statement.objects.get(seller__external_id="S-1", period="2027-01")
         line_ids = set(st.lines.values_list("id", flat=True))
-    run = _run(loaded, django_capture_on_commit_callbacks)
+    run = calculate(loaded)
     assert run.status == "succeeded"
     with tenant_atomic(loaded):
         assert set(st.lines.values_list("id", flat=True)) == line_ids
@@ -99,24 +91,24 @@ def test_bad_period_keys_are_refused(loaded):
             calculation_request(period_from="2027-03", period_through="2027-01")
 
 
-def test_engine_failure_marks_run_failed_and_keeps_results(loaded, django_capture_on_commit_callbacks, monkeypatch):
-    _run(loaded, django_capture_on_commit_callbacks)
+def test_engine_failure_marks_run_failed_and_keeps_results(loaded, calculate, monkeypatch):
+    calculate(loaded)
     before = _lines(loaded)
 
     def boom(inp):
         raise ValueError("engine exploded")
 
     monkeypatch.setattr("compensation.services.calculation.calculate", boom)
-    run = _run(loaded, django_capture_on_commit_callbacks)
+    run = calculate(loaded)
     assert run.status == "failed" and "engine exploded" in run.message
     assert _lines(loaded) == before
 
 
-def test_runs_of_one_tenant_do_not_touch_another(loaded, globex, django_capture_on_commit_callbacks):
-    _run(loaded, django_capture_on_commit_callbacks)
+def test_runs_of_one_tenant_do_not_touch_another(loaded, globex, calculate):
+    calculate(loaded)
     with tenant_atomic(globex.tenant):
         before = list(Statement.objects.values_list("id", "total", "status"))
-    _run(globex.tenant, django_capture_on_commit_callbacks, through="2027-01")
+    calculate(globex.tenant, through="2027-01")
     with tenant_atomic(globex.tenant):
         totals = dict(Statement.objects.values_list("seller__external_id", "total"))
     assert before  # globex had its own published statements; they were recalculated in place

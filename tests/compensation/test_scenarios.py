@@ -7,7 +7,6 @@ import pytest
 from compensation.exports import statements_export
 from compensation.models import CompPlan, PlanAssignment, Statement
 from compensation.scenarios import ScenarioError, scenario_load
-from compensation.services import calculation_request
 from performance.models import Opportunity
 from planning.models import Seller
 from spm.models import AuditEvent, Tenant
@@ -17,16 +16,8 @@ from tests.compensation.conftest import scenario_data
 pytestmark = pytest.mark.django_db
 
 
-def _calculate(tenant, django_capture_on_commit_callbacks, period_from="2027-01", through="2027-03", user=None):
-    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(tenant):
-        run = calculation_request(period_from=period_from, period_through=through, requested_by=user)
-    with tenant_atomic(tenant):
-        run.refresh_from_db()
-    return run
-
-
-def test_scenario_round_trip_gives_hand_computed_amounts(loaded, django_capture_on_commit_callbacks):
-    run = _calculate(loaded, django_capture_on_commit_callbacks)
+def test_scenario_round_trip_gives_hand_computed_amounts(loaded, calculate):
+    run = calculate(loaded)
     assert run.status == "succeeded", run.message
     with tenant_atomic(loaded):
         rows = statements_export(period_from="2027-01", period_through="2027-03")
@@ -97,11 +88,11 @@ def test_manager_cycle_is_rejected(db):
     assert any("cycle" in e for e in info.value.errors)
 
 
-def test_splits_credit_each_seller(loaded, django_capture_on_commit_callbacks):
+def test_splits_credit_each_seller(loaded, calculate):
     data = copy.deepcopy(scenario_data())
     data["deals"][0]["splits"] = [{"seller": "S-1", "pct": "0.5"}, {"seller": "S-2", "pct": "0.5"}]
     scenario_load(data=data, tenant_slug="scen")
-    _calculate(loaded, django_capture_on_commit_callbacks, through="2027-01")
+    calculate(loaded, through="2027-01")
     with tenant_atomic(loaded):
         totals = dict(Statement.objects.filter(period="2027-01").values_list("seller__external_id", "total"))
     assert totals == {"S-1": Decimal("3000.00"), "S-2": Decimal("3000.00")}
