@@ -14,10 +14,10 @@ from django.db.models.functions import TruncMonth
 from compensation.models import Statement
 from compensation.selectors import (
     RECENT_MONTHS,
-    EarningsHistory,
     assignment_list,
     attainment_rows,
     earnings_history,
+    history_of,
     run_list,
     seller_history,
     statement_list,
@@ -35,7 +35,8 @@ from spm.tenancy.access import TenantAccess
 def rep_dashboard(*, access: TenantAccess) -> dict:
     sellers = viewer_sellers(access)
     statements = statement_list(access=access).filter(seller__in=[s.pk for s in sellers])
-    latest = statements.order_by("-period").first()
+    newest_first = list(statements.order_by("-period")[:RECENT_MONTHS])  # one read for the card, chart and list
+    latest = newest_first[0] if newest_first else None
     ytd = Decimal(0)
     if latest is not None:
         year = latest.period[:4]
@@ -46,8 +47,8 @@ def rep_dashboard(*, access: TenantAccess) -> dict:
         "ytd": ytd,
         "ytd_year": latest.period[:4] if latest else "",
         "attainment": attainment_rows(latest.attainment if latest else None),
-        "history": seller_history(statements) if latest else EarningsHistory(),
-        "recent": list(statements.order_by("-period")[:6]),
+        "history": history_of(newest_first),
+        "recent": newest_first[:6],
     }
 
 

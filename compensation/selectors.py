@@ -102,8 +102,12 @@ def earnings_history(statements: QuerySet[Statement], *, months: int = RECENT_MO
 
 def seller_history(statements: QuerySet[Statement], *, months: int = RECENT_MONTHS) -> EarningsHistory:
     """One seller's statements: earnings and attainment per component, last `months` months."""
-    items = list(statements.order_by("-period")[:months])
-    items.reverse()
+    return history_of(list(statements.order_by("-period")[:months]))
+
+
+def history_of(newest_first: list[Statement]) -> EarningsHistory:
+    """The history of statements already read, newest first (so a page reads them only once)."""
+    items = newest_first[::-1]
     history = EarningsHistory(periods=[s.period for s in items], earnings=[s.total for s in items])
     components = sorted({c for s in items for c in (s.attainment or {})})
     history.attainment = {c: [_fraction((s.attainment or {}).get(c)) for s in items] for c in components}

@@ -10,6 +10,7 @@ from django.db import models
 from django.forms.models import model_to_dict
 
 from spm.models import AuditEvent
+from spm.tenancy.context import current_tenant
 
 
 def _jsonable(value: Any) -> Any:
@@ -33,6 +34,19 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return _jsonable(data)
 
 
+def _event(*, actor, action: str, instance: models.Model, before: dict | None, after: dict | None) -> AuditEvent:
+    return AuditEvent(
+        tenant=current_tenant(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        before=_jsonable(before),
+        after=_jsonable(after),
+    )
+
+
 def audit_record(
     *,
     actor,
@@ -42,12 +56,13 @@ def audit_record(
     after: dict | None = None,
 ) -> AuditEvent:
     """Append one audit event in the caller's transaction (so it commits or rolls back with it)."""
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=instance._meta.label_lower,
-        object_id=str(instance.pk),
-        object_repr=str(instance)[:200],
-        before=_jsonable(before),
-        after=_jsonable(after),
-    )
+    event = _event(actor=actor, action=action, instance=instance, before=before, after=after)
+    event.save()
+    return event
+
+
+def audit_record_many(*, actor, action: str, changes: list[tuple[models.Model, dict | None, dict | None]]) -> int:
+    """One event per (instance, before, after), written in one bulk insert: for bulk state changes."""
+    events = [_event(actor=actor, action=action, instance=i, before=b, after=a) for i, b, a in changes]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)

@@ -117,3 +117,22 @@ def test_an_adjustment_cannot_move_out_of_a_month_whose_statement_is_approved(ac
         with pytest.raises(ConflictError, match="approved"):
             adjustment_upsert(external_id="A-1", seller=statement.seller, period="2027-02", amount="10.00",
                               reason="late", actor=finance)
+
+
+def test_publishing_a_period_audits_every_statement_in_a_fixed_number_of_queries(acme, django_assert_max_num_queries):
+    from compensation.models import Statement
+    from spm.models import AuditEvent
+    from tests.factories import SellerFactory
+
+    with tenant_atomic(acme.tenant):
+        for i in range(30):
+            seller = SellerFactory(tenant=acme.tenant, external_id=f"bulk-{i}", name=f"acme bulk {i}")
+            Statement.objects.create(seller=seller, period="2027-02", total="1.00", prepared_by=acme.users["revops"])
+        with django_assert_max_num_queries(8):
+            assert statement_publish_period(period="2027-02", actor=acme.users["finance"]) == 30
+        assert set(Statement.objects.filter(period="2027-02").values_list("status", flat=True)) == {"published"}
+        events = AuditEvent.objects.filter(action="statement.publish")
+        assert events.count() == 30
+        event = events.first()
+        assert (event.before["status"], event.after["status"], event.actor_id) == ("draft", "published", acme.users["finance"].pk)
+        assert event.object_repr.startswith("acme bulk")
