@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from planning.selectors import restrict_to_visible
@@ -41,6 +41,15 @@ def statement_get(*, access: TenantAccess, pk: int) -> Statement | None:
 
 def statement_lines(*, statement: Statement) -> QuerySet[EarningLine]:
     return statement.lines.select_related("opportunity", "adjustment").order_by("position", "id")
+
+
+def statement_period_summary(*, access: TenantAccess, status: str, by_currency: bool = False, months: int = 24) -> list[dict]:
+    """Per month (and currency), newest first: how many visible statements have `status`, and their total."""
+    keys = ("period", "currency") if by_currency else ("period",)
+    return list(
+        statement_list(access=access, status=status).order_by().values(*keys)
+        .annotate(n=Count("id"), total=Sum("total")).order_by("-period", *keys[1:])[:months]
+    )
 
 
 def approval_queue(*, access: TenantAccess) -> QuerySet[Statement]:

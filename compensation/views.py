@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -31,6 +31,7 @@ from compensation.selectors import (
     statement_get,
     statement_lines,
     statement_list,
+    statement_period_summary,
 )
 from spm.errors import DomainError
 from spm.services import period_is_closed
@@ -262,16 +263,12 @@ class ApprovalsView(TenantTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(paginate(self.request, approval_queue(access=self.access), per_page=100))
-        context["draft_periods"] = list(
-            statement_list(access=self.access, status=Statement.Status.DRAFT)
-            .order_by().values("period").annotate(n=Count("id")).order_by("-period")[:24]
-        )
+        context["draft_periods"] = statement_period_summary(access=self.access, status=Statement.Status.DRAFT)
         latest_draft = context["draft_periods"][0]["period"] if context["draft_periods"] else None
         context.setdefault("publish_form", PublishPeriodForm(initial={"period": latest_draft}))
         context["can_publish"] = self.access.can("statements.publish")
-        context["approved_periods"] = list(
-            statement_list(access=self.access, status=Statement.Status.APPROVED)
-            .order_by().values("period", "currency").annotate(n=Count("id"), total=Sum("total")).order_by("-period", "currency")[:24]
+        context["approved_periods"] = statement_period_summary(
+            access=self.access, status=Statement.Status.APPROVED, by_currency=True
         )
         return context
 

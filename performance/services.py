@@ -99,6 +99,26 @@ def opportunity_upsert(
         return opp, opp.upsert_status == CREATED
 
 
+def opportunity_update(*, opportunity: Opportunity, actor=None, **changes) -> Opportunity:
+    """Change some fields (and/or the splits) of an existing deal; everything not named stays as it is.
+
+    Same rules, errors, stage history and audit as opportunity_upsert, which it calls with the
+    deal's current values overlaid by `changes`.
+    """
+    current = {
+        "name": opportunity.name, "owner": opportunity.owner, "account": opportunity.account,
+        "amount": opportunity.amount, "currency": opportunity.currency, "stage": opportunity.stage,
+        "forecast_category": opportunity.forecast_category, "deal_type": opportunity.deal_type,
+        "created_date": opportunity.created_date, "close_date": opportunity.close_date,
+        "splits": [(split.seller, split.pct) for split in opportunity.splits.all()],
+    }
+    unknown = set(changes) - set(current)
+    if unknown:
+        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a deal")
+    updated, _ = opportunity_upsert(external_id=opportunity.external_id, **{**current, **changes}, actor=actor)
+    return updated
+
+
 def opportunity_event_record(*, opportunity: Opportunity, type: str = "churn", date: dt.date, actor=None) -> OpportunityEvent:
     """Record a post-close event (churn triggers clawback). Idempotent by (deal, type, date); audited."""
     if type not in OpportunityEvent.Type.values:

@@ -80,17 +80,10 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         deal = self.get_object()
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        current = {
-            "name": deal.name, "owner": deal.owner, "account": deal.account, "amount": deal.amount,
-            "currency": deal.currency, "stage": deal.stage, "forecast_category": deal.forecast_category,
-            "deal_type": deal.deal_type, "created_date": deal.created_date, "close_date": deal.close_date,
-            "splits": [(s.seller, s.pct) for s in deal.splits.all()],
-        }
+        data = dict(serializer.validated_data)
         if data.get("splits") is not None:
             data["splits"] = [(s["seller"], s["pct"]) for s in data["splits"]]
-        current.update(data)
-        opportunity, _ = services.opportunity_upsert(external_id=deal.external_id, **current, actor=request.user)
+        opportunity = services.opportunity_update(opportunity=deal, actor=request.user, **data)
         return self._render(opportunity)
 
     @extend_schema(summary="Record a post-close event on a deal (churn → clawback)",

@@ -47,3 +47,15 @@ def test_event_record_is_idempotent(acme):
         second = opportunity_event_record(opportunity=deal, date=dt.date(2027, 3, 1))
         assert first.pk == second.pk and second.upsert_status == "unchanged"
         assert AuditEvent.objects.filter(action="deal.churn").count() == 1
+
+
+def test_opportunity_update_changes_only_the_named_fields(acme):
+    from performance.services import opportunity_update
+
+    deal = acme.deals["rep"]
+    with tenant_atomic(acme.tenant):
+        updated = opportunity_update(opportunity=deal, amount="65000", actor=acme.users["revops"])
+        assert (updated.amount, updated.stage, updated.close_date, updated.owner_id, updated.name) == (
+            Decimal("65000.00"), deal.stage, deal.close_date, deal.owner_id, deal.name)
+        with pytest.raises(DomainError, match="cannot change external_id"):
+            opportunity_update(opportunity=deal, external_id="X", actor=None)
