@@ -9,7 +9,7 @@ attainment is realistic, ~70–130 %); an AE plan and a manager (roll-up) plan w
 
 Everything random comes from one ``numpy.random.Generator(seed)`` and the reference date, so a
 seed gives the same company every time. No per-row query: rows are built as tuples and written
-with :func:`performance.importers.bulk.bulk_insert` (COPY on PostgreSQL) — it scales to 10,000
+with :func:`spm.db.bulk.bulk_insert` (COPY on PostgreSQL) — it scales to 10,000
 sellers and 1,000,000 opportunities.
 """
 
@@ -24,9 +24,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from performance.importers.bulk import bulk_insert, id_map
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, StageChange
 from planning.models import Account, Quota, Seller, Territory
+from spm.db.bulk import bulk_insert, id_map
 from spm.models import FxRate, Tenant
 from spm.tenancy.db import tenant_atomic
 

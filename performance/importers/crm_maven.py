@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from performance.importers.bulk import bulk_insert, id_map
 from performance.models import Opportunity, StageChange
 from planning.models import Account, Quota, Seller
+from spm.db.bulk import bulk_insert, id_map
 from spm.models import Tenant
 from spm.tenancy.db import tenant_atomic
 
