@@ -40,7 +40,8 @@ from performance.importers.crm_maven import (
 )
 from planning.models import Seller
 from planning.services import seller_link_user
-from spm.hub.demo.generator import add_months, demo_window, generate_company
+from spm.fiscal import shift_month
+from spm.hub.demo.generator import demo_window, generate_company
 from spm.models import Tenant
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
@@ -179,7 +180,7 @@ def _best_manager() -> Seller:
 
 def _statements(tenant: Tenant, first_month: str, today: dt.date, users: dict) -> str:
     current = today.strftime("%Y-%m")
-    last = add_months(today.replace(day=1), -1).strftime("%Y-%m")
+    last = shift_month(today.replace(day=1), -1).strftime("%Y-%m")
     with tenant_scope(tenant):
         # calculation_request starts the task on commit, so it must not run inside an outer transaction.
         t0 = time.perf_counter()
