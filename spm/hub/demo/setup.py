@@ -1,7 +1,7 @@
 """`demo_setup`: two tenants, one persona per role in each, a year of statements in every state.
 
 acme   — the generated company (spm.hub.demo.generator)
-globex — the public CRM export (performance.importers.crm_maven), with its plans created here
+globex — the public CRM export (spm.hub.importers.crm_maven), with its plans created here
          because performance cannot import compensation.
 
 Statements: one calculation run from the first month with data through the current month,
@@ -32,16 +32,16 @@ from compensation.services import (
     statement_mark_paid,
     statement_publish_period,
 )
-from performance.importers.crm_maven import (
+from planning.models import Seller
+from planning.services import seller_link_user
+from spm.fiscal import shift_month
+from spm.hub.demo.generator import demo_window, generate_company
+from spm.hub.importers.crm_maven import (
     default_data_dir,
     import_crm_maven,
     manager_plan_document,
     rep_plan_document,
 )
-from planning.models import Seller
-from planning.services import seller_link_user
-from spm.fiscal import shift_month
-from spm.hub.demo.generator import demo_window, generate_company
 from spm.models import Tenant
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
