@@ -64,6 +64,7 @@ class SellerInfo:
     region: str = ""
     hire_date: date | None = None
     manager_id: int | None = None
+    segment: str = ""
 
 
 @dataclass

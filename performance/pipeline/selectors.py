@@ -1,0 +1,417 @@
+"""Reads for pipeline inspection: SQL aggregates in, cell frames out (never one query per deal).
+
+Every function runs with a tenant in scope and composes ``planning.selectors.visible_seller_ids``
+(a deal is in the viewer's pipeline when its owner is visible: pipeline is owned, splits are a
+Pay concept). The classification done in SQL here mirrors the pure reference functions
+(``metrics.deal_cells``, ``inspection.flow_cells_from_deals``), which the tests compare.
+
+Money: each deal's amount is converted to the tenant's base currency with the FX rate
+(``spm.models.FxRate``) in force on its close date — on the as-of day for a deal with no close
+date — rounded to the cent; a currency with no rate on or before that date counts at face value.
+When the tenant has no FX rate at all no conversion is attempted (single-currency tenants pay
+nothing for it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+from django.core.cache import cache
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf, Round, TruncMonth
+
+from performance.models import Opportunity, OpportunityHistory, StageChange
+from performance.pipeline import inspection, metrics
+from planning.selectors import quota_list, seller_list, visible_seller_ids
+from spm.fiscal import parse_period_key
+from spm.models import FxRate, Membership, Tenant
+from spm.roles import Role
+from spm.tenancy.access import TenantAccess
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+TEAM = Coalesce(NullIf(F("team"), Value("")), F("owner__team"), Value(""), output_field=CharField())
+REGION = Coalesce(NullIf(F("region"), Value("")), F("owner__region"), Value(""), output_field=CharField())
+
+
+@dataclass(frozen=True)
+class PipelineFilters:
+    """What the viewer narrowed the pipeline to (every field optional)."""
+
+    owner_ids: frozenset[int] | None = None
+    team: str = ""
+    region: str = ""
+    segment: str = ""
+    product: str = ""
+
+    def as_query(self) -> dict:
+        q = {k: getattr(self, k) for k in ("team", "region", "segment", "product") if getattr(self, k)}
+        if self.owner_ids:
+            q["owner"] = ",".join(str(i) for i in sorted(self.owner_ids))
+        return q
+
+
+def scoped_deals(*, access: TenantAccess, filters: PipelineFilters | None = None) -> QuerySet[Opportunity]:
+    """Deals in the viewer's pipeline."""
+    qs = Opportunity.objects.all()
+    ids = visible_seller_ids(access)
+    if ids is not None:
+        qs = qs.filter(owner_id__in=ids)
+    f = filters or PipelineFilters()
+    if f.owner_ids:
+        qs = qs.filter(owner_id__in=f.owner_ids)
+    if f.team:
+        qs = qs.alias(_team=TEAM).filter(_team=f.team)
+    if f.region:
+        qs = qs.alias(_region=REGION).filter(_region=f.region)
+    if f.segment:
+        qs = qs.filter(owner__segment=f.segment)
+    if f.product:
+        qs = qs.filter(product=f.product)
+    return qs
+
+
+def base_amount(as_of: date):
+    """SQL expression: the deal's amount in the tenant's base currency (see module docstring)."""
+    if not FxRate.objects.exists():
+        return F("amount")
+    on = Coalesce(F("close_date"), Value(as_of, output_field=DateField()))
+    rate = Subquery(
+        FxRate.objects.filter(currency=OuterRef("currency"), effective_from__lte=OuterRef("_fx_on"))
+        .order_by("-effective_from").values("rate_to_base")[:1]
+    )
+    return Round(F("amount") * Coalesce(rate, Value(Decimal(1))), 2, output_field=MONEY), on
+
+
+def _with_amount(qs: QuerySet, as_of: date) -> tuple[QuerySet, F]:
+    expr = base_amount(as_of)
+    if isinstance(expr, tuple):
+        amount, on = expr
+        return qs.annotate(_fx_on=on, _amt=amount), F("_amt")
+    return qs, F("amount")
+
+
+def _closed_by(day: date) -> Q:
+    return Q(is_closed=True) & (Q(close_date__lte=day) | Q(close_date__isnull=True))
+
+
+def _open_on(day: date) -> Q:
+    return ~_closed_by(day) & (Q(created_date__lte=day) | Q(created_date__isnull=True))
+
+
+def metric_cells(qs: QuerySet[Opportunity], *, as_of: date) -> pd.DataFrame:
+    """The metric cell frame of ``metrics`` for the deals of ``qs``, in one aggregate query."""
+    qs, amount = _with_amount(qs, as_of)
+    state = Case(
+        When(_closed_by(as_of) & Q(is_won=True), then=Value(metrics.WON)),
+        When(_closed_by(as_of), then=Value(metrics.LOST)),
+        When(_open_on(as_of), then=Value(metrics.OPEN)),
+        default=Value(""), output_field=CharField(),
+    )
+    bucket_whens = [
+        When(created_date__gte=as_of - timedelta(days=hi), then=Value(name))
+        for name, _lo, hi in metrics.AGING_BUCKETS if hi is not None
+    ]
+    rows = (
+        qs.annotate(_state=state)
+        .exclude(_state="")
+        .annotate(
+            _team=TEAM, _region=REGION,
+            _bucket=Case(
+                When(Q(_state=metrics.OPEN) & Q(created_date__isnull=False),
+                     then=Case(*bucket_whens, default=Value(metrics.BUCKET_NAMES[-1]), output_field=CharField())),
+                default=Value(None), output_field=CharField(),
+            ),
+            _cycle=Case(
+                When(Q(_state=metrics.WON) & Q(created_date__isnull=False) & Q(close_date__isnull=False),
+                     then=ExpressionWrapper(F("close_date") - F("created_date"), output_field=DurationField())),
+                default=Value(None), output_field=DurationField(),
+            ),
+            _month=Case(When(Q(_state=metrics.WON), then=TruncMonth("close_date")), default=Value(None),
+                        output_field=DateField()),
+        )
+        .values("owner_id", "_team", "_region", "_state", "_bucket", "_cycle", "_month")
+        .annotate(_n=Count("id"), _sum=Sum(amount))
+        .order_by()
+    )
+    data = [
+        (r["owner_id"], r["_team"] or "", r["_region"] or "", r["_state"], r["_bucket"],
+         float(r["_cycle"].days) if r["_cycle"] is not None else float("nan"),
+         _as_date(r["_month"]), int(r["_n"]), metrics.to_cents(r["_sum"] or 0))
+        for r in rows
+    ]
+    if not data:
+        return metrics.empty_cells()
+    return pd.DataFrame(data, columns=list(metrics.CELL_COLUMNS))
+
+
+def _as_date(v):
+    if v is None:
+        return None
+    return v.date() if hasattr(v, "date") and callable(v.date) else v
+
+
+def system_access(tenant: Tenant) -> TenantAccess:
+    """Tenant-wide read access for commands and tasks (an unsaved admin membership: no user)."""
+    return TenantAccess(tenant=tenant, membership=Membership(tenant=tenant, role=Role.ADMIN))
+
+
+def scoped_sellers(*, access: TenantAccess, filters: PipelineFilters | None = None) -> QuerySet:
+    """The visible sellers narrowed like the deals (owner, team, region, segment filters)."""
+    qs = seller_list(access=access)
+    f = filters or PipelineFilters()
+    if f.owner_ids:
+        qs = qs.filter(pk__in=f.owner_ids)
+    if f.team:
+        qs = qs.filter(team=f.team)
+    if f.region:
+        qs = qs.filter(region=f.region)
+    if f.segment:
+        qs = qs.filter(segment=f.segment)
+    return qs
+
+
+def seller_refs(*, access: TenantAccess, filters: PipelineFilters | None = None) -> list[metrics.SellerRef]:
+    """The sellers in scope as the report keys them (e-mail, else external id)."""
+    return [
+        metrics.SellerRef(id=s["id"], email=s["email"] or s["external_id"], team=s["team"] or "", region=s["region"] or "")
+        for s in scoped_sellers(access=access, filters=filters).order_by().values("id", "email", "external_id", "team", "region")
+    ]
+
+
+def pipeline_report(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None) -> dict:
+    """The ``pipeline_metrics`` document for the viewer's scope (commands pass ``system_access``)."""
+    cells = metric_cells(scoped_deals(access=access, filters=filters), as_of=as_of)
+    return metrics.report(cells, as_of=as_of, sellers=seller_refs(access=access, filters=filters),
+                          fy_start_month=access.tenant.fiscal_year_start_month)
+
+
+# ---- inspection ------------------------------------------------------------------------------
+
+
+def period_pipeline(qs: QuerySet[Opportunity], *, as_of: date, start: date, end: date) -> dict:
+    """Open pipeline closing in [start, end] and bookings won in it, in cents (one query)."""
+    qs, amount = _with_amount(qs, as_of)
+    agg = qs.aggregate(
+        pipeline=Sum(amount, filter=_open_on(as_of) & Q(close_date__gte=start, close_date__lte=end)),
+        booked=Sum(amount, filter=_closed_by(as_of) & Q(is_won=True, close_date__gte=start, close_date__lte=end)),
+    )
+    return {k: metrics.to_cents(v or 0) for k, v in agg.items()}
+
+
+def flow_cells(qs: QuerySet[Opportunity], *, start: date, end: date) -> pd.DataFrame:
+    """The flow cell frame of ``inspection.flow`` (at most 3 × 4 × 2 rows, one query)."""
+    qs, amount = _with_amount(qs, end)
+    closed_in = _closed_by(end) & ~_closed_by(start)
+    rows = (
+        qs.annotate(
+            _s=Case(When(_open_on(start), then=Value("open")), When(_closed_by(start), then=Value("closed")),
+                    default=Value("none"), output_field=CharField()),
+            _e=Case(When(_open_on(end), then=Value("open")), When(closed_in & Q(is_won=True), then=Value("won")),
+                    When(closed_in, then=Value("lost")), default=Value("none"), output_field=CharField()),
+            _c=Case(When(created_date__gt=start, created_date__lte=end, then=Value(True)), default=Value(False),
+                    output_field=BooleanField()),
+        )
+        .values("_s", "_e", "_c").annotate(_n=Count("id"), _sum=Sum(amount)).order_by()
+    )
+    data = [(r["_s"], r["_e"], bool(r["_c"]), int(r["_n"]), metrics.to_cents(r["_sum"] or 0)) for r in rows]
+    return pd.DataFrame(data, columns=["state_start", "state_end", "created_in", "n", "amount_cents"])
+
+
+def close_date_moves(qs: QuerySet[Opportunity], *, start: date, end: date, limit: int = 25) -> dict:
+    """Pushed and pulled-in deals between ``start`` and ``end`` from OpportunityHistory.
+
+    Reads only the history of deals with a recorded change in (start, end] (bounded by the
+    activity of the window, not the size of the pipeline)."""
+    changed = OpportunityHistory.objects.filter(as_of__gt=start, as_of__lte=end).values("opportunity_id")
+    open_ids = qs.filter(_open_on(end)).filter(pk__in=Subquery(changed)).values("pk")
+    hist = pd.DataFrame(
+        list(OpportunityHistory.objects.filter(opportunity_id__in=Subquery(open_ids), as_of__lte=end)
+             .values_list("opportunity_id", "as_of", "close_date")),
+        columns=["opportunity_id", "as_of", "close_date"],
+    )
+    moves = inspection.close_date_moves(hist, start=start, end=end)
+    result = {"pushed": {"count": 0, "amount": "0.00", "deals": []}, "pulled_in": {"count": 0, "amount": "0.00", "deals": []}}
+    if moves.empty:
+        return result
+    deals = {
+        d["pk"]: d for d in Opportunity.objects.filter(pk__in=list(moves["opportunity_id"]))
+        .values("pk", "external_id", "name", "amount", "currency", "stage", "owner__name")
+    }
+    for kind in ("pushed", "pulled_in"):
+        sub = moves[moves["move"] == kind]
+        rows = []
+        for r in sub.itertuples(index=False):
+            d = deals.get(r.opportunity_id)
+            if d is not None:
+                rows.append({**d, "close_start": r.close_start, "close_end": r.close_end})
+        rows.sort(key=lambda d: -d["amount"])
+        result[kind] = {"count": len(rows), "amount": metrics.money(sum(metrics.to_cents(d["amount"]) for d in rows)),
+                        "deals": rows[:limit]}
+    return result
+
+
+def stage_norms() -> dict[str, float]:
+    """``{stage: norm days}`` from the tenant's whole stage history (see ``inspection``)."""
+    changes = pd.DataFrame(
+        list(StageChange.objects.order_by().values_list("opportunity_id", "to_stage", "changed_at")),
+        columns=["opportunity_id", "to_stage", "changed_at"],
+    )
+    return inspection.stage_norms(inspection.stage_stays(changes))
+
+
+def stuck_deals(qs: QuerySet[Opportunity], *, as_of: date, norms: dict[str, float], limit: int = 25) -> dict:
+    """Open deals in their current stage for longer than its norm: count, amount, the largest.
+
+    Days in stage run from the deal's last stage change (else its created date). One query per
+    stage that has a norm, each an anti-join on the (tenant, opportunity, changed_at) index."""
+    total_n, total_cents, rows = 0, 0, []
+    open_qs = qs.filter(_open_on(as_of), created_date__isnull=False)
+    for stage, norm in sorted(norms.items()):
+        since = as_of - timedelta(days=int(norm))
+        recent = StageChange.objects.filter(opportunity_id=OuterRef("pk"), changed_at__date__gt=since)
+        stuck = open_qs.filter(stage=stage, created_date__lt=since).alias(_recent=Exists(recent)).filter(_recent=False)
+        agg = stuck.aggregate(n=Count("id"), s=Sum("amount"))
+        total_n += agg["n"] or 0
+        total_cents += metrics.to_cents(agg["s"] or 0)
+        for d in stuck.order_by("-amount").values("pk", "external_id", "name", "amount", "currency", "stage",
+                                                  "owner__name", "created_date", "close_date")[:limit]:
+            rows.append({**d, "norm_days": norm})
+    rows.sort(key=lambda d: -d["amount"])
+    return {"count": total_n, "amount": metrics.money(total_cents), "deals": rows[:limit]}
+
+
+def slipped_deals(qs: QuerySet[Opportunity], *, as_of: date, limit: int = 25) -> dict:
+    """Open deals whose close date is already past: count, amount, the largest."""
+    slipped = qs.filter(_open_on(as_of), close_date__lt=as_of)
+    agg = slipped.aggregate(n=Count("id"), s=Sum("amount"))
+    deals = list(slipped.order_by("-amount").values("pk", "external_id", "name", "amount", "currency", "stage",
+                                                     "owner__name", "close_date")[:limit])
+    return {"count": agg["n"] or 0, "amount": metrics.money(metrics.to_cents(agg["s"] or 0)), "deals": deals}
+
+
+# ---- the page and API composition -------------------------------------------------------------
+
+
+def quota_rows_for(*, access: TenantAccess, seller_ids: list[int]) -> list:
+    """Bookings quotas of the given sellers as scorecard ``QuotaRow``s (one query)."""
+    from performance.scorecards.engine import QuotaRow
+
+    return [
+        QuotaRow(seller_id=q["seller_id"], period=q["period"], amount=q["amount"], source=q["source"])
+        for q in quota_list(access=access).filter(seller_id__in=seller_ids, measure="bookings")
+        .order_by().values("seller_id", "period", "amount", "source")
+    ]
+
+
+def seller_infos(*, access: TenantAccess, filters: PipelineFilters | None = None) -> list:
+    """The sellers in scope as scorecard ``SellerInfo``s (one query)."""
+    from performance.scorecards.engine import SellerInfo
+
+    return [
+        SellerInfo(id=s["id"], name=s["name"], email=s["email"] or s["external_id"], role_type=s["role_type"],
+                   team=s["team"] or "", region=s["region"] or "", hire_date=s["hire_date"], manager_id=s["manager_id"],
+                   segment=s["segment"] or "")
+        for s in scoped_sellers(access=access, filters=filters).order_by("name", "id")
+        .values("id", "name", "email", "external_id", "role_type", "team", "region", "hire_date", "manager_id", "segment")
+    ]
+
+
+def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None) -> dict:
+    """Everything of the pipeline page's first screen: the metric document, coverage of ``period``
+    (a fiscal period key) and velocity. A bounded number of queries whatever the data size."""
+    from performance.scorecards.engine import ramped_quota_cents
+
+    fy = access.tenant.fiscal_year_start_month
+    qs = scoped_deals(access=access, filters=filters)
+    cells = metric_cells(qs, as_of=as_of)
+    sellers = seller_infos(access=access, filters=filters)
+    refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
+    doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
+    start, end, _ = parse_period_key(period, fy)
+    money_in_period = period_pipeline(qs, as_of=as_of, start=start, end=end)
+    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers])
+    per_seller = [ramped_quota_cents(quotas, s, period, fy) for s in sellers]
+    known = [q for q in per_seller if q is not None]
+    overall = doc["overall"]
+    avg_cents = metrics.to_cents(overall["avg_won_deal"]) if overall["avg_won_deal"] is not None else None
+    return {
+        "as_of": as_of,
+        "period": period,
+        "period_start": start,
+        "period_end": end,
+        "currency": access.tenant.base_currency,
+        "metrics": doc,
+        "coverage": inspection.coverage(pipeline_cents=money_in_period["pipeline"], quota_cents=sum(known) if known else None,
+                                        booked_cents=money_in_period["booked"]),
+        "velocity": inspection.velocity(open_count=overall["open_count"], win_rate=overall["win_rate"],
+                                        avg_won_cents=avg_cents, cycle_days=overall["median_cycle_days_won"]),
+        "sellers": sellers,
+    }
+
+
+def pipeline_flow(*, access: TenantAccess, start: date, end: date, filters: PipelineFilters | None = None) -> dict:
+    """Flow between two days and the close-date moves behind it."""
+    qs = scoped_deals(access=access, filters=filters)
+    return {"start": start, "end": end, "flow": inspection.flow(flow_cells(qs, start=start, end=end)),
+            "moves": close_date_moves(qs, start=start, end=end)}
+
+
+def pipeline_risks(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None) -> dict:
+    """Stuck and slipped deals as of a day (stage norms cached per tenant and day)."""
+    qs = scoped_deals(access=access, filters=filters)
+    norms = cached_stage_norms(tenant_id=access.tenant.pk, day=as_of)
+    return {"norms": norms, "stuck": stuck_deals(qs, as_of=as_of, norms=norms),
+            "slipped": slipped_deals(qs, as_of=as_of)}
+
+
+def cached_stage_norms(*, tenant_id: int, day: date) -> dict[str, float]:
+    """Stage norms read the tenant's whole stage history, so they are computed once per tenant and
+    day and kept in the cache for an hour (history changes with imports, not by the minute)."""
+    key = f"pipeline:stage-norms:{tenant_id}:{day.isoformat()}"
+    norms = cache.get(key)
+    if norms is None:
+        norms = stage_norms()
+        cache.set(key, norms, 3600)
+    return norms
+
+
+def deal_drilldown(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None, state: str = "",
+                   bucket: str = "", period: str = "") -> QuerySet[Opportunity]:
+    """The deals behind a figure: state (open|won|lost as of the day), aging bucket, closing in a period."""
+    qs = scoped_deals(access=access, filters=filters).select_related("owner", "account")
+    if state == metrics.OPEN:
+        qs = qs.filter(_open_on(as_of))
+    elif state == metrics.WON:
+        qs = qs.filter(_closed_by(as_of), is_won=True)
+    elif state == metrics.LOST:
+        qs = qs.filter(_closed_by(as_of), is_won=False)
+    if bucket in metrics.BUCKET_NAMES:
+        lo, hi = next((lo, hi) for name, lo, hi in metrics.AGING_BUCKETS if name == bucket)
+        qs = qs.filter(_open_on(as_of), created_date__lte=as_of - timedelta(days=lo))
+        if hi is not None:
+            qs = qs.filter(created_date__gte=as_of - timedelta(days=hi))
+    if period:
+        start, end, _ = parse_period_key(period, access.tenant.fiscal_year_start_month)
+        qs = qs.filter(close_date__gte=start, close_date__lte=end)
+    return qs
