@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
+from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, PipelineStage
 from planning.selectors import visible_seller_ids
 from spm.tenancy.access import TenantAccess
 
@@ -25,6 +25,14 @@ def opportunity_list(*, access: TenantAccess, stage: str | None = None, search: 
     return qs
 
 
+def stage_names() -> list[str]:
+    """The tenant's stage names: its PipelineStages in order, then any other name a deal carries."""
+    names = list(PipelineStage.objects.order_by("position", "name").values_list("name", flat=True))
+    known = set(names)
+    names += [s for s in Opportunity.objects.order_by("stage").values_list("stage", flat=True).distinct() if s not in known]
+    return names
+
+
 def opportunity_get(*, access: TenantAccess, pk: int) -> Opportunity | None:
     return opportunity_list(access=access).prefetch_related("splits__seller", "stage_changes").filter(pk=pk).first()
 
@@ -35,7 +43,7 @@ def opportunity_get(*, access: TenantAccess, pk: int) -> Opportunity | None:
 
 
 def _won():
-    return Opportunity.objects.filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
+    return Opportunity.objects.filter(is_won=True, close_date__isnull=False)
 
 
 def credited_deal_rows() -> list[tuple[int, str, int, Decimal, str, dt.date, str]]:
