@@ -3,8 +3,10 @@
 from rest_framework.routers import SimpleRouter
 
 from performance.api import views
+from performance.pipeline.api import PipelineViewSet
 
 router = SimpleRouter()
 router.register("deals", views.OpportunityViewSet, basename="api-deal")
+router.register("pipeline", PipelineViewSet, basename="api-pipeline")
 
 urlpatterns = router.urls

@@ -31,6 +31,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -380,19 +381,20 @@ def pipeline_flow(*, access: TenantAccess, start: date, end: date, filters: Pipe
 def pipeline_risks(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None) -> dict:
     """Stuck and slipped deals as of a day (stage norms cached per tenant and day)."""
     qs = scoped_deals(access=access, filters=filters)
-    norms = cached_stage_norms(tenant_id=access.tenant.pk, day=as_of)
+    norms = cached_stage_norms(tenant_id=access.tenant.pk)
     return {"norms": norms, "stuck": stuck_deals(qs, as_of=as_of, norms=norms),
             "slipped": slipped_deals(qs, as_of=as_of)}
 
 
-def cached_stage_norms(*, tenant_id: int, day: date) -> dict[str, float]:
-    """Stage norms read the tenant's whole stage history, so they are computed once per tenant and
-    day and kept in the cache for an hour (history changes with imports, not by the minute)."""
-    key = f"pipeline:stage-norms:{tenant_id}:{day.isoformat()}"
+def cached_stage_norms(*, tenant_id: int) -> dict[str, float]:
+    """Stage norms read the tenant's whole stage history, so they are cached, keyed by the latest
+    stage change (a new change — an import, a deal update — makes a new key; one cheap query)."""
+    latest = StageChange.objects.aggregate(m=Max("id"))["m"] or 0
+    key = f"pipeline:stage-norms:{tenant_id}:{latest}"
     norms = cache.get(key)
     if norms is None:
         norms = stage_norms()
-        cache.set(key, norms, 3600)
+        cache.set(key, norms, 24 * 3600)
     return norms
 
 
