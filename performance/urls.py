@@ -8,4 +8,5 @@ urlpatterns = [
     path("deals/", views.DealListView.as_view(), name="deals"),
     path("deals/<int:pk>/", views.DealDetailView.as_view(), name="deal_detail"),
     path("", include("performance.pipeline.urls")),
+    path("", include("performance.scorecards.urls")),
 ]

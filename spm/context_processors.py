@@ -17,6 +17,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     ("Perform", [
         ("Deals", "performance:deals", None),
         ("Pipeline", "performance:pipeline", None),
+        ("Scorecards", "performance:scorecards", None),
     ]),
     ("Pay", [
         ("Statements", "compensation:statements", "statements.view"),

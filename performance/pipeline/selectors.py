@@ -104,7 +104,7 @@ def base_amount(as_of: date):
     return Round(F("amount") * Coalesce(rate, Value(Decimal(1))), 2, output_field=MONEY), on
 
 
-def _with_amount(qs: QuerySet, as_of: date) -> tuple[QuerySet, F]:
+def with_base_amount(qs: QuerySet, as_of: date) -> tuple[QuerySet, F]:
     expr = base_amount(as_of)
     if isinstance(expr, tuple):
         amount, on = expr
@@ -122,7 +122,7 @@ def _open_on(day: date) -> Q:
 
 def metric_cells(qs: QuerySet[Opportunity], *, as_of: date) -> pd.DataFrame:
     """The metric cell frame of ``metrics`` for the deals of ``qs``, in one aggregate query."""
-    qs, amount = _with_amount(qs, as_of)
+    qs, amount = with_base_amount(qs, as_of)
     state = Case(
         When(_closed_by(as_of) & Q(is_won=True), then=Value(metrics.WON)),
         When(_closed_by(as_of), then=Value(metrics.LOST)),
@@ -212,7 +212,7 @@ def pipeline_report(*, access: TenantAccess, as_of: date, filters: PipelineFilte
 
 def period_pipeline(qs: QuerySet[Opportunity], *, as_of: date, start: date, end: date) -> dict:
     """Open pipeline closing in [start, end] and bookings won in it, in cents (one query)."""
-    qs, amount = _with_amount(qs, as_of)
+    qs, amount = with_base_amount(qs, as_of)
     agg = qs.aggregate(
         pipeline=Sum(amount, filter=_open_on(as_of) & Q(close_date__gte=start, close_date__lte=end)),
         booked=Sum(amount, filter=_closed_by(as_of) & Q(is_won=True, close_date__gte=start, close_date__lte=end)),
@@ -222,7 +222,7 @@ def period_pipeline(qs: QuerySet[Opportunity], *, as_of: date, start: date, end:
 
 def flow_cells(qs: QuerySet[Opportunity], *, start: date, end: date) -> pd.DataFrame:
     """The flow cell frame of ``inspection.flow`` (at most 3 × 4 × 2 rows, one query)."""
-    qs, amount = _with_amount(qs, end)
+    qs, amount = with_base_amount(qs, end)
     closed_in = _closed_by(end) & ~_closed_by(start)
     rows = (
         qs.annotate(
