@@ -18,7 +18,7 @@ from compensation.models import CalculationRun, Statement
 from compensation.services import calculation_request
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
-from spm.hub.demo import bench
+from spm.hub.demo import bench, pipeline_bench
 from spm.hub.demo.generator import generate_company
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
@@ -36,6 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, default=12)
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
+        parser.add_argument("--pipeline-open-deals", type=int, default=200_000, help="open deals under the manager (0: skip)")
+        parser.add_argument("--pipeline-sellers", type=int, default=2000)
+        parser.add_argument("--pipeline-requests", type=int, default=20)
+        parser.add_argument("--only", choices=["pipeline"], default=None, help="run only this step")
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
@@ -44,6 +48,12 @@ class Command(BaseCommand):
         celery_app.conf.task_always_eager = True  # time the calculation itself, in this process
         today = dt.date.today()
         figures, notes = [], []
+        if opts["pipeline_open_deals"]:
+            self.stdout.write(f"pipeline page over {opts['pipeline_open_deals']:,} open deals…")
+            figures += pipeline_bench.figures(open_deals=opts["pipeline_open_deals"], sellers=opts["pipeline_sellers"],
+                                              requests=opts["pipeline_requests"], seed=opts["seed"], today=today)
+        if opts["only"] == "pipeline":
+            return self._write(opts, figures, notes)
         tenant = tenant_create_or_update(slug="bench", name="Bench Corp")
         with tenant_atomic(tenant):
             bench.wipe_tenant_rows(tenant)
@@ -93,6 +103,9 @@ class Command(BaseCommand):
             figures.append(bench.Figure("statement page", wall, bench.peak_mb(), None,
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
+        self._write(opts, figures, notes)
+
+    def _write(self, opts, figures, notes):
         info = bench.machine()
         command = "python manage.py bench " + " ".join(sys.argv[2:])
         notes.append("peak memory is the process's maximum resident set so far (resource.getrusage), so it only grows.")
