@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -27,10 +28,9 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
+    FloatField,
     Max,
     OuterRef,
     Q,
@@ -40,7 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf, Round, TruncMonth
+from django.db.models.functions import Coalesce, NullIf, Round
 
 from performance.models import Opportunity, OpportunityHistory, StageChange
 from performance.pipeline import inspection, metrics
@@ -120,8 +120,16 @@ def _open_on(day: date) -> Q:
     return ~_closed_by(day) & (Q(created_date__lte=day) | Q(created_date__isnull=True))
 
 
-def metric_cells(qs: QuerySet[Opportunity], *, as_of: date) -> pd.DataFrame:
-    """The metric cell frame of ``metrics`` for the deals of ``qs``, in one aggregate query."""
+def metric_cells(qs: QuerySet[Opportunity], *, as_of: date, owner_attrs: dict[int, tuple[str, str]],
+                 period: tuple[date, date] | None = None) -> pd.DataFrame:
+    """The metric cell frame of ``metrics`` for the deals of ``qs``, in one aggregate query.
+
+    ``owner_attrs`` maps owner id -> (team, region): a deal with a blank team/region takes its
+    owner's (resolved here on the few cells rather than by joining every deal to its seller).
+    With ``period`` the frame also has ``in_period`` (close date within it), so coverage needs no
+    second pass over the deals. The state is computed once in an inner query (the tenant-scoped,
+    filtered queryset) and the outer query only buckets and groups.
+    """
     qs, amount = with_base_amount(qs, as_of)
     state = Case(
         When(_closed_by(as_of) & Q(is_won=True), then=Value(metrics.WON)),
@@ -129,47 +137,65 @@ def metric_cells(qs: QuerySet[Opportunity], *, as_of: date) -> pd.DataFrame:
         When(_open_on(as_of), then=Value(metrics.OPEN)),
         default=Value(""), output_field=CharField(),
     )
-    bucket_whens = [
-        When(created_date__gte=as_of - timedelta(days=hi), then=Value(name))
-        for name, _lo, hi in metrics.AGING_BUCKETS if hi is not None
-    ]
-    rows = (
-        qs.annotate(_state=state)
-        .exclude(_state="")
-        .annotate(
-            _team=TEAM, _region=REGION,
-            _bucket=Case(
-                When(Q(_state=metrics.OPEN) & Q(created_date__isnull=False),
-                     then=Case(*bucket_whens, default=Value(metrics.BUCKET_NAMES[-1]), output_field=CharField())),
-                default=Value(None), output_field=CharField(),
-            ),
-            _cycle=Case(
-                When(Q(_state=metrics.WON) & Q(created_date__isnull=False) & Q(close_date__isnull=False),
-                     then=ExpressionWrapper(F("close_date") - F("created_date"), output_field=DurationField())),
-                default=Value(None), output_field=DurationField(),
-            ),
-            _month=Case(When(Q(_state=metrics.WON), then=TruncMonth("close_date")), default=Value(None),
-                        output_field=DateField()),
-        )
-        .values("owner_id", "_team", "_region", "_state", "_bucket", "_cycle", "_month")
-        .annotate(_n=Count("id"), _sum=Sum(amount))
+    inner = (
+        qs.annotate(_s=state, _o=F("owner_id"), _t=F("team"), _r=F("region"), _c=F("created_date"),
+                    _cl=F("close_date"), _a=amount)
+        .values("_o", "_t", "_r", "_s", "_c", "_cl", "_a")
         .order_by()
     )
-    data = [
-        (r["owner_id"], r["_team"] or "", r["_region"] or "", r["_state"], r["_bucket"],
-         float(r["_cycle"].days) if r["_cycle"] is not None else float("nan"),
-         _as_date(r["_month"]), int(r["_n"]), metrics.to_cents(r["_sum"] or 0))
-        for r in rows
-    ]
-    if not data:
-        return metrics.empty_cells()
-    return pd.DataFrame(data, columns=list(metrics.CELL_COLUMNS))
+    inner_sql, inner_params = inner.query.sql_with_params()
+    day = connection.ops.adapt_datefield_value
+    if connection.vendor == "postgresql":
+        cycle, month = "(_cl - _c)", "CAST(date_trunc('month', _cl) AS date)"
+        inner_sql += " OFFSET 0"  # a fence: the state CASE is computed once per deal, not in every outer key
+    else:
+        cycle, month = "CAST(julianday(_cl) - julianday(_c) AS INTEGER)", "strftime('%%Y-%%m-01', _cl)"
+    bucket_sql = " ".join(f"WHEN _c >= %s THEN '{name}'" for name, _lo, hi in metrics.AGING_BUCKETS if hi is not None)
+    bucket_params = [day(as_of - timedelta(days=hi)) for _name, _lo, hi in metrics.AGING_BUCKETS if hi is not None]
+    in_period, period_params = "0", []
+    if period is not None:
+        in_period, period_params = "CASE WHEN _cl >= %s AND _cl <= %s THEN 1 ELSE 0 END", [day(period[0]), day(period[1])]
+    sql = (
+        f"SELECT _o, _t, _r, _s, "
+        f"CASE WHEN _s = 'open' AND _c IS NOT NULL THEN CASE {bucket_sql} ELSE '{metrics.BUCKET_NAMES[-1]}' END END, "
+        f"CASE WHEN _s = 'won' AND _c IS NOT NULL AND _cl IS NOT NULL THEN {cycle} END, "
+        f"CASE WHEN _s = 'won' THEN {month} END, {in_period}, COUNT(*), SUM(CAST(ROUND(_a * 100) AS BIGINT)) "
+        f"FROM ({inner_sql}) cells WHERE _s <> '' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*bucket_params, *period_params, *inner_params])
+        rows = cursor.fetchall()
+    if not rows:
+        return metrics.empty_cells().assign(in_period=pd.Series(dtype=bool))
+    df = pd.DataFrame.from_records(rows, columns=["owner_id", "team", "region", "state", "bucket", "cycle_days",
+                                                  "close_month", "in_period", "n", "amount_cents"])
+    # Amounts are summed as integer cents in SQL (each deal rounded half away from zero to the cent).
+    fallback = pd.DataFrame.from_dict(owner_attrs, orient="index", columns=["t", "r"]) if owner_attrs else None
+    for col, attr in (("team", "t"), ("region", "r")):
+        own = df[col].fillna("").astype(str)
+        if fallback is not None:
+            own = own.where(own != "", df["owner_id"].map(fallback[attr]).fillna(""))
+        df[col] = own.to_numpy()
+    df["cycle_days"] = pd.to_numeric(df["cycle_days"], errors="coerce").astype("float64")
+    df["close_month"] = [_as_date(m) for m in df["close_month"]]
+    df["n"] = df["n"].astype("int64")
+    df["amount_cents"] = df["amount_cents"].fillna(0).astype("int64")
+    df["in_period"] = df["in_period"].astype(bool)
+    return df[[*metrics.CELL_COLUMNS, "in_period"]]
 
 
 def _as_date(v):
     if v is None:
         return None
+    if isinstance(v, str):
+        return date.fromisoformat(v[:10])
     return v.date() if hasattr(v, "date") and callable(v.date) else v
+
+
+def owner_attrs(*, access: TenantAccess) -> dict[int, tuple[str, str]]:
+    """Owner id -> (team, region) of every visible seller (one light query)."""
+    return {pk: (team or "", region or "") for pk, team, region
+            in seller_list(access=access).order_by().values_list("id", "team", "region")}
 
 
 def system_access(tenant: Tenant) -> TenantAccess:
@@ -202,7 +228,7 @@ def seller_refs(*, access: TenantAccess, filters: PipelineFilters | None = None)
 
 def pipeline_report(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None) -> dict:
     """The ``pipeline_metrics`` document for the viewer's scope (commands pass ``system_access``)."""
-    cells = metric_cells(scoped_deals(access=access, filters=filters), as_of=as_of)
+    cells = metric_cells(scoped_deals(access=access, filters=filters), as_of=as_of, owner_attrs=owner_attrs(access=access))
     return metrics.report(cells, as_of=as_of, sellers=seller_refs(access=access, filters=filters),
                           fy_start_month=access.tenant.fiscal_year_start_month)
 
@@ -210,14 +236,15 @@ def pipeline_report(*, access: TenantAccess, as_of: date, filters: PipelineFilte
 # ---- inspection ------------------------------------------------------------------------------
 
 
-def period_pipeline(qs: QuerySet[Opportunity], *, as_of: date, start: date, end: date) -> dict:
-    """Open pipeline closing in [start, end] and bookings won in it, in cents (one query)."""
-    qs, amount = with_base_amount(qs, as_of)
-    agg = qs.aggregate(
-        pipeline=Sum(amount, filter=_open_on(as_of) & Q(close_date__gte=start, close_date__lte=end)),
-        booked=Sum(amount, filter=_closed_by(as_of) & Q(is_won=True, close_date__gte=start, close_date__lte=end)),
-    )
-    return {k: metrics.to_cents(v or 0) for k, v in agg.items()}
+def period_money(cells: pd.DataFrame) -> dict[str, int]:
+    """Open pipeline closing in the period and bookings won in it, in cents, from period cells."""
+    if cells.empty:
+        return {"pipeline": 0, "booked": 0}
+    inp = cells["in_period"].to_numpy(dtype=bool)
+    state = cells["state"].to_numpy()
+    cents = cells["amount_cents"].to_numpy(dtype="int64")
+    return {"pipeline": int(cents[inp & (state == metrics.OPEN)].sum()),
+            "booked": int(cents[inp & (state == metrics.WON)].sum())}
 
 
 def flow_cells(qs: QuerySet[Opportunity], *, start: date, end: date) -> pd.DataFrame:
@@ -284,22 +311,28 @@ def stage_norms() -> dict[str, float]:
 def stuck_deals(qs: QuerySet[Opportunity], *, as_of: date, norms: dict[str, float], limit: int = 25) -> dict:
     """Open deals in their current stage for longer than its norm: count, amount, the largest.
 
-    Days in stage run from the deal's last stage change (else its created date). One query per
-    stage that has a norm, each an anti-join on the (tenant, opportunity, changed_at) index."""
-    total_n, total_cents, rows = 0, 0, []
-    open_qs = qs.filter(_open_on(as_of), created_date__isnull=False)
-    for stage, norm in sorted(norms.items()):
-        since = as_of - timedelta(days=int(norm))
-        recent = StageChange.objects.filter(opportunity_id=OuterRef("pk"), changed_at__date__gt=since)
-        stuck = open_qs.filter(stage=stage, created_date__lt=since).alias(_recent=Exists(recent)).filter(_recent=False)
-        agg = stuck.aggregate(n=Count("id"), s=Sum("amount"))
-        total_n += agg["n"] or 0
-        total_cents += metrics.to_cents(agg["s"] or 0)
-        for d in stuck.order_by("-amount").values("pk", "external_id", "name", "amount", "currency", "stage",
-                                                  "owner__name", "created_date", "close_date")[:limit]:
-            rows.append({**d, "norm_days": norm})
-    rows.sort(key=lambda d: -d["amount"])
-    return {"count": total_n, "amount": metrics.money(total_cents), "deals": rows[:limit]}
+    Days in stage run from the deal's last stage change (else its created date): a deal is stuck
+    when it was created before ``as_of − norm`` of its stage and has no stage change after that
+    day. Two queries (totals, the largest deals), each one pass with an anti-join on the
+    (tenant, opportunity, changed_at) index, whatever the number of stages."""
+    empty = {"count": 0, "amount": "0.00", "deals": []}
+    if not norms:
+        return empty
+    since = Case(*[When(stage=stage, then=Value(as_of - timedelta(days=int(norm)))) for stage, norm in norms.items()],
+                 default=Value(None), output_field=DateField())
+    norm_days = Case(*[When(stage=stage, then=Value(float(norm))) for stage, norm in norms.items()],
+                     default=Value(None), output_field=FloatField())
+    recent = StageChange.objects.filter(opportunity_id=OuterRef("pk"), changed_at__date__gt=OuterRef("_since"))
+    stuck = (
+        qs.filter(_open_on(as_of), stage__in=list(norms))
+        .alias(_since=since).filter(created_date__lt=F("_since"))
+        .alias(_recent=Exists(recent)).filter(_recent=False)
+    )
+    agg = stuck.aggregate(n=Count("id"), s=Sum("amount"))
+    deals = list(stuck.annotate(norm_days=norm_days).order_by("-amount", "id").values(
+        "pk", "external_id", "name", "amount", "currency", "stage", "owner__name", "created_date", "close_date",
+        "norm_days")[:limit])
+    return {"count": agg["n"] or 0, "amount": metrics.money(metrics.to_cents(agg["s"] or 0)), "deals": deals}
 
 
 def slipped_deals(qs: QuerySet[Opportunity], *, as_of: date, limit: int = 25) -> dict:
@@ -341,18 +374,20 @@ def seller_infos(*, access: TenantAccess, filters: PipelineFilters | None = None
 def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None) -> dict:
     """Everything of the pipeline page's first screen: the metric document, coverage of ``period``
     (a fiscal period key) and velocity. A bounded number of queries whatever the data size."""
-    from performance.scorecards.engine import ramped_quota_cents
+    from performance.scorecards.engine import quotas_by_seller, ramped_quota_cents
 
     fy = access.tenant.fiscal_year_start_month
     qs = scoped_deals(access=access, filters=filters)
-    cells = metric_cells(qs, as_of=as_of)
+    start, end, _ = parse_period_key(period, fy)
     sellers = seller_infos(access=access, filters=filters)
+    attrs = owner_attrs(access=access)
+    cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
     refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
     doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
-    start, end, _ = parse_period_key(period, fy)
-    money_in_period = period_pipeline(qs, as_of=as_of, start=start, end=end)
+    money_in_period = period_money(cells)
     quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers])
-    per_seller = [ramped_quota_cents(quotas, s, period, fy) for s in sellers]
+    index = quotas_by_seller(quotas)
+    per_seller = [ramped_quota_cents(index, s, period, fy) for s in sellers]
     known = [q for q in per_seller if q is not None]
     overall = doc["overall"]
     avg_cents = metrics.to_cents(overall["avg_won_deal"]) if overall["avg_won_deal"] is not None else None

@@ -92,9 +92,18 @@ def ramp_factor(hire_date: date | None, month: str) -> float:
     return RAMP[idx] if idx < len(RAMP) else 1.0
 
 
-def ramped_quota_cents(quotas: Iterable[QuotaRow], seller: SellerInfo, period: str, fy_start_month: int) -> int | None:
-    """The seller's ramp-adjusted quota for ``period`` in cents (None when no quota covers it)."""
-    by_key = {q.period: q for q in quotas if q.seller_id == seller.id}
+def quotas_by_seller(quotas: Iterable[QuotaRow]) -> dict[int, dict[str, QuotaRow]]:
+    """Index quota rows once: seller id -> period key -> row (``ramped_quota_cents`` accepts either)."""
+    out: dict[int, dict[str, QuotaRow]] = {}
+    for q in quotas:
+        out.setdefault(q.seller_id, {})[q.period] = q
+    return out
+
+
+def ramped_quota_cents(quotas, seller: SellerInfo, period: str, fy_start_month: int) -> int | None:
+    """The seller's ramp-adjusted quota for ``period`` in cents (None when no quota covers it).
+    ``quotas``: QuotaRows, or their ``quotas_by_seller`` index (faster over many sellers)."""
+    by_key = quotas.get(seller.id, {}) if isinstance(quotas, dict) else {q.period: q for q in quotas if q.seller_id == seller.id}
     if not by_key:
         return None
     total = Decimal(0)
@@ -173,7 +182,7 @@ def scorecards(
     start, end, _ = parse_period_key(period, fy_start_month)
     start = date(start.year, start.month, 1)  # cells carry month starts
     sellers = list(sellers)
-    quotas = list(quotas)
+    quotas = quotas_by_seller(quotas)
     by_owner = dict(list(cells.groupby("owner_id"))) if not cells.empty else {}
     empty = cells.iloc[0:0] if not cells.empty else pd.DataFrame()
     seller_cards, quota_of = [], {}
@@ -240,7 +249,7 @@ def trend(cells: pd.DataFrame, *, seller: SellerInfo | None, sellers: Iterable[S
           periods: list[str], fy_start_month: int) -> list[dict]:
     """Figures of one seller (or the whole set when ``seller`` is None) for each period key."""
     sellers = list(sellers)
-    quotas = list(quotas)
+    quotas = quotas_by_seller(quotas)
     scope = [seller] if seller is not None else sellers
     ids = {s.id for s in scope}
     sub = cells[cells["owner_id"].isin(ids)] if not cells.empty else cells

@@ -29,7 +29,7 @@ from spm.db.bulk import bulk_insert
 from spm.fiscal import quarter_key
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
-from spm.tenancy.db import tenant_atomic
+from spm.tenancy.db import owner_mode, tenant_atomic
 
 STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation")
 SLUG = "bench-pipeline"
@@ -107,8 +107,10 @@ def build(*, sellers: int, open_deals: int, seed: int, today: dt.date, wipe) -> 
         q = quarter_key(today, tenant.fiscal_year_start_month)
         bulk_insert(Quota, ["seller_id", "measure", "period", "amount", "source"],
                     [(int(s), "bookings", q, Decimal("150000"), "manual") for s in reps], tenant_id=tenant.pk)
-    with connection.cursor() as cursor:
-        for table in (Opportunity, StageChange, OpportunityHistory):
+    # Fresh statistics, as autovacuum would gather them: ANALYZE must run as the tables' owner
+    # (the application role is refused), so in owner mode.
+    with owner_mode(), connection.cursor() as cursor:
+        for table in (Seller, Opportunity, StageChange, OpportunityHistory, Quota):
             cursor.execute(f"ANALYZE {table._meta.db_table}")
     return tenant, user
 

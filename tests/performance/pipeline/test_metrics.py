@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -14,6 +14,7 @@ from performance.pipeline.metrics import (
     deal_cells,
     fiscal_quarter_key,
     metrics,
+    metrics_by,
     report,
     weighted_median,
 )
@@ -174,3 +175,23 @@ def test_report_with_no_deals_lists_every_seller():
     assert doc["by_owner"]["a@x.test"]["opportunities"] == 0
     assert doc["by_team"] == {"T": doc["by_owner"]["a@x.test"]}
     assert doc["bookings_by_quarter"] == {}
+
+
+def test_grouped_breakdown_equals_metrics_of_each_group():
+    # The vectorised breakdown must give exactly what `metrics` gives on each group's cells.
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    deals = []
+    for i in range(400):
+        created = date(2016, 1, 1) + timedelta(days=int(rng.integers(0, 500)))
+        closed = created + timedelta(days=int(rng.integers(0, 200))) if rng.random() < 0.8 else None
+        kind = rng.integers(0, 3)
+        deals.append(deal(owner=int(rng.integers(1, 9)), amount=f"{rng.integers(1, 100000) / 100:.2f}",
+                          created=None if rng.random() < 0.05 else created, closed=closed,
+                          is_closed=bool(kind) and closed is not None, is_won=kind == 2 and closed is not None,
+                          team=f"T{i % 3}"))
+    cells = deal_cells(deals, D)
+    by_owner = metrics_by(cells, "owner_id")
+    for owner, group in cells.groupby("owner_id"):
+        assert by_owner[owner] == metrics(group)
