@@ -4,9 +4,11 @@ from rest_framework.routers import SimpleRouter
 
 from performance.api import views
 from performance.pipeline.api import PipelineViewSet
+from performance.scorecards.api import ScorecardViewSet
 
 router = SimpleRouter()
 router.register("deals", views.OpportunityViewSet, basename="api-deal")
 router.register("pipeline", PipelineViewSet, basename="api-pipeline")
+router.register("scorecards", ScorecardViewSet, basename="api-scorecard")
 
 urlpatterns = router.urls
