@@ -16,8 +16,10 @@ Definitions, as of day D (every date is a calendar date, both ends inclusive):
 * ``open_count`` / ``open_amount``: count and sum of the open deals.
 * Aging: open deals with a created date, bucketed by D − created in whole days, both ends
   inclusive: ``0-30``, ``31-60``, ``61-90``, ``91-180``, ``181+``.
-* Team and region of a deal: its own column, else its owner's. ``by_owner`` is keyed by the
-  owner's e-mail. Sellers with no deals appear with zero counts and amounts (null rates).
+* Team and region of a deal: its own column, else its owner's; a deal with neither is in no
+  ``by_team`` (``by_region``) entry, but in ``overall`` and ``by_owner``. ``by_owner`` is keyed
+  by the owner's e-mail (its external id when it has none). Sellers with no deals appear with
+  zero counts and amounts (null rates), and their teams and regions too.
 * ``bookings_by_quarter``: won deals by close date in the tenant's fiscal quarters, keyed
   ``YYYYQn`` (fiscal year named by the calendar year it starts in, as ``spm.fiscal``); only quarters
   with a won deal appear.
@@ -270,6 +272,11 @@ def bookings_by_quarter(cells: pd.DataFrame, fy_start_month: int) -> dict:
     return {k: money(v) for k, v in sorted(totals.items())}
 
 
+def _drop_blank(block: dict) -> dict:
+    """A deal with no team (region) of its own and an owner without one has no key to file under."""
+    return {k: v for k, v in block.items() if k != ""}
+
+
 @dataclass(frozen=True)
 class SellerRef:
     """A seller as the report needs it: id, e-mail key, and its own team and region."""
@@ -292,8 +299,8 @@ def report(cells: pd.DataFrame, *, as_of: date, sellers: Iterable[SellerRef], fy
     return {
         "as_of": as_of.isoformat(),
         "overall": metrics(cells),
-        "by_region": metrics_by(cells, "region", {s.region for s in sellers if s.region}),
-        "by_team": metrics_by(cells, "team", {s.team for s in sellers if s.team}),
+        "by_region": _drop_blank(metrics_by(cells, "region", {s.region for s in sellers if s.region})),
+        "by_team": _drop_blank(metrics_by(cells, "team", {s.team for s in sellers if s.team})),
         "by_owner": metrics_by(by_owner_cells, "owner", [s.email for s in sellers]) if not cells.empty
         else {s.email: zero_metrics() for s in sorted(sellers, key=lambda s: s.email)},
         "bookings_by_quarter": bookings_by_quarter(cells, fy_start_month),

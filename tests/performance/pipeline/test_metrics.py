@@ -195,3 +195,10 @@ def test_grouped_breakdown_equals_metrics_of_each_group():
     by_owner = metrics_by(cells, "owner_id")
     for owner, group in cells.groupby("owner_id"):
         assert by_owner[owner] == metrics(group)
+
+
+def test_deals_without_team_or_region_are_in_overall_and_owner_but_no_team_entry():
+    doc = report(deal_cells([deal(amount="5.00", created=date(2017, 1, 1))], D), as_of=D,
+                 sellers=[SellerRef(1, "a@x.test")], fy_start_month=1)
+    assert doc["by_team"] == {} and doc["by_region"] == {}
+    assert doc["overall"]["open_amount"] == "5.00" and doc["by_owner"]["a@x.test"]["open_amount"] == "5.00"
