@@ -40,6 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf, Round
 
 from performance.models import Opportunity, OpportunityHistory, StageChange
@@ -72,12 +73,22 @@ class PipelineFilters:
         return q
 
 
+def id_set(ids) -> object:
+    """``field__in`` value for a (possibly large) set of ids: on PostgreSQL one array parameter
+    (``unnest``) instead of thousands of placeholders — a manager's subtree can hold thousands of
+    sellers, and expanding them costs more than the query."""
+    ids = sorted(ids)
+    if connection.vendor == "postgresql" and len(ids) > 50:
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
+
+
 def scoped_deals(*, access: TenantAccess, filters: PipelineFilters | None = None) -> QuerySet[Opportunity]:
     """Deals in the viewer's pipeline."""
     qs = Opportunity.objects.all()
     ids = visible_seller_ids(access)
     if ids is not None:
-        qs = qs.filter(owner_id__in=ids)
+        qs = qs.filter(owner_id__in=id_set(ids))
     f = filters or PipelineFilters()
     if f.owner_ids:
         qs = qs.filter(owner_id__in=f.owner_ids)
@@ -163,6 +174,9 @@ def metric_cells(qs: QuerySet[Opportunity], *, as_of: date, owner_attrs: dict[in
         f"FROM ({inner_sql}) cells WHERE _s <> '' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
     )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Tens of thousands of groups: hash them in memory rather than spilling batches to disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, [*bucket_params, *period_params, *inner_params])
         rows = cursor.fetchall()
     if not rows:
@@ -347,15 +361,16 @@ def slipped_deals(qs: QuerySet[Opportunity], *, as_of: date, limit: int = 25) ->
 # ---- the page and API composition -------------------------------------------------------------
 
 
-def quota_rows_for(*, access: TenantAccess, seller_ids: list[int]) -> list:
-    """Bookings quotas of the given sellers as scorecard ``QuotaRow``s (one query)."""
+def quota_rows_for(*, access: TenantAccess, seller_ids: list[int] | None = None) -> list:
+    """Bookings quotas of the given sellers (default: every visible seller) as scorecard
+    ``QuotaRow``s (one query)."""
     from performance.scorecards.engine import QuotaRow
 
-    return [
-        QuotaRow(seller_id=q["seller_id"], period=q["period"], amount=q["amount"], source=q["source"])
-        for q in quota_list(access=access).filter(seller_id__in=seller_ids, measure="bookings")
-        .order_by().values("seller_id", "period", "amount", "source")
-    ]
+    qs = quota_list(access=access).filter(measure="bookings")
+    if seller_ids is not None:
+        qs = qs.filter(seller_id__in=id_set(seller_ids))
+    return [QuotaRow(seller_id=s, period=p, amount=a, source=src)
+            for s, p, a, src in qs.order_by().values_list("seller_id", "period", "amount", "source")]
 
 
 def seller_infos(*, access: TenantAccess, filters: PipelineFilters | None = None) -> list:
@@ -385,7 +400,8 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
     refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
     doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
     money_in_period = period_money(cells)
-    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers])
+    narrowed = filters is not None and bool(filters.as_query())
+    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None)
     index = quotas_by_seller(quotas)
     per_seller = [ramped_quota_cents(index, s, period, fy) for s in sellers]
     known = [q for q in per_seller if q is not None]

@@ -7,6 +7,8 @@ of aggregate queries); flow and risk panels load by htmx after it.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import QueryDict
 
 from performance.pipeline import charts
@@ -15,6 +17,8 @@ from performance.pipeline.selectors import deal_drilldown, pipeline_flow, pipeli
 from spm.fiscal import parse_period_key, quarter_key, shift_month
 from spm.tenancy.views import TenantTemplateView
 from spm.web.paging import paginate
+
+OWNER_ROWS = 50
 
 
 class _PipelineBase(TenantTemplateView):
@@ -45,6 +49,8 @@ class PipelineView(_PipelineBase):
         sellers = overview["sellers"]
         start, _, _ = parse_period_key(p.period, fy)
         periods = [quarter_key(shift_month(start, 3 * i), fy) for i in range(-4, 3)]
+        # The largest owners by open pipeline: a manager over thousands of sellers narrows by team.
+        top_owners = sorted(doc["by_owner"].items(), key=lambda kv: (-Decimal(kv[1]["open_amount"]), kv[0]))[:OWNER_ROWS]
         context.update(
             p=p, overview=overview, m=doc["overall"], doc=doc, currency=currency, errors=p.errors,
             qs=self.querystring(p), flow_qs=self.querystring(p, flow_from=p.flow_from.isoformat(), flow_to=p.flow_to.isoformat()),
@@ -53,7 +59,8 @@ class PipelineView(_PipelineBase):
             teams=sorted({s.team for s in sellers if s.team}),
             regions=sorted({s.region for s in sellers if s.region}),
             segments=sorted({s.segment for s in sellers if s.segment}),
-            owner_rows=self.rows(p, doc["by_owner"], "owner", {s.email: (s.name, str(s.id)) for s in sellers}),
+            owner_rows=self.rows(p, dict(top_owners), "owner", {s.email: (s.name, str(s.id)) for s in sellers}),
+            owners_more=len(doc["by_owner"]) - len(top_owners),
             team_rows=self.rows(p, doc["by_team"], "team"),
             region_rows=self.rows(p, doc["by_region"], "region"),
             aging_chart=charts.aging_chart(doc["aging"], currency=currency),

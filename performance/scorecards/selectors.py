@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from performance.pipeline import metrics
 from performance.pipeline.selectors import (
     PipelineFilters,
+    id_set,
     quota_rows_for,
     scoped_deals,
     seller_infos,
@@ -65,7 +66,7 @@ def scorecard_data(*, access: TenantAccess, as_of: date, filters: PipelineFilter
     # belongs to the seller (their quota), so team and region are the seller's own.
     qs = scoped_deals(access=access)
     if filters is not None and filters.as_query():
-        qs = qs.filter(owner_id__in=ids)
+        qs = qs.filter(owner_id__in=id_set(ids))
     return {
         "cells": scorecard_cells(qs, as_of=as_of),
         "sellers": sellers,
