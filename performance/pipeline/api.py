@@ -20,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from performance.pipeline.params import parse_params
-from performance.pipeline.selectors import pipeline_flow, pipeline_overview, pipeline_risks
+from performance.pipeline.selectors import cached, pipeline_flow, pipeline_overview, pipeline_risks
 from spm.api.base import TenantGenericViewSet
 from spm.api.schema import READ_ERRORS, error_responses
 
@@ -63,19 +63,23 @@ class PipelineViewSet(TenantGenericViewSet):
             raise serializers.ValidationError({"detail": p.errors})
         return p
 
+    def _overview(self, p):
+        return cached("overview", access=self.access, key_parts=(p.as_of, p.period, p.filters),
+                      compute=lambda: pipeline_overview(access=self.access, as_of=p.as_of, period=p.period,
+                                                        filters=p.filters))
+
     @extend_schema(summary="Pipeline metrics as of a day (the pipeline_metrics document)", parameters=FILTERS,
                    responses=RESPONSES)
     @action(detail=False, methods=["get"])
     def metrics(self, request, *args, **kwargs):
         p = self._params(request)
-        overview = pipeline_overview(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
-        return Response(overview["metrics"])
+        return Response(self._overview(p)["metrics"])
 
     @extend_schema(summary="Coverage and velocity beside the metrics", parameters=FILTERS, responses=RESPONSES)
     @action(detail=False, methods=["get"])
     def overview(self, request, *args, **kwargs):
         p = self._params(request)
-        o = pipeline_overview(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
+        o = self._overview(p)
         return Response(jsonable({k: v for k, v in o.items() if k != "sellers"}))
 
     @extend_schema(summary="Pipeline flow between two days and close-date moves", parameters=FILTERS + FLOW,
@@ -83,10 +87,14 @@ class PipelineViewSet(TenantGenericViewSet):
     @action(detail=False, methods=["get"])
     def flow(self, request, *args, **kwargs):
         p = self._params(request)
-        return Response(jsonable(pipeline_flow(access=self.access, start=p.flow_from, end=p.flow_to, filters=p.filters)))
+        return Response(jsonable(cached("flow", access=self.access, key_parts=(p.flow_from, p.flow_to, p.filters),
+                                        compute=lambda: pipeline_flow(access=self.access, start=p.flow_from,
+                                                                      end=p.flow_to, filters=p.filters))))
 
     @extend_schema(summary="Stuck and slipped deals", parameters=FILTERS, responses=RESPONSES)
     @action(detail=False, methods=["get"])
     def risks(self, request, *args, **kwargs):
         p = self._params(request)
-        return Response(jsonable(pipeline_risks(access=self.access, as_of=p.as_of, filters=p.filters)))
+        return Response(jsonable(cached("risks", access=self.access, key_parts=(p.as_of, p.filters),
+                                        compute=lambda: pipeline_risks(access=self.access, as_of=p.as_of,
+                                                                       filters=p.filters))))

@@ -14,6 +14,7 @@ nothing for it).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -468,3 +469,42 @@ def deal_drilldown(*, access: TenantAccess, as_of: date, filters: PipelineFilter
         start, end, _ = parse_period_key(period, access.tenant.fiscal_year_start_month)
         qs = qs.filter(close_date__gte=start, close_date__lte=end)
     return qs
+
+
+# ---- caching of large scopes --------------------------------------------------------------------
+
+CACHE_MIN_DEALS = 20_000  # below this a page computes fresh (well under 200 ms); above it, cached
+CACHE_SECONDS = 300
+
+
+def data_version() -> tuple[int, ...]:
+    """What changes whenever the figures may: the tenant's deal count, newest deal, newest history
+    row, newest stage change and newest audit event (every service write is audited; imports write
+    rows and one audit record). Cheap index reads."""
+    from spm.models import AuditEvent
+
+    return (
+        Opportunity.objects.count(),
+        Opportunity.objects.aggregate(m=Max("id"))["m"] or 0,
+        OpportunityHistory.objects.aggregate(m=Max("id"))["m"] or 0,
+        StageChange.objects.aggregate(m=Max("id"))["m"] or 0,
+        AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0,
+    )
+
+
+def cached(kind: str, *, access: TenantAccess, key_parts: tuple, compute):
+    """``compute()`` — or its cached result for the same tenant, viewer scope, inputs and data
+    version when the tenant holds at least CACHE_MIN_DEALS deals. Small tenants (and every test)
+    always compute fresh; the ``pipeline_metrics`` command never goes through here."""
+    version = data_version()
+    if version[0] < CACHE_MIN_DEALS:
+        return compute()
+    ids = visible_seller_ids(access)
+    scope = "all" if ids is None else hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
+    raw = repr((kind, access.tenant.pk, scope, version, key_parts))
+    key = "pipeline:" + hashlib.sha1(raw.encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is None:
+        hit = compute()
+        cache.set(key, hit, CACHE_SECONDS)
+    return hit

@@ -13,7 +13,7 @@ from django.http import QueryDict
 
 from performance.pipeline import charts
 from performance.pipeline.params import parse_params
-from performance.pipeline.selectors import deal_drilldown, pipeline_flow, pipeline_overview, pipeline_risks
+from performance.pipeline.selectors import cached, deal_drilldown, pipeline_flow, pipeline_overview, pipeline_risks
 from spm.fiscal import parse_period_key, quarter_key, shift_month
 from spm.tenancy.views import TenantTemplateView
 from spm.web.paging import paginate
@@ -43,7 +43,9 @@ class PipelineView(_PipelineBase):
         context = super().get_context_data(**kwargs)
         p = self.params()
         fy = self.access.tenant.fiscal_year_start_month
-        overview = pipeline_overview(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
+        overview = cached("overview", access=self.access, key_parts=(p.as_of, p.period, p.filters),
+                          compute=lambda: pipeline_overview(access=self.access, as_of=p.as_of, period=p.period,
+                                                            filters=p.filters))
         doc = overview["metrics"]
         currency = overview["currency"]
         sellers = overview["sellers"]
@@ -86,7 +88,8 @@ class PipelineFlowPanel(_PipelineBase):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         p = self.params()
-        data = pipeline_flow(access=self.access, start=p.flow_from, end=p.flow_to, filters=p.filters)
+        data = cached("flow", access=self.access, key_parts=(p.flow_from, p.flow_to, p.filters),
+                      compute=lambda: pipeline_flow(access=self.access, start=p.flow_from, end=p.flow_to, filters=p.filters))
         currency = self.access.tenant.base_currency
         context.update(p=p, data=data, currency=currency, chart=charts.flow_chart(data["flow"], currency=currency))
         return context
@@ -98,7 +101,9 @@ class PipelineRisksPanel(_PipelineBase):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         p = self.params()
-        context.update(p=p, data=pipeline_risks(access=self.access, as_of=p.as_of, filters=p.filters),
+        data = cached("risks", access=self.access, key_parts=(p.as_of, p.filters),
+                      compute=lambda: pipeline_risks(access=self.access, as_of=p.as_of, filters=p.filters))
+        context.update(p=p, data=data,
                        currency=self.access.tenant.base_currency)
         return context
 
