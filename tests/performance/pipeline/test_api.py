@@ -27,7 +27,7 @@ def world(acme):
 
 def test_metrics_endpoint_returns_the_command_document(client, world, django_assert_max_num_queries):
     client.force_login(world.users["manager"])
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(25):
         r = client.get(api(world, "metrics", as_of="2027-02-15"))
     assert r.status_code == 200
     doc = r.json()

@@ -38,7 +38,7 @@ def world(acme):
 
 def test_a_manager_sees_their_subtree_not_the_peer(client, world, django_assert_max_num_queries):
     client.force_login(world.users["manager"])
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(25):
         r = client.get(url("pipeline", world, as_of=AS_OF, period="2027-Q1"))
     assert r.status_code == 200
     body = r.content.decode()
