@@ -43,9 +43,8 @@ class PipelineView(_PipelineBase):
         context = super().get_context_data(**kwargs)
         p = self.params()
         fy = self.access.tenant.fiscal_year_start_month
-        overview = cached("overview", access=self.access, key_parts=(p.as_of, p.period, p.filters),
-                          compute=lambda: pipeline_overview(access=self.access, as_of=p.as_of, period=p.period,
-                                                            filters=p.filters))
+        overview = cached("page", access=self.access, key_parts=(p.as_of, p.period, p.filters),
+                          compute=lambda: self.page_data(p))
         doc = overview["metrics"]
         currency = overview["currency"]
         sellers = overview["sellers"]
@@ -65,12 +64,21 @@ class PipelineView(_PipelineBase):
             owners_more=len(doc["by_owner"]) - len(top_owners),
             team_rows=self.rows(p, doc["by_team"], "team"),
             region_rows=self.rows(p, doc["by_region"], "region"),
-            aging_chart=charts.aging_chart(doc["aging"], currency=currency),
-            bookings_chart=charts.bookings_chart(doc["bookings_by_quarter"], currency=currency)
-            if doc["bookings_by_quarter"] else "",
-            owner_chart=charts.owner_chart(doc["by_owner"], currency=currency) if doc["by_owner"] else "",
+            **overview["charts"],
         )
         return context
+
+    def page_data(self, p) -> dict:
+        """The overview and its charts (rendered once; cached with it for large tenants)."""
+        overview = pipeline_overview(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
+        doc, currency = overview["metrics"], overview["currency"]
+        overview["charts"] = {
+            "aging_chart": charts.aging_chart(doc["aging"], currency=currency),
+            "bookings_chart": charts.bookings_chart(doc["bookings_by_quarter"], currency=currency)
+            if doc["bookings_by_quarter"] else "",
+            "owner_chart": charts.owner_chart(doc["by_owner"], currency=currency) if doc["by_owner"] else "",
+        }
+        return overview
 
 
     def rows(self, p, block: dict, kind: str, names: dict | None = None) -> list[dict]:
