@@ -12,7 +12,14 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from planning.territories.engine import TerritorySpec, evaluate, fairness, propose_moves, seller_potential, territory_balance
+from planning.territories.engine import (
+    TerritorySpec,
+    evaluate,
+    fairness,
+    propose_moves,
+    seller_potential,
+    territory_balance,
+)
 
 REGIONS = ["NA East", "NA West", "EMEA", "APAC", "LATAM"]
 INDUSTRIES = ["retail", "software", "manufacturing", "healthcare", "finance", "energy", "media", "logistics"]

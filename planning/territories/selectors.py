@@ -16,7 +16,15 @@ from decimal import Decimal
 import pandas as pd
 from django.db.models import Q, QuerySet, Sum
 
-from planning.models import Account, AccountAssignment, Quota, Territory, TerritoryMove, TerritoryOverride, TerritoryPlan
+from planning.models import (
+    Account,
+    AccountAssignment,
+    Quota,
+    Territory,
+    TerritoryMove,
+    TerritoryOverride,
+    TerritoryPlan,
+)
 from planning.selectors import visible_seller_ids
 from planning.territories import engine
 from spm.fiscal import months_in_period, quota_period_key
