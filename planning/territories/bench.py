@@ -81,3 +81,13 @@ def run(*, accounts: int = 50_000, territories: int = 200) -> dict:
     return {"accounts": accounts, "territories": territories, "evaluate_s": t1 - t0, "balance_s": t2 - t1,
             "gaps": len(ev.gaps), "overlaps": len(ev.overlaps), "moves": len(moves), "cv_before": before["cv"],
             "cv_after": after_cv, "peak_mib": peak / 2**20}
+
+
+def mask_floor(accounts: int, territories: int, seed: int = 3) -> float:
+    """Seconds for one vectorised membership test per territory over integer-coded accounts."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 40, accounts)
+    started = time.perf_counter()
+    for t in range(territories):
+        np.isin(codes, (t % 40, (t + 7) % 40))
+    return time.perf_counter() - started
