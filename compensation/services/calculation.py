@@ -45,6 +45,7 @@ from spm.models import FxRate, Tenant
 from spm.services import closed_periods, validate_month_key
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
+from spm.upsert import full_clean_or_raise
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -98,7 +99,7 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
             period_from=period_from, period_through=period_through, requested_by=requested_by,
             message="Queued", tenant=tenant,
         )
-        run.full_clean()
+        full_clean_or_raise(run)
         run.save()
         transaction.on_commit(lambda: calculation_run.delay(tenant_id=tenant.pk, run_id=run.pk))
     return run
