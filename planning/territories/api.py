@@ -33,6 +33,7 @@ def plan_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
 class TerritoryPlanSerializer(serializers.ModelSerializer):
     copy_of = plan_field(write_only=True, required=False, allow_null=True,
                          help_text="Copy this plan's territories and overrides (a scenario).")
+    status = serializers.CharField(read_only=True, help_text="draft | published | archived")
 
     class Meta:
         model = TerritoryPlan
@@ -57,6 +58,7 @@ class TerritorySerializer(serializers.ModelSerializer):
 
 class TerritoryMoveSerializer(serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
+    status = serializers.CharField(read_only=True, help_text="proposed | accepted | rejected")
 
     class Meta:
         model = TerritoryMove
@@ -258,7 +260,9 @@ class AccountBulkMixin:
     """`POST accounts/bulk/`: upsert accounts from JSON rows or a CSV upload; all or nothing."""
 
     @extend_schema(summary="Bulk upsert accounts (JSON rows, {\"rows\": [...]}, or a CSV file upload)",
-                   request={"application/json": serializers.ListField(child=serializers.DictField()),
+                   request={"application/json": inline_serializer("AccountBulkRows", fields={
+                       "rows": serializers.ListField(child=serializers.DictField(), help_text=(
+                           "objects with the canonical columns; a bare list of them is accepted too"))}),
                             "multipart/form-data": inline_serializer("AccountCsvUpload", fields={"file": serializers.FileField()})},
                    responses={200: IMPORT_REPORT, 400: IMPORT_REPORT, **error_responses(403)})
     @action(detail=False, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
