@@ -33,6 +33,7 @@ from spm.tenancy.context import current_tenant
 
 MAP_COLUMNS = ("id", "external_id", "region", "country", "industry", "employees", "annual_revenue", "potential",
                "latitude", "longitude", "name")
+CENT = Decimal("0.01")
 LIST_LIMIT = 200  # gaps/overlaps listed on a page (counts are always complete)
 
 
@@ -64,7 +65,7 @@ def potential_by_seller(*, as_of: dt.date | None = None) -> dict[int, Decimal]:
     day = as_of or dt.date.today()
     rows = (AccountAssignment.objects.filter(_active_on(day), seller__isnull=False)
             .values("seller_id").annotate(total=Sum("account__potential")).values_list("seller_id", "total"))
-    return {seller: total or Decimal("0.00") for seller, total in rows}
+    return {seller: Decimal(total or 0).quantize(CENT) for seller, total in rows}  # SQLite sums carry extra digits
 
 
 # --------------------------------------------------------------------------------------------

@@ -44,7 +44,15 @@ class TerritoryPlanListView(TenantTemplateView):
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         plans = list(selectors.plan_list())
-        context.update(plans=plans, can_edit=self.access.can(EDIT),
+        # Item 4: quotas move (a new capacity scenario, a quota change); the published plan is
+        # re-checked against today's quotas on every visit, so what is now out of line shows here.
+        published = next((p for p in plans if p.status == p.Status.PUBLISHED), None)
+        out_of_line = []
+        if published is not None:
+            short = selectors.plan_evaluation(published).short
+            ids = visible_seller_ids(self.access)
+            out_of_line = [r["name"] for _, r in short.iterrows() if ids is None or r["owner"] in ids]
+        context.update(plans=plans, can_edit=self.access.can(EDIT), published=published, out_of_line=out_of_line,
                        form=form or PlanCreateForm(plans=plans))
         return context
 

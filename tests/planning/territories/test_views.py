@@ -119,3 +119,21 @@ def test_the_pages_run_a_bounded_number_of_queries(territory_world, client, djan
     for path in (page(w), plan_page(w), page(w, f"compare/?a={w.territory_plan.pk}&b={w.territory_plan.pk}")):
         with django_assert_max_num_queries(25):
             assert client.get(path).status_code == 200
+
+
+def test_the_plan_list_flags_published_territories_a_quota_change_put_out_of_line(territory_world, client):
+    from decimal import Decimal
+
+    from planning.models import Quota
+    from planning.territories.services import territory_plan_publish
+
+    w = territory_world
+    with tenant_atomic(w.tenant):
+        territory_plan_publish(plan=w.territory_plan, effective_from=w.day, override_reason="APAC is new")
+        Quota.objects.filter(seller=w.sellers["peer"]).update(amount=Decimal("200000"))
+    client.force_login(w.users["revops"])
+    assert "In line" in client.get(page(w)).content.decode()  # APAC 250,000 now covers peer's 200,000
+    with tenant_atomic(w.tenant):
+        Quota.objects.filter(seller=w.sellers["rep"], period="2027-Q1").update(amount=Decimal("300000"))
+    html = client.get(page(w)).content.decode()
+    assert "Out of line" in html and "EMEA" in html  # rep's year is now 450,000 against 400,000 of potential
