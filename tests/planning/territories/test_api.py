@@ -6,7 +6,6 @@ import pytest
 
 from planning.models import Account, Territory, TerritoryMove
 from spm.tenancy.db import tenant_atomic
-from tests.api.conftest import api_as  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +14,7 @@ def url(path: str) -> str:
     return f"/api/v1/t/acme/{path}"
 
 
-def test_bulk_upsert_returns_the_report_and_writes_nothing_on_an_error(acme, api_as):  # noqa: F811
+def test_bulk_upsert_returns_the_report_and_writes_nothing_on_an_error(acme, api_as):
     client = api_as(acme, "revops")
     rows = [{"external_id": "B-1", "name": "Bulk one", "potential": "1000", "region": "EMEA"},
             {"external_id": "B-2", "name": "Bulk two", "employees": "many"}]
@@ -40,13 +39,13 @@ def _csv(text: str):
 
 
 @pytest.mark.parametrize("persona", ["rep", "manager", "executive", "finance"])
-def test_only_revops_and_admin_write(acme, api_as, persona):  # noqa: F811
+def test_only_revops_and_admin_write(acme, api_as, persona):
     client = api_as(acme, persona)
     assert client.post(url("accounts/bulk/"), [], format="json").status_code == 403
     assert client.post(url("territory-plans/"), {"name": "X"}, format="json").status_code == 403
 
 
-def test_revops_builds_balances_and_publishes_a_plan(territory_world, api_as):  # noqa: F811
+def test_revops_builds_balances_and_publishes_a_plan(territory_world, api_as):
     w = territory_world
     client = api_as(w, "revops")
     plan = client.post(url("territory-plans/"), {"name": "API plan", "copy_of": w.territory_plan.pk}, format="json")
@@ -75,7 +74,7 @@ def test_revops_builds_balances_and_publishes_a_plan(territory_world, api_as):  
     assert locked.status_code == 409
 
 
-def test_a_manager_reads_only_their_subtrees_territories(territory_world, api_as):  # noqa: F811
+def test_a_manager_reads_only_their_subtrees_territories(territory_world, api_as):
     w = territory_world
     names = [t["name"] for t in api_as(w, "manager").get(url(f"territories/?plan={w.territory_plan.pk}")).json()["results"]]
     assert names == ["EMEA"]  # rep (EMEA) reports to the manager; peer (APAC) does not
@@ -85,7 +84,7 @@ def test_a_manager_reads_only_their_subtrees_territories(territory_world, api_as
     assert api_as(w, "rep").get(url("territory-plans/")).status_code == 403
 
 
-def test_plan_and_territory_lists_have_bounded_query_counts(territory_world, api_as, django_assert_max_num_queries):  # noqa: F811
+def test_plan_and_territory_lists_have_bounded_query_counts(territory_world, api_as, django_assert_max_num_queries):
     w = territory_world
     with tenant_atomic(w.tenant):
         for i in range(20):
