@@ -9,7 +9,8 @@ one row per external id, a won deal is closed, a closed deal has a close date) â
 The load compares each row with the stored deal once parsed (4821 equals 4821.00): equal rows are
 `unchanged` and write nothing. It records `OpportunityHistory` dated `as_of` for every new deal and
 every change of stage, amount, close date or owner (a second import on the same day replaces that
-day's row), a `StageChange` for every new deal and stage move, and creates the tenant's
+day's row), a `StageChange` for every stage move of a known deal (a new deal's first stage is its
+first history row, not a move: a million-row first import writes no million stage changes), and creates the tenant's
 `PipelineStage` for a stage name on first sight.
 """
 
@@ -244,7 +245,7 @@ def load_opportunities(
         result.history_rows = len(history)
         at = dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.UTC)
         moves = [(ids[ext], old, values[_IDX["stage"]], at) for ext, values, old in history
-                 if values[_IDX["stage"]] != old]
+                 if old and values[_IDX["stage"]] != old]
         result.stage_changes = bulk_insert(StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"],
                                            moves, tenant_id=tenant.pk)
     say(95, "history recorded")

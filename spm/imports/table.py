@@ -113,17 +113,28 @@ def read_csv(data: bytes | str, *, file: str = "", encoding: str | None = None) 
     except csv.Error as exc:
         return None, [RowError(line=1, column="", value="", file=file, message=f"not a CSV file: {exc}")]
     header = [h.strip() for h in header]
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    last = reader.line_num
     try:
+        records = list(reader)  # the C loop; line numbers are recovered below
+    except csv.Error as exc:
+        return None, [RowError(line=reader.line_num, column="", value="", file=file, message=f"not a CSV file: {exc}")]
+    if reader.line_num == len(records) + 1:  # one line per record (the usual case): line = index + 2
+        keep = [k for k, r in enumerate(records) if not r or not any(r)]
+        if keep:
+            blank = set(keep)
+            lines = [k + 2 for k in range(len(records)) if k not in blank]
+            rows = [r for k, r in enumerate(records) if k not in blank]
+        else:
+            lines, rows = list(range(2, len(records) + 2)), records
+    else:  # quoted line breaks: read again, noting where each record starts
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader)
+        rows, lines = [], []
+        last = reader.line_num
         for record in reader:
             if record and any(record):
                 rows.append(record)
                 lines.append(last + 1)
             last = reader.line_num
-    except csv.Error as exc:
-        return None, [RowError(line=last + 1, column="", value="", file=file, message=f"not a CSV file: {exc}")]
     return RawTable(file=file, header=header, rows=rows, lines=lines), []
 
 
@@ -171,6 +182,7 @@ def clean_table(
     index = {h: i for i, h in reversed(list(enumerate(table.header)))}
     out = CleanTable(file=table.file, lines=table.lines)
     n = len(table.rows)
+    shortest = min(map(len, table.rows), default=0)
     for col in columns:
         source = mapping.get(col.name, col.name)
         i = index.get(source)
@@ -181,45 +193,40 @@ def clean_table(
             out.values[col.name] = [None if col.blank is REQUIRED else col.blank] * n
             continue
         out.present.add(col.name)
-        cache: dict[str, Any] = {}
+        if shortest > i:
+            raw_values = [row[i] for row in table.rows]
+        else:
+            raw_values = [row[i] if i < len(row) else "" for row in table.rows]
+        parsed: dict[str, Any] = {}
         failed: dict[str, str] = {}
-        values = []
-        append = values.append
-        for r, row in enumerate(table.rows):
-            raw = row[i] if i < len(row) else ""
-            hit = cache.get(raw, cache)
-            if hit is not cache:
-                append(hit)
-                continue
-            message = failed.get(raw)
-            if message is None:
-                stripped = raw.strip()
-                if not stripped:
-                    if col.blank is REQUIRED:
-                        message = "a value is required"
-                    else:
-                        cache[raw] = col.blank
-                        append(col.blank)
-                        continue
+        for raw in set(raw_values):  # each distinct raw value is parsed once
+            stripped = raw.strip()
+            if not stripped:
+                if col.blank is REQUIRED:
+                    failed[raw] = "a value is required"
                 else:
-                    try:
-                        value = col.parse(stripped)
-                    except CellError as exc:
-                        message = str(exc)
-                    else:
-                        cache[raw] = value
-                        append(value)
-                        continue
-                failed[raw] = message
-            errors.append(RowError(line=table.lines[r], column=col.name, value=raw, message=message, file=table.file))
-            append(None)
-        out.values[col.name] = values
+                    parsed[raw] = col.blank
+                continue
+            try:
+                parsed[raw] = col.parse(stripped)
+            except CellError as exc:
+                failed[raw] = str(exc)
+        if failed:
+            for r, raw in enumerate(raw_values):
+                if raw in failed:
+                    errors.append(RowError(line=table.lines[r], column=col.name, value=raw, message=failed[raw],
+                                           file=table.file))
+            get = parsed.get
+            out.values[col.name] = [get(raw) for raw in raw_values]
+        else:
+            out.values[col.name] = [parsed[raw] for raw in raw_values]
     return out, errors
 
 
 # --- parsers (pure; each raises CellError naming the rule) ----------------------------------------
 
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def parse_text(max_length: int) -> Callable[[str], str]:
@@ -236,14 +243,17 @@ def parse_decimal(*, minimum: Decimal | None = None, maximum: Decimal | None = N
     quantum = Decimal(1).scaleb(-places)
 
     def parse(value: str) -> Decimal:
-        text = value.replace(",", "") if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", value) else value
-        if not _DECIMAL.fullmatch(text):
-            raise CellError(f"not {what}: use digits with an optional decimal point (no units, letters or symbols)")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
-            raise CellError(f"not {what}") from None
-        if number != number.quantize(quantum) and places >= 0:
+        if value.replace(".", "", 1).isdigit() and value.isascii():  # the common case: 4821 or 4821.00
+            number = Decimal(value)
+        else:
+            text = value.replace(",", "") if _THOUSANDS.fullmatch(value) else value
+            if not _DECIMAL.fullmatch(text):
+                raise CellError(f"not {what}: use digits with an optional decimal point (no units, letters or symbols)")
+            try:
+                number = Decimal(text)
+            except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
+                raise CellError(f"not {what}") from None
+        if number.as_tuple().exponent < -places:
             number = number.quantize(quantum)
         if minimum is not None and number < minimum:
             raise CellError(f"must not be negative (is {value})" if minimum == 0 else f"must be at least {minimum}")
