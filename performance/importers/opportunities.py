@@ -1,5 +1,5 @@
 """Opportunities from any CRM: canonical columns `external_id,account,owner_email,stage,amount,currency,
-created_date,close_date,is_won,is_closed` (optional `product,team,region,forecast_category,probability,name`),
+created_date,close_date,is_won,is_closed` (optional `product,team,region,forecast_category,probability,name,deal_type`),
 upserted on external id; extra columns are ignored.
 
 read (`spm.imports.read_csv`) → clean (`clean_opportunities`, pure: the column table, then the row rules:
@@ -32,6 +32,8 @@ CATEGORIES = {
     "pipeline": "pipeline", "best_case": "best_case", "best case": "best_case", "upside": "best_case",
     "commit": "commit", "committed": "commit", "closed": "closed", "omitted": "omitted", "omit": "omitted",
 }
+DEAL_TYPES = {"new_logo": "new_logo", "new logo": "new_logo", "new business": "new_logo", "new": "new_logo",
+              "expansion": "expansion", "upsell": "expansion", "renewal": "renewal"}
 _fraction = parse_decimal(minimum=Decimal(0), maximum=Decimal(100), places=4, what="a probability")
 
 
@@ -72,6 +74,8 @@ def opportunity_columns(*, owner_ids: dict[str, int], base_currency: str) -> lis
                aliases=("forecast", "category")),
         Column("probability", parse_probability, required=False, blank=None, aliases=("win_probability",)),
         Column("name", parse_text(200), required=False, blank="", aliases=("opportunity_name", "deal_name")),
+        Column("deal_type", parse_choice(DEAL_TYPES, "deal type"), required=False, blank="new_logo",
+               aliases=("type", "opportunity_type")),
     ]
 
 
@@ -110,8 +114,8 @@ def _category(is_closed: bool, is_won: bool) -> str:
 
 # The stored columns compared and written, in this order (account is resolved to an id by the caller).
 FIELDS = ("owner_id", "account_id", "stage", "amount", "currency", "created_date", "close_date", "is_closed",
-          "is_won", "product", "team", "region", "forecast_category", "probability", "name")
-OPTIONAL = ("product", "team", "region", "forecast_category", "probability", "name")
+          "is_won", "product", "team", "region", "forecast_category", "probability", "name", "deal_type")
+OPTIONAL = ("product", "team", "region", "forecast_category", "probability", "name", "deal_type")
 _IDX = {f: i for i, f in enumerate(FIELDS)}
 _HISTORY_KEYS = [_IDX[f] for f in ("stage", "amount", "close_date", "owner_id")]
 _PAY_KEYS = [_IDX[f] for f in ("owner_id", "amount", "currency", "close_date", "is_won")]
@@ -164,7 +168,7 @@ def load_opportunities(
     updated = 0
     columns = [v["owner_email"], account_ids, v["stage"], v["amount"], v["currency"], v["created_date"],
                v["close_date"], v["is_closed"], v["is_won"], v["product"], v["team"], v["region"],
-               v["forecast_category"], v["probability"], v["name"]]
+               v["forecast_category"], v["probability"], v["name"], v["deal_type"]]
     fc = _IDX["forecast_category"]
     for r, ext in enumerate(v["external_id"]):
         values = [col[r] for col in columns]
