@@ -167,3 +167,11 @@ class OpportunityHistory(TenantModel):
         indexes = [models.Index(fields=["tenant", "as_of"], name="opp_history_as_of_idx")]
         ordering = ["opportunity", "as_of"]
         verbose_name_plural = "opportunity history"
+
+
+from performance.imports.models import CrmWebhook, ImportJob, ImportMapping, WebhookDelivery  # noqa: E402
+
+__all__ = [
+    "CrmWebhook", "ImportJob", "ImportMapping", "Opportunity", "OpportunityEvent", "OpportunityHistory",
+    "OpportunitySplit", "PipelineStage", "StageChange", "WebhookDelivery",
+]

@@ -14,7 +14,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Quotas", "planning:quotas", None),
         ("Comp plans", "compensation:plans", "planning.view"),
     ]),
-    ("Perform", [("Deals", "performance:deals", None)]),
+    ("Perform", [("Deals", "performance:deals", None), ("Imports", "hub:imports", "imports.run")]),
     ("Pay", [
         ("Statements", "compensation:statements", "statements.view"),
         ("Approvals", "compensation:approvals", "statements.approve"),
