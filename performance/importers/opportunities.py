@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
+
 from performance.models import Opportunity, OpportunityHistory, PipelineStage, StageChange
 from spm.audit import audit_record
 from spm.db.bulk import bulk_insert, bulk_update
@@ -104,6 +106,42 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
                                    message="a closed deal needs a close date (blank means unknown only on open deals)"))
     errors.sort(key=lambda e: (e.line, e.column))
     return clean, errors
+
+
+def _history_sql(tenant_id: int, as_of: dt.date, externals: list[str], fields: list[str]) -> None:
+    """PostgreSQL: the history rows straight from the just-written deals, one statement (a second import
+    on the same day replaces that day's row)."""
+    table = OpportunityHistory._meta.db_table
+    cols = ", ".join(fields)
+    sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, opportunity_id, as_of, {cols}) "
+            f"SELECT tenant_id, id, %s, {cols} FROM {Opportunity._meta.db_table} "
+            f"WHERE tenant_id = %s AND external_id = ANY(%s) "
+            f"ON CONFLICT (tenant_id, opportunity_id, as_of) DO UPDATE SET {sets}",
+            [as_of, tenant_id, externals],
+        )
+
+
+def _history_rows(history, as_of, fields, stored, tenant_id: int, *, new: bool) -> None:
+    """Elsewhere (SQLite): the same rows built here, inserted or replacing that day's row."""
+    ids = ({ext: pk for ext, (pk, _) in stored.items()} if not new
+           else dict(Opportunity.objects.order_by().values_list("external_id", "id").iterator(chunk_size=50000)))
+    same_day = dict(OpportunityHistory.objects.filter(as_of=as_of).values_list("opportunity_id", "id"))
+    idx = [_IDX[f] for f in fields]
+    inserts, replaces = [], []
+    for ext, values, _ in history:
+        pk = ids[ext]
+        row = tuple(values[i] for i in idx)
+        if pk in same_day:
+            replaces.append((same_day[pk], *row))
+        else:
+            inserts.append((pk, as_of, *row))
+    if inserts:
+        bulk_insert(OpportunityHistory, ["opportunity_id", "as_of", *fields], inserts, tenant_id=tenant_id)
+    if replaces:
+        bulk_update(OpportunityHistory, fields, replaces)
 
 
 def _category(is_closed: bool, is_won: bool) -> str:
@@ -229,26 +267,14 @@ def load_opportunities(
     say(75, f"{len(changed):,} changed deals written")
 
     if history:
-        ids = ({ext: pk for ext, (pk, _) in stored.items()} if not new_rows
-               else dict(Opportunity.objects.order_by().values_list("external_id", "id").iterator(chunk_size=50000)))
-        same_day = dict(OpportunityHistory.objects.filter(as_of=as_of).values_list("opportunity_id", "id"))
         h_fields = ["stage", "amount", "currency", "close_date", "owner_id", "forecast_category", "is_closed", "is_won"]
-        h_idx = [_IDX[f] for f in h_fields]
-        inserts, replaces = [], []
-        for ext, values, _ in history:
-            pk = ids[ext]
-            row = tuple(values[i] for i in h_idx)
-            if pk in same_day:
-                replaces.append((same_day[pk], *row))
-            else:
-                inserts.append((pk, as_of, *row))
-        if inserts:
-            bulk_insert(OpportunityHistory, ["opportunity_id", "as_of", *h_fields], inserts, tenant_id=tenant.pk)
-        if replaces:
-            bulk_update(OpportunityHistory, h_fields, replaces)
+        if connection.vendor == "postgresql":
+            _history_sql(tenant.pk, as_of, [ext for ext, _, _ in history], h_fields)
+        else:
+            _history_rows(history, as_of, h_fields, stored, tenant.pk, new=bool(new_rows))
         result.history_rows = len(history)
         at = dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.UTC)
-        moves = [(ids[ext], old, values[_IDX["stage"]], at) for ext, values, old in history
+        moves = [(stored[ext][0], old, values[_IDX["stage"]], at) for ext, values, old in history
                  if old and values[_IDX["stage"]] != old]
         result.stage_changes = bulk_insert(StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"],
                                            moves, tenant_id=tenant.pk)

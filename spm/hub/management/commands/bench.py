@@ -18,7 +18,7 @@ from compensation.models import CalculationRun, Statement
 from compensation.services import calculation_request
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
-from spm.hub.demo import bench
+from spm.hub.demo import bench, bench_import
 from spm.hub.demo.generator import generate_company
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
@@ -36,12 +36,22 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, default=12)
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
+        parser.add_argument("--import-rows", type=int, default=100_000,
+                            help="CRM import step: deals imported new, unchanged and as updates (0: skip)")
+        parser.add_argument("--import-only", action="store_true",
+                            help="run only the CRM import step; its figures replace their own section of --output")
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
             raise CommandError("bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite is the demo database, "
                                "not a benchmark target)")
         celery_app.conf.task_always_eager = True  # time the calculation itself, in this process
+        if opts["import_only"]:
+            figures = bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
+            text = bench_import.write_section(opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]),
+                                              bench.machine(), figures)
+            self.stdout.write(text)
+            return
         today = dt.date.today()
         figures, notes = [], []
         tenant = tenant_create_or_update(slug="bench", name="Bench Corp")
@@ -93,6 +103,8 @@ class Command(BaseCommand):
             figures.append(bench.Figure("statement page", wall, bench.peak_mb(), None,
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
+        if opts["import_rows"]:
+            figures += bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
         info = bench.machine()
         command = "python manage.py bench " + " ".join(sys.argv[2:])
         notes.append("peak memory is the process's maximum resident set so far (resource.getrusage), so it only grows.")
