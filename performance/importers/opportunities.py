@@ -17,13 +17,15 @@ first history row, not a move: a million-row first import writes no million stag
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
 
-from performance.models import Opportunity, OpportunityHistory, PipelineStage, StageChange
+from performance.models import Opportunity, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
+from planning.services import seller_inputs_changed
 from spm.audit import audit_record
 from spm.db.bulk import bulk_insert, bulk_update
 from spm.imports import CellError, CleanTable, Column, ImportReport, RawTable, RowError, clean_table
@@ -202,7 +204,10 @@ def load_opportunities(
     new_rows: list[tuple] = []
     changed: list[tuple] = []
     history: list[tuple[str, tuple, str]] = []  # (external id, values, old stage or "")
-    pay_months: set[str] = set()
+    pay: dict[str | None, set[int]] = defaultdict(set)  # month → sellers whose credits changed
+    split_sellers: dict[int, list[int]] = defaultdict(list)
+    for deal_id, seller_id in OpportunitySplit.objects.values_list("opportunity_id", "seller_id"):
+        split_sellers[deal_id].append(seller_id)
     updated = 0
     columns = [v["owner_email"], account_ids, v["stage"], v["amount"], v["currency"], v["created_date"],
                v["close_date"], v["is_closed"], v["is_won"], v["product"], v["team"], v["region"],
@@ -218,7 +223,7 @@ def load_opportunities(
             new_rows.append((ext, *values))
             history.append((ext, values, ""))
             if values[_IDX["is_won"]]:
-                pay_months.add(_month(values[_IDX["close_date"]]))
+                pay[_month(values[_IDX["close_date"]])].add(values[_IDX["owner_id"]])
             continue
         pk, old_values = old
         for i in keep:
@@ -236,11 +241,13 @@ def load_opportunities(
             history.append((ext, values, old_values[_IDX["stage"]]))
         if (values[_IDX["is_won"]] or old_values[_IDX["is_won"]]) and any(
                 values[i] != old_values[i] for i in _PAY_KEYS):
+            splits = split_sellers.get(pk, ())
             if values[_IDX["is_won"]]:
-                pay_months.add(_month(values[_IDX["close_date"]]))
+                pay[_month(values[_IDX["close_date"]])].update((values[_IDX["owner_id"]], *splits))
             if old_values[_IDX["is_won"]]:
-                pay_months.add(_month(old_values[_IDX["close_date"]]))
-    pay_months.discard(None)
+                pay[_month(old_values[_IDX["close_date"]])].update((old_values[_IDX["owner_id"]], *splits))
+    pay.pop(None, None)
+    pay_months = set(pay)
     result = OpportunityLoad(report=ImportReport(rows=n, created=len(new_rows), updated=updated,
                                                  unchanged=n - len(new_rows) - updated), pay_months=pay_months)
 
@@ -278,6 +285,8 @@ def load_opportunities(
                  if old and values[_IDX["stage"]] != old]
         result.stage_changes = bulk_insert(StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"],
                                            moves, tenant_id=tenant.pk)
+    for month, sellers in sorted(pay.items()):  # the change feed: these statements are now stale
+        seller_inputs_changed(seller_ids=sellers, months=[month], reason=f"import of {clean.file}"[:200])
     say(95, "history recorded")
     report = result.report
     audit_record(actor=actor, action="import.opportunities", instance=tenant, after={
