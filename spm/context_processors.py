@@ -19,6 +19,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Deals", "performance:deals", None),
         ("Pipeline", "performance:pipeline", None),
         ("Scorecards", "performance:scorecards", None),
+        ("Imports", "hub:imports", "imports.run"),
     ]),
     ("Pay", [
         ("Statements", "compensation:statements", "statements.view"),

@@ -216,7 +216,17 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     here are reported by the sweep (tests.test_cross_tenant_sweep), not silently skipped.
     """
     from compensation.models import Adjustment, CalculationRun, EarningLine
-    from performance.models import OpportunityEvent, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
+    from performance.models import (
+        CrmWebhook,
+        ImportJob,
+        ImportMapping,
+        OpportunityEvent,
+        OpportunityHistory,
+        OpportunitySplit,
+        PipelineStage,
+        StageChange,
+        WebhookDelivery,
+    )
     from planning.models import AccountAssignment, Territory, TerritoryMove, TerritoryOverride, TerritoryPlan
     from spm.models import AuditEvent, FxRate, InputChange, Period
 
@@ -250,6 +260,15 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             currency=deal.currency, close_date=deal.close_date, owner=deal.owner, forecast_category="closed",
             is_closed=True, is_won=True,
         )
+        ImportMapping.all_tenants.create(tenant=tenant, kind="opportunities", mapping={"amount": f"{slug} value"})
+        ImportJob.all_tenants.create(
+            tenant=tenant, kind="opportunities", file_name=f"{slug}-crm.csv", data=b"", header=["external_id"],
+            status=ImportJob.Status.FAILED, report={"rows": 1, "created": 0, "updated": 0, "unchanged": 0,
+                                                   "errors": [], "error_count": 1},
+            errors_csv=f"file,line,column,value,message\n{slug}-crm.csv,2,amount,12k,not an amount\n",
+        )
+        CrmWebhook.all_tenants.create(tenant=tenant, secret=f"{slug}-secret")
+        WebhookDelivery.all_tenants.create(tenant=tenant, signature=f"{slug}-sig", timestamp=1)
         run = CalculationRun.all_tenants.create(
             tenant=tenant, period_from="2027-01", period_through="2027-01", status=CalculationRun.Status.SUCCEEDED,
             progress=100, requested_by=world.users["revops"],

@@ -19,7 +19,7 @@ from compensation.services import calculation_request
 from planning.territories import bench as territory_bench
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
-from spm.hub.demo import bench, pipeline_bench
+from spm.hub.demo import bench, bench_import, pipeline_bench
 from spm.hub.demo.generator import generate_company
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
@@ -43,12 +43,22 @@ class Command(BaseCommand):
         parser.add_argument("--pipeline-sellers", type=int, default=2000)
         parser.add_argument("--pipeline-requests", type=int, default=20)
         parser.add_argument("--only", choices=["pipeline"], default=None, help="run only this step")
+        parser.add_argument("--import-rows", type=int, default=100_000,
+                            help="CRM import step: deals imported new, unchanged and as updates (0: skip)")
+        parser.add_argument("--import-only", action="store_true",
+                            help="run only the CRM import step; its figures replace their own section of --output")
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
             raise CommandError("bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite is the demo database, "
                                "not a benchmark target)")
         celery_app.conf.task_always_eager = True  # time the calculation itself, in this process
+        if opts["import_only"]:
+            figures = bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
+            text = bench_import.write_section(opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]),
+                                              bench.machine(), figures)
+            self.stdout.write(text)
+            return
         today = dt.date.today()
         figures, notes = [], []
         if opts["pipeline_open_deals"]:
@@ -107,6 +117,8 @@ class Command(BaseCommand):
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
         figures.extend(territory_figures(opts["territory_accounts"], opts["territories"]))
+        if opts["import_rows"]:
+            figures += bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
         self._write(opts, figures, notes)
 
     def _write(self, opts, figures, notes):
