@@ -1,6 +1,6 @@
 """`demo_setup`: two tenants, one persona per role in each, a year of statements in every state.
 
-acme   — the generated company (compensation.demo.generator)
+acme   — the generated company (spm.hub.demo.generator)
 globex — the public CRM export (performance.importers.crm_maven), with its plans created here
          because performance cannot import compensation.
 
@@ -23,7 +23,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db.models import Count, Q
 
-from compensation.demo.generator import add_months, demo_window, generate_company
 from compensation.models import CalculationRun, Statement
 from compensation.services import (
     calculation_request,
@@ -41,6 +40,7 @@ from performance.importers.crm_maven import (
 )
 from planning.models import Seller
 from planning.services import seller_link_user
+from spm.hub.demo.generator import add_months, demo_window, generate_company
 from spm.models import Tenant
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update

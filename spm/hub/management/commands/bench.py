@@ -14,11 +14,11 @@ from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 
-from compensation.demo import bench
-from compensation.demo.generator import add_months, generate_company
 from compensation.models import CalculationRun, Statement
 from compensation.services import calculation_request
 from spm.celery import app as celery_app
+from spm.hub.demo import bench
+from spm.hub.demo.generator import add_months, generate_company
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
 from spm.tenancy.context import tenant_scope
