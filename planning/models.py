@@ -97,3 +97,8 @@ class Quota(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.seller} {self.measure} {self.period}"
+
+
+
+from planning.capacity.models import CapacityRosterMember, CapacityScenario  # noqa: E402,F401
+from planning.quotas.models import QuotaAllocation, QuotaSet  # noqa: E402,F401
