@@ -52,13 +52,13 @@ def scenario_document(scenario: CapacityScenario, roster: list[CapacityRosterMem
         "hires": scenario.hires,
         "roster": [
             {
-                "id": str(m.pk),
+                "id": str(m.pk) if m.pk else f"new-{i}",  # unsaved rows (validation before save)
                 "segment": m.segment,
                 "hire_date": m.hire_date.isoformat() if m.hire_date else None,
                 "end_date": m.end_date.isoformat() if m.end_date else None,
                 **({"target_incentive": _dec_str(m.target_incentive)} if m.target_incentive is not None else {}),
             }
-            for m in roster
+            for i, m in enumerate(roster)
         ],
     }
     if scenario.gap_segment:
