@@ -11,3 +11,9 @@ router.register("territories", views.TerritoryViewSet, basename="api-territory")
 router.register("quotas", views.QuotaViewSet, basename="api-quota")
 
 urlpatterns = router.urls
+
+from planning.capacity.api import CapacityScenarioViewSet, QuotaSetViewSet  # noqa: E402
+
+router.register("capacity-scenarios", CapacityScenarioViewSet, basename="api-capacity-scenario")
+router.register("quota-sets", QuotaSetViewSet, basename="api-quota-set")
+urlpatterns = router.urls
