@@ -81,13 +81,28 @@ def quota_grid(*, access: TenantAccess, year: int, measure: str = "bookings", by
     for s in sellers:
         if s.manager_id in visible:
             children[s.manager_id].append(s.pk)
+    # Depth-first (managers above their teams), alphabetical among siblings; roots are sellers whose
+    # manager the viewer cannot see.
+    roots = [s for s in sellers if s.manager_id not in visible]
+    by_id = {s.pk: s for s in sellers}
+    ordered: list[tuple[Seller, int]] = []
+    seen: set[int] = set()
+    stack = [(s, 0) for s in reversed(roots)]
+    while stack:
+        s, depth = stack.pop()
+        if s.pk in seen:
+            continue
+        seen.add(s.pk)
+        ordered.append((s, depth))
+        stack.extend((by_id[c], depth + 1) for c in reversed(children.get(s.pk, [])))
+    ordered += [(s, 0) for s in sellers if s.pk not in seen]  # a cycle in bad data
     out_rows = []
     totals = dict.fromkeys(periods, ZERO)
-    for s in sellers:
+    for s, depth in ordered:
         values = [own[s.pk].get(p, ZERO) for p in periods]
         reports = children.get(s.pk, [])
         row = {"seller": s, "values": values, "total": sum(values, ZERO), "sources": sorted(sources[s.pk]),
-               "reports": len(reports)}
+               "reports": len(reports), "indent": depth * 18}
         if reports:
             rsum = [sum((own[r].get(p, ZERO) for r in reports), ZERO) for p in periods]
             row["reports_values"] = rsum
