@@ -301,3 +301,35 @@ def quota_capacity_members(scenario: CapacityScenario) -> dict[int, Fraction]:
     """Reachable annual capacity per seller id of a scenario's roster (for the grid's check column)."""
     inp, members, meta = _members(scenario)
     return {meta[m.key][0].pk: m.capacity for m in members if meta[m.key][0] is not None}
+
+
+def quota_rollup_managers(*, year: int, actor, measure: str = "bookings") -> int:
+    """Set every manager's month quotas of the fiscal `year` to the sum of the quota carriers below
+    them (recursively; a quota carrier is a seller with no reports), then their quarter/year keys.
+
+    For plans whose manager components roll up their team's credits. Idempotent; one audit event
+    (quota.rollup) with the number of rows written. Returns the number of managers rolled up.
+    """
+    from planning.selectors import seller_tree, subtree_ids
+
+    months = year_months(year)
+    with transaction.atomic():
+        children = seller_tree()
+        managers = [m for m in children if m is not None and children[m]]
+        carriers = {s for s in Seller.objects.values_list("id", flat=True) if not children.get(s)}
+        month_quota: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+        for seller_id, period, amount in Quota.objects.filter(
+            seller_id__in=carriers, measure=measure, period__in=months
+        ).values_list("seller_id", "period", "amount"):
+            month_quota[(seller_id, period)] += amount
+        values: dict[tuple[int, str], tuple[Decimal, str | None]] = {}
+        for manager in managers:
+            below = subtree_ids([manager], children) & carriers
+            for key in months:
+                values[(manager, key)] = (sum((month_quota.get((s, key), Decimal(0)) for s in below), Decimal(0)),
+                                          Quota.Source.CAPACITY)
+        created, updated = _upsert_quotas(values, measure)
+        _rewrite_coarse_keys(managers, measure, year)
+        audit_record(actor=actor, action="quota.rollup", instance=current_tenant(),
+                     after={"year": year, "managers": len(managers), "created": created, "updated": updated})
+    return len(managers)
