@@ -19,34 +19,55 @@
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 
 __all__ = ["Allocation", "Member", "MAX_ATTAINMENT", "allocate", "largest_remainder", "seasonality_weights"]
 
 MAX_ATTAINMENT = Fraction(2)
 
 
+def _scaled(weights: Sequence[Fraction]) -> list[int]:
+    """Weights as integers over their common denominator (proportions unchanged)."""
+    weights = [w if isinstance(w, Fraction) else Fraction(w) for w in weights]
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must be >= 0")
+    den = 1
+    for w in weights:
+        den = math.lcm(den, w.denominator)
+    ints = [w.numerator * (den // w.denominator) for w in weights]
+    return ints if any(ints) else [1] * len(ints)  # all zero: equal shares
+
+
+def _split(total_cents: int, ints: list[int]) -> list[int]:
+    s = sum(ints)
+    floors, rems = [], []
+    for w in ints:
+        q, r = divmod(total_cents * w, s)
+        floors.append(q)
+        rems.append(r)
+    left = total_cents - sum(floors)
+    if left:
+        for i in sorted(range(len(ints)), key=lambda i: (-rems[i], i))[:left]:
+            floors[i] += 1
+    return floors
+
+
 def largest_remainder(total_cents: int, weights: Sequence[Fraction]) -> list[int]:
-    """Split ``total_cents`` (≥ 0) in proportion to ``weights`` (≥ 0); sums exactly to the total."""
+    """Split ``total_cents`` (≥ 0) in proportion to ``weights`` (≥ 0); sums exactly to the total.
+
+    Exact and fast: the weights are scaled to integers over their common denominator, so every
+    share and remainder is integer arithmetic (no Fraction per member on the hot path).
+    """
     if total_cents < 0:
         raise ValueError("total_cents must be >= 0")
     if not weights:
         return []
-    if any(w < 0 for w in weights):
-        raise ValueError("weights must be >= 0")
-    s = sum(weights, Fraction(0))
-    if s == 0:
-        weights, s = [Fraction(1)] * len(weights), Fraction(len(weights))
-    exact = [Fraction(total_cents) * w / s for w in weights]
-    floors = [e.numerator // e.denominator for e in exact]
-    left = total_cents - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
-    return floors
+    return _split(total_cents, _scaled(weights))
 
 
 def seasonality_weights(spec: Sequence | None) -> list[Fraction]:
@@ -63,6 +84,19 @@ def seasonality_weights(spec: Sequence | None) -> list[Fraction]:
     raise ValueError("seasonality must list 4 quarterly or 12 monthly weights")
 
 
+_SUMS: dict[tuple, Fraction] = {}
+
+
+def _year_sum(monthly: tuple) -> Fraction:
+    """Σ of a monthly capacity tuple, memoised: a roster repeats a few ramp shapes thousands of times."""
+    total = _SUMS.get(monthly)
+    if total is None:
+        if len(_SUMS) > 10_000:
+            _SUMS.clear()
+        total = _SUMS[monthly] = sum(monthly, Fraction(0))
+    return total
+
+
 @dataclass(frozen=True)
 class Member:
     key: Hashable
@@ -70,11 +104,11 @@ class Member:
     full_monthly: Fraction  # productivity / 12 when fully ramped
     heads: int = 1
 
-    @property
+    @cached_property
     def capacity(self) -> Fraction:
-        return sum(self.monthly_capacity, Fraction(0))
+        return _year_sum(self.monthly_capacity)
 
-    @property
+    @cached_property
     def ramping(self) -> bool:
         return any(0 < c < self.full_monthly * self.heads for c in self.monthly_capacity)
 
@@ -133,14 +167,17 @@ def allocate(
     weights = _weights(members, method, blend_weight, potentials, attainment)
     stretch = 1 + Fraction(Decimal(str(over_assignment)))
     out = []
+    # Members with the same monthly capacity (one segment, one hire month) share their month weights.
+    month_ints: dict[tuple, list[int]] = {}
     for m, cents in zip(members, largest_remainder(total_cents, weights), strict=True):
-        month_w = [season[k] * m.monthly_capacity[k] for k in range(12)]
-        if not any(month_w):
-            month_w = season
-        months = largest_remainder(cents, month_w)
+        ints = month_ints.get(m.monthly_capacity)
+        if ints is None:
+            month_w = [season[k] * m.monthly_capacity[k] for k in range(12)]
+            ints = month_ints[m.monthly_capacity] = _scaled(month_w if any(month_w) else season)
+        months = _split(cents, ints)
         out.append(Allocation(
             key=m.key, amount_cents=cents, month_cents=tuple(months), capacity=m.capacity,
             source="ramp" if m.ramping else "capacity",
-            above_capacity=Fraction(cents, 100) > m.capacity * stretch,
+            above_capacity=cents > m.capacity * stretch * 100,
         ))
     return out

@@ -41,9 +41,14 @@ def _members(scenario: CapacityScenario):
     roster = list(scenario.roster.select_related("seller"))
     by_id = {m.id: m for m in inp.roster}
     members, meta = [], {}
+    cache: dict[tuple, tuple] = {}  # sellers of one segment hired in one month ramp alike
+    segs = {s.name: s for s in inp.segments}
     for m in roster:
-        seg = inp.segment(m.segment)
-        caps = tuple(capacity_engine.member_monthly_capacity(inp, by_id[str(m.pk)]))
+        seg = segs[m.segment]
+        shape = (m.segment, m.hire_date and m.hire_date.replace(day=1), m.end_date and m.end_date.replace(day=1))
+        caps = cache.get(shape)
+        if caps is None:
+            caps = cache[shape] = tuple(capacity_engine.member_monthly_capacity(inp, by_id[str(m.pk)]))
         key = ("roster", m.pk)
         members.append(engine.Member(key, caps, seg.productivity / 12))
         meta[key] = (m.seller, m.name if m.seller_id else f"{m.name} (hypothetical)")

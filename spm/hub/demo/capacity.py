@@ -75,3 +75,48 @@ def capacity_plan_demo(*, tenant, actor) -> list[str]:
             lines.append(f"FY{year}: target {target:,.0f}, quota to assign {qset.total:,.2f} over "
                          f"{qset.allocations.count()} sellers, {managers} managers rolled up")
     return lines
+
+
+def capacity_bench(*, tenant, actor, sellers: int = 2000, year: int = 2027, seed: int = 7) -> dict:
+    """`make bench`: a scenario of `sellers` (3 segments, tenures spread over 3 years, hires,
+    12 % attrition with ramping replacements) recomputed from the database, plus the capacity
+    allocation of its quota to assign over every seller. Returns seconds and sizes."""
+    import random
+    import time
+    from datetime import date
+
+    from planning.capacity.engine import money
+    from planning.capacity.models import CapacityScenario
+    from planning.capacity.selectors import capacity_scenario_get
+    from planning.quotas import engine as quota_engine
+    from planning.quotas.services import _members
+
+    rng = random.Random(seed)
+    segments = [{"name": "smb", "productivity": "360000", "ramp_months": 3},
+                {"name": "mid", "productivity": "600000", "ramp_months": 6},
+                {"name": "ent", "productivity": "900000",
+                 "ramp_curve": ["0", "0.1", "0.2", "0.35", "0.5", "0.65", "0.8", "0.9"]}]
+    with tenant_atomic(tenant):
+        CapacityScenario.objects.filter(name="bench capacity").delete()
+        roster = [capacity_services.roster_member(
+            name=f"Bench seller {i}", segment=rng.choice(segments)["name"],
+            hire_date=date.fromordinal(date(year - 3, 1, 1).toordinal() + rng.randrange(3 * 365 + 300)))
+            for i in range(sellers)]
+        scenario = capacity_services.capacity_scenario_create(
+            name="bench capacity", year=year, target=str(sellers * 560_000), segments=segments, over_assignment="0.12",
+            attrition="0.12", replace_attrition=True, roster=roster, actor=actor, gap_segment="mid",
+            hires=[{"segment": s["name"], "count": sellers // 50, "start": f"{year}-{m:02d}"}
+                   for s in segments for m in (1, 4, 7, 10)],
+        )
+    with tenant_atomic(tenant):
+        started = time.perf_counter()
+        fresh = capacity_scenario_get(pk=scenario.pk)
+        _, result = scenario_result(fresh)
+        recompute = time.perf_counter() - started
+        started = time.perf_counter()
+        inp, members, meta = _members(fresh)
+        allocations = quota_engine.allocate(total=result.quota_to_assign.numerator / result.quota_to_assign.denominator,
+                                            members=members, over_assignment="0.12")
+        allocate = time.perf_counter() - started
+    return {"recompute": recompute, "allocate": allocate, "sellers": sellers, "members": len(allocations),
+            "capacity": str(money(result.capacity)), "hires_needed": result.hires_needed}
