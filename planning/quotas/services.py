@@ -139,8 +139,9 @@ def quota_set_create(
     return qset
 
 
-def _rewrite_coarse_keys(seller_ids: list[int], measure: str, year: int) -> None:
-    """Fiscal quarter and year keys = the sums of their months (so every reader agrees)."""
+def _rewrite_coarse_keys(seller_ids, measure: str, year: int, keep: set | None = None) -> None:
+    """Fiscal quarter and year keys = the sums of their months (so every reader agrees); `keep`
+    lists (seller id, period) keys not to touch (set explicitly by the same import)."""
     fy = current_tenant().fiscal_year_start_month
     months = year_months(year)
     sums: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
@@ -150,7 +151,7 @@ def _rewrite_coarse_keys(seller_ids: list[int], measure: str, year: int) -> None
         d = date(int(period[:4]), int(period[5:]), 1)
         sums[(seller_id, quota_period_key(d, "quarter", fy))] += amount
         sums[(seller_id, f"{year:04d}")] += amount
-    _upsert_quotas({k: (v, None) for k, v in sums.items()}, measure)
+    _upsert_quotas({k: (v, None) for k, v in sums.items() if not keep or k not in keep}, measure)
 
 
 def _upsert_quotas(values: Mapping[tuple[int, str], tuple[Decimal, str | None]], measure: str) -> tuple[int, int]:
@@ -246,7 +247,8 @@ def quota_csv_import(*, content: bytes | str, actor, visible_ids: set[int] | Non
 
     Read → clean (every row checked, errors collected as RowError naming line and column) → load
     (one transaction, one audit event with counts). Any error loads nothing. `visible_ids` limits
-    the sellers the importer may touch (None: all). Imported rows get source `manual`.
+    the sellers the importer may touch (None: all). Imported rows get source `manual`; the fiscal
+    quarter and year keys of imported months are recomputed as their sums.
     """
     report = ImportReport()
     if isinstance(content, bytes):
@@ -293,10 +295,20 @@ def quota_csv_import(*, content: bytes | str, actor, visible_ids: set[int] | Non
         by_measure: dict[str, dict] = defaultdict(dict)
         for (measure, seller_id, period), amount in clean.items():
             by_measure[measure][(seller_id, period)] = (amount, Quota.Source.MANUAL)
+        fy = current_tenant().fiscal_year_start_month
         for measure, values in by_measure.items():
             created, updated = _upsert_quotas(values, measure)
             report.created += created
             report.updated += updated
+            # Imported months move their fiscal quarter and year keys with them (Pay reads a
+            # quarter key before summing months), unless the file set those keys itself.
+            touched: dict[int, set[int]] = defaultdict(set)
+            for seller_id, period in values:
+                if re.match(MONTH_KEY_PATTERN, period):
+                    d = date(int(period[:4]), int(period[5:]), 1)
+                    touched[int(quota_period_key(d, "year", fy))].add(seller_id)
+            for year, seller_ids in touched.items():
+                _rewrite_coarse_keys(seller_ids, measure, year, keep=set(values))
         report.unchanged = report.rows - report.created - report.updated
         audit_record(actor=actor, action="quota.import", instance=current_tenant(), after=report.as_dict())
     return report

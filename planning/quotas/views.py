@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from planning.capacity.forms import PublishForm
+from planning.capacity.selectors import capacity_scenario_list, quotas_out_of_line
 from planning.quotas import services
 from planning.quotas.selectors import allocation_list, quota_export_rows, quota_grid, quota_set_get
 from planning.selectors import visible_seller_ids
@@ -39,7 +40,12 @@ class QuotaGridView(TenantTemplateView):
         year = kwargs.get("year") or _year(self.request)
         grid = quota_grid(access=self.access, year=year, by=by)
         grid["rows"] = grid["rows"][: self.max_rows]
-        context.update(grid=grid, can_edit=self.access.can("quotas.edit"),
+        # The connection: against the year's published capacity scenario, which quotas are out of line.
+        scenario = capacity_scenario_list().filter(year=year, status="published").first()
+        flagged = {r["seller_id"]: r for r in quotas_out_of_line(scenario=scenario)} if scenario else {}
+        for row in grid["rows"]:
+            row["out_of_line"] = flagged.get(row["seller"].pk)
+        context.update(grid=grid, scenario=scenario, flagged=len(flagged), can_edit=self.access.can("quotas.edit"),
                        import_form=kwargs.get("import_form") or ImportForm(), report=kwargs.get("report"))
         return context
 

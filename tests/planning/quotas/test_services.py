@@ -123,6 +123,9 @@ def test_csv_import_is_all_or_nothing_and_the_grid_rolls_up(acme):
         report = services.quota_csv_import(content=good.encode(), actor=revops)
         assert report.ok and report.created == 3
         assert Quota.objects.get(seller=peer, period="2027-01").amount == Decimal("2500.50")
+        # the factory's 2027-Q1 row follows the imported months; a year key appears
+        assert Quota.objects.get(seller=rep, period="2027-Q1").amount == Decimal("2000.00")
+        assert Quota.objects.get(seller=peer, period="2027").amount == Decimal("2500.50")
         access = TenantAccess(tenant=acme.tenant, membership=revops.memberships.get(tenant=acme.tenant))
         grid = quota_grid(access=access, year=2027, by="quarter")
         assert grid["periods"] == ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]

@@ -42,6 +42,11 @@ def test_allocate_review_and_publish_through_the_pages(client, acme, published):
         assert Quota.objects.get(seller=acme.sellers["rep"], period="2027-12").amount == Decimal("70400.00")
     grid = client.get(url(acme, "planning:quotas") + "?year=2027").content.decode()
     assert "105,600.00" in grid and "528,000.00" in grid and "sum of direct reports" in grid
+    assert "every quota within reachable capacity" in grid
+    upload = SimpleUploadedFile("q.csv", b"seller,period,amount\nacme-rep,2027-12,500000\n")
+    client.post(url(acme, "planning:quotas") + "?year=2027", {"file": upload})
+    grid = client.get(url(acme, "planning:quotas") + "?year=2027").content.decode()
+    assert "1 seller above reachable capacity" in grid and "above capacity</span>" in grid
 
 
 def test_blend_uses_trailing_attainment_from_the_hub(client, acme, published):
