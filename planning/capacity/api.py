@@ -56,6 +56,8 @@ class CapacityScenarioSerializer(serializers.ModelSerializer):
     attrition = serializers.DecimalField(max_digits=6, decimal_places=4, min_value=0, max_value=1, required=False)
     segments = serializers.ListField(child=serializers.DictField(), help_text="[{name, productivity, ramp_months | ramp_curve, target_incentive?}]")
     hires = serializers.ListField(child=serializers.DictField(), required=False, help_text="[{segment, count, start: YYYY-MM}]")
+    # Plain strings in the schema: a second "status" enum would collide with the statements' one.
+    status = serializers.CharField(read_only=True, help_text="draft | published | archived")
     roster = RosterMemberSerializer(many=True, required=False,
                                     help_text="Omit on create to take the tenant's sellers")
 
@@ -184,6 +186,7 @@ class QuotaSetSerializer(serializers.ModelSerializer):
                                         required=False)
     effective_from = serializers.CharField(required=False)
     blend_weight = serializers.DecimalField(max_digits=5, decimal_places=4, required=False)
+    status = serializers.CharField(read_only=True, help_text="draft | published | superseded")
 
     class Meta:
         model = QuotaSet
