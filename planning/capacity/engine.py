@@ -514,9 +514,8 @@ def parse_scenario(data) -> ScenarioInput:
         raw = _obj(raw, f"hires[{i}]")
         segment = seg_name(_required(raw, "segment", p), p + "segment")
         count = _int(_required(raw, "count", p), p + "count", minimum=0)
+        # A hire line may start before the plan year (its ramp continues) or after it (it adds nothing).
         start = _month(_required(raw, "start", p), p + "start")
-        if not 1 <= _index(year, fy, *start) <= 12:
-            raise CapacityInputError(p + "start", "is outside the plan year")
         ti = _frac(raw["target_incentive"], p + "target_incentive") if "target_incentive" in raw else None
         hires.append(Hire(segment, count, start, ti))
 

@@ -137,6 +137,15 @@ def test_pricing_prorates_target_incentive_by_start_month():
     assert result.cost_of_sales == Fraction(1, 50)
 
 
+def test_hires_before_the_year_continue_their_ramp_and_after_it_add_nothing():
+    data = worked_example(roster=[], hires=[{"segment": "ent", "count": 1, "start": "2026-10"},
+                                            {"segment": "ent", "count": 5, "start": "2028-01"}])
+    out = result_to_dict(compute(parse_scenario(data)))
+    # tenure 4 in January (4/6), 5/6 in February, ramped from March: 40,833.33 × (4/6 + 5/6 + 10)
+    assert out["months"][0] == {"month": "2027-01", "ramped": 0, "ramping": 1, "fre": 0.6667, "capacity": "27222.22"}
+    assert out["capacity"] == "469583.33"
+
+
 def test_no_gap_means_zero_hires_and_unreachable_is_none():
     rich = worked_example(target="100")
     assert compute(parse_scenario(rich)).hires_needed == 0
@@ -176,7 +185,8 @@ def test_member_monthly_capacity_follows_the_ramp():
         ({"roster": [{"id": "a", "segment": "ent", "hire_date": "2027-13-01"}]}, "roster[0].hire_date"),
         ({"roster": [{"id": "a", "segment": "ent"}, {"id": "a", "segment": "ent"}]}, "roster[1].id"),
         ({"hires": [{"segment": "ent", "count": -1, "start": "2027-01"}]}, "hires[0].count"),
-        ({"hires": [{"segment": "ent", "count": 1, "start": "2028-01"}]}, "hires[0].start"),
+        ({"hires": [{"segment": "ent", "count": 1, "start": "2027-13"}]}, "hires[0].start"),
+        ({"gap_hires": {"segment": "ent", "start": "2028-01"}}, "gap_hires.start"),
         ({"hires": [{"segment": "ent", "count": 1}]}, "hires[0].start"),
         ({"gap_hires": {"segment": "ent", "start": "Jan"}}, "gap_hires.start"),
         ({"replace_attrition": "yes"}, "replace_attrition"),
