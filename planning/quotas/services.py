@@ -63,14 +63,15 @@ def _members(scenario: CapacityScenario):
     return inp, members, meta
 
 
-def _potentials_default() -> Mapping[int, Decimal]:
-    """Territory potential per seller from the territory feature, when it exists on this branch."""
+def _potentials_default(as_of: date) -> Mapping[int, Decimal]:
+    """Territory potential per seller on `as_of`, from the territory feature's selector
+    (`planning.territories.selectors.potential_by_seller`, the accounts each seller owns)."""
     try:
-        from planning.territories.selectors import potential_by_seller  # the territory helper's selector
+        from planning.territories.selectors import potential_by_seller
     except ImportError:
-        raise DomainError("method: territory potential is not available yet; pass potentials or choose "
-                          "another method", field="method") from None
-    return potential_by_seller()
+        raise DomainError("method: territory potential is not available (no territory plans); pass potentials "
+                          "or choose another method", field="method") from None
+    return potential_by_seller(as_of=as_of)
 
 
 def quota_set_create(
@@ -111,7 +112,7 @@ def quota_set_create(
     if not members:
         raise DomainError("scenario: the roster is empty", field="scenario")
     if method == "potential" and potentials is None:
-        potentials = _potentials_default()
+        potentials = _potentials_default(date(int(effective_from[:4]), int(effective_from[5:]), 1))
     by_key_potential = {k: (potentials or {}).get(meta[k][0].pk if meta[k][0] else None, 0) for k in meta}
     by_key_attainment = {k: attainment.get(meta[k][0].pk) for k in meta if meta[k][0] and attainment} if attainment else None
     total = capacity_engine.money(inp.target * (1 + inp.over_assignment))

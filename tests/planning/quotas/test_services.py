@@ -139,3 +139,28 @@ def test_csv_import_is_all_or_nothing_and_the_grid_rolls_up(acme):
         access = TenantAccess(tenant=acme.tenant, membership=manager.memberships.get(tenant=acme.tenant))
         assert {r["seller"].name for r in quota_grid(access=access, year=2027)["rows"]} == {"acme Manager", "acme Rep"}
         assert rep.pk
+
+
+def test_potential_method_reads_the_territory_selector_on_the_effective_month(acme, monkeypatch):
+    import sys
+    import types
+
+    revops = acme.users["revops"]
+    calls = []
+    fake = types.ModuleType("planning.territories.selectors")
+
+    def potential_by_seller(*, as_of=None):
+        calls.append(as_of)
+        return {acme.sellers["rep"].pk: Decimal("1000"), acme.sellers["peer"].pk: Decimal("3000")}
+
+    fake.potential_by_seller = potential_by_seller
+    with tenant_atomic(acme.tenant):
+        scenario = published(acme)
+        monkeypatch.setitem(sys.modules, "planning.territories.selectors", fake)
+        qset = services.quota_set_create(scenario=scenario, actor=revops, method="potential", effective_from="2027-04")
+        assert calls == [dt.date(2027, 4, 1)]
+        assert qset.allocations.get(seller=acme.sellers["peer"]).amount == Decimal("792000.00")  # 3/4 of 1,056,000
+        monkeypatch.setitem(sys.modules, "planning.territories.selectors", None)  # no territory feature
+        with pytest.raises(DomainError) as exc:
+            services.quota_set_create(scenario=scenario, actor=revops, method="potential")
+        assert exc.value.field == "method"
