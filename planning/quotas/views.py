@@ -54,6 +54,11 @@ class QuotaGridView(TenantTemplateView):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied("Your role cannot import quotas.")
+        if request.POST.get("action") == "rollup":
+            year = _year(request)
+            n = services.quota_rollup_managers(year=year, actor=request.user)
+            messages.success(request, f"{n} managers now carry the sum of their teams' {year} quotas.")
+            return redirect(request.get_full_path())
         form = ImportForm(request.POST, request.FILES)
         report = None
         if form.is_valid():
