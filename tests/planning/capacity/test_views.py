@@ -74,8 +74,10 @@ def test_create_edit_copy_publish_and_compare_through_the_pages(client, acme):
     assert bad.status_code == 200 and "is not a number" in bad.content.decode()
     bad = client.post(url(acme, "capacity_edit", pk=a.pk), {**form, "roster": "nobody, ent"})
     assert "no seller" in bad.content.decode()
-    bad = client.post(url(acme, "capacity_edit", pk=a.pk), {**form, "hires": "ent, 2, 2030-01"})
-    assert "hires[0].start" in bad.content.decode()
+    bad = client.post(url(acme, "capacity_edit", pk=a.pk), {**form, "hires": "mid, 2, 2027-05"})
+    assert "hires[0].segment: unknown segment" in bad.content.decode()
+    bad = client.post(url(acme, "capacity_edit", pk=a.pk), {**form, "gap_start": "2030-01"})
+    assert "gap_hires.start: is outside the plan year" in bad.content.decode()
     assert client.post(url(acme, "capacity_edit", pk=a.pk), {**form, "target": "9000000"}).status_code == 302
     assert client.post(url(acme, "capacity_copy", pk=a.pk)).status_code == 302
     with tenant_atomic(acme.tenant):
