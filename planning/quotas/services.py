@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.db import transaction
@@ -351,3 +351,51 @@ def quota_rollup_managers(*, year: int, actor, measure: str = "bookings") -> int
         audit_record(actor=actor, action="quota.rollup", instance=current_tenant(),
                      after={"year": year, "managers": len(managers), "created": created, "updated": updated})
     return len(managers)
+
+
+def quota_relief(
+    *, seller: Seller, effective_from: str, share, actor, reason: str, to_seller: Seller | None = None,
+    measure: str = "bookings",
+) -> dict:
+    """Quota relief when accounts move away from `seller` (issue 9, item 2): from the month
+    `effective_from` to the end of its fiscal year, `share` (0–1, e.g. the moved accounts' part of
+    the seller's potential) of each of the seller's month quotas is taken off — and added to
+    `to_seller` when the accounts go to another seller. Cents move exactly (what one loses the other
+    gains); the fiscal quarter and year keys follow. Audited as quota.relief with the reason.
+    Errors: DomainError naming `effective_from`, `share` or `reason`. Returns the amount moved.
+    """
+    if not isinstance(effective_from, str) or not re.match(MONTH_KEY_PATTERN, effective_from):
+        raise DomainError(f"effective_from: {effective_from!r} is not a month YYYY-MM", field="effective_from")
+    try:
+        share = Decimal(str(share))
+    except InvalidOperation:
+        raise DomainError(f"share: {share!r} is not a decimal number", field="share") from None
+    if not 0 <= share <= 1:
+        raise DomainError("share: must be between 0 and 1", field="share")
+    if not (reason or "").strip():
+        raise DomainError("reason: say why the quota moves (e.g. the accounts moved)", field="reason")
+    fy = current_tenant().fiscal_year_start_month
+    start = date(int(effective_from[:4]), int(effective_from[5:]), 1)
+    year = int(quota_period_key(start, "year", fy))
+    months = [k for k in year_months(year) if k >= effective_from]
+    with transaction.atomic():
+        rows = {q.period: q for q in Quota.objects.select_for_update().filter(
+            seller=seller, measure=measure, period__in=months)}
+        moved: dict[str, Decimal] = {}
+        values: dict[tuple[int, str], tuple[Decimal, str | None]] = {}
+        for key, q in rows.items():
+            cut = (q.amount * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            moved[key] = cut
+            values[(seller.pk, key)] = (q.amount - cut, Quota.Source.MANUAL)
+        if to_seller is not None:
+            theirs = dict(Quota.objects.filter(seller=to_seller, measure=measure, period__in=list(moved))
+                          .values_list("period", "amount"))
+            for key, cut in moved.items():
+                values[(to_seller.pk, key)] = (theirs.get(key, Decimal(0)) + cut, Quota.Source.MANUAL)
+        _upsert_quotas(values, measure)
+        _rewrite_coarse_keys([seller.pk] + ([to_seller.pk] if to_seller else []), measure, year)
+        total = sum(moved.values(), Decimal(0))
+        audit_record(actor=actor, action="quota.relief", instance=seller, after={
+            "reason": reason.strip(), "from": effective_from, "share": share, "amount": total,
+            "to_seller": to_seller.pk if to_seller else None, "months": moved})
+    return {"amount": total, "months": moved}

@@ -164,3 +164,27 @@ def test_potential_method_reads_the_territory_selector_on_the_effective_month(ac
         with pytest.raises(DomainError) as exc:
             services.quota_set_create(scenario=scenario, actor=revops, method="potential")
         assert exc.value.field == "method"
+
+
+def test_quota_relief_moves_a_share_of_the_quota_from_the_move_date(acme):
+    revops, rep, peer = acme.users["revops"], acme.sellers["rep"], acme.sellers["peer"]
+    with tenant_atomic(acme.tenant):
+        scenario = published(acme)
+        services.quota_set_publish(quota_set=services.quota_set_create(scenario=scenario, actor=revops), actor=revops)
+        # 44,000 a month each (528,000 / 12); from October a quarter of rep's quota goes to peer
+        result = services.quota_relief(seller=rep, to_seller=peer, effective_from="2027-10", share="0.25",
+                                       reason="Accounts moved to peer", actor=revops)
+        assert result["amount"] == Decimal("33000.00")  # 3 × 11,000
+        assert Quota.objects.get(seller=rep, period="2027-09").amount == Decimal("44000.00")
+        assert Quota.objects.get(seller=rep, period="2027-10").amount == Decimal("33000.00")
+        assert Quota.objects.get(seller=peer, period="2027-10").amount == Decimal("55000.00")
+        assert Quota.objects.get(seller=rep, period="2027").amount == Decimal("495000.00")
+        assert Quota.objects.get(seller=peer, period="2027-Q4").amount == Decimal("165000.00")
+        event = AuditEvent.objects.get(action="quota.relief")
+        assert event.after["reason"] == "Accounts moved to peer" and event.after["amount"] == "33000.00"
+        for kwargs, field in [({"share": "2"}, "share"), ({"effective_from": "2027"}, "effective_from"),
+                              ({"reason": " "}, "reason")]:
+            args = {"seller": rep, "effective_from": "2027-10", "share": "0.1", "reason": "x", "actor": revops}
+            with pytest.raises(DomainError) as exc:
+                services.quota_relief(**{**args, **kwargs})
+            assert exc.value.field == field
