@@ -124,3 +124,9 @@ def with_managers(seller_ids) -> set[int]:
             out.add(node)
             node = parent.get(node)
     return out
+
+
+def seller_names(ids) -> dict[int, str]:
+    """id → name of these sellers of the tenant in scope (one query; unknown ids left out)."""
+    ids = {int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
+    return dict(Seller.objects.filter(id__in=ids).values_list("id", "name")) if ids else {}
