@@ -106,3 +106,14 @@ def test_other_tenant_gets_404(client, acme, globex, scenario):
     assert client.get(url(acme, "capacity_detail", pk=scenario.pk)).status_code == 404
     client.force_login(globex.users["admin"])
     assert client.get(url(globex, "capacity_detail", pk=scenario.pk)).status_code == 404
+
+
+def test_detail_query_count_does_not_grow_with_the_roster(client, acme, django_assert_max_num_queries):
+    with tenant_atomic(acme.tenant):
+        roster = [services.roster_member(name=f"Seat {i}", segment="mid") for i in range(300)]
+        big = services.capacity_scenario_create(name="big", year=2027, target="1", segments=SEGMENTS, roster=roster,
+                                                actor=acme.users["revops"])
+    client.force_login(acme.users["revops"])
+    with django_assert_max_num_queries(16):
+        response = client.get(url(acme, "capacity_detail", pk=big.pk))
+    assert response.status_code == 200 and "Seat 299" in response.content.decode()
