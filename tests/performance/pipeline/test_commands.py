@@ -122,3 +122,33 @@ def test_bad_arguments_are_command_errors(world):
         run("--tenant", "metrics", "--as-of", "30/06/2017")
     with pytest.raises(CommandError, match="No tenant"):
         run("--tenant", "nope", "--as-of", "2017-06-30")
+
+
+def test_end_to_end_from_canonical_csv_imports(db, tmp_path):
+    """Sellers and deals imported with the canonical columns, then the metrics of a tenant the
+    import created (January fiscal start: calendar quarters)."""
+    sellers = tmp_path / "sellers.csv"
+    sellers.write_text(
+        "email,name,role,manager_email,region,team\n"
+        "boss@c.test,Boss,manager,,EMEA,\n"
+        "ann@c.test,Ann,rep,boss@c.test,EMEA,East\n"
+        "idle@c.test,Idle,rep,boss@c.test,APAC,North\n", encoding="utf-8")
+    deals = tmp_path / "deals.csv"
+    deals.write_text(
+        "external_id,account,owner_email,stage,amount,currency,created_date,close_date,is_won,is_closed\n"
+        "D1,Acme,ann@c.test,Won,1000.00,USD,2017-01-01,2017-01-31,true,true\n"
+        "D2,,ann@c.test,Lost,500,USD,2017-02-01,2017-04-15,false,true\n"
+        "D3,Acme,ann@c.test,Engaging,300,USD,2017-05-31,,false,false\n"
+        "D4,,ann@c.test,Engaging,70,USD,,,false,false\n", encoding="utf-8")
+    call_command("import_sellers", str(sellers), "--tenant", "csvco", stdout=StringIO())
+    call_command("import_opportunities", str(deals), "--tenant", "csvco", stdout=StringIO())
+    doc = run("--tenant", "csvco", "--as-of", "2017-06-30", "--format", "json")
+    assert doc["overall"] == {
+        "opportunities": 4, "won_count": 1, "lost_count": 1, "win_rate": 0.5, "bookings": "1000.00",
+        "avg_won_deal": "1000.00", "median_cycle_days_won": 30.0, "open_count": 2, "open_amount": "370.00",
+    }
+    assert doc["bookings_by_quarter"] == {"2017Q1": "1000.00"}
+    assert doc["aging"]["0-30"] == {"count": 1, "amount": "300.00"}  # D4 has no created date: in no bucket
+    assert set(doc["by_owner"]) == {"boss@c.test", "ann@c.test", "idle@c.test"}
+    assert doc["by_team"]["East"]["opportunities"] == 4 and doc["by_team"]["North"]["opportunities"] == 0
+    assert doc["by_region"]["EMEA"]["won_count"] == 1 and doc["by_region"]["APAC"]["win_rate"] is None
