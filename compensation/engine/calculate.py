@@ -8,6 +8,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
 from spm.fiscal import (
@@ -21,7 +22,7 @@ from spm.fiscal import (
 )
 
 from .formatting import fmt_money, fmt_pct, fmt_rate
-from .payout import PREC, Band, band_index, bands, marginal_portions, payout, round_cents
+from .payout import PREC, Band, band_index, bands, exact, marginal_portions, payout_exact, round_cents, to_decimal
 from .plan_document import CommissionComponent, PlanDocument, SpifComponent
 
 __all__ = [
@@ -151,8 +152,8 @@ class _Credit:
     kind: str
     source: Hashable  # the seller whose credit this is (== seller unless rollup)
     fraction: Decimal
-    amount: Decimal  # plan currency, full precision
-    fx: Decimal | None
+    amount: Fraction  # plan currency, exact
+    fx: Fraction | None
     assignment: Assignment
 
     def order(self):
@@ -187,11 +188,12 @@ class _Ctx:
                               f"(base currency {self.base_ccy})")
         return rates[i]
 
-    def convert(self, amount: Decimal, ccy: str, plan_ccy: str, d: date) -> tuple[Decimal, Decimal | None]:
+    def convert(self, amount: Decimal | Fraction, ccy: str, plan_ccy: str, d: date) -> tuple[Fraction, Fraction | None]:
+        # exact: a rate ratio like 1 / 1.08 does not terminate, and the credit feeds every band comparison
         if ccy == plan_ccy:
-            return amount, None
-        r = self.rate_to_base(ccy, d) / self.rate_to_base(plan_ccy, d)
-        return amount * r, r
+            return exact(amount), None
+        r = exact(self.rate_to_base(ccy, d)) / exact(self.rate_to_base(plan_ccy, d))
+        return exact(amount) * r, r
 
     # ---- quotas ------------------------------------------------------------------------
     def quota_for(self, seller, measure: str, key: str) -> Decimal | None:
@@ -331,40 +333,43 @@ def _calculate(inp: EngineInput) -> EngineResult:
         bs = bands(comp.tiers)
         cap = comp.cap.amount if comp.cap is not None else None
         n_months = len(months_in_period(qkey, ctx.fy))
-        cum = ZERO
+        q = exact(quota)
+        cum = Fraction(0)
         dates, cums = [], []
         for cr in credits:
-            ab = cum / quota
+            # Exact rationals throughout (rule 10): attainment = cumulative credit / quota, F evaluated
+            # on the exact value, the line rounded once, half up.
+            ab = cum / q
             cum += cr.amount
-            aa = cum / quota
+            aa = cum / q
             dates.append(cr.deal.close_date)
             cums.append(cum)
             if comp.basis == "credit":
-                base = quota * comp.weight
+                base = q * exact(comp.weight)
                 base_text = f"weight {fmt_rate(comp.weight, as_pct=False)}; " if comp.weight != 1 else ""
             else:
                 ti = _dec(cr.assignment.target_incentive)
-                base = ti * comp.weight * n_months / 12
+                base = exact(ti) * exact(comp.weight) * n_months / 12
                 base_text = (f"base = target incentive {fmt_money(ti)} × weight {fmt_rate(comp.weight, as_pct=False)} × "
                              f"{n_months}/12 = {fmt_money(base)}; ")
-            f_before = payout(bs, comp.method, base, ab, cap)
-            f_after = payout(bs, comp.method, base, aa, cap)
+            f_before = payout_exact(bs, comp.method, base, ab, cap)
+            f_after = payout_exact(bs, comp.method, base, aa, cap)
             amount = round_cents(f_after - f_before)
             rate = bs[band_index(bs, aa)].rate
             text = (f"{_credit_text(cr)} of {fmt_money(quota)} {comp.quota.measure} quota for {qkey}: "
                     f"attainment {fmt_pct(ab)} → {fmt_pct(aa)}; {base_text}"
                     f"{_payout_text(bs, comp.method, base, ab, aa)}")
             if cap is not None:
-                unc = payout(bs, comp.method, base, aa) - payout(bs, comp.method, base, ab)
+                unc = payout_exact(bs, comp.method, base, aa) - payout_exact(bs, comp.method, base, ab)
                 if unc != f_after - f_before:
                     text += f"; capped at {fmt_money(cap)} for {qkey} → {fmt_money(amount)}"
-            commission_lines.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=ab, aa=aa, rate=rate,
-                                               amount=amount, explanation=text)))
+            commission_lines.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=to_decimal(ab),
+                                               aa=to_decimal(aa), rate=rate, amount=amount, explanation=text)))
         cum_index[gkey] = (dates, cums)
 
     for cr in sorted(flat, key=lambda c: (_skey(c.seller),) + c.order() + (c.plan_key, c.comp_index)):
         rate = cr.comp.tiers[0].rate
-        amount = round_cents(cr.amount * rate * cr.comp.weight)
+        amount = round_cents(cr.amount * exact(rate) * exact(cr.comp.weight))
         w = f" × weight {fmt_rate(cr.comp.weight, as_pct=False)}" if cr.comp.weight != 1 else ""
         text = f"{_credit_text(cr)}: flat {fmt_rate(rate)}{w} → {fmt_money(amount)}"
         commission_lines.append((cr, _line(cr, quota=None, quota_period=None, ab=None, aa=None, rate=rate,
@@ -386,7 +391,7 @@ def _calculate(inp: EngineInput) -> EngineResult:
 def _line(cr: _Credit, *, quota, quota_period, ab, aa, rate, amount, explanation) -> Line:
     return Line(seller=cr.seller, period=month_key(cr.deal.close_date), plan=cr.plan_key,
                 component=cr.comp.name, kind="commission", deal=cr.deal.key, credit_kind=cr.kind,
-                credit=cr.amount, quota=quota, quota_period=quota_period, attainment_before=ab,
+                credit=to_decimal(cr.amount), quota=quota, quota_period=quota_period, attainment_before=ab,
                 attainment_after=aa, rate=rate, amount=amount, explanation=explanation)
 
 
@@ -399,12 +404,13 @@ def _credit_text(cr: _Credit) -> str:
     elif cr.kind == "rollup":
         notes.append(f"rollup from {cr.source}" + (f"'s {fmt_pct(cr.fraction)} split" if cr.fraction != 1 else ""))
     if cr.fx is not None:
-        notes.append(f"{d.currency.upper()} {fmt_money(_dec(d.amount) * cr.fraction)} at {fmt_rate(cr.fx, as_pct=False)}")
+        notes.append(f"{d.currency.upper()} {fmt_money(_dec(d.amount) * cr.fraction)} at "
+                     f"{fmt_rate(to_decimal(cr.fx), as_pct=False)}")
     return s + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _payout_text(bs: tuple[Band, ...], method: str, base: Decimal, ab: Decimal, aa: Decimal) -> str:
-    delta = payout(bs, method, base, aa) - payout(bs, method, base, ab)
+def _payout_text(bs: tuple[Band, ...], method: str, base: Fraction, ab: Fraction, aa: Fraction) -> str:
+    delta = payout_exact(bs, method, base, aa) - payout_exact(bs, method, base, ab)
     total = f"→ {fmt_money(round_cents(delta))}"
     if method == "marginal":
         pieces = marginal_portions(bs, ab, aa)
@@ -419,14 +425,14 @@ def _payout_text(bs: tuple[Band, ...], method: str, base: Decimal, ab: Decimal, 
             else:
                 desc = "on all attainment"
             return f"{fmt_rate(b.rate)} {desc} {total}"
-        parts = [f"{fmt_rate(b.rate)} on {fmt_pct(s)}–{fmt_pct(e)} ({fmt_money(base * b.rate * (e - s))})"
+        parts = [f"{fmt_rate(b.rate)} on {fmt_pct(s)}–{fmt_pct(e)} ({fmt_money(base * exact(b.rate) * exact(e - s))})"
                  for b, s, e in pieces]
         return " + ".join(parts) + f" {total}"
     ib, ia = band_index(bs, ab), band_index(bs, aa)
     rate = bs[ia].rate
     if ia == ib:
         return f"{fmt_rate(rate)} on {fmt_pct(ab)}–{fmt_pct(aa)} {total}"
-    fa, fb = payout(bs, method, base, aa), payout(bs, method, base, ab)
+    fa, fb = payout_exact(bs, method, base, aa), payout_exact(bs, method, base, ab)
     verb = "crosses into" if ia > ib else "falls back to"
     return (f"{verb} the {fmt_rate(rate)} band: {fmt_rate(rate)} on all {fmt_pct(aa)} ({fmt_money(fa)}) "
             f"minus {fmt_money(fb)} already paid {total}")
@@ -451,7 +457,7 @@ def _spifs(ctx: _Ctx, deal: Deal, amount: Decimal, ccy: str) -> None:
             if w.closed_to is not None and deal.close_date > w.closed_to:
                 continue
             full, _ = ctx.convert(amount, ccy, plan.currency, deal.close_date)
-            if w.min_amount is not None and full < w.min_amount:
+            if w.min_amount is not None and full < exact(w.min_amount):
                 continue
             pay = round_cents(comp.amount * frac)
             share = f" × {fmt_pct(frac)} split" if kind == "split" else ""
@@ -459,7 +465,7 @@ def _spifs(ctx: _Ctx, deal: Deal, amount: Decimal, ccy: str) -> None:
                     f"closed {deal.close_date.isoformat()} qualifies; {fmt_money(comp.amount)}{share} → {fmt_money(pay)}")
             ctx.emit((deal.close_date, deal.key, ci), CAT_SPIF, Line(
                 seller=seller, period=month_key(deal.close_date), plan=a.plan, component=comp.name, kind="spif",
-                deal=deal.key, credit_kind=kind, credit=full * frac, quota=None, quota_period=None,
+                deal=deal.key, credit_kind=kind, credit=to_decimal(full * exact(frac)), quota=None, quota_period=None,
                 attainment_before=None, attainment_after=None, rate=None, amount=pay, explanation=text))
 
 
@@ -487,8 +493,8 @@ def _clawbacks(ctx: _Ctx, deals: list[Deal], commission_lines) -> None:
                 amount = -total
                 how = f"full clawback of {fmt_money(total)} earned"
             else:
-                factor = 1 - Decimal(days) / cb.window_days
-                amount = round_cents(-total * factor)
+                factor = 1 - Fraction(days, cb.window_days)  # exact: 1 − 1/3 must not lose the half cent
+                amount = round_cents(-exact(total) * factor)
                 how = (f"prorated clawback: {fmt_money(total)} earned × (1 − {days}/{cb.window_days} days) "
                        f"= {fmt_money(-amount)}")
             text = (f"Deal {deal.key} churned on {ev.date.isoformat()}, {days} days after closing "
@@ -583,7 +589,7 @@ def _attainment_map(ctx: _Ctx, cum_index: dict) -> dict:
                         continue
                     dates, cums = cum_index.get((seller, a.plan, comp.name, qkey), ((), ()))
                     i = bisect_right(dates, last)
-                    entry[comp.name] = (cums[i - 1] if i else ZERO) / quota
+                    entry[comp.name] = to_decimal((cums[i - 1] if i else Fraction(0)) / exact(quota))
             if entry:
                 out[(seller, m)] = entry
     return out
