@@ -13,9 +13,11 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -40,7 +42,7 @@ from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLin
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
 from planning.models import Quota, Seller
 from spm.errors import ConflictError, DomainError
-from spm.fiscal import month_end, month_start
+from spm.fiscal import month_end, month_key, month_start, parse_period_key, quota_period_key
 from spm.models import FxRate, Tenant
 from spm.services import closed_periods, validate_month_key
 from spm.tenancy.context import current_tenant
@@ -53,6 +55,46 @@ ACTIVE = (CalculationRun.Status.QUEUED, CalculationRun.Status.RUNNING)
 # A run queued or running for longer than this was orphaned (its worker died or the broker lost the
 # message); a full year at benchmark scale takes well under a minute, so this is generous.
 STALE_AFTER = dt.timedelta(minutes=30)
+# A run covers at most this many months, and never a month beyond the end of the next fiscal year (plans
+# are written a year ahead). Without the bound one request could start a run to 5189-12.
+MAX_RUN_MONTHS = 24
+# Namespace of the PostgreSQL advisory lock that the worker executing a run holds (key 2 = run id).
+RUN_LOCK_NAMESPACE = 0x5E11
+
+
+def last_calculable_month(*, fy_start_month: int, today: dt.date | None = None) -> str:
+    """The last month a run may cover: the final month of the fiscal year after today's."""
+    today = today or timezone.localdate()
+    next_fy = int(quota_period_key(today, "year", fy_start_month)) + 1
+    _, end, _ = parse_period_key(f"{next_fy:04d}", fy_start_month)
+    return month_key(end)
+
+
+def validate_run_range(*, period_from: str, period_through: str, fy_start_month: int,
+                       today: dt.date | None = None) -> None:
+    """Refuse a range that is malformed, reversed, longer than 24 months or beyond the next fiscal year.
+
+    Raises DomainError naming the field (`period_from` / `period_through`); the API answers 400.
+    """
+    for field, key in (("period_from", period_from), ("period_through", period_through)):
+        try:
+            validate_month_key(key, field)
+        except DomainError as exc:
+            raise DomainError(exc.message, field=field, code="invalid_period") from None
+    if period_from > period_through:
+        raise DomainError(f"period_from {period_from} is after period_through {period_through}",
+                          field="period_through", code="invalid_period")
+    last = last_calculable_month(fy_start_month=fy_start_month, today=today)
+    for field, key in (("period_from", period_from), ("period_through", period_through)):
+        if key > last:
+            raise DomainError(
+                f"{field} {key} is beyond {last}, the end of the next fiscal year: a run may not calculate "
+                "months that far ahead", field=field, code="period_out_of_range")
+    n = len(months_between(period_from, period_through))
+    if n > MAX_RUN_MONTHS:
+        raise DomainError(
+            f"{period_from}–{period_through} is {n} months; a run covers at most {MAX_RUN_MONTHS} months",
+            field="period_through", code="period_out_of_range")
 
 
 def calculation_release_stale() -> int:
@@ -70,7 +112,8 @@ def calculation_release_stale() -> int:
 def calculation_request(*, period_from: str, period_through: str | None = None, requested_by=None) -> CalculationRun:
     """Queue a calculation of months `period_from`..`period_through` (default: one month).
 
-    Errors: DomainError on bad month keys or from > through; ConflictError when a queued or running
+    Errors: DomainError (with `field`) on bad month keys, from > through, more than 24 months or a month
+    beyond the end of the next fiscal year; ConflictError when a queued or running
     run of the tenant overlaps the range. Race-safe: the tenant row is locked (SELECT … FOR
     UPDATE) while checking and creating, so two concurrent requests serialise. Starts
     compensation.tasks.calculation_run on commit (eagerly without a broker).
@@ -78,11 +121,9 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
     from compensation.tasks import calculation_run  # tasks import services; import late to avoid a cycle
 
     period_through = period_through or period_from
-    validate_month_key(period_from, "period_from")
-    validate_month_key(period_through, "period_through")
-    if period_from > period_through:
-        raise DomainError(f"period_from {period_from} is after period_through {period_through}", code="invalid_period")
     tenant = current_tenant()
+    validate_run_range(period_from=period_from, period_through=period_through,
+                       fy_start_month=tenant.fiscal_year_start_month)
     with tenant_atomic(tenant):
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
         calculation_release_stale()
@@ -304,11 +345,48 @@ def calculation_execute(*, run_id: int) -> CalculationRun:
     previous results stay as they were (the write transaction rolled back). Never raises for a
     failed calculation; the run row says what happened.
     """
+    with _run_lock(run_id) as owned:
+        if not owned:  # a live worker is executing this run right now (a duplicate delivery)
+            logger.info("calculation run is being executed elsewhere", extra={"run_id": run_id})
+            with tenant_atomic():
+                return CalculationRun.objects.get(pk=run_id)
+        return _execute_claimed(run_id, orphan_if_running=connection.vendor == "postgresql")
+
+
+@contextmanager
+def _run_lock(run_id: int) -> Iterator[bool]:
+    """Hold a session-level advisory lock on the run while executing it (PostgreSQL).
+
+    The lock lives as long as the executing worker's database connection: a worker killed mid-run
+    (SIGKILL, OOM) loses its connection, PostgreSQL rolls its open transaction back and releases the
+    lock. So a redelivered task (acks_late) that gets the lock while the row still says `running`
+    knows the previous executor is dead and takes the run over at once, instead of waiting for the
+    30-minute stale timeout. On SQLite (no advisory locks; one process) it always owns the run.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK_NAMESPACE, run_id])
+        owned = bool(cursor.fetchone()[0])
+    try:
+        yield owned
+    finally:
+        if owned:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_NAMESPACE, run_id])
+
+
+def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
     now = timezone.now()
     with tenant_atomic():
         # Queued, or running but orphaned by a worker that died mid-run (acks_late redelivers the task):
-        # either way this delivery owns it now. A run running normally is left alone.
-        orphaned = Q(status=CalculationRun.Status.RUNNING, started_at__lt=timezone.now() - STALE_AFTER)
+        # either way this delivery owns it now. With the advisory lock held, any `running` row is an
+        # orphan (its executor's lock is gone); without it, only one older than the stale timeout.
+        if orphan_if_running:
+            orphaned = Q(status=CalculationRun.Status.RUNNING)
+        else:
+            orphaned = Q(status=CalculationRun.Status.RUNNING, started_at__lt=now - STALE_AFTER)
         claimed = CalculationRun.objects.filter(Q(status=CalculationRun.Status.QUEUED) | orphaned, pk=run_id).update(
             status=CalculationRun.Status.RUNNING, started_at=now, progress=0, message="Starting"
         )
