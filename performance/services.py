@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, StageChange
-from planning.models import Account, Seller
 from spm.audit import audit_record, snapshot
 from spm.errors import DomainError
 from spm.services import CREATED, UNCHANGED, UPDATED, upsert_audited
 from spm.tenancy.context import current_tenant
+
+if TYPE_CHECKING:
+    from planning.models import Account, Seller
 
 _CATEGORY_FOR_STAGE = {
     Opportunity.Stage.CLOSED_WON: Opportunity.ForecastCategory.CLOSED,

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from compensation.models import Adjustment, Statement
-from planning.models import Seller
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.services import period_is_closed, validate_month_key
 from spm.tenancy.context import current_tenant
+
+if TYPE_CHECKING:
+    from planning.models import Seller
 
 
 def _refuse_locked_statement(seller: Seller, period: str) -> None:

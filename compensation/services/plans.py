@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
@@ -11,11 +12,13 @@ from django.utils import timezone
 
 from compensation.engine import PlanValidationError, parse_plan_document, plan_document_to_dict
 from compensation.models import CompPlan, PlanAssignment
-from planning.models import Seller
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.services import upsert_audited
 from spm.tenancy.context import current_tenant
+
+if TYPE_CHECKING:
+    from planning.models import Seller
 
 
 class PlanDocumentError(DomainError):

@@ -43,7 +43,7 @@ class MemberSellerForm(forms.Form):
 
 
 def _members_url(access) -> str:
-    return reverse("analytics:members", kwargs={"tenant": access.tenant.slug})
+    return reverse("hub:members", kwargs={"tenant": access.tenant.slug})
 
 
 def _seller_by_external_id(access, external_id: str):
@@ -52,7 +52,7 @@ def _seller_by_external_id(access, external_id: str):
 
 class MembersView(TenantTemplateView):
     capability = "members.manage"
-    template_name = "analytics/members.html"
+    template_name = "hub/members.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
