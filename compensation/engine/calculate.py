@@ -246,7 +246,7 @@ def calculate(inp: EngineInput) -> EngineResult:
     """Compute every line over the whole input history; return those in period_from..period_through."""
     with localcontext() as dctx:
         dctx.prec = PREC
-        return _calculate(inp)
+        return _calculate(inp, rate_groups=_rate_groups)
 
 
 def _prepare(inp: EngineInput) -> _Ctx:
@@ -279,7 +279,10 @@ def _prepare(inp: EngineInput) -> _Ctx:
     return ctx
 
 
-def _calculate(inp: EngineInput) -> EngineResult:
+def _calculate(inp: EngineInput, *, rate_groups) -> EngineResult:
+    """The calculation with a pluggable rating step (rules 3-5 for quota components): `rate_groups(ctx,
+    groups)` returns ([(credit, line)] in group order, {group: (close dates, cumulative credits)}). The
+    reference rates credit by credit (`_rate_groups`); compensation.engine.frames rates all groups at once."""
     ctx = _prepare(inp)
     deals = sorted(inp.deals, key=lambda d: (d.close_date, d.key))
     seen_keys: set = set()
@@ -316,56 +319,8 @@ def _calculate(inp: EngineInput) -> EngineResult:
         # 6. SPIFs (direct and split credits only)
         _spifs(ctx, deal, amount, ccy)
 
-    commission_lines: list[tuple[_Credit, Line]] = []
-    # 3-5. attainment and tiered payout, one pass per group with a running sum
-    cum_index: dict = {}  # group -> (close dates, cumulative credit after each credit)
-    for gkey in sorted(groups, key=lambda k: (_skey(k[0]), k[1], k[2], k[3])):
-        seller, plan_key, _, qkey = gkey
-        credits = sorted(groups[gkey], key=_Credit.order)
-        comp = credits[0].comp
-        quota = ctx.quota_for(seller, comp.quota.measure, qkey)
-        if quota is None or quota == 0:
-            for cr in credits:
-                line = _line(cr, quota=None, quota_period=qkey, ab=None, aa=None, rate=None, amount=ZERO,
-                             explanation=f"no {comp.quota.measure} quota for {qkey}: nothing earned on this component")
-                commission_lines.append((cr, line))
-            continue
-        bs = bands(comp.tiers)
-        cap = comp.cap.amount if comp.cap is not None else None
-        n_months = len(months_in_period(qkey, ctx.fy))
-        q = exact(quota)
-        cum = Fraction(0)
-        dates, cums = [], []
-        for cr in credits:
-            # Exact rationals throughout (rule 10): attainment = cumulative credit / quota, F evaluated
-            # on the exact value, the line rounded once, half up.
-            ab = cum / q
-            cum += cr.amount
-            aa = cum / q
-            dates.append(cr.deal.close_date)
-            cums.append(cum)
-            if comp.basis == "credit":
-                base = q * exact(comp.weight)
-                base_text = f"weight {fmt_rate(comp.weight, as_pct=False)}; " if comp.weight != 1 else ""
-            else:
-                ti = _dec(cr.assignment.target_incentive)
-                base = exact(ti) * exact(comp.weight) * n_months / 12
-                base_text = (f"base = target incentive {fmt_money(ti)} × weight {fmt_rate(comp.weight, as_pct=False)} × "
-                             f"{n_months}/12 = {fmt_money(base)}; ")
-            f_before = payout_exact(bs, comp.method, base, ab, cap)
-            f_after = payout_exact(bs, comp.method, base, aa, cap)
-            amount = round_cents(f_after - f_before)
-            rate = bs[band_index(bs, aa)].rate
-            text = (f"{_credit_text(cr)} of {fmt_money(quota)} {comp.quota.measure} quota for {qkey}: "
-                    f"attainment {fmt_pct(ab)} → {fmt_pct(aa)}; {base_text}"
-                    f"{_payout_text(bs, comp.method, base, ab, aa)}")
-            if cap is not None:
-                unc = payout_exact(bs, comp.method, base, aa) - payout_exact(bs, comp.method, base, ab)
-                if unc != f_after - f_before:
-                    text += f"; capped at {fmt_money(cap)} for {qkey} → {fmt_money(amount)}"
-            commission_lines.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=to_decimal(ab),
-                                               aa=to_decimal(aa), rate=rate, amount=amount, explanation=text)))
-        cum_index[gkey] = (dates, cums)
+    # 3-5. attainment and tiered payout
+    commission_lines, cum_index = rate_groups(ctx, groups)
 
     for cr in sorted(flat, key=lambda c: (_skey(c.seller),) + c.order() + (c.plan_key, c.comp_index)):
         rate = cr.comp.tiers[0].rate
@@ -387,6 +342,90 @@ def _calculate(inp: EngineInput) -> EngineResult:
     lines = tuple(line for _, line in sorted(ctx.out, key=lambda t: t[0]) if lo <= line.period <= hi)
     return EngineResult(lines=lines, attainment=_attainment_map(ctx, cum_index))
 
+
+
+def group_order(gkey) -> tuple:
+    """Deterministic order of (seller, plan, component, quota period) groups."""
+    return (_skey(gkey[0]), gkey[1], gkey[2], gkey[3])
+
+
+def quota_for_group(ctx: _Ctx, gkey, comp: CommissionComponent) -> Decimal | None:
+    return ctx.quota_for(gkey[0], comp.quota.measure, gkey[3])
+
+
+def no_quota_line(cr: _Credit, comp: CommissionComponent, qkey: str) -> Line:
+    return _line(cr, quota=None, quota_period=qkey, ab=None, aa=None, rate=None, amount=ZERO,
+                 explanation=f"no {comp.quota.measure} quota for {qkey}: nothing earned on this component")
+
+
+def commission_text(cr: _Credit, comp: CommissionComponent, quota: Decimal, qkey: str, base: Fraction,
+                    ab: Fraction, aa: Fraction, amount: Decimal, n_months: int, capped: bool) -> str:
+    """The explanation of one quota-based commission line (shared by both engines)."""
+    bs = bands(comp.tiers)
+    if comp.basis == "credit":
+        base_text = f"weight {fmt_rate(comp.weight, as_pct=False)}; " if comp.weight != 1 else ""
+    else:
+        ti = _dec(cr.assignment.target_incentive)
+        base_text = (f"base = target incentive {fmt_money(ti)} × weight {fmt_rate(comp.weight, as_pct=False)} × "
+                     f"{n_months}/12 = {fmt_money(base)}; ")
+    text = (f"{_credit_text(cr)} of {fmt_money(quota)} {comp.quota.measure} quota for {qkey}: "
+            f"attainment {fmt_pct(ab)} → {fmt_pct(aa)}; {base_text}"
+            f"{_payout_text(bs, comp.method, base, ab, aa)}")
+    if capped:
+        text += f"; capped at {fmt_money(comp.cap.amount)} for {qkey} → {fmt_money(amount)}"
+    return text
+
+
+def group_base(cr: _Credit, comp: CommissionComponent, quota: Fraction, n_months: int) -> Fraction:
+    """`base` of rule 4: quota × weight, or target incentive × weight × months / 12 (exact)."""
+    if comp.basis == "credit":
+        return quota * exact(comp.weight)
+    return exact(_dec(cr.assignment.target_incentive)) * exact(comp.weight) * n_months / 12
+
+
+def _rate_groups(ctx: _Ctx, groups: dict) -> tuple[list, dict]:
+    """Reference rating: per group, credits in order, running sum, F evaluated exactly per credit."""
+    commission_lines: list[tuple[_Credit, Line]] = []
+    cum_index: dict = {}  # group -> (close dates, cumulative credit after each credit)
+    for gkey in sorted(groups, key=group_order):
+        commission_lines.extend(_rate_group(ctx, gkey, groups[gkey], cum_index))
+    return commission_lines, cum_index
+
+
+def _rate_group(ctx: _Ctx, gkey, credits: list, cum_index: dict) -> list:
+    """Rate one (seller, plan, component, quota period) group credit by credit (the reference)."""
+    qkey = gkey[3]
+    credits = sorted(credits, key=_Credit.order)
+    comp = credits[0].comp
+    quota = quota_for_group(ctx, gkey, comp)
+    if quota is None or quota == 0:
+        return [(cr, no_quota_line(cr, comp, qkey)) for cr in credits]
+    bs = bands(comp.tiers)
+    cap = comp.cap.amount if comp.cap is not None else None
+    n_months = len(months_in_period(qkey, ctx.fy))
+    q = exact(quota)
+    cum = Fraction(0)
+    dates, cums, out = [], [], []
+    for cr in credits:
+        # Exact rationals throughout (rule 10): attainment = cumulative credit / quota, F evaluated
+        # on the exact value, the line rounded once, half up.
+        ab = cum / q
+        cum += cr.amount
+        aa = cum / q
+        dates.append(cr.deal.close_date)
+        cums.append(cum)
+        base = group_base(cr, comp, q, n_months)
+        f_before = payout_exact(bs, comp.method, base, ab, cap)
+        f_after = payout_exact(bs, comp.method, base, aa, cap)
+        amount = round_cents(f_after - f_before)
+        rate = bs[band_index(bs, aa)].rate
+        capped = cap is not None and (
+            payout_exact(bs, comp.method, base, aa) - payout_exact(bs, comp.method, base, ab) != f_after - f_before)
+        text = commission_text(cr, comp, quota, qkey, base, ab, aa, amount, n_months, capped)
+        out.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=to_decimal(ab), aa=to_decimal(aa), rate=rate,
+                              amount=amount, explanation=text)))
+    cum_index[gkey] = (dates, cums)
+    return out
 
 def _line(cr: _Credit, *, quota, quota_period, ab, aa, rate, amount, explanation) -> Line:
     return Line(seller=cr.seller, period=month_key(cr.deal.close_date), plan=cr.plan_key,
