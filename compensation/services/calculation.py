@@ -30,7 +30,6 @@ from compensation.engine import (
     EngineInput,
     EngineResult,
     PlanValidationError,
-    calculate,
     months_between,
     parse_plan_document,
 )
@@ -38,6 +37,7 @@ from compensation.engine import (
     FxRate as EngineFxRate,
 )
 from compensation.engine.formatting import plain
+from compensation.engine.frames import calculate_frames
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
@@ -49,6 +49,9 @@ from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
 
 logger = logging.getLogger(__name__)
+# The engine runs use: the set-based one. It gives the reference engine's lines to the cent
+# (tests/compensation/engine/test_engine_frames.py, and every engine test run against both).
+calculate = calculate_frames
 CENT = Decimal("0.01")
 ATTAINMENT_PLACES = Decimal("1e-10")  # stored attainment fractions (0.6, 1.1666666667)
 ACTIVE = (CalculationRun.Status.QUEUED, CalculationRun.Status.RUNNING)
