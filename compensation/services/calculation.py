@@ -29,6 +29,7 @@ from compensation.engine import (
     EngineError,
     EngineInput,
     EngineResult,
+    Line,
     PlanValidationError,
     months_between,
     parse_plan_document,
@@ -36,7 +37,7 @@ from compensation.engine import (
 from compensation.engine import (
     FxRate as EngineFxRate,
 )
-from compensation.engine.formatting import plain
+from compensation.engine.formatting import fmt_money, plain
 from compensation.engine.frames import calculate_frames
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from performance import selectors as performance_selectors
@@ -55,6 +56,7 @@ calculate = calculate_frames
 CENT = Decimal("0.01")
 ATTAINMENT_PLACES = Decimal("1e-10")  # stored attainment fractions (0.6, 1.1666666667)
 ACTIVE = (CalculationRun.Status.QUEUED, CalculationRun.Status.RUNNING)
+LOCKED = (Statement.Status.APPROVED, Statement.Status.PAID)
 # A run queued or running for longer than this was orphaned (its worker died or the broker lost the
 # message); a full year at benchmark scale takes well under a minute, so this is generous.
 STALE_AFTER = dt.timedelta(minutes=30)
@@ -247,19 +249,85 @@ def _keyed_by_database_id(result: EngineResult, seller_ids: dict[str, int]) -> E
     )
 
 
-def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]) -> tuple[int, int]:
+CORRECTION = "Correction"  # component of the line that carries a change to an approved/paid month
+
+
+def earliest_locked_month() -> str | None:
+    """The first month with an approved or paid statement: the engine must cover it to compare."""
+    return Statement.objects.filter(status__in=LOCKED).order_by("period").values_list("period", flat=True).first()
+
+
+def _corrections(result, closed: set[str], sellers: set[int] | None) -> dict[tuple[int, str], Line]:
+    """Approved and paid statements never change; what a recalculation would change in them becomes ONE
+    correction line per seller, in the first open month after the seller's last locked month.
+
+    outstanding = Σ recalculated totals of the locked months − Σ their approved totals (which include any
+    correction already carried into a locked month), so the rule is the same for a full run and an
+    incremental one, and a correction is never paid twice.
+    """
+    engine_total: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for line in result.lines:
+        engine_total[(line.seller, line.period)] += Decimal(line.amount).quantize(CENT)
+    locked = Statement.objects.filter(status__in=LOCKED)
+    if sellers is not None:
+        locked = locked.filter(seller_id__in=sellers)
+    carried = defaultdict(Decimal)
+    for seller, period, amount in EarningLine.objects.filter(statement__status__in=LOCKED, component=CORRECTION,
+                                                             kind=EarningLine.Kind.ADJUSTMENT).values_list(
+            "seller_id", "period", "amount"):
+        carried[(seller, period)] += amount
+    by_seller: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for seller, period, total in locked.order_by("seller_id", "period").values_list("seller_id", "period", "total"):
+        by_seller[seller].append((period, total))
+    out = {}
+    for seller, rows in by_seller.items():
+        outstanding = sum((engine_total[(seller, m)] - total for m, total in rows), Decimal("0.00"))
+        if outstanding == 0:
+            continue
+        target = _next_open_month(rows[-1][0], closed)
+        notes = [f"{m} recalculated {fmt_money(engine_total[(seller, m)])} vs {fmt_money(total - carried[(seller, m)])} "
+                 f"approved ({'+' if engine_total[(seller, m)] - total + carried[(seller, m)] >= 0 else ''}"
+                 f"{fmt_money(engine_total[(seller, m)] - total + carried[(seller, m)])})"
+                 for m, total in rows if engine_total[(seller, m)] != total - carried[(seller, m)]]
+        already = sum((carried[(seller, m)] for m, _ in rows), Decimal("0.00"))
+        text = ("Correction of approved/paid statements after a change to their inputs: " + "; ".join(notes)
+                + (f"; less {fmt_money(already)} already corrected" if already else "")
+                + f" → {fmt_money(outstanding)}")
+        out[(seller, target)] = Line(
+            seller=seller, period=target, plan=None, component=CORRECTION, kind="adjustment", deal=None,
+            credit_kind=None, credit=None, quota=None, quota_period=None, attainment_before=None,
+            attainment_after=None, rate=None, amount=outstanding, explanation=text)
+    return out
+
+
+def _next_open_month(month: str, closed: set[str]) -> str:
+    y, m = map(int, month.split("-"))
+    while True:
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        key = f"{y:04d}-{m:02d}"
+        if key not in closed:
+            return key
+
+
+def _write_results(run: CalculationRun | None, result, lookups: dict, months: list[str],
+                   sellers: set[int] | None = None) -> tuple[int, int]:
     """Replace the range's draft results in ONE transaction; returns (statements, lines) written.
 
-    Approved/paid statements and closed periods are skipped entirely: never rewritten.
+    `sellers` (database ids) limits the rewrite to those sellers (an incremental recalculation); `run`
+    is None for one. Approved/paid statements and closed periods are skipped entirely: never rewritten;
+    what would change in them lands as a correction line in the next open month (`_corrections`).
     """
     tenant = current_tenant()
-    closed = closed_periods()
+    closed = set(closed_periods())
     open_months = [m for m in months if m not in closed]
-    existing = {
-        (st.seller_id, st.period): st
-        for st in Statement.objects.select_for_update().filter(period__in=open_months)
-    }
+    statements = Statement.objects.select_for_update().filter(period__in=open_months)
+    if sellers is not None:
+        statements = statements.filter(seller_id__in=sellers)
+        result = EngineResult(lines=tuple(line for line in result.lines if line.seller in sellers),
+                              attainment={k: v for k, v in result.attainment.items() if k[0] in sellers})
+    existing = {(st.seller_id, st.period): st for st in statements}
     locked = {key for key, st in existing.items() if st.is_locked}
+    corrections = _corrections(result, closed, sellers)
 
     # Who needs a statement: everyone with an assignment in the month, plus anyone with a line.
     wanted: dict[tuple[int, str], list] = {}
@@ -268,6 +336,8 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
         start = month_start(month)
         end = month_end(start.year, start.month)
         for a in lookups["assignments"]:
+            if sellers is not None and a.seller not in sellers:
+                continue
             if a.start <= end and (a.end is None or a.end >= start):
                 wanted.setdefault((a.seller, month), [])
                 plan_of.setdefault((a.seller, month), a.plan)
@@ -279,6 +349,9 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
         wanted.setdefault(key, []).append(line)
         if line.plan is not None:
             plan_of.setdefault(key, line.plan)
+    for key, line in sorted(corrections.items()):
+        if key[1] in open_set:
+            wanted.setdefault(key, []).append(line)
     for key in locked:
         wanted.pop(key, None)
 
@@ -303,7 +376,9 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
         else:
             to_update.append(st)
         st.currency, st.total, st.attainment = currency, total, attainment
-        st.status, st.prepared_by_id, st.run = Statement.Status.DRAFT, run.requested_by_id, run
+        st.status = Statement.Status.DRAFT
+        if run is not None:  # an incremental recalculation keeps the statement's run and preparer
+            st.prepared_by_id, st.run = run.requested_by_id, run
         st.published_at = None
     Statement.objects.bulk_create(to_create, batch_size=1000)
     Statement.objects.bulk_update(
@@ -313,7 +388,7 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
     by_key = {(st.seller_id, st.period): st for st in [*to_create, *to_update]}
     if any(st.pk is None for st in to_create):  # backends without RETURNING ids on bulk insert
         by_key.update({
-            (st.seller_id, st.period): st for st in Statement.objects.filter(period__in=open_months)
+            (st.seller_id, st.period): st for st in statements.model.objects.filter(period__in=open_months)
         })
     deal_ids, plan_names = lookups["deal_ids"], lookups["plan_names"]
     new_lines = []
@@ -394,7 +469,9 @@ def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
     try:
         _progress(run_id, 10, "Loading inputs")
         with tenant_atomic():
-            inp, lookups = load_engine_input(period_from=run.period_from, period_through=run.period_through)
+            # the engine also covers the approved/paid months, to carry what changed in them as corrections
+            engine_from = min(filter(None, [run.period_from, earliest_locked_month()]))
+            inp, lookups = load_engine_input(period_from=engine_from, period_through=run.period_through)
         fingerprint = input_fingerprint(inp)
         _progress(run_id, 40, "Calculating", input_fingerprint=fingerprint)
         result = _keyed_by_database_id(calculate(inp), lookups["seller_ids"])
