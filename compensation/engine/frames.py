@@ -24,6 +24,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 from math import lcm
 
 import numpy as np
@@ -236,12 +237,16 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
         else:
             k_num = np.empty(len(rows), dtype=object)
             k_den = np.empty(len(rows), dtype=object)
+            cache: dict = {}  # (target incentive, quota period, quota) -> (num, den): few distinct per run
             for j, i in enumerate(rows):
                 cr = credits_sorted[i]
-                n_months = len(months_in_period(keys_by_num[gnum_s[i]][3], ctx.fy))
-                # F = TI × w × months / 12 × (c / quota) × G: over SCALE·rate_den, c/quota = c_µ / quota_µ
-                k = exact(_dec(cr.assignment.target_incentive)) * w * n_months / 12 * SCALE / int(quota_s[i])
-                k_num[j], k_den[j] = k.numerator, k.denominator
+                ck = (cr.assignment.target_incentive, keys_by_num[gnum_s[i]][3], int(quota_s[i]))
+                if ck not in cache:
+                    n_months = _n_months(ck[1], ctx.fy)
+                    # F = TI × w × months / 12 × (c / quota) × G: over SCALE·rate_den, c/quota = c_µ / quota_µ
+                    k = exact(_dec(ck[0])) * w * n_months / 12 * SCALE / ck[2]
+                    cache[ck] = (k.numerator, k.denominator)
+                k_num[j], k_den[j] = cache[ck]
         cap = exact(comp.cap.amount) if comp.cap is not None else None
         starts = start_s[rows_a].copy()
         starts[0] = True  # a spec's rows are whole groups in order, so its group starts are the group starts
@@ -261,18 +266,18 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
         spec = specs[id(comp)]
         q_micro = int(quota_s[rows[0]])
         quota = quota_for_group(ctx, gkey, comp)
-        n_months = len(months_in_period(qkey, ctx.fy))
+        n_months = _n_months(qkey, ctx.fy)
         dates, cums, lines = [], [], []
         for i in rows:
             cr = credits_sorted[i]
             before, after = int(results["before"][i]), int(results["after"][i])
-            ab, aa = Fraction(before, q_micro), Fraction(after, q_micro)
             cents = int(results["cents"][i])
             amount = Decimal(cents).scaleb(-2) if cents else Decimal("0.00")
             dates.append(cr.deal.close_date)
             cums.append(Fraction(after, SCALE))
             text = ""
             if explain:
+                ab, aa = Fraction(before, q_micro), Fraction(after, q_micro)
                 base = group_base(cr, comp, Fraction(q_micro, SCALE), n_months)
                 text = commission_text(cr, comp, quota, qkey, base, ab, aa, amount, n_months,
                                        bool(results["capped"][i]))
@@ -281,6 +286,11 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
                                     amount=amount, explanation=text)))
         cum_index[gkey] = (dates, cums)
         out_by_group[gkey] = lines
+
+
+@lru_cache(maxsize=4096)
+def _n_months(qkey: str, fy: int) -> int:
+    return len(months_in_period(qkey, fy))
 
 
 def _ratio(num: int, den: int) -> Decimal:

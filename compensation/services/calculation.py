@@ -42,6 +42,7 @@ from compensation.engine.frames import calculate_frames
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
+from spm.db.bulk import bulk_insert
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_key, month_start, parse_period_key, quota_period_key
 from spm.models import FxRate, Tenant
@@ -249,6 +250,9 @@ def _keyed_by_database_id(result: EngineResult, seller_ids: dict[str, int]) -> E
     )
 
 
+LINE_FIELDS = ("statement_id", "run_id", "seller_id", "period", "position", "plan_name", "component", "kind",
+               "opportunity_id", "deal_external_id", "credit_kind", "credit", "quota", "quota_period",
+               "attainment_before", "attainment_after", "rate", "amount", "explanation", "adjustment_id")
 CORRECTION = "Correction"  # component of the line that carries a change to an approved/paid month
 
 
@@ -391,21 +395,28 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
             (st.seller_id, st.period): st for st in statements.model.objects.filter(period__in=open_months)
         })
     deal_ids, plan_names = lookups["deal_ids"], lookups["plan_names"]
-    new_lines = []
-    for key, lines in wanted.items():
-        st = by_key[key]
-        for position, line in enumerate(lines):
-            new_lines.append(EarningLine(
-                tenant=tenant, statement=st, run=run, seller_id=line.seller, period=line.period, position=position,
-                plan_name=plan_names.get(line.plan, "") if line.plan else "", component=line.component,
-                kind=line.kind, opportunity_id=deal_ids.get(line.deal) if line.deal else None,
-                deal_external_id=line.deal or "", credit_kind=line.credit_kind or "", credit=line.credit,
-                quota=line.quota, quota_period=line.quota_period or "", attainment_before=line.attainment_before,
-                attainment_after=line.attainment_after, rate=line.rate, amount=Decimal(line.amount).quantize(CENT),
-                explanation=line.explanation, adjustment_id=line.adjustment_ref,
-            ))
-    EarningLine.objects.bulk_create(new_lines, batch_size=1000)
-    return len(wanted), len(new_lines)
+    # Decimals adapted exactly as bulk_create would (PostgreSQL rounds to the column's scale itself;
+    # SQLite gets Django's quantized string), then written in bulk (COPY on PostgreSQL): no model instances.
+    adapt = connection.ops.adapt_decimalfield_value
+    dec = {name: (f.max_digits, f.decimal_places) for name in ("credit", "quota", "attainment_before",
+                                                               "attainment_after", "rate")
+           for f in [EarningLine._meta.get_field(name)]}
+
+    def d(name, value):
+        return None if value is None else adapt(Decimal(value), *dec[name])
+
+    run_id = run.pk if run is not None else None
+    rows = [
+        (st.pk, run_id, line.seller, line.period, position,
+         plan_names.get(line.plan, "") if line.plan else "", line.component, line.kind,
+         deal_ids.get(line.deal) if line.deal else None, line.deal or "", line.credit_kind or "",
+         d("credit", line.credit), d("quota", line.quota), line.quota_period or "",
+         d("attainment_before", line.attainment_before), d("attainment_after", line.attainment_after),
+         d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.adjustment_ref)
+        for key, lines in wanted.items() for st in [by_key[key]] for position, line in enumerate(lines)
+    ]
+    bulk_insert(EarningLine, LINE_FIELDS, rows, tenant_id=tenant.pk)
+    return len(wanted), len(rows)
 
 
 def calculation_execute(*, run_id: int) -> CalculationRun:
