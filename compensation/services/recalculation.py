@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
-from compensation.models import EarningLine, Statement
+from compensation.models import CalculationRun, EarningLine, Statement
 from spm.fiscal import month_key, month_start, months_between, parse_period_key, shift_month
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
@@ -99,7 +99,7 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), deal_ids: Iterabl
     """Recalculate the affected sellers (+ managers) of the tenant in scope from the first affected month.
 
     Inputs are database ids and month / period keys (as `change_record` collected them). Does nothing
-    before the tenant's first calculation (no statements). Writes in one transaction (all or nothing).
+    before the tenant's first successful calculation run. Writes in one transaction (all or nothing).
     Returns {"sellers": n, "statements": n, "lines": n, "from": month, "through": month}.
     """
     tenant = current_tenant()
@@ -107,7 +107,9 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), deal_ids: Iterabl
     with tenant_atomic():
         bounds = Statement.objects.order_by("period").values_list("period", flat=True)
         first, last = bounds.first(), bounds.last()
-        if first is None:
+        # Before the tenant's first successful run there is nothing to keep up to date (statements made
+        # any other way, e.g. imported, are not the engine's to rewrite).
+        if first is None or not CalculationRun.objects.filter(status=CalculationRun.Status.SUCCEEDED).exists():
             return {"sellers": 0, "statements": 0, "lines": 0, "from": None, "through": None}
         stored = list(EarningLine.objects.filter(Q(opportunity_id__in=deal_ids) | Q(adjustment_id__in=adjustment_ids))
                       .values_list("seller_id", "period"))
