@@ -49,6 +49,7 @@ from spm.models import FxRate, Tenant
 from spm.services import closed_periods, validate_month_key
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
+from spm.upsert import full_clean_or_raise
 
 logger = logging.getLogger(__name__)
 # The engine runs use: the set-based one. It gives the reference engine's lines to the cent
@@ -145,7 +146,7 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
             period_from=period_from, period_through=period_through, requested_by=requested_by,
             message="Queued", tenant=tenant,
         )
-        run.full_clean()
+        full_clean_or_raise(run)
         run.save()
         transaction.on_commit(lambda: calculation_run.delay(tenant_id=tenant.pk, run_id=run.pk))
     return run

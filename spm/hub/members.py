@@ -84,7 +84,7 @@ class MembersView(TenantTemplateView):
                 if seller is not None:
                     seller_link_user(seller=seller, user=membership.user, actor=request.user)
             except DomainError as exc:
-                add_service_error(form, str(exc))
+                add_service_error(form, exc)
             else:
                 invited = "" if membership.user.has_usable_password() else " They were e-mailed a link to choose a password."
                 messages.success(request, f"Added {membership.user.email} as {membership.get_role_display()}.{invited}")
