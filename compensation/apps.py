@@ -6,6 +6,7 @@ class CompensationConfig(AppConfig):
     verbose_name = "Pay"
 
     def ready(self) -> None:
-        from compensation import signals
+        from compensation.services.recalculation import change_record
+        from spm.changes import subscribe
 
-        signals.connect()  # recalculation on change (compensation.services.recalculation)
+        subscribe(change_record)  # recalculation on change reads the kernel's change feed

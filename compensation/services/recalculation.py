@@ -2,19 +2,20 @@
 adjustment or FX rate recalculates only the affected sellers, their managers up the roll-up, and the
 affected open months — in a Celery task started when the change commits.
 
-How a change is noticed: `compensation.signals` records, per saved or deleted row, WHAT changed (ids
-and the earliest date concerned) with `change_record`; nothing is computed in the signal. One callback
+How a change is noticed: every service that changes a calculation input records the sellers' months
+it touches in the kernel's change feed (`spm.changes.inputs_changed`: the seller, the old and new owner
+or split sellers of a deal, their managers; the old and new months). The feed calls `change_record`
+(subscribed in `compensation.apps`) inside the same transaction; nothing is computed there. One callback
 per committed transaction and tenant sends `compensation.tasks.recalculate_after_change`, whose body is
-`calculation_recalculate` below. Bulk writes (COPY loaders) send no signals: they call `change_record`
-themselves or request a run.
+`calculation_recalculate` below.
 
 Why the result equals a full rerun to the cent: a seller's lines depend only on the deals that credit
 them (directly, by split, or through the roll-up of someone below them), their quotas, assignments,
 adjustments and the FX rates. The recalculation keeps every deal with a recipient among the affected
 sellers, runs the same engine over the whole history, and rewrites only the affected sellers' draft
 statements from the first affected month through the last calculated month (draw balances and quarter or
-year attainment carry forward). Old recipients and months of a changed deal or adjustment come from
-the lines stored for it, so moving a deal to another owner or month also clears the old lines.
+year attainment carry forward). The feed names old and new sellers and months, so moving a deal to
+another owner or month also clears the old lines.
 Approved and paid statements are never rewritten: the difference lands as a correction line in the next
 open month (calculation._corrections) exactly as a full run would place it.
 """
@@ -27,10 +28,9 @@ import threading
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
 
-from compensation.models import CalculationRun, EarningLine, Statement
-from spm.fiscal import month_key, month_start, months_between, parse_period_key, shift_month
+from compensation.models import CalculationRun, Statement
+from spm.fiscal import month_key, month_start, months_between, shift_month
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
 
@@ -48,25 +48,23 @@ _local = threading.local()
 FROM_START = "0000-00"  # "from the first calculated month" (e.g. an assignment whose old start is unknown)
 
 
-def change_record(*, tenant_id: int, sellers: Iterable[int] = (), deals: Iterable[int] = (),
-                  adjustments: Iterable[int] = (), month: str | None = None, quota_periods: Iterable[str] = (),
-                  all_sellers: bool = False) -> None:
-    """Note a change (database ids; `month` = first month concerned) for recalculation after commit.
+def change_record(*, tenant_id: int, seller_ids: Iterable[int] | None, months: Iterable[str] | None) -> None:
+    """Note a change of these sellers' months (None = every seller / month) for recalculation after commit.
 
     Changes of one transaction are merged; the first on_commit callback sends one task for them all,
     later callbacks of the same transaction find nothing left to send. Rolled-back changes stay pending
     and ride along with the next commit (a recalculation too many is harmless: it equals a full rerun).
     """
     pending = _local.__dict__.setdefault("pending", {})
-    p = pending.setdefault(tenant_id, {"sellers": set(), "deals": set(), "adjustments": set(), "months": set(),
-                                       "quota_periods": set(), "all_sellers": False})
-    p["sellers"].update(s for s in sellers if s is not None)
-    p["deals"].update(d for d in deals if d is not None)
-    p["adjustments"].update(a for a in adjustments if a is not None)
-    p["quota_periods"].update(quota_periods)
-    if month:
-        p["months"].add(month)
-    p["all_sellers"] = p["all_sellers"] or all_sellers
+    p = pending.setdefault(tenant_id, {"sellers": set(), "months": set(), "all_sellers": False, "every_month": False})
+    if seller_ids is None:
+        p["all_sellers"] = True
+    else:
+        p["sellers"].update(int(s) for s in seller_ids if s)
+    if months is None:
+        p["every_month"] = True
+    else:
+        p["months"].update(m for m in months if m)
     transaction.on_commit(lambda: _dispatch(tenant_id))
 
 
@@ -77,8 +75,7 @@ def _dispatch(tenant_id: int) -> None:
     from compensation.tasks import recalculate_after_change
 
     recalculate_after_change.delay(
-        tenant_id=tenant_id, seller_ids=sorted(p["sellers"]), deal_ids=sorted(p["deals"]),
-        adjustment_ids=sorted(p["adjustments"]), months=sorted(p["months"]), quota_periods=sorted(p["quota_periods"]),
+        tenant_id=tenant_id, seller_ids=sorted(p["sellers"]), months=None if p["every_month"] else sorted(p["months"]),
         all_sellers=p["all_sellers"],
     )
 
@@ -93,17 +90,15 @@ def _ancestors(managers: dict, seller) -> list:
     return out
 
 
-def calculation_recalculate(*, seller_ids: Iterable[int] = (), deal_ids: Iterable[int] = (),
-                            adjustment_ids: Iterable[int] = (), months: Iterable[str] = (),
-                            quota_periods: Iterable[str] = (), all_sellers: bool = False) -> dict:
+def calculation_recalculate(*, seller_ids: Iterable[int] = (), months: Iterable[str] | None = None,
+                            all_sellers: bool = False) -> dict:
     """Recalculate the affected sellers (+ managers) of the tenant in scope from the first affected month.
 
-    Inputs are database ids and month / period keys (as `change_record` collected them). Does nothing
-    before the tenant's first successful calculation run. Writes in one transaction (all or nothing).
-    Returns {"sellers": n, "statements": n, "lines": n, "from": month, "through": month}.
+    `seller_ids` are database ids; `months` the changed months (None = from the first calculated month).
+    Does nothing before the tenant's first successful calculation run. Writes in one transaction (all or
+    nothing). Returns {"sellers": n, "statements": n, "lines": n, "from": month, "through": month}.
     """
     tenant = current_tenant()
-    deal_ids, adjustment_ids = list(deal_ids), list(adjustment_ids)
     with tenant_atomic():
         bounds = Statement.objects.order_by("period").values_list("period", flat=True)
         first, last = bounds.first(), bounds.last()
@@ -111,11 +106,9 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), deal_ids: Iterabl
         # any other way, e.g. imported, are not the engine's to rewrite).
         if first is None or not CalculationRun.objects.filter(status=CalculationRun.Status.SUCCEEDED).exists():
             return {"sellers": 0, "statements": 0, "lines": 0, "from": None, "through": None}
-        stored = list(EarningLine.objects.filter(Q(opportunity_id__in=deal_ids) | Q(adjustment_id__in=adjustment_ids))
-                      .values_list("seller_id", "period"))
-        candidates = [m for m in months if m] + [period for _, period in stored]
-        candidates += [month_key(parse_period_key(k, tenant.fiscal_year_start_month)[0]) for k in quota_periods]
-        start = min(candidates, default=FROM_START)
+        start = FROM_START if months is None else min(months, default=None)
+        if start is None:
+            return {"sellers": 0, "statements": 0, "lines": 0, "from": None, "through": None}
         start = max(start, first, month_key(shift_month(month_start(last), -(MAX_RUN_MONTHS - 1))))
         if start > last:
             return {"sellers": 0, "statements": 0, "lines": 0, "from": start, "through": last}
@@ -123,16 +116,10 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), deal_ids: Iterabl
         inp, lookups = load_engine_input(period_from=min(filter(None, [start, locked_from])), period_through=last)
 
     seller_ext = {pk: ext for ext, pk in lookups["seller_ids"].items()}
-    deal_key = {pk: key for key, pk in lookups["deal_ids"].items()}
     if all_sellers:
         affected_ext = set(seller_ext.values())
     else:
-        affected_ext = {seller_ext[s] for s in [*seller_ids, *(s for s, _ in stored)] if s in seller_ext}
-        changed_keys = {deal_key[d] for d in deal_ids if d in deal_key}
-        for deal in inp.deals:
-            if deal.key in changed_keys:
-                affected_ext.add(deal.owner)
-                affected_ext.update(s for s, _ in deal.splits)
+        affected_ext = {seller_ext[s] for s in seller_ids if s in seller_ext}
         for s in list(affected_ext):
             affected_ext.update(_ancestors(inp.managers, s))
 
