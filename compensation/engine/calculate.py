@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from spm.fiscal import (
@@ -344,6 +345,11 @@ def _calculate(inp: EngineInput, *, rate_groups) -> EngineResult:
 
 
 
+@lru_cache(maxsize=1024)
+def _bands(tiers) -> tuple[Band, ...]:
+    return bands(tiers)
+
+
 def group_order(gkey) -> tuple:
     """Deterministic order of (seller, plan, component, quota period) groups."""
     return (_skey(gkey[0]), gkey[1], gkey[2], gkey[3])
@@ -359,9 +365,11 @@ def no_quota_line(cr: _Credit, comp: CommissionComponent, qkey: str) -> Line:
 
 
 def commission_text(cr: _Credit, comp: CommissionComponent, quota: Decimal, qkey: str, base: Fraction,
-                    ab: Fraction, aa: Fraction, amount: Decimal, n_months: int, capped: bool) -> str:
-    """The explanation of one quota-based commission line (shared by both engines)."""
-    bs = bands(comp.tiers)
+                    ab: Fraction, aa: Fraction, amount: Decimal, n_months: int, capped: bool,
+                    uncapped: Fraction | None = None) -> str:
+    """The explanation of one quota-based commission line (shared by both engines). `uncapped` =
+    F(aa) − F(ab) without the cap, when the caller already knows it (saves evaluating F twice)."""
+    bs = _bands(comp.tiers)
     if comp.basis == "credit":
         base_text = f"weight {fmt_rate(comp.weight, as_pct=False)}; " if comp.weight != 1 else ""
     else:
@@ -370,7 +378,7 @@ def commission_text(cr: _Credit, comp: CommissionComponent, quota: Decimal, qkey
                      f"{n_months}/12 = {fmt_money(base)}; ")
     text = (f"{_credit_text(cr)} of {fmt_money(quota)} {comp.quota.measure} quota for {qkey}: "
             f"attainment {fmt_pct(ab)} → {fmt_pct(aa)}; {base_text}"
-            f"{_payout_text(bs, comp.method, base, ab, aa)}")
+            f"{_payout_text(bs, comp.method, base, ab, aa, uncapped)}")
     if capped:
         text += f"; capped at {fmt_money(comp.cap.amount)} for {qkey} → {fmt_money(amount)}"
     return text
@@ -448,8 +456,10 @@ def _credit_text(cr: _Credit) -> str:
     return s + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _payout_text(bs: tuple[Band, ...], method: str, base: Fraction, ab: Fraction, aa: Fraction) -> str:
-    delta = payout_exact(bs, method, base, aa) - payout_exact(bs, method, base, ab)
+def _payout_text(bs: tuple[Band, ...], method: str, base: Fraction, ab: Fraction, aa: Fraction,
+                 delta: Fraction | None = None) -> str:
+    if delta is None:
+        delta = payout_exact(bs, method, base, aa) - payout_exact(bs, method, base, ab)
     total = f"→ {fmt_money(round_cents(delta))}"
     if method == "marginal":
         pieces = marginal_portions(bs, ab, aa)

@@ -154,6 +154,8 @@ def rate_arrays(spec: _Spec, *, credit: np.ndarray, group_start: np.ndarray, quo
     f_before = k_num.astype(object) * g_before.astype(object)
     f_after = k_num.astype(object) * g_after.astype(object)
     capped = np.zeros(len(credit), dtype=bool)
+    uncapped = f_after - f_before  # over `den` (before the cap's scaling below)
+    uncapped_den = den
     if cap is not None:
         den = den * cap.denominator
         f_before, f_after = f_before * cap.denominator, f_after * cap.denominator
@@ -162,7 +164,8 @@ def rate_arrays(spec: _Spec, *, credit: np.ndarray, group_start: np.ndarray, quo
         capped = (fa - fb) != (f_after - f_before)
         f_before, f_after = fb, fa
     return {"before": before, "after": after, "cents": _round_half_up(f_after - f_before, den),
-            "band": band_of(spec, after, edges_hi), "capped": capped}
+            "band": band_of(spec, after, edges_hi), "capped": capped, "uncapped": uncapped,
+            "uncapped_den": uncapped_den}
 
 
 def rate_groups(ctx, groups: dict, *, explain: bool = True) -> tuple[list, dict]:
@@ -225,7 +228,8 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
         by_spec.setdefault(id(comp), []).append(i)
     results: dict[str, np.ndarray] = {
         "before": np.empty(n, dtype=object), "after": np.empty(n, dtype=object), "cents": np.empty(n, dtype=object),
-        "band": np.empty(n, dtype=np.int64), "capped": np.zeros(n, dtype=bool)}
+        "band": np.empty(n, dtype=np.int64), "capped": np.zeros(n, dtype=bool),
+        "uncapped": np.empty(n, dtype=object), "uncapped_den": np.empty(n, dtype=object)}
     for comp_id, rows in by_spec.items():
         rows_a = np.asarray(rows, dtype=np.int64)
         comp = comps[rows[0]]
@@ -280,7 +284,8 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
                 ab, aa = Fraction(before, q_micro), Fraction(after, q_micro)
                 base = group_base(cr, comp, Fraction(q_micro, SCALE), n_months)
                 text = commission_text(cr, comp, quota, qkey, base, ab, aa, amount, n_months,
-                                       bool(results["capped"][i]))
+                                       bool(results["capped"][i]),
+                                       Fraction(int(results["uncapped"][i]), int(results["uncapped_den"][i])))
             lines.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=_ratio(before, q_micro),
                                     aa=_ratio(after, q_micro), rate=spec.rates[int(results["band"][i])],
                                     amount=amount, explanation=text)))

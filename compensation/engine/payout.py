@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 
 from .plan_document import Tier
 
@@ -26,6 +27,12 @@ Number = Decimal | Fraction | int
 def exact(x: Number) -> Fraction:
     """Decimal/int/Fraction -> Fraction, without loss (Fraction(Decimal) is exact)."""
     return x if isinstance(x, Fraction) else Fraction(x)
+
+
+@lru_cache(maxsize=4096)
+def _const(x: Decimal) -> Fraction:
+    """`exact` for plan constants (band edges, rates): few distinct values, converted once."""
+    return Fraction(x)
 
 
 def to_decimal(x: Number) -> Decimal:
@@ -74,21 +81,21 @@ def band_index(bs: tuple[Band, ...], a: Number) -> int:
     """Index of the band containing ``a`` (bands are (lo, hi]; a <= 0 -> first band).  Exact comparison."""
     a = exact(a)
     for i, b in enumerate(bs):
-        if b.hi is None or a <= exact(b.hi):
+        if b.hi is None or a <= _const(b.hi):
             return i
     return len(bs) - 1  # pragma: no cover
 
 
 def _integral(bs: tuple[Band, ...], a: Fraction) -> Fraction:
     if a <= 0:
-        return a * exact(bs[0].rate)
+        return a * _const(bs[0].rate)
     total = Fraction(0)
     for b in bs:
-        lo = exact(b.lo)
+        lo = _const(b.lo)
         if a <= lo:
             break
-        top = a if b.hi is None else min(a, exact(b.hi))
-        total += (top - lo) * exact(b.rate)
+        top = a if b.hi is None else min(a, _const(b.hi))
+        total += (top - lo) * _const(b.rate)
     return total
 
 
@@ -121,7 +128,7 @@ def payout_exact(bs: tuple[Band, ...], method: str, base: Number, a: Number, cap
     if method == "marginal":
         f = base * _integral(bs, a)
     elif method == "retroactive":
-        f = base * a * exact(bs[band_index(bs, a)].rate)
+        f = base * a * _const(bs[band_index(bs, a)].rate)
     else:
         raise ValueError(f"unknown method {method!r}")
     if cap is not None and f > exact(cap):
