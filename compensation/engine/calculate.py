@@ -98,6 +98,9 @@ class EngineInput:
     fx_rates: Sequence[FxRate] = ()
     events: Sequence[ChurnEvent] = ()
     adjustments: Sequence[AdjustmentInput] = ()
+    # Compute lines for these sellers only (None = everyone). A seller's lines depend only on the credits
+    # they receive, so this changes none of their lines; recalculation on change uses it.
+    only_sellers: frozenset | None = None
     period_from: str
     period_through: str
 
@@ -301,6 +304,8 @@ def _calculate(inp: EngineInput, *, rate_groups) -> EngineResult:
         for seller, frac, kind in _parties(deal):
             recipients = [(seller, kind)] + [(m, "rollup") for m in _ancestors(inp.managers, seller)]
             for who, ckind in recipients:
+                if inp.only_sellers is not None and who not in inp.only_sellers:
+                    continue
                 a = ctx.assignment_on(who, deal.close_date)
                 if a is None:
                     continue
@@ -491,6 +496,8 @@ def _spifs(ctx: _Ctx, deal: Deal, amount: Decimal, ccy: str) -> None:
     if amount <= 0:
         return  # credit memos never qualify for a SPIF
     for seller, frac, kind in _parties(deal):
+        if ctx.inp.only_sellers is not None and seller not in ctx.inp.only_sellers:
+            continue
         a = ctx.assignment_on(seller, deal.close_date)
         if a is None:
             continue
@@ -576,6 +583,8 @@ def _draws(ctx: _Ctx) -> None:
         if line.kind in EARNING_KINDS:
             earnings[(line.seller, line.period)] += line.amount
     for seller in sorted(ctx.by_seller, key=_skey):
+        if ctx.inp.only_sellers is not None and seller not in ctx.inp.only_sellers:
+            continue
         month_plan: dict[str, Assignment] = {}
         for a in ctx.by_seller[seller]:  # sorted by start: later assignments win a shared month
             if ctx.inp.plans[a.plan].draw is None:
@@ -622,6 +631,8 @@ def _attainment_map(ctx: _Ctx, cum_index: dict) -> dict:
     out: dict = {}
     months = months_between(ctx.inp.period_from, ctx.inp.period_through)
     for seller in sorted(ctx.by_seller, key=_skey):
+        if ctx.inp.only_sellers is not None and seller not in ctx.inp.only_sellers:
+            continue
         for m in months:
             first = month_start(m)
             last = month_end(first.year, first.month)

@@ -315,11 +315,11 @@ def _next_open_month(month: str, closed: set[str]) -> str:
 
 
 def _write_results(run: CalculationRun | None, result, lookups: dict, months: list[str],
-                   sellers: set[int] | None = None) -> tuple[int, int]:
+                   sellers: set[int] | None = None, keep_preparer: bool = False) -> tuple[int, int]:
     """Replace the range's draft results in ONE transaction; returns (statements, lines) written.
 
-    `sellers` (database ids) limits the rewrite to those sellers (an incremental recalculation); `run`
-    is None for one. Approved/paid statements and closed periods are skipped entirely: never rewritten;
+    `sellers` (database ids) limits the rewrite to those sellers (an incremental recalculation, which
+    also keeps each statement's preparer: nobody prepared it anew). Approved/paid statements and closed periods are skipped entirely: never rewritten;
     what would change in them lands as a correction line in the next open month (`_corrections`).
     """
     tenant = current_tenant()
@@ -382,8 +382,10 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
             to_update.append(st)
         st.currency, st.total, st.attainment = currency, total, attainment
         st.status = Statement.Status.DRAFT
-        if run is not None:  # an incremental recalculation keeps the statement's run and preparer
-            st.prepared_by_id, st.run = run.requested_by_id, run
+        if run is not None:
+            st.run = run
+        if not keep_preparer:
+            st.prepared_by_id = run.requested_by_id if run is not None else None
         st.published_at = None
     Statement.objects.bulk_create(to_create, batch_size=1000)
     Statement.objects.bulk_update(

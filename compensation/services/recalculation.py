@@ -28,6 +28,7 @@ import threading
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
 from compensation.models import CalculationRun, Statement
 from spm.fiscal import month_key, month_start, months_between, shift_month
@@ -112,8 +113,32 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), months: Iterable[
         start = max(start, first, month_key(shift_month(month_start(last), -(MAX_RUN_MONTHS - 1))))
         if start > last:
             return {"sellers": 0, "statements": 0, "lines": 0, "from": start, "through": last}
-        locked_from = earliest_locked_month()
-        inp, lookups = load_engine_input(period_from=min(filter(None, [start, locked_from])), period_through=last)
+        # A run row of its own: the statements point at it, so their staleness (spm.changes) clears, and
+        # the runs page lists what the change recalculated.
+        run = CalculationRun.objects.create(
+            tenant=tenant, period_from=start, period_through=last, status=CalculationRun.Status.RUNNING,
+            started_at=timezone.now(), message="Recalculating after a change")
+    try:
+        with tenant_atomic():
+            locked_from = earliest_locked_month()
+            inp, lookups = load_engine_input(period_from=min(filter(None, [start, locked_from])), period_through=last)
+        summary = _recalculate(inp, lookups, run, seller_ids, all_sellers, start, last)
+    except Exception as exc:
+        with tenant_atomic():
+            CalculationRun.objects.filter(pk=run.pk).update(
+                status=CalculationRun.Status.FAILED, message=f"Recalculation failed: {exc}"[:300],
+                finished_at=timezone.now())
+        raise
+    with tenant_atomic():
+        CalculationRun.objects.filter(pk=run.pk).update(
+            status=CalculationRun.Status.SUCCEEDED, progress=100, statement_count=summary["statements"],
+            line_count=summary["lines"], finished_at=timezone.now(),
+            message=f"Recalculated after a change: {summary['sellers']} sellers, {summary['statements']} statements")
+    logger.info("recalculated after a change", extra={"tenant_id": tenant.pk, **summary})
+    return summary
+
+
+def _recalculate(inp, lookups, run, seller_ids, all_sellers: bool, start: str, last: str) -> dict:
 
     seller_ext = {pk: ext for ext, pk in lookups["seller_ids"].items()}
     if all_sellers:
@@ -129,13 +154,12 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), months: Iterable[
 
     narrowed = dataclasses.replace(
         inp, deals=[d for d in inp.deals if credits_someone_affected(d)],
-        adjustments=[a for a in inp.adjustments if a.seller in affected_ext])
+        adjustments=[a for a in inp.adjustments if a.seller in affected_ext], only_sellers=frozenset(affected_ext))
     result = calculate(narrowed)
     seller_ids_db = lookups["seller_ids"]
     result = _keyed_by_database_id(result, seller_ids_db)
     affected = {seller_ids_db[s] for s in affected_ext}
     with tenant_atomic():
-        statements, lines = _write_results(None, result, lookups, months_between(start, last), sellers=affected)
-    logger.info("recalculated after a change", extra={"tenant_id": tenant.pk, "sellers": len(affected),
-                                                       "from": start, "through": last, "lines": lines})
+        statements, lines = _write_results(run, result, lookups, months_between(start, last), sellers=affected,
+                                           keep_preparer=True)
     return {"sellers": len(affected), "statements": statements, "lines": lines, "from": start, "through": last}

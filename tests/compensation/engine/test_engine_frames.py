@@ -107,3 +107,14 @@ def test_without_explanations_only_the_text_differs(inp):
              for ln in reference.lines]
     assert [(ln.seller, ln.period, ln.component, ln.kind, ln.deal, ln.amount, ln.attainment_after, ln.rate)
             for ln in frames.lines] == strip
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), st.sets(st.sampled_from(SELLERS)))
+def test_computing_some_sellers_only_changes_none_of_their_lines(inp, only):
+    import dataclasses
+
+    full = calculate_frames(inp)
+    part = calculate_frames(dataclasses.replace(inp, only_sellers=frozenset(only)))
+    assert part.lines == tuple(ln for ln in full.lines if ln.seller in only)
+    assert part.attainment == {k: v for k, v in full.attainment.items() if k[0] in only}
