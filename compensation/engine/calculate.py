@@ -565,6 +565,8 @@ def _adjustments(ctx: _Ctx) -> None:
     adjs = sorted(ctx.inp.adjustments,
                   key=lambda a: (_skey(a.seller), a.period, _skey(a.ref), str(a.reason), _dec(a.amount)))
     for i, adj in enumerate(adjs):
+        if ctx.inp.only_sellers is not None and adj.seller not in ctx.inp.only_sellers:
+            continue
         try:
             month_start(adj.period)
         except ValueError as e:
