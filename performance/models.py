@@ -96,3 +96,5 @@ class OpportunityEvent(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "opportunity", "type", "date"], name="opp_event_unique"),
         ]
+
+import performance.alerts.models, performance.coaching.models, performance.forecasting.models  # noqa: E401,E402,F401,I001  forecasting/alerts/coaching models
