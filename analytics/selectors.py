@@ -23,7 +23,6 @@ from compensation.selectors import (
     statement_list,
     statement_totals_base,
 )
-from performance.models import Opportunity
 from performance.selectors import opportunity_list
 from planning.selectors import quota_list, seller_get, seller_list, viewer_sellers
 from spm.models import AuditEvent, Membership
@@ -88,7 +87,7 @@ def tenant_overview(*, access: TenantAccess) -> dict:
     ]
     bookings = list(
         opportunity_list(access=access)
-        .filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
+        .filter(is_won=True, close_date__isnull=False)
         .order_by()
         .annotate(month=TruncMonth("close_date"))
         .values("month")

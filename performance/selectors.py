@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from performance.models import Opportunity
+from performance.models import Opportunity, PipelineStage
 from planning.selectors import visible_seller_ids
 from spm.tenancy.access import TenantAccess
 
@@ -20,6 +20,14 @@ def opportunity_list(*, access: TenantAccess, stage: str | None = None, search: 
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(external_id__icontains=search) | Q(account__name__icontains=search))
     return qs
+
+
+def stage_names() -> list[str]:
+    """The tenant's stage names: its PipelineStages in order, then any other name a deal carries."""
+    names = list(PipelineStage.objects.order_by("position", "name").values_list("name", flat=True))
+    known = set(names)
+    names += [s for s in Opportunity.objects.order_by("stage").values_list("stage", flat=True).distinct() if s not in known]
+    return names
 
 
 def opportunity_get(*, access: TenantAccess, pk: int) -> Opportunity | None:

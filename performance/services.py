@@ -8,17 +8,25 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, StageChange
+from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, PipelineStage, StageChange, stage_flags
 from planning.models import Account, Seller
 from spm.audit import audit_record, snapshot
 from spm.errors import DomainError
 from spm.services import CREATED, UNCHANGED, UPDATED, upsert_audited
 from spm.tenancy.context import current_tenant
 
-_CATEGORY_FOR_STAGE = {
-    Opportunity.Stage.CLOSED_WON: Opportunity.ForecastCategory.CLOSED,
-    Opportunity.Stage.CLOSED_LOST: Opportunity.ForecastCategory.OMITTED,
-}
+
+def _category_for(is_closed: bool, is_won: bool) -> str:
+    if is_closed:
+        return Opportunity.ForecastCategory.CLOSED if is_won else Opportunity.ForecastCategory.OMITTED
+    return Opportunity.ForecastCategory.PIPELINE
+
+
+def stage_state(stage: str) -> tuple[bool, bool]:
+    """(is_closed, is_won) of stage name `stage` in the tenant in scope: its PipelineStage when it has
+    one, else the legacy/scenario names (closed_won → won, closed_lost → lost, anything else open)."""
+    known = PipelineStage.objects.filter(name=stage).values_list("is_closed", "is_won").first()
+    return (bool(known[0]), bool(known[1])) if known else stage_flags(stage)
 
 
 def _normalise_splits(splits) -> list[tuple[int, Decimal]]:
@@ -50,26 +58,50 @@ def opportunity_upsert(
     created_date: dt.date | None = None,
     forecast_category: str | None = None,
     splits: list[tuple[Seller, Decimal]] | None = None,
+    is_closed: bool | None = None,
+    is_won: bool | None = None,
+    product: str = "",
+    team: str = "",
+    region: str = "",
+    probability=None,
     actor=None,
 ) -> tuple[Opportunity, bool]:
     """Create or update deal `external_id` with these values and splits (pct in percent, 50 = 50 %).
 
     Records a StageChange when the stage changes (or on creation). Splits are replaced when they
-    differ. Errors: ValidationError/DomainError on bad values (a closed-won deal needs a close
+    differ. `is_closed`/`is_won` default to what the stage name means (`stage_state`); a won deal
+    is closed. Errors: ValidationError/DomainError on bad values (a closed-won deal needs a close
     date). Idempotent; audited as deal.create / deal.update with before/after (splits included).
     """
     try:
         amount = Decimal(str(amount))
     except InvalidOperation:
         raise DomainError(f"amount: {amount!r} is not a decimal number") from None
-    if stage == Opportunity.Stage.CLOSED_WON and close_date is None:
-        raise DomainError(f"deal {external_id!r}: close_date: required for a closed-won deal")
+    if is_closed is None or is_won is None:
+        implied_closed, implied_won = stage_state(stage)
+        is_closed = implied_closed if is_closed is None else is_closed
+        is_won = implied_won if is_won is None else is_won
+    if is_won and not is_closed:
+        raise DomainError(f"deal {external_id!r}: is_won: a won deal must be closed", field="is_won")
+    if is_won and close_date is None:
+        raise DomainError(f"deal {external_id!r}: close_date: required for a closed-won deal", field="close_date")
+    if probability is not None and probability != "":
+        try:
+            probability = Decimal(str(probability))
+        except InvalidOperation:
+            raise DomainError(f"probability: {probability!r} is not a decimal number", field="probability") from None
+        if not Decimal(0) <= probability <= Decimal(1):
+            raise DomainError(f"probability: {probability} must be between 0 and 1", field="probability")
+    else:
+        probability = None
     new_splits = _normalise_splits(splits)
     values = {
         "owner": owner, "amount": amount, "stage": stage, "close_date": close_date,
         "currency": (currency or current_tenant().base_currency).upper(), "deal_type": deal_type,
         "name": name or "", "account": account, "created_date": created_date,
-        "forecast_category": forecast_category or _CATEGORY_FOR_STAGE.get(stage, Opportunity.ForecastCategory.PIPELINE),
+        "forecast_category": forecast_category or _category_for(bool(is_closed), bool(is_won)),
+        "is_closed": bool(is_closed), "is_won": bool(is_won), "product": product or "", "team": team or "",
+        "region": region or "", "probability": probability,
     }
     with transaction.atomic():
         existing = Opportunity.objects.select_for_update().filter(external_id=external_id).first()
@@ -110,11 +142,18 @@ def opportunity_update(*, opportunity: Opportunity, actor=None, **changes) -> Op
         "amount": opportunity.amount, "currency": opportunity.currency, "stage": opportunity.stage,
         "forecast_category": opportunity.forecast_category, "deal_type": opportunity.deal_type,
         "created_date": opportunity.created_date, "close_date": opportunity.close_date,
+        "is_closed": opportunity.is_closed, "is_won": opportunity.is_won, "product": opportunity.product,
+        "team": opportunity.team, "region": opportunity.region, "probability": opportunity.probability,
         "splits": [(split.seller, split.pct) for split in opportunity.splits.all()],
     }
     unknown = set(changes) - set(current)
     if unknown:
         raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a deal")
+    if "stage" in changes and "is_closed" not in changes and "is_won" not in changes:
+        # A new stage name brings its own state unless the caller says otherwise.
+        current["is_closed"] = current["is_won"] = None
+        if "forecast_category" not in changes:
+            current["forecast_category"] = None
     updated, _ = opportunity_upsert(external_id=opportunity.external_id, **{**current, **changes}, actor=actor)
     return updated
 

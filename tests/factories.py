@@ -20,7 +20,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from compensation.models import CompPlan, PlanAssignment, Statement
-from performance.models import Opportunity
+from performance.models import WON_STAGE, Opportunity, stage_flags
 from planning.models import Account, Quota, Seller
 from spm.models import Membership, Tenant
 from spm.roles import Role
@@ -100,7 +100,9 @@ class OpportunityFactory(TenantScopedFactory):
     name = factory.Sequence(lambda n: f"Deal {n}")
     amount = Decimal("10000.00")
     currency = "USD"
-    stage = Opportunity.Stage.CLOSED_WON
+    stage = WON_STAGE
+    is_closed = factory.LazyAttribute(lambda o: stage_flags(o.stage)[0])
+    is_won = factory.LazyAttribute(lambda o: stage_flags(o.stage)[1])
     deal_type = Opportunity.DealType.NEW_LOGO
     close_date = dt.date(2027, 1, 15)
     created_date = dt.date(2026, 11, 1)
@@ -214,7 +216,7 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     here are reported by the sweep (tests.test_cross_tenant_sweep), not silently skipped.
     """
     from compensation.models import Adjustment, CalculationRun, EarningLine
-    from performance.models import OpportunityEvent, OpportunitySplit, StageChange
+    from performance.models import OpportunityEvent, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
     from planning.models import Territory
     from spm.models import AuditEvent, FxRate, Period
 
@@ -236,6 +238,13 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             changed_at=dt.datetime(2027, 1, 15, 12, tzinfo=dt.UTC),
         )
         OpportunityEvent.all_tenants.create(tenant=tenant, opportunity=world.deals["peer"], date=dt.date(2027, 3, 1))
+        PipelineStage.all_tenants.create(tenant=tenant, name="closed_won", position=5, probability=Decimal(1),
+                                         is_closed=True, is_won=True)
+        OpportunityHistory.all_tenants.create(
+            tenant=tenant, opportunity=deal, as_of=dt.date(2027, 1, 15), stage=deal.stage, amount=deal.amount,
+            currency=deal.currency, close_date=deal.close_date, owner=deal.owner, forecast_category="closed",
+            is_closed=True, is_won=True,
+        )
         run = CalculationRun.all_tenants.create(
             tenant=tenant, period_from="2027-01", period_through="2027-01", status=CalculationRun.Status.SUCCEEDED,
             progress=100, requested_by=world.users["revops"],

@@ -140,14 +140,14 @@ def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineI
     }
     splits: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
     for opp_id, seller_id, pct in (
-        OpportunitySplit.objects.filter(opportunity__stage=Opportunity.Stage.CLOSED_WON)
+        OpportunitySplit.objects.filter(opportunity__is_won=True)
         .order_by("opportunity_id", "seller_id").values_list("opportunity_id", "seller_id", "pct")
     ):
         splits[opp_id].append((ext[seller_id], pct / 100))  # stored in percent; the engine takes fractions
     deal_ids = {}
     deals = []
     for pk, external_id, owner, amount, currency, close, deal_type in (
-        Opportunity.objects.filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
+        Opportunity.objects.filter(is_won=True, close_date__isnull=False)
         .order_by("external_id").values_list("id", "external_id", "owner_id", "amount", "currency", "close_date", "deal_type")
     ):
         deal_ids[external_id] = pk

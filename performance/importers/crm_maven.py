@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -64,7 +65,8 @@ class ImportReport:
 def default_data_dir() -> Path:
     from django.conf import settings
 
-    return Path(settings.BASE_DIR).parent / "shared" / "data" / "crm-maven"
+    override = os.environ.get("CRM_MAVEN_DIR")
+    return Path(override) if override else Path(settings.BASE_DIR).parent / "shared" / "data" / "crm-maven"
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -284,7 +286,8 @@ def import_crm_maven(*, tenant: Tenant, data_dir: Path, shift_years: int | None 
                 if stage.startswith("closed"):
                     changes.append((ext, "proposal", stage, dt.datetime.combine(close, dt.time(17), tzinfo=dt.UTC)))
         bulk_insert(Opportunity, ["external_id", "name", "account_id", "owner_id", "amount", "currency", "stage",
-                                  "forecast_category", "deal_type", "created_date", "close_date"], opp_rows,
+                                  "is_closed", "is_won", "forecast_category", "deal_type", "created_date", "close_date"],
+                    [(*r[:7], r[6].startswith("closed"), r[6] == "closed_won", *r[7:]) for r in opp_rows],
                     tenant_id=tenant.pk)
         opp_ids = id_map(Opportunity)
         c["opportunities"] = len(opp_rows)
