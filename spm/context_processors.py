@@ -14,7 +14,12 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Quotas", "planning:quotas", None),
         ("Comp plans", "compensation:plans", "planning.view"),
     ]),
-    ("Perform", [("Deals", "performance:deals", None)]),
+    ("Perform", [
+        ("Deals", "performance:deals", None),
+        ("Forecast", "performance:forecast", "forecast.view"),
+        ("Alerts", "performance:alerts", "alerts.view"),
+        ("Coaching", "performance:coaching", "coaching.view"),
+    ]),
     ("Pay", [
         ("Statements", "compensation:statements", "statements.view"),
         ("Approvals", "compensation:approvals", "statements.approve"),

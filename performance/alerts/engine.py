@@ -97,8 +97,8 @@ def deal_flags(history: pd.DataFrame, today: date, quarter: tuple[str, date, dat
             flags.append(Flag(
                 "stalled", f"stalled:{opp}", int(open_state.at[opp, "owner"]), int(opp),
                 f"Stalled: {days} days in {stage} (norm {norm:.0f} days).",
-                f"Book a concrete next step with the buyer this week, or move the deal to the stage it is really in "
-                f"(close it lost if it is dead).",
+                "Book a concrete next step with the buyer this week, or move the deal to the stage it is really in "
+                "(close it lost if it is dead).",
                 float(open_state.at[opp, "amount"])))
     # Slipped: past due, or pushed out of the quarter recently.
     key, q_start, q_end = quarter

@@ -151,7 +151,7 @@ def _standing_overrides(period: str, as_of: dt.datetime | None = None):
 
 def calls_as_of(period: str, as_of: dt.datetime | None = None) -> tuple[dict, dict, dict]:
     """``(parent, calls, overrides)`` for the engine's roll-up: commit and best case per seller."""
-    parent = {sid: mid for sid, mid in Seller.objects.values_list("id", "manager_id")}
+    parent = dict(Seller.objects.values_list("id", "manager_id"))
     calls = {row["seller_id"]: (float(row["commit"]), float(row["best_case"]))
              for row in _latest_submissions(period, as_of).values("seller_id", "commit", "best_case")}
     overrides = {row["seller_id"]: (float(row["commit"]), float(row["best_case"]))
@@ -213,7 +213,7 @@ def viewer_roots(access: TenantAccess) -> list[int] | None:
     visible = visible_seller_ids(access)
     if visible is None:
         return None
-    parent = {sid: mid for sid, mid in Seller.objects.filter(id__in=visible).values_list("id", "manager_id")}
+    parent = dict(Seller.objects.filter(id__in=visible).values_list("id", "manager_id"))
     return [sid for sid, mid in parent.items() if mid not in visible]
 
 
