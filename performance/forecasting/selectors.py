@@ -160,26 +160,33 @@ def calls_as_of(period: str, as_of: dt.datetime | None = None) -> tuple[dict, di
 
 
 def human_call_history(periods: list[str], *, roots: list[int] | None = None, week: int = 7) -> dict[str, float | None]:
-    """The company's commit for each period as it stood one week into it (``week`` days).
+    """The commit for each period as it stood one week into it (``week`` days); three queries in all.
 
     The backtest compares it with the system forecasts made on the quarter's first day; reps
     submit weekly, so the first week's call is the human call "at the start of the quarter".
+    ``roots`` (a manager's top nodes) gives their call instead of the company's.
     """
-    out = {}
+    parent = dict(Seller.objects.values_list("id", "manager_id"))
+    submissions = list(ForecastSubmission.objects.filter(period__in=periods).order_by("submitted_at", "id")
+                       .values_list("period", "seller_id", "commit", "submitted_at"))
+    overrides = list(ForecastOverride.objects.filter(period__in=periods).order_by("created_at", "id")
+                     .values_list("period", "seller_id", "commit", "created_at", "removed_at"))
+    below = subtree_ids(roots, seller_tree()) if roots is not None else None
+    out: dict[str, float | None] = {}
     for period in periods:
         start, _ = period_bounds(period)
         cutoff = timezone.make_aware(dt.datetime.combine(start + dt.timedelta(days=week), dt.time.min))
-        parent, calls, overrides = calls_as_of(period, cutoff)
-        commit_calls = {k: v[0] for k, v in calls.items()}
-        commit_overrides = {k: v[0] for k, v in overrides.items()}
-        if roots is None:
-            out[backtest_key(period)] = engine.company_call(parent, commit_calls, commit_overrides)
+        calls = {seller: float(commit) for p, seller, commit, at in submissions if p == period and at <= cutoff}
+        standing = {seller: float(commit) for p, seller, commit, at, removed in overrides
+                    if p == period and at <= cutoff and (removed is None or removed > cutoff)}
+        if below is None:
+            out[backtest_key(period)] = engine.company_call(parent, calls, standing)
             continue
-        # A manager's view: the call of the top nodes they see (None when nobody below submitted).
-        tree = engine.rollup_calls(parent, commit_calls, commit_overrides)
-        below = subtree_ids(roots, seller_tree())
-        submitted = any(k in below for k in commit_calls) or any(k in below for k in commit_overrides)
-        out[backtest_key(period)] = sum(tree.get(r, {"call": 0.0})["call"] for r in roots) if submitted else None
+        if not any(k in below for k in calls) and not any(k in below for k in standing):
+            out[backtest_key(period)] = None
+            continue
+        tree = engine.rollup_calls(parent, calls, standing)
+        out[backtest_key(period)] = sum(tree.get(r, {"call": 0.0})["call"] for r in roots)
     return out
 
 
