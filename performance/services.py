@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, PipelineStage, StageChange, stage_flags
-from planning.models import Account, Seller
 from spm.audit import audit_record, snapshot
 from spm.errors import DomainError
-from spm.services import CREATED, UNCHANGED, UPDATED, upsert_audited
 from spm.tenancy.context import current_tenant
+from spm.upsert import CREATED, UNCHANGED, UPDATED, full_clean_or_raise, upsert_audited
+
+if TYPE_CHECKING:
+    from planning.models import Account, Seller
 
 
 def _category_for(is_closed: bool, is_won: bool) -> str:
@@ -168,7 +171,7 @@ def opportunity_event_record(*, opportunity: Opportunity, type: str = "churn", d
             event.upsert_status = UNCHANGED
             return event
         event = OpportunityEvent(opportunity=opportunity, type=type, date=date, tenant=current_tenant())
-        event.full_clean()
+        full_clean_or_raise(event)
         event.save()
         audit_record(actor=actor, action=f"deal.{type}", instance=opportunity, after=snapshot(event))
         event.upsert_status = CREATED

@@ -12,8 +12,8 @@ from planning.selectors import subtree_ids
 from spm.errors import DomainError
 from spm.fiscal import parse_period_key
 from spm.models import Membership
-from spm.services import upsert_audited
 from spm.tenancy.context import current_tenant
+from spm.upsert import upsert_audited
 
 
 def _check_no_cycle(seller: Seller | None, manager: Seller | None, external_id: str) -> None:

@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from compensation.selectors import plan_list
-from planning.api.serializers import ScopedPrimaryKeyRelatedField, visible_seller_field
+from planning.api.serializers import visible_seller_field
+from spm.api.fields import ScopedPrimaryKeyRelatedField
 from spm.fiscal import MONTH_KEY_PATTERN
 
 MONTH_HELP = "A pay month, e.g. 2027-01."

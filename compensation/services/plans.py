@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
@@ -11,19 +12,29 @@ from django.utils import timezone
 
 from compensation.engine import PlanValidationError, parse_plan_document, plan_document_to_dict
 from compensation.models import CompPlan, PlanAssignment
-from planning.models import Seller
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
-from spm.services import upsert_audited
 from spm.tenancy.context import current_tenant
+from spm.upsert import full_clean_or_raise, upsert_audited
+
+if TYPE_CHECKING:
+    from planning.models import Seller
 
 
 class PlanDocumentError(DomainError):
     """The plan document is invalid; `errors` lists every problem found by the engine's parser."""
 
-    def __init__(self, errors: list[str]) -> None:
+    def __init__(self, errors: list[str], field_errors: list[tuple[str, str]]) -> None:
         self.errors = list(errors)
-        super().__init__("Invalid plan document: " + "; ".join(self.errors), code="invalid_plan")
+        self.field_errors = list(field_errors)
+        super().__init__("Invalid plan document: " + "; ".join(self.errors), field="document", code="invalid_plan")
+
+    def by_field(self) -> dict[str, list[str]]:
+        """Messages grouped by the document path they name (components[0].tiers[1].rate)."""
+        grouped: dict[str, list[str]] = {}
+        for path, message in self.field_errors:
+            grouped.setdefault(path, []).append(message)
+        return grouped
 
 
 def canonical_plan_document(document: dict) -> dict:
@@ -31,7 +42,7 @@ def canonical_plan_document(document: dict) -> dict:
     try:
         return plan_document_to_dict(parse_plan_document(document))
     except PlanValidationError as exc:
-        raise PlanDocumentError(exc.errors) from None
+        raise PlanDocumentError(exc.errors, exc.field_errors) from None
 
 
 def comp_plan_create(
@@ -53,7 +64,7 @@ def comp_plan_create(
         )
         if publish:
             plan.status, plan.published_at, plan.published_by = CompPlan.Status.PUBLISHED, timezone.now(), actor
-        plan.full_clean()
+        full_clean_or_raise(plan)
         plan.save()
         audit_record(actor=actor, action="plan.create", instance=plan, after=snapshot(plan))
         return plan

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "performance",
     "compensation",
     "analytics",
+    "spm.hub",
 ]
 
 MIDDLEWARE = [
