@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from performance.alerts import engine
 from performance.alerts.models import Alert
-from planning.models import Quota, Seller
+from planning.selectors import quota_rows, seller_rows
 from spm.audit import audit_record, audit_record_many, snapshot
 from spm.errors import ConflictError
 from spm.fiscal import months_in_period
@@ -40,10 +40,12 @@ def alert_flags(*, today: dt.date) -> list[engine.Flag]:
     history, deals = history_frames()
     flags = engine.deal_flags(history, today, quarter)
     keys = [key, *months_in_period(key, current_tenant().fiscal_year_start_month)]
+    # Individual contributors only: a manager's quota is their team's, whose pipeline is its reps'.
+    managers = {mid for _, mid, _ in seller_rows() if mid is not None}
     quotas: dict[int, float] = defaultdict(float)
-    for seller_id, amount in Quota.objects.filter(measure="bookings", period__in=keys).exclude(
-            seller__role_type=Seller.RoleType.MANAGER).values_list("seller_id", "amount"):
-        quotas[seller_id] += float(amount)
+    for seller_id, measure, period, amount in quota_rows():
+        if measure == "bookings" and period in keys and seller_id not in managers:
+            quotas[seller_id] += float(amount)
     won: dict[int, float] = defaultdict(float)
     pipeline: dict[int, float] = defaultdict(float)
     if not deals.empty:
@@ -114,7 +116,7 @@ def alert_dismiss(*, alert: Alert, actor) -> Alert:
     return alert
 
 
-def _recipient(seller: Seller | None) -> str:
+def _recipient(seller) -> str:
     if seller is None:
         return ""
     return seller.email or (seller.user.email if seller.user_id and seller.user else "")

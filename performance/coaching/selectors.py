@@ -16,17 +16,15 @@ from performance.coaching import engine
 from performance.coaching.models import CoachingNote, FollowUp
 from performance.forecasting.models import ForecastSubmission
 from performance.models import Opportunity
-from planning.models import Seller
-from planning.selectors import visible_seller_ids
+from planning.selectors import seller_list, visible_seller_ids
 
 if TYPE_CHECKING:
+    from planning.models import Seller
     from spm.tenancy.access import TenantAccess
 
 
 def coached_sellers(*, access: TenantAccess):
-    qs = Seller.objects.order_by("name")
-    ids = visible_seller_ids(access)
-    return qs if ids is None else qs.filter(id__in=ids)
+    return seller_list(access=access).order_by("name")
 
 
 def coached_seller_get(*, access: TenantAccess, pk: int) -> Seller | None:

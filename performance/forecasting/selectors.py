@@ -20,13 +20,13 @@ from django.utils import timezone
 from performance.forecasting import engine
 from performance.forecasting.models import ForecastOverride, ForecastSubmission, WinModelRun
 from performance.models import Opportunity, OpportunityHistory, PipelineStage
-from planning.models import Seller
-from planning.selectors import quota_list, seller_tree, subtree_ids, visible_seller_ids
+from planning.selectors import quota_list, seller_list, seller_rows, seller_tree, subtree_ids, visible_seller_ids
 from spm.fiscal import months_in_period, parse_period_key, quota_period_key
 from spm.models import FxRate
 from spm.tenancy.context import current_tenant
 
 if TYPE_CHECKING:
+    from planning.models import Seller
     from spm.tenancy.access import TenantAccess
 
 
@@ -149,9 +149,14 @@ def _standing_overrides(period: str, as_of: dt.datetime | None = None):
     return qs.filter(created_at__lte=as_of).exclude(removed_at__lte=as_of).order_by("seller_id", "created_at")
 
 
+def _parents() -> dict[int, int | None]:
+    """seller id -> manager id for the tenant in scope (one query, through Plan's read contract)."""
+    return {sid: mid for sid, mid, _ in seller_rows()}
+
+
 def calls_as_of(period: str, as_of: dt.datetime | None = None) -> tuple[dict, dict, dict]:
     """``(parent, calls, overrides)`` for the engine's roll-up: commit and best case per seller."""
-    parent = dict(Seller.objects.values_list("id", "manager_id"))
+    parent = _parents()
     calls = {row["seller_id"]: (float(row["commit"]), float(row["best_case"]))
              for row in _latest_submissions(period, as_of).values("seller_id", "commit", "best_case")}
     overrides = {row["seller_id"]: (float(row["commit"]), float(row["best_case"]))
@@ -166,7 +171,7 @@ def human_call_history(periods: list[str], *, roots: list[int] | None = None, we
     submit weekly, so the first week's call is the human call "at the start of the quarter".
     ``roots`` (a manager's top nodes) gives their call instead of the company's.
     """
-    parent = dict(Seller.objects.values_list("id", "manager_id"))
+    parent = _parents()
     submissions = list(ForecastSubmission.objects.filter(period__in=periods).order_by("submitted_at", "id")
                        .values_list("period", "seller_id", "commit", "submitted_at"))
     overrides = list(ForecastOverride.objects.filter(period__in=periods).order_by("created_at", "id")
@@ -193,16 +198,13 @@ def human_call_history(periods: list[str], *, roots: list[int] | None = None, we
 def forecast_rollup(*, access: TenantAccess, period: str) -> list[dict]:
     """One row per visible seller with their own call, their subtree's roll-up and any override.
 
-    Rows (ordered manager first): ``seller`` (Seller), ``own``/``rollup``/``override``/``call`` for
+    Rows (by name): ``seller`` (Seller), ``own``/``rollup``/``override``/``call`` for
     commit and best case, ``submitted_at`` of their latest submission, ``override_id``.
     """
     parent, calls, overrides = calls_as_of(period)
     commit = engine.rollup_calls(parent, {k: v[0] for k, v in calls.items()}, {k: v[0] for k, v in overrides.items()})
     best = engine.rollup_calls(parent, {k: v[1] for k, v in calls.items()}, {k: v[1] for k, v in overrides.items()})
-    visible = visible_seller_ids(access)
-    sellers = Seller.objects.order_by("name")
-    if visible is not None:
-        sellers = sellers.filter(id__in=visible)
+    sellers = seller_list(access=access).order_by("name")
     submitted = dict(_latest_submissions(period).values_list("seller_id", "submitted_at"))
     override_ids = dict(_standing_overrides(period).values_list("seller_id", "id"))
     rows = []
@@ -220,8 +222,7 @@ def viewer_roots(access: TenantAccess) -> list[int] | None:
     visible = visible_seller_ids(access)
     if visible is None:
         return None
-    parent = dict(Seller.objects.filter(id__in=visible).values_list("id", "manager_id"))
-    return [sid for sid, mid in parent.items() if mid not in visible]
+    return [sid for sid, mid in _parents().items() if sid in visible and mid not in visible]
 
 
 def submission_list(*, access: TenantAccess, period: str | None = None):

@@ -6,18 +6,21 @@ import datetime as dt
 import io
 import logging
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from performance.forecasting import engine
 from performance.forecasting.models import ForecastOverride, ForecastSubmission, WinModelRun
-from planning.models import Seller
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import parse_period_key
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
+
+if TYPE_CHECKING:
+    from planning.models import Seller
 
 logger = logging.getLogger(__name__)
 
