@@ -158,15 +158,18 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGe
 
 @extend_schema_view(
     list=extend_schema(summary="Standing manager overrides you may see", responses={200: OverrideSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="One standing override", responses={200: OverrideSerializer, **READ_ERRORS}),
     create=extend_schema(summary="Override the call of a node of your subtree (replaces a standing one)",
                          request=OverrideWriteSerializer, responses={201: OverrideSerializer, **WRITE_ERRORS}),
     destroy=extend_schema(summary="Remove an override: the roll-up is the call again",
                           responses={204: None, **WRITE_ERRORS, **error_responses(409)}),
 )
-class OverrideViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, TenantGenericViewSet):
+class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      mixins.DestroyModelMixin, TenantGenericViewSet):
     queryset = ForecastOverride.all_tenants.none()
     serializer_class = OverrideSerializer
-    action_capabilities = {"list": "forecast.view", "create": "forecast.override", "destroy": "forecast.override"}
+    action_capabilities = {"list": "forecast.view", "retrieve": "forecast.view", "create": "forecast.override",
+                           "destroy": "forecast.override"}
 
     def scope_queryset(self):
         period = self.request.query_params.get("period")
