@@ -73,10 +73,12 @@ def fiscal_quarters_between(first: date, last: date, fy_start_month: int) -> lis
     return out
 
 
-def past_quarters(first_history: date, today: date, fy_start_month: int) -> list[tuple[str, date, date]]:
-    """Quarters a backtest can score: starting on or after the first recorded history, ended before today."""
+def past_quarters(first_history: date, today: date, fy_start_month: int,
+                  last_history: date | None = None) -> list[tuple[str, date, date]]:
+    """Quarters a backtest can score: starting on or after the first recorded history (and, when
+    given, on or before the last: a quarter after the data stops has nothing to forecast), ended before today."""
     return [q for q in fiscal_quarters_between(first_history, today, fy_start_month)
-            if q[1] >= first_history and q[2] < today]
+            if q[1] >= first_history and q[2] < today and (last_history is None or q[1] <= last_history)]
 
 
 # ------------------------------------------------------------------ deal states

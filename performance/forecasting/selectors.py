@@ -369,7 +369,8 @@ def backtest_report(*, today: dt.date | None = None, model: bool = True, seller_
     if history.empty:
         return report
     first = history["as_of"].min().date()
-    quarters = engine.past_quarters(first, today, tenant.fiscal_year_start_month)
+    last = history["as_of"].max().date()
+    quarters = engine.past_quarters(first, today, tenant.fiscal_year_start_month, last)
     periods = [f"{k[:4]}-{k[4:]}" for k, _, _ in quarters]
     calls = human_call_history(periods, roots=roots if seller_ids is not None else None)
     results, summary = engine.backtest(history=history, deals=deals, probabilities=stage_probability_map(),

@@ -63,6 +63,9 @@ def test_fiscal_quarter_keys_have_no_hyphen_and_follow_the_fiscal_start():
     assert [q[0] for q in engine.past_quarters(date(2017, 1, 1), date(2017, 10, 1), 1)] == ["2017Q1", "2017Q2", "2017Q3"]
     # A quarter that started before the first recorded history cannot be backtested.
     assert [q[0] for q in engine.past_quarters(date(2017, 1, 2), date(2017, 10, 1), 1)] == ["2017Q2", "2017Q3"]
+    # ... nor one that starts after the last recorded history.
+    assert [q[0] for q in engine.past_quarters(date(2017, 1, 1), date(2018, 10, 1), 1, date(2017, 5, 1))] == [
+        "2017Q1", "2017Q2"]
 
 
 def test_backtest_scores_every_method_against_hand_computed_figures():

@@ -1,0 +1,50 @@
+"""Playwright: a rep submits a call, the manager sees it roll up, overrides it, and reads the backtest."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_statement_flow import _shot, _sign_in, browser  # noqa: F401  (fixture)
+from tests.factories import build_tenant
+from tests.performance.forecasting.conftest import add_calls, add_history
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_rep_submits_and_the_manager_overrides_and_reads_the_backtest(live_server, browser):  # noqa: F811
+    acme = build_tenant("acme")
+    add_history(acme)
+    add_calls(acme)
+    url = f"{live_server.url}/t/acme/forecast/?period=2017-Q2"
+
+    rep = _sign_in(browser, live_server.url, "rep@acme.test")
+    rep.goto(url)
+    rep.fill("[data-testid=submit-form] input[name=commit]", "2500")
+    rep.fill("[data-testid=submit-form] input[name=best_case]", "3000")
+    rep.get_by_role("button", name="Submit call").click()
+    rep.wait_for_load_state("networkidle")
+    assert "Your call for 2017-Q2 is recorded." in rep.text_content("body")
+    assert rep.get_by_role("button", name="Override").count() == 0
+    _shot(rep, "forecast-1-rep")
+
+    manager = _sign_in(browser, live_server.url, "manager@acme.test")
+    manager.goto(url)
+    rollup = manager.text_content("[data-testid=rollup]")
+    assert "acme Rep" in rollup and "acme Peer" not in rollup
+    assert manager.text_content("[data-testid=human-commit]").strip() == "2,500"
+    # The backtest of the manager's team: Q2 actual 1,500; the weighted forecast 1,100; the call 1,800.
+    backtest = manager.text_content("[data-testid=backtest]")
+    assert "2017Q2" in backtest and "1,500" in backtest and "1,100" in backtest and "1,800" in backtest
+    assert manager.text_content("[data-testid=model]").strip() == "not trained"
+    row = manager.locator("[data-testid=rollup] tr", has_text="acme Manager")
+    row.locator("input[name=commit]").fill("2000")
+    row.locator("input[name=best_case]").fill("2600")
+    row.get_by_role("button", name="Override").click()
+    manager.wait_for_load_state("networkidle")
+    assert manager.text_content("[data-testid=human-commit]").strip() == "2,000"
+    row = manager.locator("[data-testid=rollup] tr", has_text="acme Manager")
+    assert "2,500" in row.text_content()  # the team's roll-up stays visible beside the override
+    _shot(manager, "forecast-2-manager-override")
+    row.get_by_role("button", name="Remove override").click()
+    manager.wait_for_load_state("networkidle")
+    assert manager.text_content("[data-testid=human-commit]").strip() == "2,500"
