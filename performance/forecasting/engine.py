@@ -131,32 +131,64 @@ def weighted_amounts(stage_codes: np.ndarray, amounts: np.ndarray, code_probabil
 def weighted_rollup(
     owners: np.ndarray, months: np.ndarray, weighted: np.ndarray, parent: Mapping[int, int | None],
 ) -> pd.DataFrame:
-    """Weighted pipeline per (owner, month) rolled up the hierarchy.
+    """Weighted pipeline per (owner, month) rolled up the hierarchy, all in numpy.
 
-    Returns rows ``(seller, month, own, total)``: ``own`` the seller's own deals, ``total`` theirs
-    plus everyone below them. One group-by, then one pass per level of the tree (no per-deal loop).
+    Returns rows ``(seller, month, own, total)`` for every (seller, month) with pipeline: ``own``
+    the seller's own deals, ``total`` theirs plus everyone's below them. One ``bincount`` over the
+    deals, then one vectorised ``add.at`` per level of the tree, deepest first (no per-deal loop,
+    no per-seller Python; cycles in bad data are cut at 64 levels).
     """
-    frame = pd.DataFrame({"seller": owners, "month": months, "amount": weighted})
-    own = frame.groupby(["seller", "month"], sort=False)["amount"].sum()
-    totals = own.copy()
-    # Push each node's subtotal to every ancestor, level by level.
-    current = own
-    for _ in range(64):  # depth bound; hierarchies are a handful of levels deep
-        idx = current.index
-        parents = pd.Series(idx.get_level_values(0)).map(lambda s: parent.get(int(s))).to_numpy()
-        keep = pd.notna(parents)
-        if not keep.any():
+    owners = np.asarray(owners, dtype=np.int64)
+    months = np.asarray(months)
+    if np.issubdtype(months.dtype, np.datetime64) and len(months):
+        # Calendar months as integers: a subtraction instead of a hash-based factorize.
+        as_int = months.astype("datetime64[M]").astype(np.int64)
+        first = int(as_int.min())
+        month_codes = as_int - first
+        month_labels = np.arange(first, int(as_int.max()) + 1).astype("datetime64[M]")
+    else:
+        month_codes, month_labels = pd.factorize(months, sort=True)
+    n_months = max(len(month_labels), 1)
+    ids = [int(k) for k in parent] + [int(v) for v in parent.values() if v is not None]
+    size = max([int(owners.max()) if len(owners) else 0, *ids]) + 1
+    parent_arr = np.full(size, -1, dtype=np.int64)
+    for child, boss in parent.items():
+        if boss is not None:
+            parent_arr[int(child)] = int(boss)
+    own = np.bincount(owners * n_months + month_codes, weights=np.asarray(weighted, dtype=float),
+                      minlength=size * n_months).reshape(size, n_months)
+    depth = np.zeros(size, dtype=np.int64)
+    cursor = parent_arr.copy()
+    for _ in range(64):
+        alive = cursor >= 0
+        if not alive.any():
             break
-        lifted = pd.Series(current.to_numpy()[keep],
-                           index=pd.MultiIndex.from_arrays([parents[keep].astype(np.int64),
-                                                            idx.get_level_values(1)[keep]],
-                                                           names=["seller", "month"]))
-        lifted = lifted.groupby(level=[0, 1], sort=False).sum()
-        totals = totals.add(lifted, fill_value=0.0)
-        current = lifted
-    out = pd.DataFrame({"total": totals})
-    out["own"] = own.reindex(out.index).fillna(0.0)
-    return out.reset_index()
+        depth[alive] += 1
+        cursor[alive] = parent_arr[cursor[alive]]
+    total = own.copy()
+    for level in range(int(depth.max()), 0, -1):
+        nodes = np.nonzero(depth == level)[0]
+        np.add.at(total, parent_arr[nodes], total[nodes])
+    sellers, cols = np.nonzero((total != 0) | (own != 0))
+    return pd.DataFrame({"seller": sellers, "month": np.asarray(month_labels)[cols] if len(month_labels) else [],
+                         "own": own[sellers, cols], "total": total[sellers, cols]})
+
+
+def weighted_pipeline(
+    owners: np.ndarray, stages: np.ndarray, amounts: np.ndarray, close_dates: np.ndarray,
+    probabilities: Mapping[str, float], parent: Mapping[int, int | None],
+) -> pd.DataFrame:
+    """The weighted-forecast refresh: open deals (stage names, ``datetime64`` close dates) →
+    weighted amount per (owner, close month) → rolled up the hierarchy (:func:`weighted_rollup`)."""
+    if isinstance(stages, pd.Categorical):  # frames read for the refresh keep stage names categorical
+        codes, names = stages.codes, stages.categories
+    else:
+        codes, names = pd.factorize(np.asarray(stages))
+    code_probabilities = np.array([float(probabilities.get(n, 0.0) or 0.0) for n in names], dtype=float)
+    weighted = weighted_amounts(codes, np.asarray(amounts, dtype=float), code_probabilities)
+    months = np.asarray(close_dates).astype("datetime64[M]")
+    dated = ~np.isnat(months)  # an open deal with no close date cannot be placed in a month
+    return weighted_rollup(np.asarray(owners)[dated], months[dated], weighted[dated], parent)
 
 
 # ------------------------------------------------------------------ historical conversion

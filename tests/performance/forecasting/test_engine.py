@@ -186,3 +186,13 @@ def test_a_tiny_history_is_reported_as_too_small_not_as_skill():
     model = engine.win_model_fit(_snapshots(20, informative=True))
     assert model.signal is False
     assert model.verdict.startswith("Too little closed history")
+
+
+def test_weighted_pipeline_places_dated_deals_by_close_month_and_skips_undated_ones():
+    stages = pd.Categorical(["Demo", "Proposal", "Demo"], categories=["Demo", "Proposal"])
+    close = np.array(["2027-01-15", "2027-02-03", "NaT"], dtype="datetime64[D]")
+    out = engine.weighted_pipeline(np.array([3, 3, 3]), stages, np.array([100.0, 200.0, 400.0]), close,
+                                   {"Demo": 0.1, "Proposal": 0.5}, {3: 2, 2: None})
+    rows = {(r.seller, str(r.month)[:7]): (r.own, r.total) for r in out.itertuples()}
+    assert rows == {(3, "2027-01"): (10.0, 10.0), (3, "2027-02"): (100.0, 100.0),
+                    (2, "2027-01"): (0.0, 10.0), (2, "2027-02"): (0.0, 100.0)}

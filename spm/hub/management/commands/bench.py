@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from compensation.models import CalculationRun, Statement
 from compensation.services import calculation_request
+from performance.forecasting.bench import weighted_refresh_figure
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
 from spm.hub.demo import bench
@@ -35,6 +36,8 @@ class Command(BaseCommand):
         parser.add_argument("--opportunities", type=int, default=20000)
         parser.add_argument("--months", type=int, default=12)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--open-deals", type=int, default=1_000_000,
+                            help="open deals of the in-memory weighted-forecast refresh step")
         parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
 
     def handle(self, *args, **opts):
@@ -93,6 +96,9 @@ class Command(BaseCommand):
             figures.append(bench.Figure("statement page", wall, bench.peak_mb(), None,
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
+        self.stdout.write(f"weighted forecast refresh over {opts['open_deals']:,} open deals…")
+        wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
+        figures.append(bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail))
         info = bench.machine()
         command = "python manage.py bench " + " ".join(sys.argv[2:])
         notes.append("peak memory is the process's maximum resident set so far (resource.getrusage), so it only grows.")
