@@ -51,6 +51,21 @@ def _comparison_chart(figures: dict, currency: str) -> str:
     return to_html(fig, height=300)
 
 
+def _monthly_chart(rows: list[dict], currency: str) -> str:
+    import plotly.graph_objects as go
+
+    months = [r["month"].strftime("%b %Y") for r in rows]
+    fig = go.Figure()
+    fig.add_bar(x=months, y=[r["open"] for r in rows], name="Open pipeline", marker_color=PALETTE[1],
+                hovertemplate=f"%{{x}}<br>{currency} %{{y:,.0f}}<extra>open</extra>")
+    fig.add_bar(x=months, y=[r["weighted"] for r in rows], name="Weighted", marker_color=PALETTE[0],
+                hovertemplate=f"%{{x}}<br>{currency} %{{y:,.0f}}<extra>weighted</extra>")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=",.0f", title_text=currency)
+    fig.update_xaxes(type="category")
+    return to_html(fig, height=260)
+
+
 def _accuracy_chart(report: dict) -> str:
     import plotly.graph_objects as go
 
@@ -93,6 +108,7 @@ class ForecastView(TenantTemplateView):
         stored = (model_run.metrics or {}).get("backtest") if model_run and roots is None else None
         report = stored or selectors.backtest_report(model=False, seller_ids=visible_seller_ids(access), roots=roots)
         own = viewer_sellers(access)
+        monthly = selectors.weighted_by_month(access=access)
         figures = {"Target": float(target), "Won so far": actual, "Human call": human["commit"],
                    "Weighted": system["weighted"], "Conversion": system["stage_conversion"], "Model": system["model"]}
         context.update(
@@ -102,6 +118,7 @@ class ForecastView(TenantTemplateView):
             report_is_stored=bool(stored), method_labels=METHOD_LABELS,
             comparison_chart=_comparison_chart(figures, tenant.base_currency),
             accuracy_chart=_accuracy_chart(report) if report["quarters"] else "",
+            monthly=monthly, monthly_chart=_monthly_chart(monthly, tenant.base_currency),
             can_submit=access.can("forecast.submit") and bool(own),
             can_override=access.can("forecast.override"), can_train=access.can("forecast.train"),
             call_form=CallForm(initial={"period": period}), own_sellers=own,

@@ -65,3 +65,28 @@ def test_target_sums_individual_quotas_of_the_quarter_and_actual_converts_curren
         assert selectors.target_for(access=access_for(acme, "rep"), period="2027-Q1") == Decimal("100000.00")
         assert selectors.actual_for(access=access_for(acme, "rep"), period="2027-Q1") == pytest.approx(61100.0)
         assert selectors.actual_for(access=access_for(acme, "revops"), period="2027-Q1") == pytest.approx(101100.0)
+
+
+def test_weighted_by_month_weights_todays_open_deals_of_the_viewers_scope(acme):
+    import datetime as dt
+
+    from performance.models import PipelineStage
+    from tests.factories import OpportunityFactory
+
+    rep, peer = acme.sellers["rep"], acme.sellers["peer"]
+    OpportunityFactory(tenant=acme.tenant, owner=rep, stage="Demo", is_closed=False, is_won=False,
+                       amount=Decimal("1000"), close_date=dt.date(2027, 2, 10))
+    OpportunityFactory(tenant=acme.tenant, owner=rep, stage="Deal", is_closed=False, is_won=False,
+                       amount=Decimal("2000"), close_date=dt.date(2027, 3, 1))
+    OpportunityFactory(tenant=acme.tenant, owner=rep, stage="Demo", is_closed=False, is_won=False,
+                       amount=Decimal("5000"), close_date=None)
+    OpportunityFactory(tenant=acme.tenant, owner=peer, stage="Demo", is_closed=False, is_won=False,
+                       amount=Decimal("9000"), close_date=dt.date(2027, 2, 10))
+    with tenant_atomic(acme.tenant):
+        PipelineStage.objects.create(name="Demo", position=1, probability=Decimal("0.2"))
+        PipelineStage.objects.create(name="Deal", position=2, probability=Decimal("0.5"))
+        rows = selectors.weighted_by_month(access=access_for(acme, "rep"), months=3, today=dt.date(2027, 1, 20))
+        everyone = selectors.weighted_by_month(access=access_for(acme, "revops"), months=3, today=dt.date(2027, 1, 20))
+    assert [(r["month"].isoformat(), r["weighted"], r["open"]) for r in rows] == [
+        ("2027-01-01", 0.0, 0.0), ("2027-02-01", 200.0, 1000.0), ("2027-03-01", 1000.0, 2000.0)]
+    assert everyone[1]["weighted"] == pytest.approx(200.0 + 1800.0)
