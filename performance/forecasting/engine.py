@@ -48,6 +48,7 @@ MIN_CELL = 5  # closed deals a (stage, age) cell needs before its own rate is tr
 MIN_MODEL_DEALS = 30
 MIN_MODEL_CLASS = 10
 MIN_TRAIN_DEALS = 10  # below this (or with one class only) no model is trained at all
+WEAK_AUC = 0.65  # an interval above 0.5 but an AUC below this is called a weak signal
 
 
 # ------------------------------------------------------------------ quarters
@@ -394,6 +395,11 @@ def win_model_fit(snapshots: pd.DataFrame, *, evaluate: bool = True, seed: int =
     elif model.auc_low <= 0.5:
         model.verdict = (f"No signal: AUC {model.auc:.2f} (95% CI {model.auc_low:.2f}–{model.auc_high:.2f}) "
                          f"includes 0.5, so the model ranks deals no better than chance. Do not trust its forecast.")
+    elif model.auc < WEAK_AUC:
+        model.signal = True
+        model.verdict = (f"Weak signal: AUC {model.auc:.2f} (95% CI {model.auc_low:.2f}–{model.auc_high:.2f}) is "
+                         f"above chance but only just; Brier {model.brier:.3f} vs {model.brier_baseline:.3f} for the "
+                         f"base rate. Use its forecast with care and check its backtest.")
     else:
         model.signal = True
         model.verdict = (f"Signal: AUC {model.auc:.2f} (95% CI {model.auc_low:.2f}–{model.auc_high:.2f}), "
