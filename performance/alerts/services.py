@@ -72,7 +72,7 @@ def alerts_refresh(*, actor=None, today: dt.date | None = None) -> dict[str, int
     with transaction.atomic():
         existing = {a.key: a for a in Alert.objects.select_for_update().filter(
             key__in=list(flags))} if flags else {}
-        created, updated = [], []
+        created, updated, reopened = [], [], []
         for key, flag in flags.items():
             alert = existing.get(key)
             if alert is None:
@@ -85,6 +85,7 @@ def alerts_refresh(*, actor=None, today: dt.date | None = None) -> dict[str, int
                 alert.status, alert.emailed_at = Alert.Status.OPEN, None
                 alert.message, alert.updated_at = flag.message[:300], now
                 updated.append(alert)
+                reopened.append(alert)
             elif alert.status == Alert.Status.OPEN and alert.message != flag.message[:300]:
                 alert.message, alert.updated_at = flag.message[:300], now
                 updated.append(alert)
@@ -95,6 +96,9 @@ def alerts_refresh(*, actor=None, today: dt.date | None = None) -> dict[str, int
         if created:
             fresh = list(Alert.objects.filter(key__in=[a.key for a in created]))
             audit_record_many(actor=actor, action="alert.open", changes=[(a, None, snapshot(a)) for a in fresh])
+        if reopened:
+            audit_record_many(actor=actor, action="alert.reopen",
+                              changes=[(a, {"status": "resolved"}, {"status": "open"}) for a in reopened])
         if stale:
             audit_record_many(actor=actor, action="alert.resolve",
                               changes=[(a, {"status": "open"}, {"status": "resolved"}) for a in stale])

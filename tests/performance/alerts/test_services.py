@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.utils import timezone
 
 from performance.alerts import services
 from performance.alerts.models import Alert
@@ -69,3 +70,14 @@ def test_the_daily_digest_is_on_the_beat_schedule_and_runs_for_every_tenant(risk
     assert entry["task"] == "performance.tasks.alerts_daily_digest"
     totals = alerts_daily_digest()
     assert totals["tenants"] == 2
+
+
+def test_a_resolved_alert_reopens_when_its_condition_returns(risky):
+    with tenant_atomic(risky.tenant):
+        services.alerts_refresh(today=TODAY)
+        gap = Alert.objects.get(kind="pipeline_gap")
+        Alert.objects.filter(pk=gap.pk).update(status=Alert.Status.RESOLVED, emailed_at=timezone.now())
+        counts = services.alerts_refresh(today=TODAY)
+        gap.refresh_from_db()
+        assert counts["updated"] == 1 and gap.status == "open" and gap.emailed_at is None
+        assert AuditEvent.objects.filter(action="alert.reopen").count() == 1
