@@ -43,7 +43,8 @@ class Opportunity(TenantModel):
     external_id = models.CharField(max_length=64)
     name = models.CharField(max_length=200, blank=True)
     account = models.ForeignKey("planning.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
-    owner = models.ForeignKey("planning.Seller", on_delete=models.PROTECT, related_name="opportunities")
+    # Indexed by opp_owner_close_idx (tenant, owner, close_date): no second single-column index to maintain.
+    owner = models.ForeignKey("planning.Seller", on_delete=models.PROTECT, related_name="opportunities", db_index=False)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
     stage = models.CharField(max_length=STAGE_NAME_MAX, default="prospecting")  # the tenant's own stage name
@@ -66,7 +67,6 @@ class Opportunity(TenantModel):
         indexes = [
             models.Index(fields=["tenant", "owner", "close_date"], name="opp_owner_close_idx"),
             models.Index(fields=["tenant", "stage", "close_date"], name="opp_stage_close_idx"),
-            models.Index(fields=["tenant", "is_won", "close_date"], name="opp_won_close_idx"),
         ]
         ordering = ["-close_date", "external_id"]
         verbose_name_plural = "opportunities"
@@ -144,13 +144,17 @@ class OpportunityHistory(TenantModel):
     """The state of a deal as of `as_of`: one row whenever stage, amount, close date or owner changed
     (plus the first sight). The state on day D is the latest row with as_of <= D."""
 
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="history")
+    # No database constraints on these two: history is written in bulk by imports (a million rows
+    # would spend seconds in deferred FK checks); rows go with their deal through Django's cascade.
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="history",
+                                    db_constraint=False, db_index=False)  # opp_history_unique_as_of leads with it
     as_of = models.DateField()
     stage = models.CharField(max_length=STAGE_NAME_MAX)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
     close_date = models.DateField(null=True, blank=True)
-    owner = models.ForeignKey("planning.Seller", on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey("planning.Seller", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+                              db_index=False)
     forecast_category = models.CharField(max_length=20, choices=Opportunity.ForecastCategory.choices,
                                          default=Opportunity.ForecastCategory.PIPELINE)
     is_closed = models.BooleanField(default=False)
