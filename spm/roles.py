@@ -37,6 +37,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "forecast.submit": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.ADMIN}),
     "forecast.override": frozenset({Role.MANAGER, Role.REVOPS, Role.ADMIN}),
     "forecast.train": frozenset({Role.REVOPS, Role.ADMIN}),
+    "forecast.configure": frozenset({Role.REVOPS, Role.ADMIN}),  # stage probabilities of the weighted pipeline
     # Risk alerts: owners and their managers act on them; RevOps/admin refresh them by hand.
     "alerts.view": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.EXECUTIVE, Role.ADMIN}),
     "alerts.refresh": frozenset({Role.REVOPS, Role.ADMIN}),

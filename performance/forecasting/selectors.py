@@ -119,6 +119,17 @@ def history_frames(*, seller_ids: set[int] | None = None) -> tuple[pd.DataFrame,
     return history, deals
 
 
+def pipeline_stages() -> list[dict]:
+    """The tenant's stages in order: ``name``, ``probability`` (Decimal or None), ``is_closed``, ``is_won``."""
+    return list(PipelineStage.objects.order_by("position", "name").values("name", "probability", "is_closed", "is_won"))
+
+
+def stages_without_probability() -> list[str]:
+    """Open stages with no probability set: the weighted forecast counts their deals at 0."""
+    return list(PipelineStage.objects.filter(is_closed=False, probability__isnull=True)
+                .order_by("position", "name").values_list("name", flat=True))
+
+
 def stage_probability_map() -> dict[str, float]:
     """Stage name → the tenant's probability (0..1); closed stages: won 1, lost 0 when unset."""
     out = {}
@@ -401,7 +412,11 @@ def backtest_report(*, today: dt.date | None = None, model: bool = True, seller_
     report = {"tenant": tenant.slug, "currency": tenant.base_currency, "as_of": today.isoformat(),
               "methods": list(engine.METHODS), "quarters": [],
               "summary": {m: {"quarters": 0, "mape": None, "bias": None, "accuracy": None} for m in engine.METHODS},
-              "best_method": None}
+              "best_method": None, "notes": []}
+    missing = stages_without_probability()
+    if missing:
+        report["notes"].append(f"weighted: no probability is set for stage(s) {', '.join(missing)}; their deals "
+                               f"count at 0 until RevOps sets one.")
     if history.empty:
         return report
     first = history["as_of"].min().date()

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from performance.forecasting import engine
 from performance.forecasting.models import ForecastOverride, ForecastSubmission, WinModelRun
+from performance.models import PipelineStage
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import parse_period_key
@@ -113,6 +114,44 @@ def forecast_override_remove(*, override: ForecastOverride, actor, at: dt.dateti
         audit_record(actor=actor, action="forecast.override_remove", instance=override, before=before,
                      after=snapshot(override))
     return override
+
+
+def stage_probabilities_set(*, probabilities: dict[str, object], actor) -> int:
+    """Set the weighted pipeline's probability of each named stage (0..1, or None to clear).
+
+    All or nothing: an unknown stage name or a value outside 0..1 raises DomainError naming the
+    stage and changes nothing. Each changed stage is audited (pipeline_stage.probability).
+    Returns the number of stages changed.
+    """
+    parsed: dict[str, Decimal | None] = {}
+    for name, value in probabilities.items():
+        if value in (None, ""):
+            parsed[name] = None
+            continue
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            raise DomainError(f"{name}: {value!r} is not a probability between 0 and 1", field=name) from None
+        if not number.is_finite() or not Decimal(0) <= number <= Decimal(1):
+            raise DomainError(f"{name}: {value} is not a probability between 0 and 1", field=name)
+        parsed[name] = number.quantize(Decimal("0.0001"))
+    changed = 0
+    with transaction.atomic():
+        stages = {s.name: s for s in PipelineStage.objects.select_for_update().filter(name__in=list(parsed))}
+        unknown = sorted(set(parsed) - set(stages))
+        if unknown:
+            raise DomainError(f"{unknown[0]}: no such stage in this workspace", field=unknown[0])
+        for name, probability in parsed.items():
+            stage = stages[name]
+            if stage.probability == probability:
+                continue
+            before = {"probability": stage.probability}
+            stage.probability = probability
+            stage.save(update_fields=["probability"])
+            audit_record(actor=actor, action="pipeline_stage.probability", instance=stage, before=before,
+                         after={"probability": probability})
+            changed += 1
+    return changed
 
 
 def win_model_request(*, actor) -> WinModelRun:

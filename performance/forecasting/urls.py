@@ -10,5 +10,6 @@ urlpatterns = [
     path("forecast/override/", views.ForecastOverrideView.as_view(), name="forecast_override"),
     path("forecast/override/<int:pk>/remove/", views.ForecastOverrideRemoveView.as_view(),
          name="forecast_override_remove"),
+    path("forecast/stages/", views.StageProbabilitiesView.as_view(), name="forecast_stages"),
     path("forecast/model/train/", views.WinModelTrainView.as_view(), name="forecast_model_train"),
 ]

@@ -121,6 +121,7 @@ class ForecastView(TenantTemplateView):
             monthly=monthly, monthly_chart=_monthly_chart(monthly, tenant.base_currency),
             can_submit=access.can("forecast.submit") and bool(own),
             can_override=access.can("forecast.override"), can_train=access.can("forecast.train"),
+            can_configure=access.can("forecast.configure"), stages=selectors.pipeline_stages(),
             call_form=CallForm(initial={"period": period}), own_sellers=own,
             best_label=METHOD_LABELS.get(report.get("best_method") or "", ""),
         )
@@ -192,6 +193,23 @@ class ForecastOverrideRemoveView(_ForecastPost):
         else:
             messages.success(request, f"Override for {override.seller.name} removed: the roll-up is the call again.")
         return self._back(override.period)
+
+
+class StageProbabilitiesView(_ForecastPost):
+    """POST ``probability-<stage name>`` fields: the weighted pipeline's stage probabilities (0..1)."""
+
+    capability = "forecast.configure"
+
+    def post(self, request, *args, **kwargs):
+        values = {key[len("probability-"):]: value.strip() for key, value in request.POST.items()
+                  if key.startswith("probability-")}
+        try:
+            changed = services.stage_probabilities_set(probabilities=values, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Stage probabilities saved ({changed} changed).")
+        return self._back(_period(request))
 
 
 class WinModelTrainView(_ForecastPost):

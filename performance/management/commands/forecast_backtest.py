@@ -28,7 +28,7 @@ JSON (--format json):
                              {"forecast", "error", "accuracy", "bias"}},
                  "model": {"n_deals", "n_won", "n_lost", "trained", "note"?}}],
    "summary": {method: {"quarters", "mape", "bias", "accuracy"}},
-   "best_method"}
+   "best_method", "notes": [text, ...]}
 actual = bookings won with a close date in the quarter (tenant currency); error = forecast - actual;
 accuracy = 1 - |error| / actual; bias = error / actual (positive: over-forecast); mape = mean of
 |error| / actual over quarters with actual > 0 and a forecast; summary bias = mean of the biases.
@@ -78,5 +78,7 @@ class Command(BaseCommand):
             mape = "—" if s["mape"] is None else f"{s['mape']:.1%}"
             bias = "—" if s["bias"] is None else f"{s['bias']:+.1%}"
             self.stdout.write(f"  {m:<17} quarters {s['quarters']:>2}  MAPE {mape:>7}  bias {bias:>7}")
+        for note in report.get("notes", []):
+            self.stdout.write(f"Note: {note}")
         if report["best_method"]:
             self.stdout.write(f"Most accurate so far: {report['best_method']}")

@@ -138,3 +138,22 @@ def test_a_trained_model_with_signal_forecasts_the_open_pipeline(acme, django_ca
                           "close_date": pd.Timestamp("2027-02-01")})
     good, bad = estimator.predict_proba(engine.model_features(probe))[:, 1]
     assert good > 0.7 and bad < 0.3
+
+
+def test_stage_probabilities_are_set_all_or_nothing_and_audited(history_world):
+    from performance.models import PipelineStage
+
+    with tenant_atomic(history_world.tenant):
+        assert services.stage_probabilities_set(probabilities={"Prospect": "0.25", "Engage": "0.5"},
+                                                actor=history_world.users["revops"]) == 1
+        for bad, field in (({"Prospect": "1.5"}, "Prospect"), ({"Nope": "0.1"}, "Nope"), ({"Engage": "x"}, "Engage")):
+            with pytest.raises(DomainError) as exc:
+                services.stage_probabilities_set(probabilities={"Prospect": "0.3", **bad},
+                                                 actor=history_world.users["revops"])
+            assert exc.value.field == field
+        assert PipelineStage.objects.get(name="Prospect").probability == Decimal("0.2500")
+        assert AuditEvent.objects.filter(action="pipeline_stage.probability").count() == 1
+        assert selectors.stages_without_probability() == []
+        services.stage_probabilities_set(probabilities={"Engage": ""}, actor=history_world.users["revops"])
+        assert selectors.stages_without_probability() == ["Engage"]
+        assert "Engage" in selectors.backtest_report(model=False)["notes"][0]

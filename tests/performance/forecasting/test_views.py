@@ -76,3 +76,17 @@ def test_only_revops_and_admin_train_the_model(client, acme):
     assert client.post(url("performance:forecast_model_train", acme)).status_code == 403
     client.force_login(acme.users["revops"])
     assert client.post(url("performance:forecast_model_train", acme)).status_code == 302
+
+
+def test_revops_sets_stage_probabilities_on_the_page_and_a_manager_may_not(client, history_world):
+    from performance.models import PipelineStage
+
+    target = url("performance:forecast_stages", history_world)
+    client.force_login(history_world.users["manager"])
+    assert client.post(target, {"probability-Prospect": "0.3"}).status_code == 403
+    client.force_login(history_world.users["revops"])
+    assert client.post(target, {"probability-Prospect": "0.3", "period": "2017-Q2"}).status_code == 302
+    with tenant_atomic(history_world.tenant):
+        assert str(PipelineStage.objects.get(name="Prospect").probability) == "0.3000"
+    body = client.get(url("performance:forecast", history_world) + "?period=2017-Q2").content.decode()
+    assert 'name="probability-Prospect"' in body
