@@ -297,7 +297,8 @@ def latest_win_model_estimator():
     return joblib.load(io.BytesIO(bytes(run.estimator)))
 
 
-def system_forecasts(*, access: TenantAccess, period: str, today: dt.date | None = None) -> dict:
+def system_forecasts(*, access: TenantAccess, period: str, today: dt.date | None = None,
+                     frames: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> dict:
     """Weighted, conversion and model forecasts of ``period`` for the viewer's deals, as of today.
 
     Returns floats in the tenant currency: ``booked`` (already won in the period), the three
@@ -305,7 +306,7 @@ def system_forecasts(*, access: TenantAccess, period: str, today: dt.date | None
     """
     today = today or timezone.localdate()
     start, end = period_bounds(period)
-    history, deals = history_frames(seller_ids=visible_seller_ids(access))
+    history, deals = frames if frames is not None else history_frames(seller_ids=visible_seller_ids(access))
     if history.empty:
         return {"booked": 0.0, "weighted": 0.0, "stage_conversion": 0.0, "model": None, "open_deals": 0,
                 "open_amount": 0.0}
@@ -397,18 +398,19 @@ def _rate(x: float | None) -> float | None:
 
 
 def backtest_report(*, today: dt.date | None = None, model: bool = True, seller_ids: set[int] | None = None,
-                    roots: list[int] | None = None) -> dict:
+                    roots: list[int] | None = None, frames: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> dict:
     """The backtest as a JSON-ready dict (the command, the page and the API print this).
 
     ``{"tenant", "currency", "as_of", "quarters": [{"quarter", "start", "end", "forecast_date",
     "actual", "booked_at_start", "open_deals", "open_amount", "methods": {method: {"forecast",
     "error", "accuracy", "bias"}}, "model": {...}}], "summary": {method: {"quarters", "mape",
     "bias", "accuracy"}}, "best_method"}``. Money as decimal strings, rates as numbers (6 decimals).
-    ``seller_ids``/``roots`` restrict it to a manager's subtree (deals owned in it; their call).
+    ``seller_ids``/``roots`` restrict it to a manager's subtree (deals owned in it; their call);
+    ``frames`` are :func:`history_frames` of that same scope when the caller has read them already.
     """
     tenant = current_tenant()
     today = today or timezone.localdate()
-    history, deals = history_frames(seller_ids=seller_ids)
+    history, deals = frames if frames is not None else history_frames(seller_ids=seller_ids)
     report = {"tenant": tenant.slug, "currency": tenant.base_currency, "as_of": today.isoformat(),
               "methods": list(engine.METHODS), "quarters": [],
               "summary": {m: {"quarters": 0, "mape": None, "bias": None, "accuracy": None} for m in engine.METHODS},

@@ -99,14 +99,16 @@ class ForecastView(TenantTemplateView):
         else:
             top = [by_id[r] for r in roots if r in by_id]
         human = {"commit": sum(r["commit"]["call"] for r in top), "best_case": sum(r["best_case"]["call"] for r in top)}
-        system = selectors.system_forecasts(access=access, period=period)
+        frames = selectors.history_frames(seller_ids=visible_seller_ids(access))  # read once for both uses
+        system = selectors.system_forecasts(access=access, period=period, frames=frames)
         target = selectors.target_for(access=access, period=period)
         actual = selectors.actual_for(access=access, period=period)
         model_run = selectors.latest_win_model()
         # The backtest: the stored company-wide one (with the model) for tenant-wide viewers once a
         # training has run; otherwise a live one of the viewer's own scope without the model.
         stored = (model_run.metrics or {}).get("backtest") if model_run and roots is None else None
-        report = stored or selectors.backtest_report(model=False, seller_ids=visible_seller_ids(access), roots=roots)
+        report = stored or selectors.backtest_report(model=False, seller_ids=visible_seller_ids(access), roots=roots,
+                                                     frames=frames)
         own = viewer_sellers(access)
         monthly = selectors.weighted_by_month(access=access)
         figures = {"Target": float(target), "Won so far": actual, "Human call": human["commit"],
