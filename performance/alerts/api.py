@@ -15,6 +15,8 @@ from spm.api.schema import READ_ERRORS, error_responses
 
 class AlertSerializer(serializers.ModelSerializer):
     seller_name = serializers.CharField(source="seller.name", read_only=True)
+    # A plain string in the schema: "status" enums of other resources already claim the name.
+    status = serializers.CharField(read_only=True, help_text="open | dismissed | resolved")
     deal_url = serializers.SerializerMethodField()
 
     class Meta:

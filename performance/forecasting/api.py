@@ -54,6 +54,8 @@ class OverrideWriteSerializer(SubmissionWriteSerializer):
 
 class WinModelRunSerializer(serializers.ModelSerializer):
     metrics = serializers.SerializerMethodField()
+    # A plain string in the schema: sharing the calculation runs' status enum would rename it.
+    status = serializers.CharField(read_only=True, help_text="queued | running | succeeded | failed")
 
     class Meta:
         model = WinModelRun
