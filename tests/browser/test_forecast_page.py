@@ -48,3 +48,52 @@ def test_rep_submits_and_the_manager_overrides_and_reads_the_backtest(live_serve
     row.get_by_role("button", name="Remove override").click()
     manager.wait_for_load_state("networkidle")
     assert manager.text_content("[data-testid=human-commit]").strip() == "2,500"
+
+
+def test_alerts_link_to_the_deal_and_coaching_notes_reach_the_rep(live_server, browser):  # noqa: F811
+    import datetime as dt
+    from decimal import Decimal
+
+    from performance.alerts.services import alerts_refresh
+    from performance.models import OpportunityHistory
+    from spm.tenancy.db import tenant_atomic
+    from tests.factories import OpportunityFactory
+
+    acme = build_tenant("acme")
+    today = dt.date.today()
+    rep = acme.sellers["rep"]
+    deal = OpportunityFactory(tenant=acme.tenant, owner=rep, name="Rocket deal", stage="Demo", is_closed=False,
+                              is_won=False, amount=Decimal("5000"), close_date=today - dt.timedelta(days=3))
+    with tenant_atomic(acme.tenant):
+        OpportunityHistory.objects.create(opportunity=deal, as_of=today - dt.timedelta(days=10), stage="Demo",
+                                          amount=Decimal("5000"), close_date=deal.close_date, owner=rep)
+        alerts_refresh(today=today)
+
+    page = _sign_in(browser, live_server.url, "rep@acme.test")
+    page.goto(f"{live_server.url}/t/acme/alerts/")
+    table = page.text_content("[data-testid=alerts]")
+    assert "Rocket deal" in table and "Past due" in table and "Confirm the real decision date" in table
+    page.get_by_role("link", name="Rocket deal").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/t/acme/deals/{deal.pk}/")
+    _shot(page, "alerts-1-rep")
+
+    manager = _sign_in(browser, live_server.url, "manager@acme.test")
+    manager.goto(f"{live_server.url}/t/acme/coaching/{rep.pk}/")
+    assert "Past due" in manager.text_content("[data-testid=agenda]")
+    manager.fill("textarea[name=body]", "Agreed: re-date Rocket with the buyer")
+    manager.get_by_role("button", name="Save note").click()
+    manager.wait_for_load_state("networkidle")
+    manager.fill("input[name=title]", "Confirm Rocket's decision date")
+    manager.fill("input[name=due_date]", (today + dt.timedelta(days=7)).isoformat())
+    manager.get_by_role("button", name="Add follow-up").click()
+    manager.wait_for_load_state("networkidle")
+    _shot(manager, "coaching-1-manager")
+
+    page.goto(f"{live_server.url}/t/acme/coaching/{rep.pk}/")
+    assert "Agreed: re-date Rocket with the buyer" in page.text_content("[data-testid=notes]")
+    assert "Confirm Rocket's decision date" in page.text_content("[data-testid=follow-ups]")
+    assert page.get_by_role("button", name="Save note").count() == 0
+    page.get_by_role("button", name="Done").click()
+    page.wait_for_load_state("networkidle")
+    assert "Follow-up done." in page.text_content("body")
