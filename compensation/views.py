@@ -29,6 +29,7 @@ from compensation.selectors import (
     run_list,
     seller_history,
     statement_get,
+    statement_input_changes,
     statement_lines,
     statement_list,
     statement_period_summary,
@@ -95,6 +96,7 @@ class StatementDetailView(TenantTemplateView):
         lines = list(statement_lines(statement=statement))
         context.update(
             statement=statement,
+            input_changes=statement_input_changes(statement) if getattr(statement, "inputs_changed", False) else [],
             lines=lines,
             attainment=attainment,
             chart=chart,

@@ -168,4 +168,12 @@ class OpportunityHistory(TenantModel):
         ordering = ["opportunity", "as_of"]
         verbose_name_plural = "opportunity history"
 
+
+from performance.imports.models import CrmWebhook, ImportJob, ImportMapping, WebhookDelivery  # noqa: E402
+
+__all__ = [
+    "CrmWebhook", "ImportJob", "ImportMapping", "Opportunity", "OpportunityEvent", "OpportunityHistory",
+    "OpportunitySplit", "PipelineStage", "StageChange", "WebhookDelivery",
+]
+
 import performance.alerts.models, performance.coaching.models, performance.forecasting.models  # noqa: E401,E402,F401,I001  forecasting/alerts/coaching models

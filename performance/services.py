@@ -10,8 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, PipelineStage, StageChange, stage_flags
+from planning.services import seller_inputs_changed
 from spm.audit import audit_record, snapshot
 from spm.errors import DomainError
+from spm.fiscal import month_key
 from spm.tenancy.context import current_tenant
 from spm.upsert import CREATED, UNCHANGED, UPDATED, full_clean_or_raise, upsert_audited
 
@@ -108,6 +110,7 @@ def opportunity_upsert(
     }
     with transaction.atomic():
         existing = Opportunity.objects.select_for_update().filter(external_id=external_id).first()
+        existing_state = (existing.is_won, existing.owner_id, existing.close_date) if existing else None
         old_stage = existing.stage if existing else ""
         old_splits = (
             sorted((s, p) for s, p in OpportunitySplit.objects.filter(opportunity=existing).values_list("seller_id", "pct"))
@@ -126,6 +129,7 @@ def opportunity_upsert(
             StageChange.objects.create(opportunity=opp, from_stage=old_stage, to_stage=opp.stage, changed_at=timezone.now())
         if opp.upsert_status == UNCHANGED and not splits_changed:
             return opp, False
+        _record_credit_change(existing_state, opp, old_splits, new_splits)
         after = {**snapshot(opp), "splits": [[s, str(p)] for s, p in new_splits]}
         action = "deal.create" if opp.upsert_status == CREATED else "deal.update"
         audit_record(actor=actor, action=action, instance=opp, before=before, after=after)
@@ -134,31 +138,57 @@ def opportunity_upsert(
         return opp, opp.upsert_status == CREATED
 
 
+UPDATABLE_FIELDS = frozenset({"name", "owner", "account", "amount", "currency", "stage", "forecast_category",
+                              "deal_type", "created_date", "close_date", "splits", "is_closed", "is_won", "product",
+                              "team", "region", "probability"})
+
+
 def opportunity_update(*, opportunity: Opportunity, actor=None, **changes) -> Opportunity:
     """Change some fields (and/or the splits) of an existing deal; everything not named stays as it is.
 
     Same rules, errors, stage history and audit as opportunity_upsert, which it calls with the
-    deal's current values overlaid by `changes`.
+    deal's current values overlaid by `changes`. The row is locked BEFORE its current values are
+    read: two concurrent updates of different fields then serialise, and the second one overlays
+    its change on the first one's result instead of writing back the values it read earlier.
     """
-    current = {
-        "name": opportunity.name, "owner": opportunity.owner, "account": opportunity.account,
-        "amount": opportunity.amount, "currency": opportunity.currency, "stage": opportunity.stage,
-        "forecast_category": opportunity.forecast_category, "deal_type": opportunity.deal_type,
-        "created_date": opportunity.created_date, "close_date": opportunity.close_date,
-        "is_closed": opportunity.is_closed, "is_won": opportunity.is_won, "product": opportunity.product,
-        "team": opportunity.team, "region": opportunity.region, "probability": opportunity.probability,
-        "splits": [(split.seller, split.pct) for split in opportunity.splits.all()],
-    }
-    unknown = set(changes) - set(current)
+    unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
-        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a deal")
-    if "stage" in changes and "is_closed" not in changes and "is_won" not in changes:
-        # A new stage name brings its own state unless the caller says otherwise.
-        current["is_closed"] = current["is_won"] = None
-        if "forecast_category" not in changes:
-            current["forecast_category"] = None
-    updated, _ = opportunity_upsert(external_id=opportunity.external_id, **{**current, **changes}, actor=actor)
-    return updated
+        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a deal", field=sorted(unknown)[0])
+    with transaction.atomic():
+        locked = Opportunity.objects.select_for_update(of=("self",)).select_related("owner", "account").get(pk=opportunity.pk)
+        current = {
+            "name": locked.name, "owner": locked.owner, "account": locked.account,
+            "amount": locked.amount, "currency": locked.currency, "stage": locked.stage,
+            "forecast_category": locked.forecast_category, "deal_type": locked.deal_type,
+            "created_date": locked.created_date, "close_date": locked.close_date,
+            "is_closed": locked.is_closed, "is_won": locked.is_won, "product": locked.product,
+            "team": locked.team, "region": locked.region, "probability": locked.probability,
+            "splits": [(split.seller, split.pct) for split in locked.splits.select_related("seller")],
+        }
+        if "stage" in changes and "is_closed" not in changes and "is_won" not in changes:
+            # A new stage name brings its own state unless the caller says otherwise.
+            current["is_closed"] = current["is_won"] = None
+            if "forecast_category" not in changes:
+                current["forecast_category"] = None
+        updated, _ = opportunity_upsert(external_id=locked.external_id, **{**current, **changes}, actor=actor)
+        return updated
+
+
+def _record_credit_change(before_state, opp: Opportunity, old_splits, new_splits) -> None:
+    """Tell the change feed which sellers' months this deal's credits touch, before and after.
+
+    Only a deal that is or was closed-won credits anyone; an open deal's edits change no statement.
+    """
+    was_won = before_state is not None and before_state[0]
+    if not (was_won or opp.is_won):
+        return
+    sellers = {opp.owner_id, *(s for s, _ in old_splits), *(s for s, _ in new_splits)}
+    months = {month_key(opp.close_date)} if opp.close_date else set()
+    if before_state is not None:
+        sellers.add(before_state[1])
+        if before_state[2]:
+            months.add(month_key(before_state[2]))
+    seller_inputs_changed(seller_ids=sellers, months=months, reason=f"deal {opp.external_id} changed")
 
 
 def opportunity_event_record(*, opportunity: Opportunity, type: str = "churn", date: dt.date, actor=None) -> OpportunityEvent:
@@ -174,5 +204,7 @@ def opportunity_event_record(*, opportunity: Opportunity, type: str = "churn", d
         full_clean_or_raise(event)
         event.save()
         audit_record(actor=actor, action=f"deal.{type}", instance=opportunity, after=snapshot(event))
+        sellers = {opportunity.owner_id, *opportunity.splits.values_list("seller_id", flat=True)}
+        seller_inputs_changed(seller_ids=sellers, months=[month_key(date)], reason=f"deal {opportunity.external_id}: {type}")
         event.upsert_status = CREATED
         return event

@@ -112,3 +112,21 @@ def seller_rows() -> list[tuple[int, int | None, str]]:
 def quota_rows() -> list[tuple[int, str, str, Decimal]]:
     """(seller id, measure, period key, amount) of every quota of the tenant in scope (one query)."""
     return list(Quota.objects.order_by("seller_id", "measure", "period").values_list("seller_id", "measure", "period", "amount"))
+
+
+def with_managers(seller_ids) -> set[int]:
+    """The sellers and every manager above them, recursively (one query; cycle-safe)."""
+    parent = dict(Seller.objects.values_list("id", "manager_id"))
+    out: set[int] = set()
+    for seller_id in seller_ids:
+        node = seller_id
+        while node is not None and node not in out:
+            out.add(node)
+            node = parent.get(node)
+    return out
+
+
+def seller_names(ids) -> dict[int, str]:
+    """id → name of these sellers of the tenant in scope (one query; unknown ids left out)."""
+    ids = {int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
+    return dict(Seller.objects.filter(id__in=ids).values_list("id", "name")) if ids else {}

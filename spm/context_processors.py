@@ -19,6 +19,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Forecast", "performance:forecast", "forecast.view"),
         ("Alerts", "performance:alerts", "alerts.view"),
         ("Coaching", "performance:coaching", "coaching.view"),
+        ("Imports", "hub:imports", "imports.run"),
     ]),
     ("Pay", [
         ("Statements", "compensation:statements", "statements.view"),

@@ -27,6 +27,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "quotas.edit": frozenset({Role.REVOPS, Role.ADMIN}),
     "territories.edit": frozenset({Role.REVOPS, Role.ADMIN}),
     "deals.edit": frozenset({Role.REVOPS, Role.ADMIN}),
+    "imports.run": frozenset({Role.REVOPS, Role.ADMIN}),  # CRM data in: files, bulk API, webhook secret
     "audit.view": frozenset({Role.FINANCE, Role.ADMIN}),
     "members.manage": frozenset({Role.ADMIN}),
     "analytics.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/t/<slug:tenant>/", include("planning.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("performance.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("compensation.api.urls")),
+    path("api/v1/t/<slug:tenant>/", include("spm.hub.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -216,9 +216,19 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     here are reported by the sweep (tests.test_cross_tenant_sweep), not silently skipped.
     """
     from compensation.models import Adjustment, CalculationRun, EarningLine
-    from performance.models import OpportunityEvent, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
+    from performance.models import (
+        CrmWebhook,
+        ImportJob,
+        ImportMapping,
+        OpportunityEvent,
+        OpportunityHistory,
+        OpportunitySplit,
+        PipelineStage,
+        StageChange,
+        WebhookDelivery,
+    )
     from planning.models import Territory
-    from spm.models import AuditEvent, FxRate, Period
+    from spm.models import AuditEvent, FxRate, InputChange, Period
 
     tenant = world.tenant
     slug = tenant.slug
@@ -227,6 +237,8 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     with tenant_atomic(tenant):
         FxRate.all_tenants.create(tenant=tenant, currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2027, 1, 1))
         Period.all_tenants.create(tenant=tenant, key="2027-01", start=dt.date(2027, 1, 1), end=dt.date(2027, 1, 31))
+        InputChange.all_tenants.create(tenant=tenant, seller_id=rep.pk, month="2027-01", reason=f"{slug} deal changed",
+                                       changed_at=dt.datetime(2027, 1, 20, 9, tzinfo=dt.UTC))
         AuditEvent.all_tenants.create(
             tenant=tenant, actor=world.users["admin"], action="statement.publish", object_type="statement",
             object_id=str(world.statements["rep"].pk), object_repr=f"{slug} Rep 2027-01",
@@ -245,6 +257,15 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             currency=deal.currency, close_date=deal.close_date, owner=deal.owner, forecast_category="closed",
             is_closed=True, is_won=True,
         )
+        ImportMapping.all_tenants.create(tenant=tenant, kind="opportunities", mapping={"amount": f"{slug} value"})
+        ImportJob.all_tenants.create(
+            tenant=tenant, kind="opportunities", file_name=f"{slug}-crm.csv", data=b"", header=["external_id"],
+            status=ImportJob.Status.FAILED, report={"rows": 1, "created": 0, "updated": 0, "unchanged": 0,
+                                                   "errors": [], "error_count": 1},
+            errors_csv=f"file,line,column,value,message\n{slug}-crm.csv,2,amount,12k,not an amount\n",
+        )
+        CrmWebhook.all_tenants.create(tenant=tenant, secret=f"{slug}-secret")
+        WebhookDelivery.all_tenants.create(tenant=tenant, signature=f"{slug}-sig", timestamp=1)
         run = CalculationRun.all_tenants.create(
             tenant=tenant, period_from="2027-01", period_through="2027-01", status=CalculationRun.Status.SUCCEEDED,
             progress=100, requested_by=world.users["revops"],

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from compensation.models import Adjustment, Statement
 from spm.audit import audit_record, snapshot
+from spm.changes import inputs_changed
 from spm.errors import ConflictError, DomainError
 from spm.services import period_is_closed, validate_month_key
 from spm.tenancy.context import current_tenant
@@ -78,6 +79,7 @@ def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor
                                 created_by=actor if getattr(actor, "pk", None) else None, tenant=current_tenant())
         full_clean_or_raise(adjustment)
         adjustment.save()
+        inputs_changed(seller_ids=[seller.pk], months=[period], reason=f"adjustment {amount} added")
         audit_record(actor=actor, action="adjustment.create", instance=adjustment, after=snapshot(adjustment))
         return adjustment
 
@@ -104,5 +106,7 @@ def adjustment_upsert(*, external_id: str, seller: Seller, period: str, amount, 
             setattr(existing, k, v)
         full_clean_or_raise(existing)
         existing.save()
+        inputs_changed(seller_ids=[before["seller"], seller.pk], months=[before["period"], period],
+                       reason=f"adjustment {existing.external_id or existing.pk} changed")
         audit_record(actor=actor, action="adjustment.update", instance=existing, before=before, after=snapshot(existing))
         return existing, "updated"

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from compensation.engine import PlanValidationError, parse_plan_document, plan_document_to_dict
 from compensation.models import CompPlan, PlanAssignment
+from planning.services import seller_inputs_changed
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.tenancy.context import current_tenant
-from spm.upsert import full_clean_or_raise, upsert_audited
+from spm.upsert import UNCHANGED, full_clean_or_raise, upsert_audited
 
 if TYPE_CHECKING:
     from planning.models import Seller
@@ -107,8 +108,11 @@ def plan_assignment_upsert(
             PlanAssignment.objects.select_for_update()
             .filter(seller=seller, plan__name=plan.name, start_date=start_date).first()
         )
-        return upsert_audited(
+        assignment = upsert_audited(
             model=PlanAssignment, lookup={"seller": seller, "start_date": start_date},
             values={"plan": plan, "end_date": end_date, "target_incentive": target_incentive},
             actor=actor, action_prefix="assignment", instance=existing,
         )
+        if assignment.upsert_status != UNCHANGED:
+            seller_inputs_changed(seller_ids=[seller.pk], months=None, reason=f"plan assignment {plan.name} changed")
+        return assignment

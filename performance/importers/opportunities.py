@@ -17,11 +17,15 @@ first history row, not a move: a million-row first import writes no million stag
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from performance.models import Opportunity, OpportunityHistory, PipelineStage, StageChange
+from django.db import connection
+
+from performance.models import Opportunity, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
+from planning.services import seller_inputs_changed
 from spm.audit import audit_record
 from spm.db.bulk import bulk_insert, bulk_update
 from spm.imports import CellError, CleanTable, Column, ImportReport, RawTable, RowError, clean_table
@@ -106,6 +110,42 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
     return clean, errors
 
 
+def _history_sql(tenant_id: int, as_of: dt.date, externals: list[str], fields: list[str]) -> None:
+    """PostgreSQL: the history rows straight from the just-written deals, one statement (a second import
+    on the same day replaces that day's row)."""
+    table = OpportunityHistory._meta.db_table
+    cols = ", ".join(fields)
+    sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, opportunity_id, as_of, {cols}) "
+            f"SELECT tenant_id, id, %s, {cols} FROM {Opportunity._meta.db_table} "
+            f"WHERE tenant_id = %s AND external_id = ANY(%s) "
+            f"ON CONFLICT (tenant_id, opportunity_id, as_of) DO UPDATE SET {sets}",
+            [as_of, tenant_id, externals],
+        )
+
+
+def _history_rows(history, as_of, fields, stored, tenant_id: int, *, new: bool) -> None:
+    """Elsewhere (SQLite): the same rows built here, inserted or replacing that day's row."""
+    ids = ({ext: pk for ext, (pk, _) in stored.items()} if not new
+           else dict(Opportunity.objects.order_by().values_list("external_id", "id").iterator(chunk_size=50000)))
+    same_day = dict(OpportunityHistory.objects.filter(as_of=as_of).values_list("opportunity_id", "id"))
+    idx = [_IDX[f] for f in fields]
+    inserts, replaces = [], []
+    for ext, values, _ in history:
+        pk = ids[ext]
+        row = tuple(values[i] for i in idx)
+        if pk in same_day:
+            replaces.append((same_day[pk], *row))
+        else:
+            inserts.append((pk, as_of, *row))
+    if inserts:
+        bulk_insert(OpportunityHistory, ["opportunity_id", "as_of", *fields], inserts, tenant_id=tenant_id)
+    if replaces:
+        bulk_update(OpportunityHistory, fields, replaces)
+
+
 def _category(is_closed: bool, is_won: bool) -> str:
     if is_closed:
         return "closed" if is_won else "omitted"
@@ -164,7 +204,10 @@ def load_opportunities(
     new_rows: list[tuple] = []
     changed: list[tuple] = []
     history: list[tuple[str, tuple, str]] = []  # (external id, values, old stage or "")
-    pay_months: set[str] = set()
+    pay: dict[str | None, set[int]] = defaultdict(set)  # month → sellers whose credits changed
+    split_sellers: dict[int, list[int]] = defaultdict(list)
+    for deal_id, seller_id in OpportunitySplit.objects.values_list("opportunity_id", "seller_id"):
+        split_sellers[deal_id].append(seller_id)
     updated = 0
     columns = [v["owner_email"], account_ids, v["stage"], v["amount"], v["currency"], v["created_date"],
                v["close_date"], v["is_closed"], v["is_won"], v["product"], v["team"], v["region"],
@@ -180,7 +223,7 @@ def load_opportunities(
             new_rows.append((ext, *values))
             history.append((ext, values, ""))
             if values[_IDX["is_won"]]:
-                pay_months.add(_month(values[_IDX["close_date"]]))
+                pay[_month(values[_IDX["close_date"]])].add(values[_IDX["owner_id"]])
             continue
         pk, old_values = old
         for i in keep:
@@ -198,11 +241,13 @@ def load_opportunities(
             history.append((ext, values, old_values[_IDX["stage"]]))
         if (values[_IDX["is_won"]] or old_values[_IDX["is_won"]]) and any(
                 values[i] != old_values[i] for i in _PAY_KEYS):
+            splits = split_sellers.get(pk, ())
             if values[_IDX["is_won"]]:
-                pay_months.add(_month(values[_IDX["close_date"]]))
+                pay[_month(values[_IDX["close_date"]])].update((values[_IDX["owner_id"]], *splits))
             if old_values[_IDX["is_won"]]:
-                pay_months.add(_month(old_values[_IDX["close_date"]]))
-    pay_months.discard(None)
+                pay[_month(old_values[_IDX["close_date"]])].update((old_values[_IDX["owner_id"]], *splits))
+    pay.pop(None, None)
+    pay_months = set(pay)
     result = OpportunityLoad(report=ImportReport(rows=n, created=len(new_rows), updated=updated,
                                                  unchanged=n - len(new_rows) - updated), pay_months=pay_months)
 
@@ -229,29 +274,19 @@ def load_opportunities(
     say(75, f"{len(changed):,} changed deals written")
 
     if history:
-        ids = ({ext: pk for ext, (pk, _) in stored.items()} if not new_rows
-               else dict(Opportunity.objects.order_by().values_list("external_id", "id").iterator(chunk_size=50000)))
-        same_day = dict(OpportunityHistory.objects.filter(as_of=as_of).values_list("opportunity_id", "id"))
         h_fields = ["stage", "amount", "currency", "close_date", "owner_id", "forecast_category", "is_closed", "is_won"]
-        h_idx = [_IDX[f] for f in h_fields]
-        inserts, replaces = [], []
-        for ext, values, _ in history:
-            pk = ids[ext]
-            row = tuple(values[i] for i in h_idx)
-            if pk in same_day:
-                replaces.append((same_day[pk], *row))
-            else:
-                inserts.append((pk, as_of, *row))
-        if inserts:
-            bulk_insert(OpportunityHistory, ["opportunity_id", "as_of", *h_fields], inserts, tenant_id=tenant.pk)
-        if replaces:
-            bulk_update(OpportunityHistory, h_fields, replaces)
+        if connection.vendor == "postgresql":
+            _history_sql(tenant.pk, as_of, [ext for ext, _, _ in history], h_fields)
+        else:
+            _history_rows(history, as_of, h_fields, stored, tenant.pk, new=bool(new_rows))
         result.history_rows = len(history)
         at = dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.UTC)
-        moves = [(ids[ext], old, values[_IDX["stage"]], at) for ext, values, old in history
+        moves = [(stored[ext][0], old, values[_IDX["stage"]], at) for ext, values, old in history
                  if old and values[_IDX["stage"]] != old]
         result.stage_changes = bulk_insert(StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"],
                                            moves, tenant_id=tenant.pk)
+    for month, sellers in sorted(pay.items()):  # the change feed: these statements are now stale
+        seller_inputs_changed(seller_ids=sellers, months=[month], reason=f"import of {clean.file}"[:200])
     say(95, "history recorded")
     report = result.report
     audit_record(actor=actor, action="import.opportunities", instance=tenant, after={

@@ -19,7 +19,7 @@ from compensation.services import calculation_request
 from performance.forecasting.bench import weighted_refresh_figure
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
-from spm.hub.demo import bench
+from spm.hub.demo import bench, bench_import
 from spm.hub.demo.generator import generate_company
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
@@ -39,12 +39,22 @@ class Command(BaseCommand):
         parser.add_argument("--open-deals", type=int, default=1_000_000,
                             help="open deals of the in-memory weighted-forecast refresh step")
         parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
+        parser.add_argument("--import-rows", type=int, default=100_000,
+                            help="CRM import step: deals imported new, unchanged and as updates (0: skip)")
+        parser.add_argument("--import-only", action="store_true",
+                            help="run only the CRM import step; its figures replace their own section of --output")
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
             raise CommandError("bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite is the demo database, "
                                "not a benchmark target)")
         celery_app.conf.task_always_eager = True  # time the calculation itself, in this process
+        if opts["import_only"]:
+            figures = bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
+            text = bench_import.write_section(opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]),
+                                              bench.machine(), figures)
+            self.stdout.write(text)
+            return
         today = dt.date.today()
         figures, notes = [], []
         tenant = tenant_create_or_update(slug="bench", name="Bench Corp")
@@ -96,6 +106,8 @@ class Command(BaseCommand):
             figures.append(bench.Figure("statement page", wall, bench.peak_mb(), None,
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
+        if opts["import_rows"]:
+            figures += bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
         self.stdout.write(f"weighted forecast refresh over {opts['open_deals']:,} open deals…")
         wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
         figures.append(bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail))
