@@ -17,6 +17,7 @@ from django.urls import reverse
 from compensation.models import CalculationRun, Statement
 from compensation.services import calculation_request
 from performance.forecasting.bench import weighted_refresh_figure
+from planning.territories import bench as territory_bench
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
 from spm.hub.demo import bench, bench_import
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--open-deals", type=int, default=1_000_000,
                             help="open deals of the in-memory weighted-forecast refresh step")
+        parser.add_argument("--territory-accounts", type=int, default=50000, help="accounts of the territory step")
+        parser.add_argument("--territories", type=int, default=200)
         parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
         parser.add_argument("--import-rows", type=int, default=100_000,
                             help="CRM import step: deals imported new, unchanged and as updates (0: skip)")
@@ -111,6 +114,7 @@ class Command(BaseCommand):
         self.stdout.write(f"weighted forecast refresh over {opts['open_deals']:,} open deals…")
         wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
         figures.append(bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail))
+        figures.extend(territory_figures(opts["territory_accounts"], opts["territories"]))
         info = bench.machine()
         command = "python manage.py bench " + " ".join(sys.argv[2:])
         notes.append("peak memory is the process's maximum resident set so far (resource.getrusage), so it only grows.")
@@ -118,3 +122,20 @@ class Command(BaseCommand):
         opts["output"].write_text(text)
         self.stdout.write(text)
         self.stdout.write(self.style.SUCCESS(f"written to {opts['output']}"))
+
+
+def territory_figures(accounts: int, territories: int) -> list:
+    """Issue 9: rule evaluation of N accounts into T territories (≤ 5 s at 50,000 × 200) and
+    balancing them (≤ 30 s). Floor: one vectorised membership test per territory over the accounts
+    (the least work any rule evaluation does)."""
+    result = territory_bench.run(accounts=accounts, territories=territories)
+    floor = territory_bench.mask_floor(accounts, territories)
+    size = f"{accounts:,} accounts into {territories:,} territories"
+    return [
+        bench.Figure("territory rule evaluation", result["evaluate_s"], bench.peak_mb(), floor,
+                     f"{size} (target ≤ 5 s); {result['gaps']:,} gaps, {result['overlaps']:,} overlaps; "
+                     "floor = one np.isin per territory"),
+        bench.Figure("territory balancing", result["balance_s"], bench.peak_mb(), None,
+                     f"{size} (target ≤ 30 s); {result['moves']} moves, CV of potential per seller "
+                     f"{result['cv_before']:.3f} → {result['cv_after']:.3f}"),
+    ]
