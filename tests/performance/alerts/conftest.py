@@ -7,7 +7,6 @@ import pytest
 
 from performance.models import OpportunityHistory
 from spm.tenancy.db import tenant_atomic
-from tests.api.conftest import api_as  # noqa: F401
 from tests.factories import OpportunityFactory
 
 D = dt.date.fromisoformat

@@ -22,7 +22,6 @@ import pytest
 from performance.forecasting.services import forecast_override_set, forecast_submit
 from performance.models import OpportunityHistory, PipelineStage
 from spm.tenancy.db import tenant_atomic
-from tests.api.conftest import api_as  # noqa: F401  (the API tests use it here too)
 from tests.factories import OpportunityFactory
 
 D = dt.date.fromisoformat
