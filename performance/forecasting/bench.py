@@ -39,6 +39,32 @@ def synthetic_pipeline(n_open: int, n_sellers: int, seed: int = 7):
     return owners, stages, amounts, close, parent
 
 
+SECTION = "## Weighted forecast refresh"
+
+
+def write_section(path, *, command: str, info: dict[str, str], row: str) -> str:
+    """Replace (or add) this step's section of the benchmarks file, before the CRM import section
+    (whose writer keeps what precedes it); returns the section."""
+    section = "\n".join([
+        SECTION, "",
+        f"Command: `{command}` — run on {info['date']}, {info['cpus']} CPUs, Python {info['python']}. "
+        f"Target (issue 10): 1,000,000 open deals ≤ {TARGET_SECONDS:.0f} s; PERFORMANCE.md floor 60–130 ms in memory.",
+        "", "| step | wall | peak memory | floor | ratio | detail |", "|---|---:|---:|---:|---:|---|", row, "",
+    ])
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    if SECTION in old:
+        before, _, rest = old.partition(SECTION)
+        after = rest[rest.find("\n## "):] if "\n## " in rest else ""
+        text = before + section + after.lstrip("\n")
+    elif "\n## " in old:
+        head, _, tail = old.partition("\n## ")
+        text = head.rstrip() + "\n\n" + section + "\n## " + tail
+    else:
+        text = old.rstrip() + "\n\n" + section
+    path.write_text(text)
+    return section
+
+
 def weighted_refresh_figure(*, n_open: int = 1_000_000, n_sellers: int = 10_000, seed: int = 7) -> tuple[float, float, str]:
     """``(wall seconds, floor seconds, detail)`` of one refresh (best of 3) and its floor."""
     owners, stages, amounts, close, parent = synthetic_pipeline(n_open, n_sellers, seed)
