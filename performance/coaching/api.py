@@ -18,7 +18,7 @@ from spm.errors import DomainError
 WRITE_ERRORS = error_responses(400, 403)
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class CoachingNoteSerializer(serializers.ModelSerializer):
     author_email = serializers.CharField(source="author.email", read_only=True, default=None)
 
     class Meta:
@@ -55,12 +55,12 @@ def _seller_param(request):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Coaching notes you may see (?seller=id)", responses={200: NoteSerializer(many=True), **READ_ERRORS}),
-    create=extend_schema(summary="Write a note on a rep or one of their deals", responses={201: NoteSerializer, **WRITE_ERRORS}),
+    list=extend_schema(summary="Coaching notes you may see (?seller=id)", responses={200: CoachingNoteSerializer(many=True), **READ_ERRORS}),
+    create=extend_schema(summary="Write a note on a rep or one of their deals", responses={201: CoachingNoteSerializer, **WRITE_ERRORS}),
 )
 class NoteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGenericViewSet):
     queryset = CoachingNote.all_tenants.none()
-    serializer_class = NoteSerializer
+    serializer_class = CoachingNoteSerializer
     action_capabilities = {"list": "coaching.view", "create": "coaching.write"}
 
     def scope_queryset(self):
@@ -74,7 +74,7 @@ class NoteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGenericV
         seller = data.validated_data["seller"]
         note = services.coaching_note_create(seller=seller, body=data.validated_data["body"], actor=request.user,
                                              opportunity=_deal(seller, data.validated_data.get("opportunity_id")))
-        return Response(NoteSerializer(note, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
+        return Response(CoachingNoteSerializer(note, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -22,7 +22,7 @@ WRITE_ERRORS = error_responses(400, 403)
 PERIOD = OpenApiParameter("period", OpenApiTypes.STR, description="fiscal quarter, e.g. 2027-Q1 (default: current)")
 
 
-class SubmissionSerializer(serializers.ModelSerializer):
+class ForecastSubmissionSerializer(serializers.ModelSerializer):
     seller_name = serializers.CharField(source="seller.name", read_only=True)
 
     class Meta:
@@ -31,7 +31,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SubmissionWriteSerializer(serializers.Serializer):
+class ForecastSubmissionWriteSerializer(serializers.Serializer):
     seller = visible_seller_field(required=False)
     period = serializers.RegexField(PERIOD_KEY_PATTERN)
     commit = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
@@ -39,7 +39,7 @@ class SubmissionWriteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class OverrideSerializer(serializers.ModelSerializer):
+class ForecastOverrideSerializer(serializers.ModelSerializer):
     seller_name = serializers.CharField(source="seller.name", read_only=True)
 
     class Meta:
@@ -48,7 +48,7 @@ class OverrideSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OverrideWriteSerializer(SubmissionWriteSerializer):
+class ForecastOverrideWriteSerializer(ForecastSubmissionWriteSerializer):
     seller = visible_seller_field()
 
 
@@ -79,7 +79,7 @@ class ForecastViewSet(TenantGenericViewSet):
     """GET /forecast/?period=: target, actual, the human call, the three system forecasts, the roll-up."""
 
     queryset = ForecastSubmission.all_tenants.none()
-    serializer_class = SubmissionSerializer
+    serializer_class = ForecastSubmissionSerializer
     pagination_class = None
     action_capabilities = {"list": "forecast.view", "backtest": "forecast.view"}
 
@@ -129,13 +129,13 @@ class ForecastViewSet(TenantGenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Forecast submissions you may see", responses={200: SubmissionSerializer(many=True), **READ_ERRORS}),
-    create=extend_schema(summary="Submit a call (your own; RevOps/admin for anyone)", request=SubmissionWriteSerializer,
-                         responses={201: SubmissionSerializer, **WRITE_ERRORS}),
+    list=extend_schema(summary="Forecast submissions you may see", responses={200: ForecastSubmissionSerializer(many=True), **READ_ERRORS}),
+    create=extend_schema(summary="Submit a call (your own; RevOps/admin for anyone)", request=ForecastSubmissionWriteSerializer,
+                         responses={201: ForecastSubmissionSerializer, **WRITE_ERRORS}),
 )
 class SubmissionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGenericViewSet):
     queryset = ForecastSubmission.all_tenants.none()
-    serializer_class = SubmissionSerializer
+    serializer_class = ForecastSubmissionSerializer
     action_capabilities = {"list": "forecast.view", "create": "forecast.submit"}
 
     def scope_queryset(self):
@@ -143,7 +143,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGe
         return selectors.submission_list(access=self.access, period=period or None)
 
     def create(self, request, *args, **kwargs):
-        data = SubmissionWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data = ForecastSubmissionWriteSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         seller = values.pop("seller", None)
@@ -155,21 +155,21 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGe
         if not selectors.may_submit(self.access, seller):
             raise PermissionDenied("You may submit only your own call.")
         submission = services.forecast_submit(seller=seller, actor=request.user, **values)
-        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+        return Response(ForecastSubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Standing manager overrides you may see", responses={200: OverrideSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(summary="One standing override", responses={200: OverrideSerializer, **READ_ERRORS}),
+    list=extend_schema(summary="Standing manager overrides you may see", responses={200: ForecastOverrideSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="One standing override", responses={200: ForecastOverrideSerializer, **READ_ERRORS}),
     create=extend_schema(summary="Override the call of a node of your subtree (replaces a standing one)",
-                         request=OverrideWriteSerializer, responses={201: OverrideSerializer, **WRITE_ERRORS}),
+                         request=ForecastOverrideWriteSerializer, responses={201: ForecastOverrideSerializer, **WRITE_ERRORS}),
     destroy=extend_schema(summary="Remove an override: the roll-up is the call again",
                           responses={204: None, **WRITE_ERRORS, **error_responses(409)}),
 )
 class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                       mixins.DestroyModelMixin, TenantGenericViewSet):
     queryset = ForecastOverride.all_tenants.none()
-    serializer_class = OverrideSerializer
+    serializer_class = ForecastOverrideSerializer
     action_capabilities = {"list": "forecast.view", "retrieve": "forecast.view", "create": "forecast.override",
                            "destroy": "forecast.override"}
 
@@ -178,14 +178,14 @@ class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return selectors.override_list(access=self.access, period=period or None)
 
     def create(self, request, *args, **kwargs):
-        data = OverrideWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data = ForecastOverrideWriteSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         seller = values.pop("seller")
         if not selectors.may_override(self.access, seller):
             raise NotFound("No such seller.")
         override = services.forecast_override_set(seller=seller, actor=request.user, **values)
-        return Response(OverrideSerializer(override).data, status=status.HTTP_201_CREATED)
+        return Response(ForecastOverrideSerializer(override).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         services.forecast_override_remove(override=instance, actor=self.request.user)
