@@ -9,4 +9,7 @@ urlpatterns = [
     path("deals/<int:pk>/", views.DealDetailView.as_view(), name="deal_detail"),
     path("", include("performance.pipeline.urls")),
     path("", include("performance.scorecards.urls")),
+    path("", include("performance.forecasting.urls")),
+    path("", include("performance.alerts.urls")),
+    path("", include("performance.coaching.urls")),
 ]

@@ -20,6 +20,9 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Deals", "performance:deals", None),
         ("Pipeline", "performance:pipeline", None),
         ("Scorecards", "performance:scorecards", None),
+        ("Forecast", "performance:forecast", "forecast.view"),
+        ("Alerts", "performance:alerts", "alerts.view"),
+        ("Coaching", "performance:coaching", "coaching.view"),
         ("Imports", "hub:imports", "imports.run"),
     ]),
     ("Pay", [

@@ -17,6 +17,8 @@ from django.urls import reverse
 
 from compensation.models import CalculationRun, Statement
 from compensation.services import calculation_request
+from performance.forecasting.bench import weighted_refresh_figure
+from performance.forecasting.bench import write_section as write_forecast_section
 from planning.territories import bench as territory_bench
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
@@ -38,6 +40,10 @@ class Command(BaseCommand):
         parser.add_argument("--opportunities", type=int, default=20000)
         parser.add_argument("--months", type=int, default=12)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--open-deals", type=int, default=1_000_000,
+                            help="open deals of the in-memory weighted-forecast refresh step")
+        parser.add_argument("--forecast-only", action="store_true",
+                            help="run only the weighted-forecast refresh step; it replaces its own section of --output")
         parser.add_argument("--territory-accounts", type=int, default=50000, help="accounts of the territory step")
         parser.add_argument("--territories", type=int, default=200)
         parser.add_argument("--capacity-sellers", type=int, default=2000, help="roster of the capacity scenario step")
@@ -56,6 +62,13 @@ class Command(BaseCommand):
             raise CommandError("bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite is the demo database, "
                                "not a benchmark target)")
         celery_app.conf.task_always_eager = True  # time the calculation itself, in this process
+        if opts["forecast_only"]:
+            wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
+            figure = bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail)
+            row = f"| {figure.name} | {wall:.2f} s | {figure.peak_mb:.0f} MB | {floor:.3f} s | {figure.ratio} | {detail} |"
+            self.stdout.write(write_forecast_section(opts["output"], command="python manage.py bench "
+                                                     + " ".join(sys.argv[2:]), info=bench.machine(), row=row))
+            return
         if opts["import_only"]:
             figures = bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
             text = bench_import.write_section(opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]),
@@ -120,6 +133,9 @@ class Command(BaseCommand):
             figures.append(bench.Figure("statement page", wall, bench.peak_mb(), None,
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
+        self.stdout.write(f"weighted forecast refresh over {opts['open_deals']:,} open deals…")
+        wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
+        figures.append(bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail))
         figures.extend(territory_figures(opts["territory_accounts"], opts["territories"]))
         self.stdout.write(f"capacity scenario of {opts['capacity_sellers']:,} sellers…")
         cap = capacity_bench(tenant=tenant, actor=user, sellers=opts["capacity_sellers"])
