@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from planning.api.serializers import account_field, visible_seller_field
 from planning.models import Territory, TerritoryMove, TerritoryPlan
 from planning.selectors import visible_seller_ids
-from planning.territories import selectors, services
+from planning.territories import relief, selectors, services
 from planning.territories.importer import accounts_import
 from spm.api.base import TenantGenericViewSet
 from spm.api.fields import ScopedPrimaryKeyRelatedField
@@ -24,6 +24,7 @@ from spm.api.schema import READ_ERRORS, error_responses
 from spm.errors import DomainError
 
 EDIT = "territories.edit"
+RELIEF = "quotas.edit"
 
 
 def plan_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
@@ -78,6 +79,33 @@ class OverrideSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ReliefSerializer(serializers.Serializer):
+    from_seller = serializers.IntegerField()
+    from_name = serializers.CharField()
+    to_seller = serializers.IntegerField(allow_null=True, help_text="null: the accounts become unassigned")
+    to_name = serializers.CharField()
+    accounts = serializers.IntegerField(help_text="accounts moved")
+    potential = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="potential moved")
+    total_potential = serializers.DecimalField(max_digits=16, decimal_places=2,
+                                               help_text="the from seller's potential before the move")
+    share = serializers.DecimalField(max_digits=5, decimal_places=4, help_text="potential moved / total potential")
+    month = serializers.CharField(help_text="YYYY-MM: relief applies from this month to the fiscal year end")
+    quota_moved = serializers.DecimalField(max_digits=16, decimal_places=2)
+    applied = serializers.BooleanField()
+
+
+class ReliefApplySerializer(serializers.Serializer):
+    from_seller = serializers.IntegerField()
+    to_seller = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+RELIEF_APPLIED = inline_serializer("QuotaReliefApplied", fields={
+    "amount": serializers.DecimalField(max_digits=16, decimal_places=2),
+    "months": serializers.DictField(child=serializers.DecimalField(max_digits=16, decimal_places=2)),
+    "relief": ReliefSerializer(),
+})
+
+
 EVALUATION = inline_serializer("TerritoryPlanEvaluation", fields={
     "summary": serializers.DictField(), "territories": serializers.ListField(child=serializers.DictField()),
     "gaps": serializers.ListField(child=serializers.DictField()),
@@ -115,7 +143,8 @@ class TerritoryPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
     serializer_class = TerritoryPlanSerializer
     action_capabilities = {"list": "planning.view", "retrieve": "planning.view", "evaluation": "planning.view",
                            "moves": "planning.view", "create": EDIT, "evaluate": EDIT, "balance": EDIT,
-                           "publish": EDIT, "archive": EDIT, "override": EDIT}
+                           "publish": EDIT, "archive": EDIT, "override": EDIT, "relief": RELIEF,
+                           "relief_apply": RELIEF}
 
     def scope_queryset(self):
         return selectors.plan_list()
@@ -186,6 +215,24 @@ class TerritoryPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
                                         reason=body.validated_data["reason"], actor=request.user)
         return Response({"account": body.validated_data["account"].pk, "territory": territory.pk,
                          "reason": body.validated_data["reason"]})
+
+    @extend_schema(summary="Quota relief proposed by the plan's ownership changes",
+                   responses={200: ReliefSerializer(many=True), **error_responses(403, 404)})
+    @action(detail=True, methods=["get"])
+    def relief(self, request, *args, **kwargs):
+        return Response(ReliefSerializer(relief.plan_relief(self.get_object()), many=True).data)
+
+    @extend_schema(summary="Apply one proposed quota relief (from_seller → to_seller)", request=ReliefApplySerializer,
+                   responses={200: RELIEF_APPLIED, **error_responses(400, 403, 409)})
+    @action(detail=True, methods=["post"], url_path="relief/apply")
+    def relief_apply(self, request, *args, **kwargs):
+        plan = self.get_object()
+        body = ReliefApplySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        done = relief.plan_relief_apply(plan=plan, from_seller_id=body.validated_data["from_seller"],
+                                        to_seller_id=body.validated_data["to_seller"], actor=request.user)
+        return Response({"amount": str(done["amount"]), "months": {k: str(v) for k, v in done["months"].items()},
+                         "relief": ReliefSerializer(done["row"]).data})
 
 
 @extend_schema_view(

@@ -15,6 +15,7 @@ urlpatterns = [
     path(PLAN + "balance/", views.TerritoryPlanBalanceView.as_view(), name="territory_plan_balance"),
     path(PLAN + "publish/", views.TerritoryPlanPublishView.as_view(), name="territory_plan_publish"),
     path(PLAN + "archive/", views.TerritoryPlanArchiveView.as_view(), name="territory_plan_archive"),
+    path(PLAN + "relief/apply/", views.TerritoryReliefApplyView.as_view(), name="territory_relief_apply"),
     path(PLAN + "overrides/", views.TerritoryOverrideView.as_view(), name="territory_override"),
     path(PLAN + "territories/new/", views.TerritoryEditView.as_view(), name="territory_new"),
     path(PLAN + "territories/<int:territory_pk>/", views.TerritoryEditView.as_view(), name="territory_edit"),

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from planning.models import Account, Seller, Territory, TerritoryMove
 from planning.selectors import seller_list, visible_seller_ids
-from planning.territories import charts, selectors, services
+from planning.territories import charts, relief, selectors, services
 from planning.territories.forms import AccountImportForm, OverrideForm, PlanCreateForm, PublishForm, TerritoryForm
 from planning.territories.importer import accounts_import
 from spm.errors import DomainError
@@ -23,6 +23,7 @@ from spm.tenancy.views import TenantTemplateView, TenantView
 from spm.web.forms import add_service_error
 
 VIEW, EDIT = "planning.view", "territories.edit"
+RELIEF = "quotas.edit"
 
 
 def _plan_url(access, plan_pk: int, anchor: str = "") -> str:
@@ -129,7 +130,35 @@ class TerritoryPlanDetailView(_PlanMixin, TenantTemplateView):
             overrides=list(plan.overrides.select_related("account", "territory")) if not restricted else [],
             currency=self.access.tenant.base_currency,
         )
+        can_relieve = not restricted and self.access.can(RELIEF)
+        context.update(can_relieve=can_relieve, relief_month=relief.relief_date(plan).strftime("%Y-%m"),
+                       relief=relief.plan_relief(plan, result=result) if can_relieve else [])
         return context
+
+
+class TerritoryReliefApplyView(_PlanMixin, TenantView):
+    """Apply one quota relief row of the plan's panel (RevOps/admin: "quotas.edit")."""
+
+    capability = RELIEF
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        plan = self.get_plan()
+        try:
+            source = int(request.POST.get("from_seller") or 0)
+            target = int(request.POST.get("to_seller") or 0) or None
+        except ValueError:
+            messages.error(request, "from_seller: not a seller id")
+            return redirect(_plan_url(self.access, plan.pk, "#relief"))
+        try:
+            done = relief.plan_relief_apply(plan=plan, from_seller_id=source, to_seller_id=target, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            row = done["row"]
+            messages.success(request, f"Quota relief applied: {done['amount']:,} of {row['from_name']}'s quota from "
+                                      f"{row['month']} moved to {row['to_name']}.")
+        return redirect(_plan_url(self.access, plan.pk, "#relief"))
 
 
 class _PlanAction(_PlanMixin, TenantView):

@@ -41,3 +41,26 @@ def territory_world(acme):
     acme.territories = {"EMEA": emea, "APAC": apac}
     acme.day = dt.date(2027, 1, 1)
     return acme
+
+
+@pytest.fixture
+def relief_world(territory_world):
+    """FY2027 published from 2027-01-01 (rep: T-1 300,000 + T-2 100,000 = 400,000; peer: T-3 250,000);
+    rep has month quotas of 10,000 for 2027; draft "FY2027 Q2" copies it and pins T-2 to APAC (peer):
+    relief rep → peer, 1 account, 100,000 potential, share 100,000 / 400,000 = 0.25."""
+    from planning.territories.services import territory_override_set, territory_plan_publish
+    from planning.models import Territory
+
+    w = territory_world
+    revops = w.users["revops"]
+    with tenant_atomic(w.tenant):
+        territory_plan_publish(plan=w.territory_plan, effective_from=w.day, override_reason="new market", actor=revops)
+        Quota.objects.filter(seller=w.sellers["rep"]).delete()
+        for m in range(1, 13):
+            Quota.objects.create(seller=w.sellers["rep"], period=f"2027-{m:02d}", amount=Decimal("10000"))
+        draft = territory_plan_create(name="FY2027 Q2", copy_of=w.territory_plan, actor=revops)
+        apac = Territory.objects.get(plan=draft, name="APAC")
+        territory_override_set(plan=draft, account=w.accounts["T-2"], territory=apac, reason="peer knows them",
+                               actor=revops)
+    w.draft = draft
+    return w
