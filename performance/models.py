@@ -40,6 +40,8 @@ class Opportunity(TenantModel):
     deal_type = models.CharField(max_length=20, choices=DealType.choices, default=DealType.NEW_LOGO)
     created_date = models.DateField(null=True, blank=True)
     close_date = models.DateField(null=True, blank=True)
+    # Length of the customer contract (ASC 340-40: commissions on contracts > 12 months are capitalised).
+    contract_term_months = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -19,6 +19,11 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Statements", "compensation:statements", "statements.view"),
         ("Approvals", "compensation:approvals", "statements.approve"),
         ("Calculation runs", "compensation:runs", "statements.view_all"),
+        ("Disputes", "compensation:disputes", "statements.view"),
+        ("Estimator", "compensation:estimate", "statements.view"),
+        ("Payroll", "compensation:payroll", "payroll.export"),
+        ("Commission accounting", "compensation:accounting", "accounting.view"),
+        ("Plan acceptance", "compensation:plan_acceptance", "plans.edit"),
     ]),
     ("Analytics", [
         ("Audit trail", "analytics:audit", "audit.view"),

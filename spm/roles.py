@@ -31,6 +31,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "members.manage": frozenset({Role.ADMIN}),
     "analytics.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
     "planning.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
+    # Pay in full (compensation.disputes / payroll / accounting)
+    "disputes.resolve": frozenset({Role.FINANCE, Role.ADMIN}),
+    "payroll.export": frozenset({Role.FINANCE, Role.ADMIN}),
+    "accounting.view": frozenset({Role.FINANCE, Role.ADMIN}),
 }
 
 

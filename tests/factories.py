@@ -257,6 +257,37 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             component="Adjustment", kind=EarningLine.Kind.ADJUSTMENT, adjustment=adjustment,
             amount=Decimal("100.00"), explanation=f"{slug} spiff correction",
         )
+        # Pay in full (issue 12): one row of each new table
+        from compensation.models import (
+            AccountingPolicy,
+            CompPlan,
+            Dispute,
+            DisputeComment,
+            PayrollBatch,
+            PayrollBatchItem,
+            PlanAcceptance,
+        )
+
+        plan = CompPlan.all_tenants.filter(tenant=tenant).order_by("id").first()
+        if plan is not None:
+            PlanAcceptance.all_tenants.create(tenant=tenant, plan=plan, seller=rep, version=plan.version,
+                                              accepted_by=world.users["rep"])
+        line = EarningLine.all_tenants.filter(tenant=tenant, statement=world.statements["rep"]).order_by("id").first()
+        dispute = Dispute.all_tenants.create(
+            tenant=tenant, statement=world.statements["rep"], seller=rep, line=line, line_component="New business",
+            line_deal=deal.external_id, line_amount=Decimal("5900.00"), amount=Decimal("250.00"),
+            reason=f"{slug} split missing", raised_by=world.users["rep"],
+        )
+        DisputeComment.all_tenants.create(tenant=tenant, dispute=dispute, author=world.users["finance"],
+                                          body=f"{slug} looking into it")
+        batch = PayrollBatch.all_tenants.create(tenant=tenant, period="2026-12", currency="USD", statement_count=1,
+                                                total=Decimal("1200.00"), created_by=world.users["finance"])
+        paid = Statement.all_tenants.create(tenant=tenant, seller=peer, period="2026-12", total=Decimal("1200.00"),
+                                            status=Statement.Status.PAID)
+        PayrollBatchItem.all_tenants.create(tenant=tenant, batch=batch, statement=paid, seller=peer,
+                                            amount=Decimal("1200.00"))
+        AccountingPolicy.all_tenants.create(tenant=tenant, expedient_months=12)
+        world.dispute, world.payroll_batch = dispute, batch
         account = world.deals["rep"].account
         if account is not None:
             type(account).all_tenants.filter(pk=account.pk).update(territory=territory)
