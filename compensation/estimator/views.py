@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 
@@ -19,7 +20,7 @@ DASHBOARD_DEALS = 5
 
 class EstimateForm(forms.Form):
     deal = forms.IntegerField(widget=forms.HiddenInput)
-    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=0.01, label="If it closes for")
+    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"), label="If it closes for")
     close_date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}))
 
 
