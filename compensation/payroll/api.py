@@ -80,7 +80,7 @@ class PayrollBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
 
     @extend_schema(summary="The batch as payroll CSV", responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
                                                                   **READ_ERRORS})
-    @action(detail=True, methods=["get"], url_path="export.csv")
+    @action(detail=True, methods=["get"], url_path="csv")
     def export(self, request, *args, **kwargs):
         batch = self.get_object()
         response = HttpResponse(payroll_csv(batch=batch), content_type="text/csv; charset=utf-8")
