@@ -27,7 +27,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     ]),
     ("Analytics", [
         ("Audit trail", "analytics:audit", "audit.view"),
-        ("Members", "analytics:members", "members.manage"),
+        ("Members", "hub:members", "members.manage"),
     ]),
 ]
 

@@ -102,3 +102,28 @@ class AuditEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_repr}"
+
+
+class InputChange(TenantModel):
+    """The last time a calculation input of one seller's month changed (the change feed).
+
+    One row per (seller, month), moved forward on every change, so the table stays as small as
+    the statements it describes. `seller_id` 0 means every seller and `month` "" every month (an
+    FX rate, a plan assignment). A statement calculated before `changed_at` is stale. The seller is
+    a plain id, not a foreign key: the kernel sits below the Plan pillar that owns sellers.
+    """
+
+    EVERY_SELLER = 0
+    EVERY_MONTH = ""
+
+    seller_id = models.BigIntegerField()
+    month = models.CharField(max_length=7, blank=True)
+    changed_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "seller_id", "month"], name="input_change_unique")]
+        indexes = [models.Index(fields=["tenant", "changed_at"], name="input_change_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id} {self.month or '*'} {self.changed_at:%Y-%m-%d %H:%M}"

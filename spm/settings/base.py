@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "performance",
     "compensation",
     "analytics",
+    "spm.hub",
 ]
 
 MIDDLEWARE = [

@@ -22,7 +22,7 @@ def scenario_file():
 @pytest.fixture
 def loaded(db):
     """Tenant "scen" loaded from scenarios/basic.json (sellers S-1, S-2 under M-1)."""
-    from compensation.scenarios import scenario_load
+    from spm.hub.scenarios import scenario_load
     from spm.models import Tenant
 
     scenario_load(data=scenario_data(), tenant_slug="scen")

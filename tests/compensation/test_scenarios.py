@@ -6,9 +6,9 @@ import pytest
 
 from compensation.exports import statements_export
 from compensation.models import CompPlan, PlanAssignment, Statement
-from compensation.scenarios import ScenarioError, scenario_load
 from performance.models import Opportunity
 from planning.models import Seller
+from spm.hub.scenarios import ScenarioError, scenario_load
 from spm.models import AuditEvent, Tenant
 from spm.tenancy.db import tenant_atomic
 from tests.compensation.conftest import scenario_data

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from compensation.demo.generator import generate_company
 from compensation.models import CompPlan, PlanAssignment
 from performance.models import Opportunity, OpportunityEvent, StageChange
 from planning.models import Account, Quota, Seller, Territory
+from spm.hub.demo.generator import generate_company
 from spm.models import FxRate
 from spm.services import tenant_create_or_update
 from spm.tenancy.db import tenant_atomic

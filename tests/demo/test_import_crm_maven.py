@@ -6,9 +6,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from performance.importers.crm_maven import default_data_dir
 from performance.models import Opportunity
 from planning.models import Account, Quota, Seller
+from spm.hub.importers.crm_maven import default_data_dir
 from spm.models import Tenant
 from spm.tenancy.db import tenant_atomic
 

@@ -34,7 +34,7 @@ def roles(world) -> dict[str, str]:
 def test_admin_adds_a_new_person_who_gets_a_password_link(client, acme, mailoutbox, django_capture_on_commit_callbacks):
     client.force_login(acme.users["admin"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("analytics:members", acme), {"email": "Dana@Acme.test", "role": "manager"})
+        response = client.post(url("hub:members", acme), {"email": "Dana@Acme.test", "role": "manager"})
     assert response.status_code == 302
     assert roles(acme)["dana@acme.test"] == "manager"
     assert not User.objects.get(email="dana@acme.test").has_usable_password()
@@ -46,7 +46,7 @@ def test_admin_adds_a_new_person_who_gets_a_password_link(client, acme, mailoutb
 
 def test_adding_links_the_seller_given(client, acme):
     client.force_login(acme.users["admin"])
-    client.post(url("analytics:members", acme), {"email": "vp@acme.test", "role": "manager", "seller": "acme-vp"})
+    client.post(url("hub:members", acme), {"email": "vp@acme.test", "role": "manager", "seller": "acme-vp"})
     with tenant_atomic(acme.tenant):
         assert Seller.objects.get(external_id="acme-vp").user.email == "vp@acme.test"
 
@@ -59,7 +59,7 @@ def test_adding_links_the_seller_given(client, acme):
 ])
 def test_bad_additions_are_shown_on_the_form_and_nothing_is_written(client, acme, globex, data, error):
     client.force_login(acme.users["admin"])
-    response = client.post(url("analytics:members", acme), data)
+    response = client.post(url("hub:members", acme), data)
     assert response.status_code == 200
     assert error in response.content.decode()
     assert not User.objects.filter(email="x@acme.test").exists()
@@ -68,7 +68,7 @@ def test_bad_additions_are_shown_on_the_form_and_nothing_is_written(client, acme
 
 def test_admin_changes_a_role(client, acme):
     client.force_login(acme.users["admin"])
-    response = client.post(url("analytics:member_role", acme, pk=member(acme, "rep").pk), {"role": "finance"}, follow=True)
+    response = client.post(url("hub:member_role", acme, pk=member(acme, "rep").pk), {"role": "finance"}, follow=True)
     assert "rep@acme.test is now Finance (was Rep)." in response.content.decode()
     assert roles(acme)["rep@acme.test"] == "finance"
     with tenant_atomic(acme.tenant):
@@ -78,9 +78,9 @@ def test_admin_changes_a_role(client, acme):
 def test_admins_cannot_demote_or_remove_themselves(client, acme):
     client.force_login(acme.users["admin"])
     own = member(acme, "admin").pk
-    response = client.post(url("analytics:member_role", acme, pk=own), {"role": "rep"}, follow=True)
+    response = client.post(url("hub:member_role", acme, pk=own), {"role": "rep"}, follow=True)
     assert "You cannot change your own role" in response.content.decode()
-    response = client.post(url("analytics:member_remove", acme, pk=own), {"confirm": "yes"}, follow=True)
+    response = client.post(url("hub:member_remove", acme, pk=own), {"confirm": "yes"}, follow=True)
     assert "You cannot remove yourself" in response.content.decode()
     assert roles(acme)["admin@acme.test"] == "admin"
 
@@ -91,7 +91,7 @@ def test_one_admin_may_remove_another(client, acme):
     with tenant_atomic(acme.tenant):
         Membership.objects.filter(user=acme.users["finance"]).update(role="admin")
     client.force_login(acme.users["finance"])
-    client.post(url("analytics:member_remove", acme, pk=member(acme, "admin").pk), {"confirm": "yes"})
+    client.post(url("hub:member_remove", acme, pk=member(acme, "admin").pk), {"confirm": "yes"})
     assert "admin@acme.test" not in roles(acme)
     assert roles(acme)["finance@acme.test"] == "admin"
 
@@ -99,10 +99,10 @@ def test_one_admin_may_remove_another(client, acme):
 def test_admin_removes_a_member_after_confirming(client, acme):
     client.force_login(acme.users["admin"])
     pk = member(acme, "executive").pk
-    response = client.post(url("analytics:member_remove", acme, pk=pk), follow=True)
+    response = client.post(url("hub:member_remove", acme, pk=pk), follow=True)
     assert "Confirm the removal" in response.content.decode()
     assert "exec@acme.test" in roles(acme)
-    response = client.post(url("analytics:member_remove", acme, pk=pk), {"confirm": "yes"}, follow=True)
+    response = client.post(url("hub:member_remove", acme, pk=pk), {"confirm": "yes"}, follow=True)
     assert "Removed exec@acme.test from Acme." in response.content.decode()
     assert "exec@acme.test" not in roles(acme)
     client.force_login(acme.users["executive"])
@@ -112,39 +112,39 @@ def test_admin_removes_a_member_after_confirming(client, acme):
 def test_link_and_unlink_a_seller(client, acme):
     client.force_login(acme.users["admin"])
     pk = member(acme, "executive").pk
-    response = client.post(url("analytics:member_seller", acme, pk=pk), {"seller": "acme-mgr2"}, follow=True)
+    response = client.post(url("hub:member_seller", acme, pk=pk), {"seller": "acme-mgr2"}, follow=True)
     assert "exec@acme.test now sees acme Other Manager" in response.content.decode()
     with tenant_atomic(acme.tenant):
         assert Seller.objects.get(external_id="acme-mgr2").user_id == acme.users["executive"].pk
-    response = client.post(url("analytics:member_seller", acme, pk=member(acme, "peer").pk), {"seller": "acme-mgr2"}, follow=True)
+    response = client.post(url("hub:member_seller", acme, pk=member(acme, "peer").pk), {"seller": "acme-mgr2"}, follow=True)
     assert "already linked to another member" in response.content.decode()
-    client.post(url("analytics:member_seller", acme, pk=pk), {"unlink": "acme-mgr2"})
+    client.post(url("hub:member_seller", acme, pk=pk), {"unlink": "acme-mgr2"})
     with tenant_atomic(acme.tenant):
         assert Seller.objects.get(external_id="acme-mgr2").user_id is None
-    response = client.post(url("analytics:member_seller", acme, pk=pk), {"seller": "globex-rep"}, follow=True)
+    response = client.post(url("hub:member_seller", acme, pk=pk), {"seller": "globex-rep"}, follow=True)
     assert "No seller with id" in response.content.decode()
 
 
 def test_the_page_shows_roles_sellers_and_forms(client, acme):
     client.force_login(acme.users["admin"])
-    content = client.get(url("analytics:members", acme)).content.decode()
+    content = client.get(url("hub:members", acme)).content.decode()
     assert "Add member</button>" in content
-    assert 'action="{}"'.format(url("analytics:member_remove", acme, pk=member(acme, "rep").pk)) in content
-    assert 'action="{}"'.format(url("analytics:member_remove", acme, pk=member(acme, "admin").pk)) not in content
+    assert 'action="{}"'.format(url("hub:member_remove", acme, pk=member(acme, "rep").pk)) in content
+    assert 'action="{}"'.format(url("hub:member_remove", acme, pk=member(acme, "admin").pk)) not in content
     assert "acme Rep" in content  # the rep's linked seller
 
 
 @pytest.mark.parametrize("persona", ["rep", "manager", "revops", "finance", "executive"])
 def test_only_admins_manage_members(client, acme, persona):
     client.force_login(acme.users[persona])
-    assert client.post(url("analytics:members", acme), {"email": "x@acme.test", "role": "admin"}).status_code == 403
-    assert client.post(url("analytics:member_role", acme, pk=member(acme, persona).pk), {"role": "admin"}).status_code == 403
-    assert client.post(url("analytics:member_remove", acme, pk=member(acme, "rep").pk), {"confirm": "yes"}).status_code == 403
+    assert client.post(url("hub:members", acme), {"email": "x@acme.test", "role": "admin"}).status_code == 403
+    assert client.post(url("hub:member_role", acme, pk=member(acme, persona).pk), {"role": "admin"}).status_code == 403
+    assert client.post(url("hub:member_remove", acme, pk=member(acme, "rep").pk), {"confirm": "yes"}).status_code == 403
     assert "admin" not in {roles(acme)[acme.users[persona].email], roles(acme)["rep@acme.test"]}
     assert not User.objects.filter(email="x@acme.test").exists()
 
 
-@pytest.mark.parametrize("name", ["analytics:member_role", "analytics:member_remove", "analytics:member_seller"])
+@pytest.mark.parametrize("name", ["hub:member_role", "hub:member_remove", "hub:member_seller"])
 def test_another_tenants_member_is_404(client, acme, globex, name):
     client.force_login(acme.users["admin"])
     target = member(globex, "rep")

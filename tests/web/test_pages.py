@@ -42,7 +42,7 @@ PAGES = {
     "compensation:runs": ["revops", "finance", "admin"],
     "compensation:plans": ["manager", "revops", "finance", "executive", "admin"],
     "analytics:audit": ["finance", "admin"],
-    "analytics:members": ["admin"],
+    "hub:members": ["admin"],
 }
 
 

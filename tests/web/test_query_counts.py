@@ -59,7 +59,7 @@ PAGES = [
     ("compensation:runs", "revops"),
     ("compensation:plans", "revops"),
     ("analytics:audit", "admin"),
-    ("analytics:members", "admin"),
+    ("hub:members", "admin"),
 ]
 
 

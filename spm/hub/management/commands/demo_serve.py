@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from compensation.demo.setup import PASSWORD, login_table
+from spm.hub.demo.setup import PASSWORD, login_table
 
 
 class Command(BaseCommand):

@@ -27,6 +27,7 @@ import numpy as np
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, StageChange
 from planning.models import Account, Quota, Seller, Territory
 from spm.db.bulk import bulk_insert, id_map
+from spm.fiscal import quarter_bounds, quarter_key, shift_month
 from spm.models import FxRate, Tenant
 from spm.tenancy.db import tenant_atomic
 
@@ -90,24 +91,15 @@ class DemoReport:
         return out
 
 
-# --- calendar helpers ----------------------------------------------------------------------
+# --- calendar helpers (the demo tenants keep a January fiscal start; see spm.fiscal) -----------
 def quarter_start(d: dt.date) -> dt.date:
-    return dt.date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-
-
-def add_months(d: dt.date, n: int) -> dt.date:
-    idx = d.year * 12 + d.month - 1 + n
-    return dt.date(idx // 12, idx % 12 + 1, 1)
-
-
-def quarter_key(d: dt.date) -> str:
-    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+    return quarter_bounds(d)[0]
 
 
 def demo_window(today: dt.date) -> tuple[dt.date, dt.date]:
     """First day of the quarter five quarters back, last day of the next quarter."""
     cq = quarter_start(today)
-    return add_months(cq, -15), add_months(cq, 6) - dt.timedelta(days=1)
+    return shift_month(cq, -15), shift_month(cq, 6) - dt.timedelta(days=1)
 
 
 def _d64(d: dt.date) -> np.datetime64:
@@ -476,11 +468,11 @@ def _opportunities(rng, n: int, people: list[_Seller], acc: dict, today: dt.date
 def _fx_rows(rng, start: dt.date, today: dt.date) -> list[tuple]:
     rows = []
     for ccy, base in (("EUR", 1.10), ("GBP", 1.30)):
-        month, level = add_months(start, -6), base
+        month, level = shift_month(start, -6), base
         while month <= today:
             level *= float(np.exp(rng.normal(0, 0.012)))
             rows.append((ccy, Decimal(f"{level:.4f}"), month))
-            month = add_months(month, 1)
+            month = shift_month(month, 1)
     return rows
 
 
@@ -499,7 +491,7 @@ def _quotas(people: list[_Seller], won: list[tuple], start: dt.date, today: dt.d
     q = start
     while q <= today:
         quarters.append(q)
-        q = add_months(q, 3)
+        q = shift_month(q, 3)
     booked: dict[tuple[str, str], float] = defaultdict(float)
     for ext, close, amount in won:
         booked[(ext, quarter_key(close))] += amount
@@ -508,7 +500,7 @@ def _quotas(people: list[_Seller], won: list[tuple], start: dt.date, today: dt.d
     carriers = [p for p in people if p.role_type in ("AE", "CSM")]
     for p in carriers:
         for qs in quarters:
-            qe = add_months(qs, 3) - dt.timedelta(days=1)
+            qe = shift_month(qs, 3) - dt.timedelta(days=1)
             if qs < last_full and p.hire <= qs - dt.timedelta(days=270) and (p.end is None or p.end > qe):
                 sums[(p.role_type, p.segment)].append(booked[(p.ext, quarter_key(qs))])
     base = {k: max(round(float(np.mean(v)) / 0.95, -3), 5000.0) for k, v in sums.items() if v}
@@ -516,7 +508,7 @@ def _quotas(people: list[_Seller], won: list[tuple], start: dt.date, today: dt.d
     quotas: dict[tuple[str, str], Decimal] = {}
     for p in carriers:
         for qs in quarters:
-            qe = add_months(qs, 3) - dt.timedelta(days=1)
+            qe = shift_month(qs, 3) - dt.timedelta(days=1)
             if p.hire > qe or (p.end and p.end < qs):
                 continue
             factor = _ramp((qs - p.hire).days) if p.hire < qs else 0.25 * (qe - p.hire).days / 91
@@ -538,7 +530,7 @@ def _quotas(people: list[_Seller], won: list[tuple], start: dt.date, today: dt.d
 
 def ae_plan_document(today: dt.date) -> dict:
     qs = quarter_start(today)
-    qe = add_months(qs, 3) - dt.timedelta(days=1)
+    qe = shift_month(qs, 3) - dt.timedelta(days=1)
     return {
         "name": "AE Plan", "currency": "USD",
         "components": [

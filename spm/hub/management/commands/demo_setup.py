@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from compensation.demo.setup import PASSWORD, demo_setup, login_table
+from spm.hub.demo.setup import PASSWORD, demo_setup, login_table
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.demo.generator import generate_company
+from spm.hub.demo.generator import generate_company
 from spm.services import tenant_create_or_update
 
 TENANT_NAMES = {"acme": "Acme Corporation", "globex": "Globex Corporation", "bench": "Bench Corp"}

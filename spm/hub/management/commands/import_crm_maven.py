@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from performance.importers.crm_maven import default_data_dir, import_crm_maven
+from spm.hub.importers.crm_maven import default_data_dir, import_crm_maven
 from spm.services import tenant_create_or_update
 
 
@@ -46,5 +46,5 @@ class Command(BaseCommand):
         for what, n in report.counts.items():
             self.stdout.write(f"  {n:>6,}  {what}")
         self.stdout.write("  comp plans are created by `demo_setup` (compensation layer) from "
-                          "performance.importers.crm_maven.rep_plan_document()")
+                          "spm.hub.importers.crm_maven.rep_plan_document()")
         self.stdout.write(self.style.SUCCESS(f"done in {time.perf_counter() - started:.1f}s"))

@@ -43,7 +43,7 @@ class MemberSellerForm(forms.Form):
 
 
 def _members_url(access) -> str:
-    return reverse("analytics:members", kwargs={"tenant": access.tenant.slug})
+    return reverse("hub:members", kwargs={"tenant": access.tenant.slug})
 
 
 def _seller_by_external_id(access, external_id: str):
@@ -52,7 +52,7 @@ def _seller_by_external_id(access, external_id: str):
 
 class MembersView(TenantTemplateView):
     capability = "members.manage"
-    template_name = "analytics/members.html"
+    template_name = "hub/members.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -84,7 +84,7 @@ class MembersView(TenantTemplateView):
                 if seller is not None:
                     seller_link_user(seller=seller, user=membership.user, actor=request.user)
             except DomainError as exc:
-                add_service_error(form, str(exc))
+                add_service_error(form, exc)
             else:
                 invited = "" if membership.user.has_usable_password() else " They were e-mailed a link to choose a password."
                 messages.success(request, f"Added {membership.user.email} as {membership.get_role_display()}.{invited}")

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.scenarios import ScenarioError, scenario_load
+from spm.hub.scenarios import ScenarioError, scenario_load
 
 
 class Command(BaseCommand):

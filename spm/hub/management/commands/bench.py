@@ -14,11 +14,12 @@ from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 
-from compensation.demo import bench
-from compensation.demo.generator import add_months, generate_company
 from compensation.models import CalculationRun, Statement
 from compensation.services import calculation_request
 from spm.celery import app as celery_app
+from spm.fiscal import shift_month
+from spm.hub.demo import bench
+from spm.hub.demo.generator import generate_company
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
 from spm.tenancy.context import tenant_scope
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                                     f"{rows:,} rows; floor = COPY of as many rows; "
                                     + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())))
 
-        first = add_months(today.replace(day=1), -(opts["months"] - 1)).strftime("%Y-%m")
+        first = shift_month(today.replace(day=1), -(opts["months"] - 1)).strftime("%Y-%m")
         current = today.strftime("%Y-%m")
         user = get_user_model().objects.get_or_create(username="bench-admin@bench.example",
                                                       defaults={"email": "bench-admin@bench.example"})[0]

@@ -1,7 +1,7 @@
 """`demo_setup`: two tenants, one persona per role in each, a year of statements in every state.
 
-acme   — the generated company (compensation.demo.generator)
-globex — the public CRM export (performance.importers.crm_maven), with its plans created here
+acme   — the generated company (spm.hub.demo.generator)
+globex — the public CRM export (spm.hub.importers.crm_maven), with its plans created here
          because performance cannot import compensation.
 
 Statements: one calculation run from the first month with data through the current month,
@@ -23,7 +23,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db.models import Count, Q
 
-from compensation.demo.generator import add_months, demo_window, generate_company
 from compensation.models import CalculationRun, Statement
 from compensation.services import (
     calculation_request,
@@ -33,14 +32,16 @@ from compensation.services import (
     statement_mark_paid,
     statement_publish_period,
 )
-from performance.importers.crm_maven import (
+from planning.models import Seller
+from planning.services import seller_link_user
+from spm.fiscal import shift_month
+from spm.hub.demo.generator import demo_window, generate_company
+from spm.hub.importers.crm_maven import (
     default_data_dir,
     import_crm_maven,
     manager_plan_document,
     rep_plan_document,
 )
-from planning.models import Seller
-from planning.services import seller_link_user
 from spm.models import Tenant
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
@@ -179,7 +180,7 @@ def _best_manager() -> Seller:
 
 def _statements(tenant: Tenant, first_month: str, today: dt.date, users: dict) -> str:
     current = today.strftime("%Y-%m")
-    last = add_months(today.replace(day=1), -1).strftime("%Y-%m")
+    last = shift_month(today.replace(day=1), -1).strftime("%Y-%m")
     with tenant_scope(tenant):
         # calculation_request starts the task on commit, so it must not run inside an outer transaction.
         t0 = time.perf_counter()

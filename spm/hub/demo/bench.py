@@ -104,7 +104,7 @@ def machine() -> dict[str, str]:
 
 
 def markdown(command: str, info: dict[str, str], figures: list[Figure], notes: list[str]) -> str:
-    out = ["# Benchmarks", "", "Produced by `manage.py bench` (see `compensation/demo/bench.py`); the floor of each",
+    out = ["# Benchmarks", "", "Produced by `manage.py bench` (see `spm/hub/demo/bench.py`); the floor of each",
            "step is measured in the same run (PERFORMANCE.md), the ratio is wall ÷ floor.", "",
            f"Command: `{command}`", "",
            f"Machine: {info['cpus']} CPUs, {info['memory']} RAM, Python {info['python']}, "
