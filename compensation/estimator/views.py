@@ -45,7 +45,7 @@ def estimate_for(access, deal, amount=None, close_date=None) -> dict:
         estimate = earnings_estimate(opportunity=deal, seller=seller, amount=amount,
                                      close_date=close_date or deal.close_date or dt.date.today())
     except DomainError as exc:
-        return {"deal": deal, "refusal": str(exc)}
+        return {"deal": deal, "refusal": str(exc), "error": exc}
     return {"deal": deal, "estimate": estimate}
 
 
@@ -72,7 +72,7 @@ class EstimateView(TenantTemplateView):
         elif form.is_valid():
             result = estimate_for(self.access, deal, form.cleaned_data["amount"], form.cleaned_data["close_date"])
             if "refusal" in result and "estimate" not in result:
-                add_service_error(form, result["refusal"])
+                add_service_error(form, result.get("error") or DomainError(result["refusal"]))
             context.update(result)
         else:
             context["deal"] = deal
