@@ -119,9 +119,10 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
                    responses={201: DisputeCommentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def comments(self, request, *args, **kwargs):
+        dispute = self.get_object()  # 404 before 400: an id outside the viewer's reach is never validated
         data = DisputeCommentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        comment = services.dispute_comment(dispute=self.get_object(), body=data.validated_data["body"], actor=request.user)
+        comment = services.dispute_comment(dispute=dispute, body=data.validated_data["body"], actor=request.user)
         return Response(DisputeCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Take an open dispute into review (finance)", request=None,
@@ -134,10 +135,11 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
                    request=DisputeAcceptSerializer, responses={200: DisputeSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
+        dispute = self.get_object()
         data = DisputeAcceptSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         dispute = services.dispute_accept(
-            dispute=self.get_object(), actor=request.user, amount=data.validated_data.get("amount"),
+            dispute=dispute, actor=request.user, amount=data.validated_data.get("amount"),
             period=data.validated_data.get("period") or None, resolution=data.validated_data.get("resolution", ""),
         )
         return Response(DisputeSerializer(dispute).data)
@@ -146,7 +148,8 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
                    responses={200: DisputeSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
+        dispute = self.get_object()
         data = DisputeRejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dispute = services.dispute_reject(dispute=self.get_object(), actor=request.user, reason=data.validated_data["reason"])
+        dispute = services.dispute_reject(dispute=dispute, actor=request.user, reason=data.validated_data["reason"])
         return Response(DisputeSerializer(dispute).data)
