@@ -54,7 +54,7 @@ def _require_resolver(actor) -> None:
 
 
 def _locked(dispute: Dispute) -> Dispute:
-    return Dispute.objects.select_for_update().select_related("statement", "seller__user").get(pk=dispute.pk)
+    return Dispute.objects.select_for_update(of=("self",)).select_related("statement", "seller__user").get(pk=dispute.pk)
 
 
 def dispute_open(*, statement: Statement, amount, reason: str, actor, line: EarningLine | None = None) -> Dispute:
