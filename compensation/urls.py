@@ -5,6 +5,7 @@ from compensation.accounting import views as accounting_views
 from compensation.breakdown import views as breakdown_views
 from compensation.disputes import views as dispute_views
 from compensation.estimator import views as estimator_views
+from compensation.liability import views as liability_views
 from compensation.payroll import views as payroll_views
 
 from . import views
@@ -46,5 +47,7 @@ urlpatterns = [
     path("payroll/<int:pk>/", payroll_views.PayrollBatchView.as_view(), name="payroll_batch"),
     path("payroll/<int:pk>/export.csv", payroll_views.PayrollBatchCSVView.as_view(), name="payroll_batch_csv"),
     path("accounting/", accounting_views.AccountingView.as_view(), name="accounting"),
+    path("liability/", liability_views.LiabilityView.as_view(), name="liability"),
+    path("periods/close/", liability_views.PeriodCloseView.as_view(), name="period_close"),
     path("accounting/journal.csv", accounting_views.JournalCSVView.as_view(), name="accounting_journal"),
 ]

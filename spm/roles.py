@@ -35,6 +35,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "disputes.resolve": frozenset({Role.FINANCE, Role.ADMIN}),
     "payroll.export": frozenset({Role.FINANCE, Role.ADMIN}),
     "accounting.view": frozenset({Role.FINANCE, Role.ADMIN}),
+    "liability.view": frozenset({Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
+    "periods.close": frozenset({Role.FINANCE, Role.ADMIN}),
 }
 
 
