@@ -7,6 +7,7 @@ from compensation.disputes import views as dispute_views
 from compensation.estimator import views as estimator_views
 from compensation.liability import views as liability_views
 from compensation.payroll import views as payroll_views
+from compensation.plan_editor import views as plan_editor_views
 
 from . import views
 
@@ -38,6 +39,9 @@ urlpatterns = [
     path("disputes/<int:pk>/review/", dispute_views.DisputeReviewView.as_view(), name="dispute_review"),
     path("disputes/<int:pk>/accept/", dispute_views.DisputeAcceptView.as_view(), name="dispute_accept"),
     path("disputes/<int:pk>/reject/", dispute_views.DisputeRejectView.as_view(), name="dispute_reject"),
+    path("plans/import/", plan_editor_views.PlanImportView.as_view(), name="plan_import"),
+    path("plans/<int:pk>/edit/", plan_editor_views.PlanEditView.as_view(), name="plan_edit"),
+    path("plans/<int:pk>/document.json", plan_editor_views.PlanExportView.as_view(), name="plan_export"),
     path("plans/acceptance/", acceptance_views.PlanAcceptanceListView.as_view(), name="plan_acceptance"),
     path("plans/<int:pk>/accept/", acceptance_views.PlanAcceptView.as_view(), name="plan_accept"),
     path("estimate/", estimator_views.EstimateView.as_view(), name="estimate"),

@@ -440,6 +440,7 @@ class PlanListView(TenantTemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["can_edit_plans"] = self.access.can("plans.edit")
         context.update(paginate(self.request, plan_list().annotate(assigned=Count("assignments")).order_by("name", "-version"), per_page=50))
         return context
 
@@ -464,4 +465,5 @@ class PlanDetailView(TenantTemplateView):
             versions=list(plan_list().filter(name=plan.name).order_by("-version")[:20]) if self.access.can("planning.view") else [],
         )
         context.update(acceptance_context(self.access, plan))
+        context["can_edit_plans"] = self.access.can("plans.edit")
         return context

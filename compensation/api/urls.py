@@ -9,6 +9,7 @@ from compensation.api import views
 from compensation.disputes.api import DisputeViewSet
 from compensation.estimator.api import EstimateView
 from compensation.payroll.api import PayrollBatchViewSet
+from compensation.plan_editor.api import PlanDocumentViewSet
 
 router = SimpleRouter()
 router.register("plans", views.CompPlanViewSet, basename="api-plan")
@@ -19,6 +20,7 @@ router.register("runs", views.CalculationRunViewSet, basename="api-run")
 router.register("disputes", DisputeViewSet, basename="api-dispute")
 router.register("payroll-batches", PayrollBatchViewSet, basename="api-payroll-batch")
 router.register("plan-acceptances", PlanAcceptanceViewSet, basename="api-plan-acceptance")
+router.register("plan-documents", PlanDocumentViewSet, basename="api-plan-document")
 
 urlpatterns = [
     *router.urls,
