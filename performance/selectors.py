@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
 from planning.selectors import visible_seller_ids
@@ -27,6 +28,17 @@ def opportunity_list(*, access: TenantAccess, stage: str | None = None, search: 
 
 def opportunity_get(*, access: TenantAccess, pk: int) -> Opportunity | None:
     return opportunity_list(access=access).prefetch_related("splits__seller", "stage_changes").filter(pk=pk).first()
+
+
+def bookings_by_month(*, access: TenantAccess, months: int) -> list[dict]:
+    """{month, total, n} of the viewer's won deals for the last `months` months with bookings, oldest first."""
+    rows = list(
+        opportunity_list(access=access).filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
+        .order_by().annotate(month=TruncMonth("close_date")).values("month")
+        .annotate(total=Sum("amount"), n=Count("id")).order_by("-month")[:months]
+    )
+    rows.reverse()
+    return rows
 
 
 # --- read contracts: plain rows the Pay pillar's calculation feed consumes ---------------------

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from spm.errors import DomainError
 
@@ -21,10 +22,14 @@ def error_message(exc: Exception) -> str:
 
 
 def service_error_response(request, exc: Exception) -> HttpResponse:
-    """POST: back to the same page with the message shown. Other methods: a 400 page saying why."""
+    """POST from one of our pages: back to that page with the message shown. Otherwise a 400
+    page saying why (never a redirect loop: an action URL may answer only POST)."""
     text = error_message(exc)
-    if request.method == "POST":
+    referer = request.META.get("HTTP_REFERER", "")
+    if request.method == "POST" and referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         messages.error(request, text)
-        return HttpResponseRedirect(request.get_full_path())
+        return HttpResponseRedirect(referer)
     body = render_to_string("web/refused.html", {"message": text})
     return HttpResponse(body, status=400)

@@ -350,14 +350,17 @@ def _opportunities(rng, n: int, people: list[_Seller], acc: dict, today: dt.date
     p_open = weight * np.array([p.end is None for p in owners])
     owner = np.where(is_open, rng.choice(len(owners), n, p=p_open / p_open.sum()),
                      rng.choice(len(owners), n, p=p_closed / p_closed.sum()))
+    # Closed deals close up to yesterday (never today or later); open ones from tomorrow on.
     lo = np.where(is_open, t_today + 1, hire[owner])
-    hi = np.where(is_open, t_end, np.minimum(leave[owner], t_today))
+    hi = np.where(is_open, t_end, np.minimum(leave[owner], t_today - 1))
     span = np.maximum((hi - lo).astype(int), 0)
     close = lo + (rng.random(n) * (span + 1)).astype(int).astype("timedelta64[D]")
-    # Deals bunch up at quarter end (the hockey stick).
+    # Deals bunch up in the last three weeks of a quarter (the hockey stick) — but only where that
+    # date is still in the deal's window: clamping to the window's end would pile the current
+    # quarter's pushed deals onto one day.
     push = rng.random(n) < 0.3
     pushed = _quarter_end64(close) - rng.integers(0, 21, n).astype("timedelta64[D]")
-    close = np.where(push, np.minimum(np.maximum(pushed, lo), hi), close)
+    close = np.where(push & (pushed >= lo) & (pushed <= hi), pushed, close)
 
     role = np.array([p.role_type for p in owners])[owner]
     seg = np.array([SEGMENTS.index(p.segment) for p in owners])[owner]

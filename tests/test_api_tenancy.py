@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.api.conftest import results
+from tests.helpers import results
 
 
 def _detail_routes(world):

@@ -9,8 +9,8 @@ from compensation.models import Adjustment, PlanAssignment, Statement
 from performance.models import OpportunitySplit
 from planning.models import Account, Territory
 from spm.tenancy.db import tenant_atomic
-from tests.api.conftest import results
 from tests.factories import OpportunityFactory, QuotaFactory, SellerFactory
+from tests.helpers import results
 
 ROUTES = ["sellers", "accounts", "territories", "quotas", "deals", "plans", "assignments", "statements",
           "adjustments", "runs", "audit-events"]

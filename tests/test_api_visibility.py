@@ -1,6 +1,6 @@
 """Who sees what: the one visibility rule, applied by every list and detail endpoint."""
 
-from tests.api.conftest import results
+from tests.helpers import results
 
 
 def test_rep_lists_only_own_statements(acme, api_as):

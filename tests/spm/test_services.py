@@ -11,11 +11,20 @@ from django.contrib.auth import get_user_model
 
 from planning.services import seller_link_user
 from spm.errors import ConflictError, DomainError, PermissionDeniedError
-from spm.models import AuditEvent, Membership
-from spm.services import membership_invite, membership_remove, membership_role_change
+from spm.models import AuditEvent, Membership, Period
+from spm.services import (
+    membership_invite,
+    membership_remove,
+    membership_role_change,
+    period_close,
+    period_is_closed,
+    period_reopen,
+)
 from spm.tenancy.db import tenant_atomic
 
 pytestmark = pytest.mark.django_db
+
+
 User = get_user_model()
 
 
@@ -109,3 +118,21 @@ def test_link_a_member_to_a_seller(acme, globex):
         with pytest.raises(DomainError, match="not a member"):
             seller_link_user(seller=seller, user=globex.users["rep"], actor=acme.users["admin"])
         assert seller_link_user(seller=seller, user=None, actor=acme.users["admin"]).user_id is None
+
+
+def test_a_period_closes_and_reopens_once_each_and_every_step_is_audited(acme):
+    finance = acme.users["finance"]
+    with tenant_atomic(acme.tenant):
+        period_close(period="2027-01", actor=finance)
+        assert period_is_closed("2027-01")
+        with pytest.raises(ConflictError, match="already closed"):
+            period_close(period="2027-01", actor=finance)
+        period_reopen(period="2027-01", actor=finance)
+        assert Period.objects.get(key="2027-01").status == Period.Status.OPEN
+        with pytest.raises(ConflictError, match="not closed"):
+            period_reopen(period="2027-01", actor=finance)
+        events = list(AuditEvent.objects.filter(object_type="spm.period").order_by("id").values_list("action", "before", "after"))
+    assert events == [
+        ("period.close", {"status": "open"}, {"status": "closed"}),
+        ("period.reopen", {"status": "closed"}, {"status": "open"}),
+    ]

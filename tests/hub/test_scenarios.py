@@ -11,7 +11,7 @@ from planning.models import Seller
 from spm.hub.scenarios import ScenarioError, scenario_load
 from spm.models import AuditEvent, Tenant
 from spm.tenancy.db import tenant_atomic
-from tests.compensation.conftest import scenario_data
+from tests.conftest import scenario_data
 
 pytestmark = pytest.mark.django_db
 
