@@ -5,6 +5,7 @@ from compensation.accounting import views as accounting_views
 from compensation.breakdown import views as breakdown_views
 from compensation.disputes import views as dispute_views
 from compensation.estimator import views as estimator_views
+from compensation.holds import views as hold_views
 from compensation.liability import views as liability_views
 from compensation.payroll import views as payroll_views
 from compensation.plan_editor import views as plan_editor_views
@@ -51,6 +52,9 @@ urlpatterns = [
     path("payroll/<int:pk>/", payroll_views.PayrollBatchView.as_view(), name="payroll_batch"),
     path("payroll/<int:pk>/export.csv", payroll_views.PayrollBatchCSVView.as_view(), name="payroll_batch_csv"),
     path("accounting/", accounting_views.AccountingView.as_view(), name="accounting"),
+    path("holds/", hold_views.HoldListView.as_view(), name="holds"),
+    path("holds/<int:pk>/release/", hold_views.HoldReleaseView.as_view(), name="hold_release"),
+    path("statements/<int:pk>/hold/", hold_views.HoldPlaceView.as_view(), name="hold_place"),
     path("liability/", liability_views.LiabilityView.as_view(), name="liability"),
     path("periods/close/", liability_views.PeriodCloseView.as_view(), name="period_close"),
     path("accounting/journal.csv", accounting_views.JournalCSVView.as_view(), name="accounting_journal"),

@@ -22,6 +22,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Disputes", "compensation:disputes", "statements.view"),
         ("Estimator", "compensation:estimate", "statements.view"),
         ("Payroll", "compensation:payroll", "payroll.export"),
+        ("Holds", "compensation:holds", "payroll.export"),
         ("Payout liability", "compensation:liability", "liability.view"),
         ("Commission accounting", "compensation:accounting", "accounting.view"),
         ("Plan acceptance", "compensation:plan_acceptance", "plans.edit"),

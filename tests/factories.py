@@ -289,6 +289,13 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
         PayrollBatchItem.all_tenants.create(tenant=tenant, batch=batch, statement=paid, seller=peer,
                                             amount=Decimal("1200.00"))
         AccountingPolicy.all_tenants.create(tenant=tenant, expedient_months=12)
+        from compensation.models import Hold, HoldPolicy
+
+        HoldPolicy.all_tenants.create(tenant=tenant, pct=Decimal("0.25"), days=90)
+        Hold.all_tenants.create(tenant=tenant, statement=world.statements["rep"], seller=rep, period="2027-01",
+                                amount=Decimal("1475.00"), reason=f"{slug} invoice unpaid",
+                                release_after=dt.date(2027, 4, 30), hold_adjustment=adjustment,
+                                created_by=world.users["finance"])
         world.dispute, world.payroll_batch = dispute, batch
         account = world.deals["rep"].account
         if account is not None:

@@ -13,8 +13,8 @@ from compensation.acceptance.selectors import acceptance_list, plan_visible_list
 from compensation.acceptance.services import plan_accept
 from compensation.api.serializers import PlanAssignmentSerializer
 from compensation.models import CompPlan, PlanAssignment
-from planning.api.serializers import ScopedPrimaryKeyRelatedField
 from spm.api.base import TenantGenericViewSet
+from spm.api.fields import ScopedPrimaryKeyRelatedField
 from spm.api.schema import READ_ERRORS, error_responses
 
 

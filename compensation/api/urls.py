@@ -8,6 +8,7 @@ from compensation.accounting.api import JournalView
 from compensation.api import views
 from compensation.disputes.api import DisputeViewSet
 from compensation.estimator.api import EstimateView
+from compensation.holds.api import HoldViewSet
 from compensation.payroll.api import PayrollBatchViewSet
 from compensation.plan_editor.api import PlanDocumentViewSet
 
@@ -21,6 +22,7 @@ router.register("disputes", DisputeViewSet, basename="api-dispute")
 router.register("payroll-batches", PayrollBatchViewSet, basename="api-payroll-batch")
 router.register("plan-acceptances", PlanAcceptanceViewSet, basename="api-plan-acceptance")
 router.register("plan-documents", PlanDocumentViewSet, basename="api-plan-document")
+router.register("holds", HoldViewSet, basename="api-hold")
 
 urlpatterns = [
     *router.urls,

@@ -26,7 +26,11 @@ def breakdown_context(access, user, statement) -> dict:
 
     is_own = statement.seller.user_id is not None and statement.seller.user_id == user.pk
     can_dispute = is_own and statement.status != statement.Status.DRAFT
+    from compensation.holds.selectors import earned_and_payable
+
     return {
+        "pay": earned_and_payable(statement),
+        "can_hold": access.can("payroll.export") and not statement.is_locked,
         "breakdown": statement_breakdown(statement=statement),
         "disputes": list(dispute_list(access=access, statement_id=statement.pk).order_by("-raised_at", "-id")),
         "can_dispute": can_dispute,

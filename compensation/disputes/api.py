@@ -13,8 +13,8 @@ from compensation.disputes.models import Dispute, DisputeComment
 from compensation.disputes.selectors import dispute_comments, dispute_list
 from compensation.models import EarningLine, Statement
 from compensation.selectors import statement_list
-from planning.api.serializers import ScopedPrimaryKeyRelatedField
 from spm.api.base import TenantGenericViewSet
+from spm.api.fields import ScopedPrimaryKeyRelatedField
 from spm.api.schema import READ_ERRORS, error_responses
 from spm.fiscal import MONTH_KEY_PATTERN
 
