@@ -9,6 +9,7 @@ from compensation.holds import views as hold_views
 from compensation.liability import views as liability_views
 from compensation.payroll import views as payroll_views
 from compensation.plan_editor import views as plan_editor_views
+from compensation.routing import views as routing_views
 
 from . import views
 
@@ -55,6 +56,8 @@ urlpatterns = [
     path("holds/", hold_views.HoldListView.as_view(), name="holds"),
     path("holds/<int:pk>/release/", hold_views.HoldReleaseView.as_view(), name="hold_release"),
     path("statements/<int:pk>/hold/", hold_views.HoldPlaceView.as_view(), name="hold_place"),
+    path("approval-route/", routing_views.ApprovalRouteView.as_view(), name="approval_route"),
+    path("statements/<int:pk>/approve-step/", routing_views.StatementStepApproveView.as_view(), name="statement_step_approve"),
     path("liability/", liability_views.LiabilityView.as_view(), name="liability"),
     path("periods/close/", liability_views.PeriodCloseView.as_view(), name="period_close"),
     path("accounting/journal.csv", accounting_views.JournalCSVView.as_view(), name="accounting_journal"),

@@ -230,7 +230,9 @@ class StatementApproveView(_StatementActionView):
     success = "Approved {statement}."
 
     def act(self, statement):
-        services.statement_approve(statement=statement, actor=self.request.user)
+        from compensation.routing.services import statement_route_approve  # the tenant's approval route
+
+        statement_route_approve(statement=statement, actor=self.request.user)
 
 
 class StatementExportView(TenantView):
@@ -334,7 +336,9 @@ class ApprovalsView(TenantTemplateView):
             messages.warning(request, "Select at least one statement to approve.")
             return
         # Resolved through the queue: ids outside the tenant or not published are simply not found.
-        approved, refused = _apply_each(services.statement_approve, approval_queue(access=self.access).filter(pk__in=ids),
+        from compensation.routing.services import statement_route_approve  # the tenant's approval route
+
+        approved, refused = _apply_each(statement_route_approve, approval_queue(access=self.access).filter(pk__in=ids),
                                         request)
         if approved:
             messages.success(request, f"Approved {approved} statement{'s' if approved != 1 else ''}.")

@@ -23,6 +23,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Estimator", "compensation:estimate", "statements.view"),
         ("Payroll", "compensation:payroll", "payroll.export"),
         ("Holds", "compensation:holds", "payroll.export"),
+        ("Approval route", "compensation:approval_route", "approvals.configure"),
         ("Payout liability", "compensation:liability", "liability.view"),
         ("Commission accounting", "compensation:accounting", "accounting.view"),
         ("Plan acceptance", "compensation:plan_acceptance", "plans.edit"),

@@ -37,6 +37,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "accounting.view": frozenset({Role.FINANCE, Role.ADMIN}),
     "liability.view": frozenset({Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
     "periods.close": frozenset({Role.FINANCE, Role.ADMIN}),
+    "approvals.configure": frozenset({Role.FINANCE, Role.ADMIN}),
 }
 
 

@@ -296,6 +296,13 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
                                 amount=Decimal("1475.00"), reason=f"{slug} invoice unpaid",
                                 release_after=dt.date(2027, 4, 30), hold_adjustment=adjustment,
                                 created_by=world.users["finance"])
+        from compensation.models import ApprovalDelegate, ApprovalStep, StatementApproval
+
+        ApprovalStep.all_tenants.create(tenant=tenant, position=1, role="finance")
+        StatementApproval.all_tenants.create(tenant=tenant, statement=paid, position=1, role="finance",
+                                             approved_by=world.users["finance"])
+        ApprovalDelegate.all_tenants.create(tenant=tenant, user=world.users["finance"], delegate=world.users["admin"],
+                                            starts=dt.date(2027, 1, 1))
         world.dispute, world.payroll_batch = dispute, batch
         account = world.deals["rep"].account
         if account is not None:

@@ -11,6 +11,7 @@ from compensation.estimator.api import EstimateView
 from compensation.holds.api import HoldViewSet
 from compensation.payroll.api import PayrollBatchViewSet
 from compensation.plan_editor.api import PlanDocumentViewSet
+from compensation.routing.api import ApprovalStepViewSet
 
 router = SimpleRouter()
 router.register("plans", views.CompPlanViewSet, basename="api-plan")
@@ -23,6 +24,7 @@ router.register("payroll-batches", PayrollBatchViewSet, basename="api-payroll-ba
 router.register("plan-acceptances", PlanAcceptanceViewSet, basename="api-plan-acceptance")
 router.register("plan-documents", PlanDocumentViewSet, basename="api-plan-document")
 router.register("holds", HoldViewSet, basename="api-hold")
+router.register("approval-steps", ApprovalStepViewSet, basename="api-approval-step")
 
 urlpatterns = [
     *router.urls,

@@ -27,8 +27,14 @@ def breakdown_context(access, user, statement) -> dict:
     is_own = statement.seller.user_id is not None and statement.seller.user_id == user.pk
     can_dispute = is_own and statement.status != statement.Status.DRAFT
     from compensation.holds.selectors import earned_and_payable
+    from compensation.routing.selectors import route_progress
+    from compensation.routing.services import step_refusal
 
+    progress = route_progress(statement)
     return {
+        "route": progress,
+        "can_take_step": bool(progress) and statement.status == statement.Status.PUBLISHED
+        and step_refusal(statement, user) is None,
         "pay": earned_and_payable(statement),
         "can_hold": access.can("payroll.export") and not statement.is_locked,
         "breakdown": statement_breakdown(statement=statement),
