@@ -8,7 +8,7 @@ import io
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Min, Q, Sum
+from django.db.models import Sum
 
 from compensation.accounting.engine import (
     JOURNAL_COLUMNS,
@@ -21,6 +21,7 @@ from compensation.accounting.engine import (
 )
 from compensation.accounting.models import AccountingPolicy
 from compensation.models import EarningLine, Statement
+from performance.selectors import churn_rows
 
 BOOKED = (Statement.Status.APPROVED, Statement.Status.PAID)
 COST_KINDS = (EarningLine.Kind.COMMISSION, EarningLine.Kind.SPIF)
@@ -39,13 +40,15 @@ def commission_costs(*, through: str | None = None) -> list[CommissionCost]:
     if through:
         qs = qs.filter(period__lte=through)
     rows = (qs.order_by().values("deal_external_id", "seller__external_id", "period", "opportunity__contract_term_months")
-            .annotate(amount=Sum("amount"),
-                      churn=Min("opportunity__events__date", filter=Q(opportunity__events__type="churn")))
-            .order_by("period", "deal_external_id", "seller__external_id"))
+            .annotate(amount=Sum("amount")).order_by("period", "deal_external_id", "seller__external_id"))
+    # First churn per deal, through Perform's read contract (a join here would multiply the sums).
+    churn: dict[str, object] = {}
+    for deal, day in churn_rows():
+        churn.setdefault(deal, day)
     return [
         CommissionCost(deal=r["deal_external_id"], seller=r["seller__external_id"], period=r["period"],
                        amount=r["amount"], term_months=r["opportunity__contract_term_months"],
-                       churn_period=month_key_of(r["churn"]) if r["churn"] else None)
+                       churn_period=month_key_of(churn[r["deal_external_id"]]) if r["deal_external_id"] in churn else None)
         for r in rows if r["amount"]
     ]
 

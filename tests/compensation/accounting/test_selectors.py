@@ -55,6 +55,8 @@ def test_journal_capitalises_the_long_contract_and_ties_to_the_statements(booked
 def test_an_early_churn_expenses_the_remainder(booked):
     with tenant_atomic(booked.tenant):
         OpportunityEvent.objects.create(tenant=booked.tenant, opportunity=booked.deals["rep"], date=dt.date(2027, 3, 10))
+        # a second event must neither move the churn month nor multiply the cost
+        OpportunityEvent.objects.create(tenant=booked.tenant, opportunity=booked.deals["rep"], date=dt.date(2027, 6, 1))
         rows, _ = journal_rows(through="2027-04")
         schedule = [s for s in deal_schedules() if s.capitalised][0]
     assert schedule.rows == [("2027-01", D("250.00")), ("2027-02", D("250.00")), ("2027-03", D("5500.00"))]
