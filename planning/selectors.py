@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from planning.models import Account, Quota, Seller, Territory
+from planning.models import Account, Quota, Seller
 from spm.roles import TENANT_WIDE_ROLES
 from spm.tenancy.access import TenantAccess
 
@@ -94,11 +94,7 @@ def quota_list(*, access: TenantAccess) -> QuerySet[Quota]:
 
 
 def account_list() -> QuerySet[Account]:
-    return Account.objects.select_related("territory")
-
-
-def territory_list() -> QuerySet[Territory]:
-    return Territory.objects.select_related("owner")
+    return Account.objects.select_related("territory", "owner")
 
 
 # --- read contracts: plain rows other pillars consume (the calculation feed, importers) --------
@@ -124,3 +120,9 @@ def with_managers(seller_ids) -> set[int]:
             out.add(node)
             node = parent.get(node)
     return out
+
+
+def seller_names(ids) -> dict[int, str]:
+    """id → name of these sellers of the tenant in scope (one query; unknown ids left out)."""
+    ids = {int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
+    return dict(Seller.objects.filter(id__in=ids).values_list("id", "name")) if ids else {}

@@ -44,3 +44,15 @@ def test_audit_shows_the_approval_with_its_diff(client, acme):
     content = client.get(url("analytics:audit", acme), {"object_type": "compensation.statement"}).content.decode()
     assert "statement.approve" in content
     assert "published" in content and "approved" in content
+
+
+def test_audit_reads_as_sentences_with_names_not_ids(client, acme):
+    acme.users["finance"].first_name, acme.users["finance"].last_name = "Ana", "Ruiz"
+    acme.users["finance"].save()
+    client.force_login(acme.users["finance"])
+    client.post(url("compensation:statement_approve", acme, pk=acme.statements["rep"].pk))
+    content = client.get(url("analytics:audit", acme), {"object_type": "compensation.statement"}).content.decode()
+    assert "Ana Ruiz approved acme Rep&#x27;s Jan 2027 statement" in content
+    # the approver in the field diff is named, not numbered
+    assert "approved by" in content
+    assert 'color:var(--ok)">Ana Ruiz<' in content

@@ -36,6 +36,7 @@ from planning.models import Seller
 from planning.services import seller_link_user
 from spm.fiscal import shift_month
 from spm.hub.demo.generator import demo_window, generate_company
+from spm.hub.demo.territories import demo_territories
 from spm.hub.importers.crm_maven import (
     default_data_dir,
     import_crm_maven,
@@ -114,6 +115,10 @@ def demo_setup(*, small: bool = False, today: dt.date | None = None, data_dir: P
             generate_company(tenant=globex, seed=11, today=today, **SIZES["small"])
         globex_from = demo_window(today)[0].strftime("%Y-%m")
     lap("globex import")
+
+    for tenant in (acme, globex):
+        log(f"{tenant.slug}: {demo_territories(tenant, today=today)}")
+    lap("territories")
 
     users = _users(acme, globex)
     lap("users")
