@@ -273,9 +273,9 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             PlanAcceptance,
         )
 
-        plan = CompPlan.all_tenants.filter(tenant=tenant).order_by("id").first()
-        if plan is not None:
-            PlanAcceptance.all_tenants.create(tenant=tenant, plan=plan, seller=rep, version=plan.version,
+        comp_plan = CompPlan.all_tenants.filter(tenant=tenant).order_by("id").first()
+        if comp_plan is not None:
+            PlanAcceptance.all_tenants.create(tenant=tenant, plan=comp_plan, seller=rep, version=comp_plan.version,
                                               accepted_by=world.users["rep"])
         line = EarningLine.all_tenants.filter(tenant=tenant, statement=world.statements["rep"]).order_by("id").first()
         dispute = Dispute.all_tenants.create(
