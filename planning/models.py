@@ -109,6 +109,8 @@ class Quota(TenantModel):
         return f"{self.seller} {self.measure} {self.period}"
 
 
+from planning.capacity.models import CapacityRosterMember, CapacityScenario  # noqa: E402,F401
+from planning.quotas.models import QuotaAllocation, QuotaSet  # noqa: E402,F401
 from planning.territories.models import (  # noqa: E402  (Django finds sub-package models through this import)
     AccountAssignment,
     TerritoryMove,
@@ -116,5 +118,5 @@ from planning.territories.models import (  # noqa: E402  (Django finds sub-packa
     TerritoryPlan,
 )
 
-__all__ = ["Account", "AccountAssignment", "Quota", "Seller", "Territory", "TerritoryMove", "TerritoryOverride",
-           "TerritoryPlan"]
+__all__ = ["Account", "AccountAssignment", "CapacityRosterMember", "CapacityScenario", "Quota", "QuotaAllocation",
+           "QuotaSet", "Seller", "Territory", "TerritoryMove", "TerritoryOverride", "TerritoryPlan"]

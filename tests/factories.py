@@ -307,6 +307,23 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
         ApprovalDelegate.all_tenants.create(tenant=tenant, user=world.users["finance"], delegate=world.users["admin"],
                                             starts=dt.date(2027, 1, 1))
         world.dispute, world.payroll_batch = dispute, batch
+        from planning.models import CapacityRosterMember, CapacityScenario, QuotaAllocation, QuotaSet
+
+        scenario = CapacityScenario.all_tenants.create(
+            tenant=tenant, name=f"{slug} FY27 capacity", year=2027, target=Decimal("1000000"),
+            over_assignment=Decimal("0.10"), segments=[{"name": "mid", "productivity": "480000", "ramp_months": 6}],
+        )  # a draft, so the edit page has something to serve (the sweep's positive control)
+        CapacityRosterMember.all_tenants.create(tenant=tenant, scenario=scenario, seller=rep, name=rep.name,
+                                                segment="mid", hire_date=dt.date(2026, 10, 1))
+        quota_set = QuotaSet.all_tenants.create(
+            tenant=tenant, scenario=scenario, version=1, effective_from="2027-01", total=Decimal("1100000.00"),
+        )
+        QuotaAllocation.all_tenants.create(
+            tenant=tenant, quota_set=quota_set, seller=rep, label=f"{slug} Rep", amount=Decimal("1100000.00"),
+            months=["91666.67"] * 11 + ["91666.63"], capacity=Decimal("420000.00"), above_capacity=True,
+        )
+        world.capacity_scenario = scenario
+        world.quota_set = quota_set
         account = world.deals["rep"].account
         if account is not None:
             type(account).all_tenants.filter(pk=account.pk).update(territory=territory, owner=rep, region="NA",

@@ -14,3 +14,9 @@ router.register("territory-moves", territory_api.TerritoryMoveViewSet, basename=
 router.register("quotas", views.QuotaViewSet, basename="api-quota")
 
 urlpatterns = router.urls
+
+from planning.capacity.api import CapacityScenarioViewSet, QuotaSetViewSet  # noqa: E402
+
+router.register("capacity-scenarios", CapacityScenarioViewSet, basename="api-capacity-scenario")
+router.register("quota-sets", QuotaSetViewSet, basename="api-quota-set")
+urlpatterns = router.urls

@@ -20,6 +20,7 @@ from planning.territories import bench as territory_bench
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
 from spm.hub.demo import bench
+from spm.hub.demo.capacity import capacity_bench
 from spm.hub.demo.generator import generate_company
 from spm.roles import Role
 from spm.services import membership_set, tenant_create_or_update
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--territory-accounts", type=int, default=50000, help="accounts of the territory step")
         parser.add_argument("--territories", type=int, default=200)
+        parser.add_argument("--capacity-sellers", type=int, default=2000, help="roster of the capacity scenario step")
         parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
 
     def handle(self, *args, **opts):
@@ -97,6 +99,15 @@ class Command(BaseCommand):
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
         figures.extend(territory_figures(opts["territory_accounts"], opts["territories"]))
+        self.stdout.write(f"capacity scenario of {opts['capacity_sellers']:,} sellers…")
+        cap = capacity_bench(tenant=tenant, actor=user, sellers=opts["capacity_sellers"])
+        figures.append(bench.Figure(
+            "capacity scenario recompute (read + engine)", cap["recompute"], bench.peak_mb(), None,
+            f"{cap['sellers']:,} sellers, 3 segments, hires, 12 % attrition replaced; budget 1 s; capacity "
+            f"{cap['capacity']}"))
+        figures.append(bench.Figure(
+            "quota allocation by capacity (largest remainder, 12 months)", cap["allocate"], bench.peak_mb(), None,
+            f"{cap['members']:,} members (sellers and hire lines), exact to the cent"))
         info = bench.machine()
         command = "python manage.py bench " + " ".join(sys.argv[2:])
         notes.append("peak memory is the process's maximum resident set so far (resource.getrusage), so it only grows.")
