@@ -10,9 +10,10 @@ relieve nobody; a losing seller with no potential gets no proposal (nothing to d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 SHARE_PLACES = Decimal("0.0001")
 

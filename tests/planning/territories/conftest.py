@@ -48,8 +48,8 @@ def relief_world(territory_world):
     """FY2027 published from 2027-01-01 (rep: T-1 300,000 + T-2 100,000 = 400,000; peer: T-3 250,000);
     rep has month quotas of 10,000 for 2027; draft "FY2027 Q2" copies it and pins T-2 to APAC (peer):
     relief rep → peer, 1 account, 100,000 potential, share 100,000 / 400,000 = 0.25."""
-    from planning.territories.services import territory_override_set, territory_plan_publish
     from planning.models import Territory
+    from planning.territories.services import territory_override_set, territory_plan_publish
 
     w = territory_world
     revops = w.users["revops"]
