@@ -17,3 +17,10 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", import_views.ImportProgressView.as_view(), name="import_progress"),
     path("imports/<int:pk>/errors.csv", import_views.ImportErrorsView.as_view(), name="import_errors"),
 ]
+
+from spm.hub import quota_planning  # noqa: E402
+
+urlpatterns += [
+    path("capacity/<int:pk>/quota-sets/new/", quota_planning.QuotaSetCreateView.as_view(), name="quota_set_create"),
+    path("capacity/<int:pk>/incentives/", quota_planning.ScenarioIncentivesView.as_view(), name="capacity_incentives"),
+]
