@@ -175,3 +175,5 @@ __all__ = [
     "CrmWebhook", "ImportJob", "ImportMapping", "Opportunity", "OpportunityEvent", "OpportunityHistory",
     "OpportunitySplit", "PipelineStage", "StageChange", "WebhookDelivery",
 ]
+
+import performance.alerts.models, performance.coaching.models, performance.forecasting.models  # noqa: E401,E402,F401,I001  forecasting/alerts/coaching models

@@ -326,4 +326,33 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     world.territory = territory
     world.run = run
     world.adjustment = adjustment
+    complete_tenant_forecasting(world)
     return world
+
+
+def complete_tenant_forecasting(world: TenantWorld) -> None:
+    """A row of each forecasting / alert / coaching table (issue 10, helper "forecast")."""
+    from performance.alerts.models import Alert
+    from performance.coaching.models import CoachingNote, FollowUp
+    from performance.forecasting.models import ForecastOverride, ForecastSubmission, WinModelRun
+
+    tenant = world.tenant
+    slug = tenant.slug
+    rep, manager = world.sellers["rep"], world.sellers["manager"]
+    at = dt.datetime(2027, 1, 5, 9, tzinfo=dt.UTC)
+    with tenant_atomic(tenant):
+        ForecastSubmission.all_tenants.create(tenant=tenant, seller=rep, period="2027-Q1", commit=Decimal("50000"),
+                                              best_case=Decimal("70000"), note=f"{slug} call", submitted_at=at,
+                                              submitted_by=world.users["rep"])
+        ForecastOverride.all_tenants.create(tenant=tenant, seller=manager, period="2027-Q1", commit=Decimal("45000"),
+                                            best_case=Decimal("60000"), note=f"{slug} override", created_at=at,
+                                            created_by=world.users["manager"])
+        WinModelRun.all_tenants.create(tenant=tenant, status=WinModelRun.Status.SUCCEEDED, finished_at=at,
+                                       metrics={"verdict": f"{slug} model", "signal": False})
+        Alert.all_tenants.create(tenant=tenant, kind=Alert.Kind.STALLED, key=f"stalled:{world.deals['rep'].pk}",
+                                 seller=rep, opportunity=world.deals["rep"], message=f"{slug} deal stalled",
+                                 action="Book a next step", created_at=at, updated_at=at)
+        note = CoachingNote.all_tenants.create(tenant=tenant, seller=rep, opportunity=world.deals["rep"],
+                                               author=world.users["manager"], body=f"{slug} coaching note", created_at=at)
+        FollowUp.all_tenants.create(tenant=tenant, seller=rep, note=note, title=f"{slug} follow-up",
+                                    due_date=dt.date(2027, 1, 12), created_by=world.users["manager"], created_at=at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -16,10 +17,12 @@ from django.urls import reverse
 
 from compensation.models import CalculationRun, Statement
 from compensation.services import calculation_request
+from performance.forecasting.bench import weighted_refresh_figure
+from performance.forecasting.bench import write_section as write_forecast_section
 from planning.territories import bench as territory_bench
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
-from spm.hub.demo import bench, bench_import
+from spm.hub.demo import bench, bench_import, pipeline_bench
 from spm.hub.demo.capacity import capacity_bench
 from spm.hub.demo.generator import generate_company
 from spm.roles import Role
@@ -37,10 +40,18 @@ class Command(BaseCommand):
         parser.add_argument("--opportunities", type=int, default=20000)
         parser.add_argument("--months", type=int, default=12)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--open-deals", type=int, default=1_000_000,
+                            help="open deals of the in-memory weighted-forecast refresh step")
+        parser.add_argument("--forecast-only", action="store_true",
+                            help="run only the weighted-forecast refresh step; it replaces its own section of --output")
         parser.add_argument("--territory-accounts", type=int, default=50000, help="accounts of the territory step")
         parser.add_argument("--territories", type=int, default=200)
         parser.add_argument("--capacity-sellers", type=int, default=2000, help="roster of the capacity scenario step")
         parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
+        parser.add_argument("--pipeline-open-deals", type=int, default=200_000, help="open deals under the manager (0: skip)")
+        parser.add_argument("--pipeline-sellers", type=int, default=2000)
+        parser.add_argument("--pipeline-requests", type=int, default=20)
+        parser.add_argument("--only", choices=["pipeline"], default=None, help="run only this step")
         parser.add_argument("--import-rows", type=int, default=100_000,
                             help="CRM import step: deals imported new, unchanged and as updates (0: skip)")
         parser.add_argument("--import-only", action="store_true",
@@ -51,6 +62,13 @@ class Command(BaseCommand):
             raise CommandError("bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite is the demo database, "
                                "not a benchmark target)")
         celery_app.conf.task_always_eager = True  # time the calculation itself, in this process
+        if opts["forecast_only"]:
+            wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
+            figure = bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail)
+            row = f"| {figure.name} | {wall:.2f} s | {figure.peak_mb:.0f} MB | {floor:.3f} s | {figure.ratio} | {detail} |"
+            self.stdout.write(write_forecast_section(opts["output"], command="python manage.py bench "
+                                                     + " ".join(sys.argv[2:]), info=bench.machine(), row=row))
+            return
         if opts["import_only"]:
             figures = bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
             text = bench_import.write_section(opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]),
@@ -59,6 +77,12 @@ class Command(BaseCommand):
             return
         today = dt.date.today()
         figures, notes = [], []
+        if opts["pipeline_open_deals"]:
+            self.stdout.write(f"pipeline page over {opts['pipeline_open_deals']:,} open deals…")
+            figures += pipeline_bench.figures(open_deals=opts["pipeline_open_deals"], sellers=opts["pipeline_sellers"],
+                                              requests=opts["pipeline_requests"], seed=opts["seed"], today=today)
+        if opts["only"] == "pipeline":
+            return self._write(opts, figures, notes)
         tenant = tenant_create_or_update(slug="bench", name="Bench Corp")
         with tenant_atomic(tenant):
             bench.wipe_tenant_rows(tenant)
@@ -92,6 +116,7 @@ class Command(BaseCommand):
             "calculation (calculation_request → calculation_execute)", wall, bench.peak_mb(), rate_floor + write_floor,
             f"{run.status}; {run.line_count:,} lines, {run.statement_count:,} statements; floor = pandas rating of "
             f"{credits:,} credits ({rate_floor:.2f} s) + COPY of lines and statements ({write_floor:.2f} s)"))
+        figures += engine_figures(tenant, opts, self.stdout)
         if top is not None:
             client = Client(HTTP_HOST="localhost")
             client.force_login(user)
@@ -108,6 +133,9 @@ class Command(BaseCommand):
             figures.append(bench.Figure("statement page", wall, bench.peak_mb(), None,
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
+        self.stdout.write(f"weighted forecast refresh over {opts['open_deals']:,} open deals…")
+        wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
+        figures.append(bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail))
         figures.extend(territory_figures(opts["territory_accounts"], opts["territories"]))
         self.stdout.write(f"capacity scenario of {opts['capacity_sellers']:,} sellers…")
         cap = capacity_bench(tenant=tenant, actor=user, sellers=opts["capacity_sellers"])
@@ -120,6 +148,9 @@ class Command(BaseCommand):
             f"{cap['members']:,} members (sellers and hire lines), exact to the cent"))
         if opts["import_rows"]:
             figures += bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
+        self._write(opts, figures, notes)
+
+    def _write(self, opts, figures, notes):
         info = bench.machine()
         command = "python manage.py bench " + " ".join(sys.argv[2:])
         notes.append("peak memory is the process's maximum resident set so far (resource.getrusage), so it only grows.")
@@ -127,6 +158,52 @@ class Command(BaseCommand):
         opts["output"].write_text(text)
         self.stdout.write(text)
         self.stdout.write(self.style.SUCCESS(f"written to {opts['output']}"))
+
+
+def engine_figures(tenant, opts, stdout) -> list:
+    """Issue 11: the set-based rater against the reference (no database, a 1 % sample of the deals) and
+    one deal edited → affected statements recalculated on commit (p50/p95 over 10 random edits)."""
+    import random
+    import statistics
+    from decimal import Decimal
+
+    from compensation.engine.benchmark import rating_comparison
+    from performance.models import Opportunity
+    from performance.services import opportunity_update
+
+    figures = []
+    sample = max(2000, opts["opportunities"] // 100)
+    sellers = max(20, opts["sellers"] // 100)
+    stdout.write(f"engine: reference vs set-based on {sample:,} deals / {sellers:,} sellers…")
+    r = rating_comparison(sellers=sellers, deals=sample)
+    floor = bench.rating_floor(r["lines"], sellers)
+    figures.append(bench.Figure(
+        "engine: reference (Fraction, per credit)", r["reference"], bench.peak_mb(), floor,
+        f"{r['lines']:,} lines from {sample:,} synthetic deals; floor = pandas rating of as many credits"))
+    figures.append(bench.Figure(
+        "engine: set-based (compensation.engine.frames)", r["frames"], bench.peak_mb(), floor,
+        f"same lines, explanations included; identical to the reference: {r['identical']}"))
+    figures.append(bench.Figure(
+        "engine: set-based, no explanation text", r["frames_no_text"], bench.peak_mb(), floor,
+        "amounts, attainment and rates only (the text is what a page renders)"))
+    rng = random.Random(opts["seed"])
+    with tenant_atomic(tenant):
+        ids = list(Opportunity.objects.filter(stage="closed_won").values_list("id", flat=True)[:5000])
+    walls = []
+    for deal_id in rng.sample(ids, min(10, len(ids))):
+        started = time.perf_counter()
+        with tenant_atomic(tenant):  # the recalculation runs when this commits (eager Celery in bench)
+            deal = Opportunity.objects.get(pk=deal_id)
+            opportunity_update(opportunity=deal, amount=deal.amount + Decimal("1.00"))
+        walls.append(time.perf_counter() - started)
+    if walls:
+        walls.sort()
+        p95 = walls[min(len(walls) - 1, int(round(0.95 * (len(walls) - 1))))]
+        figures.append(bench.Figure(
+            "one deal edited → affected statements recalculated (p95)", p95, bench.peak_mb(), None,
+            f"{len(walls)} edits through opportunity_update, recalculation on commit; "
+            f"p50 {statistics.median(walls) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"))
+    return figures
 
 
 def territory_figures(accounts: int, territories: int) -> list:
