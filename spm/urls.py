@@ -17,3 +17,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# JSON errors under /api/ for paths no API view matched; the HTML pages elsewhere.
+handler404 = "spm.api.exceptions.page_not_found"
+handler500 = "spm.api.exceptions.server_error"

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "spm.background.RequestMarkerMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,6 +92,10 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without a broker, a task started by a request runs on an in-process thread pool, never on the
+# request thread (spm/background.py). Tests turn it off to see finished work when delay() returns.
+SPM_BACKGROUND_TASKS = env.bool("SPM_BACKGROUND_TASKS", default=not REDIS_URL)
+SPM_BACKGROUND_WORKERS = env.int("SPM_BACKGROUND_WORKERS", default=2)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -143,8 +148,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "spm.api.schema.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["spm.api.filters.BoundedFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "spm.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "spm.api.exceptions.exception_handler",

@@ -94,4 +94,4 @@ def test_export_needs_view_all_and_a_valid_period(acme, api_as):
     assert api_as(acme, "rep").get("/api/v1/t/acme/statements/export/?period=2027-01").status_code == 403
     response = api_as(acme, "finance").get("/api/v1/t/acme/statements/export/?period=January")
     assert response.status_code == 400
-    assert "period" in response.json()
+    assert "period" in response.json()["errors"]

@@ -29,7 +29,7 @@ def test_a_bad_quota_period_is_a_field_error(acme, api_as):
         "/api/v1/t/acme/quotas/", {"seller": acme.sellers["rep"].pk, "period": "Q2", "amount": "1"}, format="json"
     )
     assert response.status_code == 400
-    assert "period" in response.json()
+    assert "period" in response.json()["errors"]
 
 
 def test_revops_creates_and_updates_a_deal_with_splits(acme, api_as):
@@ -79,9 +79,9 @@ def test_plan_create_publish_and_per_field_errors(acme, api_as):
     document["components"][0]["tiers"][1]["rate"] = "lots"
     bad = client.post("/api/v1/t/acme/plans/", {"document": document}, format="json")
     assert bad.status_code == 400
-    errors = bad.json()["document"]
-    assert "currency" in errors
-    assert "components[0].tiers[1].rate" in errors
+    errors = bad.json()["errors"]
+    assert "document.currency" in errors
+    assert "document.components[0].tiers[1].rate" in errors
 
 
 def test_plan_create_needs_plans_edit(acme, api_as):
