@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from spm.api.base import TenantReadOnlyViewSet
@@ -64,6 +65,7 @@ class TokenRequestSerializer(serializers.Serializer):
         if not login:
             raise serializers.ValidationError({"username": "Give a username or an e-mail address."})
         request = self.context.get("request")
+        request = getattr(request, "_request", request)  # the HttpRequest: django-axes marks lockouts on it
         user = authenticate(request=request, username=login, password=attrs["password"])
         if user is None and "@" in login:
             match = get_user_model()._default_manager.filter(email__iexact=login).first()
@@ -84,10 +86,13 @@ class TokenObtainView(APIView):
 
     authentication_classes: list = []  # no session, hence no CSRF check on this one form post
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
     serializer_class = TokenRequestSerializer
 
     @extend_schema(summary="Obtain an API token", request=TokenRequestSerializer,
-                   responses={200: TokenResponseSerializer, 400: OpenApiResponse(description="Invalid credentials.")},
+                   responses={200: TokenResponseSerializer, 400: OpenApiResponse(ErrorSerializer, description="Invalid credentials."),
+                              429: OpenApiResponse(ErrorSerializer, description="Too many attempts (throttled or locked out).")},
                    auth=[])
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
