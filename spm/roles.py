@@ -29,6 +29,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "deals.edit": frozenset({Role.REVOPS, Role.ADMIN}),
     "audit.view": frozenset({Role.FINANCE, Role.ADMIN}),
     "members.manage": frozenset({Role.ADMIN}),
+    "tenant.export": frozenset({Role.ADMIN}),  # the whole tenant's data as a zip of CSVs
     "analytics.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
     "planning.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
 }

@@ -7,7 +7,10 @@ to the tests too.
 Services: tests marked ``postgres``, ``redis`` or ``browser`` are skipped with a reason when the
 service is absent — except with ``SPM_REQUIRE_SERVICES=1`` (CI), where such a skip is a usage error
 that fails the whole run, naming the missing service. A run that collects no test at all also
-fails in that mode (pytest's exit code 5 must never look like success).
+fails in that mode (pytest's exit code 5 must never look like success), and so does ANY other skip
+(a plain ``skipif`` on shared data such as the CRM export, ``pytest.skip()``, ``importorskip``):
+in CI a skipped test is reported as failed with its skip reason, so CI cannot pass without what it
+claims to test. Only ``xfail`` is left alone.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests import factories
+from tests.ci_guard import _require_services, pytest_runtest_makereport  # noqa: F401 (a hook for pytest)
 
 # Playwright's sync API runs an event loop in the test thread; Django's live_server calls from it
 # would otherwise raise SynchronousOnlyOperation (see PITFALLS.md, browser tests).
@@ -30,8 +34,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/lib/chromium/chromium")
 
 
-def _require_services() -> bool:
-    return os.environ.get("SPM_REQUIRE_SERVICES", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _postgres_configured() -> bool:

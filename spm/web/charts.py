@@ -44,7 +44,7 @@ def chart_fragment(fig: go.Figure, *, config: dict | None = None) -> str:
     payload["config"] = config or {}
     # Escaped like Django's json_script: the JSON can never close its <script> element.
     data = json.dumps(payload, separators=(",", ":")).translate(_JSON_ESCAPES)
-    return (f'<div id="{target}" class="plotly-chart" style="width:100%"></div>'
+    return (f'<div id="{target}" class="plotly-graph-div" style="width:100%"></div>'
             f'<script type="application/json" data-chart="{target}">{data}</script>')
 
 
