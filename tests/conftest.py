@@ -107,6 +107,54 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
 
 
+def close_stray_connections() -> int:
+    """Close every open Django database connection of this process, in whatever context it lives.
+
+    django.db.connections keeps its wrappers in an asgiref Local: contextvar storage, copied on
+    write. A connection first opened in a context other than the one pytest-django tears down in
+    (the Playwright/live-server browser test does this) is invisible to `connections.close_all()`
+    there, stays open, and PostgreSQL then refuses DROP DATABASE ("being accessed by other
+    users"): the test database was left behind after every CI run. Found here through the garbage
+    collector instead and closed at the driver level (the wrapper may belong to another thread).
+    """
+    import gc
+
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    closed = 0
+    for obj in gc.get_objects():
+        try:
+            is_open = issubclass(type(obj), BaseDatabaseWrapper) and obj.connection is not None
+        except Exception:  # noqa: BLE001 - lazy objects that refuse inspection
+            continue
+        if is_open:
+            try:
+                obj.connection.close()
+            finally:
+                obj.connection = None
+            closed += 1
+    return closed
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test database, with every connection closed before it is dropped."""
+    yield
+    close_stray_connections()
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, made to depend on the test database.
+
+    Without the dependency pytest may start the (session-scoped) server before the test database
+    and so stop it after the database teardown: a request thread of the server still holds its
+    connection, DROP DATABASE fails ("being accessed by other users") and the test database is
+    left behind. Set up after the database, the server is stopped before it is dropped.
+    """
+    yield live_server
+
+
 @contextmanager
 def committed(django_db_blocker) -> Iterator[None]:
     """Data built inside stays committed until the block ends, then every table is flushed.
