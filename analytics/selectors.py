@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Max, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Max, QuerySet, Sum
 
-from compensation.models import Statement
 from compensation.selectors import (
     RECENT_MONTHS,
     assignment_list,
@@ -21,10 +19,10 @@ from compensation.selectors import (
     run_list,
     seller_history,
     statement_list,
+    statement_status_summary,
     statement_totals_base,
 )
-from performance.models import Opportunity
-from performance.selectors import opportunity_list
+from performance.selectors import bookings_by_month, opportunity_list
 from planning.selectors import quota_list, seller_get, seller_list, viewer_sellers
 from spm.models import AuditEvent, Membership
 from spm.tenancy.access import TenantAccess
@@ -81,25 +79,13 @@ def team_dashboard(*, access: TenantAccess, limit: int = 200) -> dict:
 
 def tenant_overview(*, access: TenantAccess) -> dict:
     statements = statement_totals_base(access=access)  # aggregated only: executives see totals, not people
-    by_status = {row["status"]: row for row in statements.order_by().values("status").annotate(n=Count("id"), total=Sum("total"))}
-    status_rows = [
-        {"status": value, "label": label, "count": by_status.get(value, {}).get("n", 0), "total": by_status.get(value, {}).get("total") or Decimal(0)}
-        for value, label in Statement.Status.choices
-    ]
-    bookings = list(
-        opportunity_list(access=access)
-        .filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
-        .order_by()
-        .annotate(month=TruncMonth("close_date"))
-        .values("month")
-        .annotate(total=Sum("amount"), n=Count("id"))
-        .order_by("-month")[:RECENT_MONTHS]
-    )
-    bookings.reverse()
+    status_rows = statement_status_summary(statements)
+    by_status = {row["status"]: row for row in status_rows}
+    bookings = bookings_by_month(access=access, months=RECENT_MONTHS)
     return {
         "status_rows": status_rows,
-        "liability": by_status.get(Statement.Status.APPROVED, {}).get("total") or Decimal(0),
-        "to_approve": by_status.get(Statement.Status.PUBLISHED, {}).get("n", 0),
+        "liability": by_status["approved"]["total"],
+        "to_approve": by_status["published"]["count"],
         "bookings": bookings,
         "bookings_total": sum((b["total"] or Decimal(0) for b in bookings), Decimal(0)),
         "latest_run": run_list().first(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from analytics import selectors
+from analytics.audit import audit_rows
 from spm.roles import TENANT_WIDE_ROLES, Role
 from spm.tenancy.views import TenantTemplateView
 from spm.web import charts
@@ -85,7 +86,8 @@ class AuditView(TenantTemplateView):
         actor = self.request.GET.get("actor") or None
         actor_id = int(actor) if actor and actor.isdigit() else None
         context.update(paginate(self.request, selectors.audit_list(object_type=object_type, actor_id=actor_id)))
-        context["events"] = [{"event": e, "diff": selectors.diff(e.before, e.after)} for e in context["object_list"]]
+        context["events"] = audit_rows(context["object_list"], diff=selectors.diff,
+                                       fy_start_month=self.access.tenant.fiscal_year_start_month)
         context.update(selectors.audit_filter_choices())
         context["selected_type"] = object_type or ""
         context["selected_actor"] = actor_id

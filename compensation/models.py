@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from performance.models import Opportunity
-from planning.models import Seller
 from spm.tenancy.models import TenantModel
 
 USER = settings.AUTH_USER_MODEL
@@ -40,7 +38,7 @@ class CompPlan(TenantModel):
 
 
 class PlanAssignment(TenantModel):
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="plan_assignments")
+    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="plan_assignments")
     plan = models.ForeignKey(CompPlan, on_delete=models.PROTECT, related_name="assignments")
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
@@ -98,7 +96,7 @@ class Statement(TenantModel):
         APPROVED = "approved"
         PAID = "paid"
 
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="statements")
+    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="statements")
     period = models.CharField(max_length=7)  # month key
     currency = models.CharField(max_length=3, default="USD")
     total = models.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -128,7 +126,7 @@ class Statement(TenantModel):
 
 class Adjustment(TenantModel):
     external_id = models.CharField(max_length=64, blank=True)  # the scenario/API "id", when given
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="adjustments")
+    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="adjustments")
     period = models.CharField(max_length=7)  # month key
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     reason = models.CharField(max_length=300)
@@ -158,13 +156,13 @@ class EarningLine(TenantModel):
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
     run = models.ForeignKey(CalculationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+")
+    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=7)
     position = models.PositiveIntegerField(default=0)
     plan_name = models.CharField(max_length=200, blank=True)
     component = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    opportunity = models.ForeignKey(Opportunity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    opportunity = models.ForeignKey("performance.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     deal_external_id = models.CharField(max_length=64, blank=True)
     credit_kind = models.CharField(max_length=10, blank=True)
     credit = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)

@@ -5,16 +5,45 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from planning.selectors import restrict_to_visible
+from spm.models import InputChange
 from spm.tenancy.access import TenantAccess
 
 
+def _changes_since_calculation(seller_ref="seller_id", period_ref="period", since_ref="run__started_at"):
+    """Change-feed rows (spm.changes) of a statement's seller and month newer than its calculation."""
+    return InputChange.objects.filter(
+        Q(seller_id=OuterRef(seller_ref)) | Q(seller_id=InputChange.EVERY_SELLER),
+        Q(month=OuterRef(period_ref)) | Q(month=InputChange.EVERY_MONTH),
+        changed_at__gt=OuterRef(since_ref),
+    )
+
+
+def with_staleness(qs: QuerySet[Statement]) -> QuerySet[Statement]:
+    """Annotate `inputs_changed`: a draft or published statement whose inputs changed after its
+    calculation started (approved and paid ones are never recalculated, so never stale)."""
+    return qs.annotate(inputs_changed=Exists(_changes_since_calculation()) & Q(
+        status__in=(Statement.Status.DRAFT, Statement.Status.PUBLISHED), run__started_at__isnull=False))
+
+
+def statement_input_changes(statement: Statement, *, limit: int = 5) -> list[InputChange]:
+    """What changed since `statement` was calculated, newest first (for the page's explanation)."""
+    if statement.is_locked or statement.run_id is None or statement.run.started_at is None:
+        return []
+    return list(InputChange.objects.filter(
+        Q(seller_id=statement.seller_id) | Q(seller_id=InputChange.EVERY_SELLER),
+        Q(month=statement.period) | Q(month=InputChange.EVERY_MONTH),
+        changed_at__gt=statement.run.started_at,
+    ).order_by("-changed_at")[:limit])
+
+
 def statement_list(*, access: TenantAccess, period: str | None = None, status: str | None = None) -> QuerySet[Statement]:
-    """Statements the viewer may see. Reps and managers never see drafts (not yet published)."""
-    qs = restrict_to_visible(Statement.objects.select_related("seller", "approved_by", "prepared_by"), access, pay=True)
+    """Statements the viewer may see, each with `inputs_changed`. Reps and managers never see drafts."""
+    qs = restrict_to_visible(Statement.objects.select_related("seller", "approved_by", "prepared_by", "run"), access, pay=True)
+    qs = with_staleness(qs)
     if not access.can("statements.view_all"):
         qs = qs.exclude(status=Statement.Status.DRAFT)
     if period:
@@ -22,6 +51,16 @@ def statement_list(*, access: TenantAccess, period: str | None = None, status: s
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def statement_status_summary(statements: QuerySet[Statement]) -> list[dict]:
+    """{status, label, count, total} for every statement status, in workflow order (one query)."""
+    by_status = {row["status"]: row for row in statements.order_by().values("status").annotate(n=Count("id"), total=Sum("total"))}
+    return [
+        {"status": value, "label": label, "count": by_status.get(value, {}).get("n", 0),
+         "total": by_status.get(value, {}).get("total") or Decimal(0)}
+        for value, label in Statement.Status.choices
+    ]
 
 
 def statement_totals_base(*, access: TenantAccess) -> QuerySet[Statement]:

@@ -29,6 +29,7 @@ from compensation.selectors import (
     run_list,
     seller_history,
     statement_get,
+    statement_input_changes,
     statement_lines,
     statement_list,
     statement_period_summary,
@@ -95,6 +96,7 @@ class StatementDetailView(TenantTemplateView):
         lines = list(statement_lines(statement=statement))
         context.update(
             statement=statement,
+            input_changes=statement_input_changes(statement) if getattr(statement, "inputs_changed", False) else [],
             lines=lines,
             attainment=attainment,
             chart=chart,
@@ -118,18 +120,22 @@ class StatementDetailView(TenantTemplateView):
         )
         can_adjust = self.access.can("statements.adjust")
         closed = period_is_closed(statement.period) if can_adjust or adjustments else False
+        # The one rule for "can this month still take an adjustment" (closed period, approved or
+        # paid statement) lives in the service; the page asks it before offering the form.
+        refusal = services.adjustment_refusal(
+            seller=statement.seller, period=statement.period, statement=statement, period_closed=closed
+        ) if can_adjust else None
         user_id = self.request.user.pk
         return {
             "adjustments": adjustments,
             "pending_adjustments": [a for a in adjustments if not a.on_statement],
             "my_adjustment": any(a.created_by_id == user_id for a in adjustments),
             "period_closed": closed,
-            # An approved or paid statement is never recalculated: an adjustment of its month would
-            # never become a line, so the form is offered on drafts and published statements only.
-            "can_adjust": can_adjust and not closed and not statement.is_locked,
+            "can_adjust": can_adjust and refusal is None,
+            "adjust_refusal": refusal,
             "adjust_form": form if form is not None else (AdjustmentForm() if can_adjust else None),
             # A refused POST shows its form with the reason even where the page would not offer one.
-            "show_adjust_form": (can_adjust and not closed and not statement.is_locked) or bool(form is not None and form.errors),
+            "show_adjust_form": (can_adjust and refusal is None) or bool(form is not None and form.errors),
             "can_recalculate": self.access.can("calculation.run") and not closed and not statement.is_locked,
         }
 
@@ -186,7 +192,7 @@ class StatementAdjustView(StatementDetailView):
                     reason=form.cleaned_data["reason"], actor=request.user,
                 )
             except DomainError as exc:
-                add_service_error(form, str(exc))
+                add_service_error(form, exc)
             else:
                 messages.success(
                     request,

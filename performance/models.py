@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import models
 
-from planning.models import Account, Seller
 from spm.tenancy.models import TenantModel
 
 
@@ -31,8 +30,8 @@ class Opportunity(TenantModel):
 
     external_id = models.CharField(max_length=64)
     name = models.CharField(max_length=200, blank=True)
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
-    owner = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="opportunities")
+    account = models.ForeignKey("planning.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
+    owner = models.ForeignKey("planning.Seller", on_delete=models.PROTECT, related_name="opportunities")
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.PROSPECTING)
@@ -62,7 +61,7 @@ class Opportunity(TenantModel):
 
 class OpportunitySplit(TenantModel):
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="splits")
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="split_credits")
+    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="split_credits")
     pct = models.DecimalField(max_digits=7, decimal_places=4)  # percent of the deal, 50 = 50 %
 
     class Meta:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+from decimal import Decimal
 
-from performance.models import Opportunity
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
 from planning.selectors import visible_seller_ids
 from spm.tenancy.access import TenantAccess
 
@@ -24,3 +28,42 @@ def opportunity_list(*, access: TenantAccess, stage: str | None = None, search: 
 
 def opportunity_get(*, access: TenantAccess, pk: int) -> Opportunity | None:
     return opportunity_list(access=access).prefetch_related("splits__seller", "stage_changes").filter(pk=pk).first()
+
+
+def bookings_by_month(*, access: TenantAccess, months: int) -> list[dict]:
+    """{month, total, n} of the viewer's won deals for the last `months` months with bookings, oldest first."""
+    rows = list(
+        opportunity_list(access=access).filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
+        .order_by().annotate(month=TruncMonth("close_date")).values("month")
+        .annotate(total=Sum("amount"), n=Count("id")).order_by("-month")[:months]
+    )
+    rows.reverse()
+    return rows
+
+
+# --- read contracts: plain rows the Pay pillar's calculation feed consumes ---------------------
+# A deal credits sellers once it is closed-won with a close date; these three are the whole of
+# what Pay reads of Perform.
+
+
+def _won():
+    return Opportunity.objects.filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
+
+
+def credited_deal_rows() -> list[tuple[int, str, int, Decimal, str, dt.date, str]]:
+    """(id, external id, owner id, amount, currency, close date, deal type) of every closed-won
+    deal with a close date, ordered by external id (one query)."""
+    return list(_won().order_by("external_id").values_list(
+        "id", "external_id", "owner_id", "amount", "currency", "close_date", "deal_type"))
+
+
+def credited_split_rows() -> list[tuple[int, int, Decimal]]:
+    """(deal id, seller id, percent) of the splits of closed-won deals (one query)."""
+    return list(OpportunitySplit.objects.filter(opportunity__in=_won()).order_by("opportunity_id", "seller_id")
+                .values_list("opportunity_id", "seller_id", "pct"))
+
+
+def churn_rows() -> list[tuple[str, dt.date]]:
+    """(deal external id, date) of every churn event (one query)."""
+    return list(OpportunityEvent.objects.filter(type=OpportunityEvent.Type.CHURN)
+                .order_by("opportunity__external_id", "date").values_list("opportunity__external_id", "date"))

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, StageChange
-from planning.models import Account, Seller
+from planning.services import seller_inputs_changed
 from spm.audit import audit_record, snapshot
 from spm.errors import DomainError
-from spm.services import CREATED, UNCHANGED, UPDATED, upsert_audited
+from spm.fiscal import month_key
 from spm.tenancy.context import current_tenant
+from spm.upsert import CREATED, UNCHANGED, UPDATED, full_clean_or_raise, upsert_audited
+
+if TYPE_CHECKING:
+    from planning.models import Account, Seller
 
 _CATEGORY_FOR_STAGE = {
     Opportunity.Stage.CLOSED_WON: Opportunity.ForecastCategory.CLOSED,
@@ -73,6 +78,7 @@ def opportunity_upsert(
     }
     with transaction.atomic():
         existing = Opportunity.objects.select_for_update().filter(external_id=external_id).first()
+        existing_state = (existing.stage, existing.owner_id, existing.close_date) if existing else None
         old_stage = existing.stage if existing else ""
         old_splits = (
             sorted((s, p) for s, p in OpportunitySplit.objects.filter(opportunity=existing).values_list("seller_id", "pct"))
@@ -91,6 +97,7 @@ def opportunity_upsert(
             StageChange.objects.create(opportunity=opp, from_stage=old_stage, to_stage=opp.stage, changed_at=timezone.now())
         if opp.upsert_status == UNCHANGED and not splits_changed:
             return opp, False
+        _record_credit_change(existing_state, opp, old_splits, new_splits)
         after = {**snapshot(opp), "splits": [[s, str(p)] for s, p in new_splits]}
         action = "deal.create" if opp.upsert_status == CREATED else "deal.update"
         audit_record(actor=actor, action=action, instance=opp, before=before, after=after)
@@ -99,24 +106,49 @@ def opportunity_upsert(
         return opp, opp.upsert_status == CREATED
 
 
+UPDATABLE_FIELDS = frozenset({"name", "owner", "account", "amount", "currency", "stage", "forecast_category",
+                              "deal_type", "created_date", "close_date", "splits"})
+
+
 def opportunity_update(*, opportunity: Opportunity, actor=None, **changes) -> Opportunity:
     """Change some fields (and/or the splits) of an existing deal; everything not named stays as it is.
 
     Same rules, errors, stage history and audit as opportunity_upsert, which it calls with the
-    deal's current values overlaid by `changes`.
+    deal's current values overlaid by `changes`. The row is locked BEFORE its current values are
+    read: two concurrent updates of different fields then serialise, and the second one overlays
+    its change on the first one's result instead of writing back the values it read earlier.
     """
-    current = {
-        "name": opportunity.name, "owner": opportunity.owner, "account": opportunity.account,
-        "amount": opportunity.amount, "currency": opportunity.currency, "stage": opportunity.stage,
-        "forecast_category": opportunity.forecast_category, "deal_type": opportunity.deal_type,
-        "created_date": opportunity.created_date, "close_date": opportunity.close_date,
-        "splits": [(split.seller, split.pct) for split in opportunity.splits.all()],
-    }
-    unknown = set(changes) - set(current)
+    unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
-        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a deal")
-    updated, _ = opportunity_upsert(external_id=opportunity.external_id, **{**current, **changes}, actor=actor)
-    return updated
+        raise DomainError(f"cannot change {', '.join(sorted(unknown))} of a deal", field=sorted(unknown)[0])
+    with transaction.atomic():
+        locked = Opportunity.objects.select_for_update(of=("self",)).select_related("owner", "account").get(pk=opportunity.pk)
+        current = {
+            "name": locked.name, "owner": locked.owner, "account": locked.account,
+            "amount": locked.amount, "currency": locked.currency, "stage": locked.stage,
+            "forecast_category": locked.forecast_category, "deal_type": locked.deal_type,
+            "created_date": locked.created_date, "close_date": locked.close_date,
+            "splits": [(split.seller, split.pct) for split in locked.splits.select_related("seller")],
+        }
+        updated, _ = opportunity_upsert(external_id=locked.external_id, **{**current, **changes}, actor=actor)
+        return updated
+
+
+def _record_credit_change(before_state, opp: Opportunity, old_splits, new_splits) -> None:
+    """Tell the change feed which sellers' months this deal's credits touch, before and after.
+
+    Only a deal that is or was closed-won credits anyone; an open deal's edits change no statement.
+    """
+    was_won = before_state is not None and before_state[0] == Opportunity.Stage.CLOSED_WON
+    if not (was_won or opp.stage == Opportunity.Stage.CLOSED_WON):
+        return
+    sellers = {opp.owner_id, *(s for s, _ in old_splits), *(s for s, _ in new_splits)}
+    months = {month_key(opp.close_date)} if opp.close_date else set()
+    if before_state is not None:
+        sellers.add(before_state[1])
+        if before_state[2]:
+            months.add(month_key(before_state[2]))
+    seller_inputs_changed(seller_ids=sellers, months=months, reason=f"deal {opp.external_id} changed")
 
 
 def opportunity_event_record(*, opportunity: Opportunity, type: str = "churn", date: dt.date, actor=None) -> OpportunityEvent:
@@ -129,8 +161,10 @@ def opportunity_event_record(*, opportunity: Opportunity, type: str = "churn", d
             event.upsert_status = UNCHANGED
             return event
         event = OpportunityEvent(opportunity=opportunity, type=type, date=date, tenant=current_tenant())
-        event.full_clean()
+        full_clean_or_raise(event)
         event.save()
         audit_record(actor=actor, action=f"deal.{type}", instance=opportunity, after=snapshot(event))
+        sellers = {opportunity.owner_id, *opportunity.splits.values_list("seller_id", flat=True)}
+        seller_inputs_changed(seller_ids=sellers, months=[month_key(date)], reason=f"deal {opportunity.external_id}: {type}")
         event.upsert_status = CREATED
         return event

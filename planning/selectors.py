@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
@@ -98,3 +99,34 @@ def account_list() -> QuerySet[Account]:
 
 def territory_list() -> QuerySet[Territory]:
     return Territory.objects.select_related("owner")
+
+
+# --- read contracts: plain rows other pillars consume (the calculation feed, importers) --------
+
+
+def seller_rows() -> list[tuple[int, int | None, str]]:
+    """(id, manager id, external id) of every seller of the tenant in scope, by id (one query)."""
+    return list(Seller.objects.order_by("id").values_list("id", "manager_id", "external_id"))
+
+
+def quota_rows() -> list[tuple[int, str, str, Decimal]]:
+    """(seller id, measure, period key, amount) of every quota of the tenant in scope (one query)."""
+    return list(Quota.objects.order_by("seller_id", "measure", "period").values_list("seller_id", "measure", "period", "amount"))
+
+
+def with_managers(seller_ids) -> set[int]:
+    """The sellers and every manager above them, recursively (one query; cycle-safe)."""
+    parent = dict(Seller.objects.values_list("id", "manager_id"))
+    out: set[int] = set()
+    for seller_id in seller_ids:
+        node = seller_id
+        while node is not None and node not in out:
+            out.add(node)
+            node = parent.get(node)
+    return out
+
+
+def seller_names(ids) -> dict[int, str]:
+    """id → name of these sellers of the tenant in scope (one query; unknown ids left out)."""
+    ids = {int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
+    return dict(Seller.objects.filter(id__in=ids).values_list("id", "name")) if ids else {}

@@ -8,12 +8,13 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from planning.models import Account, Quota, Seller, Territory
-from planning.selectors import subtree_ids
+from planning.selectors import subtree_ids, with_managers
+from spm.changes import inputs_changed
 from spm.errors import DomainError
-from spm.fiscal import parse_period_key
+from spm.fiscal import months_in_period, parse_period_key
 from spm.models import Membership
-from spm.services import upsert_audited
 from spm.tenancy.context import current_tenant
+from spm.upsert import UNCHANGED, upsert_audited
 
 
 def _check_no_cycle(seller: Seller | None, manager: Seller | None, external_id: str) -> None:
@@ -82,10 +83,14 @@ def quota_set(
         raise DomainError(f"amount: {amount!r} is not a decimal number") from None
     if amount < 0:
         raise DomainError("amount: a quota cannot be negative")
-    return upsert_audited(
+    quota = upsert_audited(
         model=Quota, lookup={"seller": seller, "measure": measure, "period": period},
         values={"amount": amount, "source": source}, actor=actor, action_prefix="quota",
     )
+    if quota.upsert_status != UNCHANGED:
+        seller_inputs_changed(seller_ids=[seller.pk], months=months_in_period(period, current_tenant().fiscal_year_start_month),
+                              reason=f"quota {measure} {period} set to {amount}")
+    return quota
 
 
 ACCOUNT_FIELDS = {"industry", "country", "region", "employees", "annual_revenue", "latitude", "longitude", "territory"}
@@ -129,3 +134,10 @@ def seller_link_user(*, seller: Seller, user, actor=None) -> Seller:
         raise DomainError(f"user: {user} is not a member of this workspace", code="not_member")
     return upsert_audited(model=Seller, lookup={"pk": seller.pk}, values={"user": user}, actor=actor,
                           action_prefix="seller", instance=seller)
+
+
+def seller_inputs_changed(*, seller_ids, months, reason: str) -> int:
+    """Record in the change feed that these sellers' months changed — and their managers' too,
+    whose roll-up components credit the same deals. `months` None = every month."""
+    ids = with_managers([s for s in seller_ids if s])
+    return inputs_changed(seller_ids=ids, months=months, reason=reason) if ids else 0

@@ -22,7 +22,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     ]),
     ("Analytics", [
         ("Audit trail", "analytics:audit", "audit.view"),
-        ("Members", "analytics:members", "members.manage"),
+        ("Members", "hub:members", "members.manage"),
         ("Data export", "tenancy:data_export", "tenant.export"),
     ]),
 ]

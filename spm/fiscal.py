@@ -132,3 +132,23 @@ def months_in_period(key: str, fy_start_month: int) -> list[str]:
     """Month keys making up a month, fiscal quarter or fiscal year key."""
     start, end, _ = parse_period_key(key, fy_start_month)
     return months_between(month_key(start), month_key(end))
+
+
+# --- date-based helpers (the demo, importers and pipeline pages work on dates, not keys) -------
+
+
+def shift_month(d: date, n: int) -> date:
+    """First day of the month ``n`` months after the month of ``d`` (n may be negative)."""
+    y, m = add_months(d.year, d.month, n)
+    return date(y, m, 1)
+
+
+def quarter_bounds(d: date, fy_start_month: int = 1) -> tuple[date, date]:
+    """First and last day of the fiscal quarter containing ``d``."""
+    start, end, _ = parse_period_key(quota_period_key(d, "quarter", fy_start_month), fy_start_month)
+    return start, end
+
+
+def quarter_key(d: date, fy_start_month: int = 1) -> str:
+    """``2027-Q1``-style key of the fiscal quarter containing ``d``."""
+    return quota_period_key(d, "quarter", fy_start_month)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
+import babel
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
@@ -10,6 +14,20 @@ from spm.roles import Role
 from spm.tenancy.models import TenantModel
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO currency code, e.g. USD.")
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not an IANA time zone such as Europe/Berlin.") from None
+
+
+def validate_locale(value: str) -> None:
+    try:
+        babel.Locale.parse(value)
+    except (ValueError, babel.UnknownLocaleError):
+        raise ValidationError(f"{value!r} is not a locale such as en_US or de_DE.") from None
 
 
 class Tenant(models.Model):
@@ -21,6 +39,11 @@ class Tenant(models.Model):
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
+    # How the formatting layer (spm.formatting) writes numbers and times for this company.
+    locale = models.CharField(max_length=20, default="en_US", validators=[validate_locale],
+                              help_text="e.g. en_US, en_GB, de_DE, fr_FR")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone],
+                                 help_text="IANA name, e.g. America/New_York")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -102,3 +125,28 @@ class AuditEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_repr}"
+
+
+class InputChange(TenantModel):
+    """The last time a calculation input of one seller's month changed (the change feed).
+
+    One row per (seller, month), moved forward on every change, so the table stays as small as
+    the statements it describes. `seller_id` 0 means every seller and `month` "" every month (an
+    FX rate, a plan assignment). A statement calculated before `changed_at` is stale. The seller is
+    a plain id, not a foreign key: the kernel sits below the Plan pillar that owns sellers.
+    """
+
+    EVERY_SELLER = 0
+    EVERY_MONTH = ""
+
+    seller_id = models.BigIntegerField()
+    month = models.CharField(max_length=7, blank=True)
+    changed_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "seller_id", "month"], name="input_change_unique")]
+        indexes = [models.Index(fields=["tenant", "changed_at"], name="input_change_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id} {self.month or '*'} {self.changed_at:%Y-%m-%d %H:%M}"

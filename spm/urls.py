@@ -9,6 +9,7 @@ urlpatterns = [
     path("t/<slug:tenant>/", include("performance.urls")),
     path("t/<slug:tenant>/", include("compensation.urls")),
     path("t/<slug:tenant>/", include("analytics.urls")),
+    path("t/<slug:tenant>/", include("spm.hub.urls")),
     path("t/<slug:tenant>/", include("spm.tenancy.urls")),
     path("api/v1/", include("spm.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("planning.api.urls")),

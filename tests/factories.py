@@ -216,7 +216,7 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     from compensation.models import Adjustment, CalculationRun, EarningLine
     from performance.models import OpportunityEvent, OpportunitySplit, StageChange
     from planning.models import Territory
-    from spm.models import AuditEvent, FxRate, Period
+    from spm.models import AuditEvent, FxRate, InputChange, Period
 
     tenant = world.tenant
     slug = tenant.slug
@@ -225,6 +225,8 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     with tenant_atomic(tenant):
         FxRate.all_tenants.create(tenant=tenant, currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2027, 1, 1))
         Period.all_tenants.create(tenant=tenant, key="2027-01", start=dt.date(2027, 1, 1), end=dt.date(2027, 1, 31))
+        InputChange.all_tenants.create(tenant=tenant, seller_id=rep.pk, month="2027-01", reason=f"{slug} deal changed",
+                                       changed_at=dt.datetime(2027, 1, 20, 9, tzinfo=dt.UTC))
         AuditEvent.all_tenants.create(
             tenant=tenant, actor=world.users["admin"], action="statement.publish", object_type="statement",
             object_id=str(world.statements["rep"].pk), object_repr=f"{slug} Rep 2027-01",

@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from compensation.selectors import plan_list
-from planning.api.serializers import ScopedPrimaryKeyRelatedField, visible_seller_field
+from planning.api.serializers import visible_seller_field
+from spm.api.fields import ScopedPrimaryKeyRelatedField
 from spm.fiscal import MONTH_KEY_PATTERN
 
 MONTH_HELP = "A pay month, e.g. 2027-01."
@@ -81,12 +82,17 @@ class StatementSerializer(serializers.ModelSerializer):
     total = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     prepared_by = serializers.CharField(source="prepared_by.email", read_only=True, default=None)
     approved_by = serializers.CharField(source="approved_by.email", read_only=True, default=None)
+    inputs_changed = serializers.BooleanField(
+        read_only=True, default=False,
+        help_text="True when a deal, split, quota, assignment, adjustment or FX rate of this seller's month changed "
+                  "after the statement was calculated: recalculate the month to bring it up to date.",
+    )
 
     class Meta:
         model = Statement
         fields = [
             "id", "seller", "seller_name", "period", "currency", "total", "status", "attainment",
-            "prepared_by", "published_at", "approved_by", "approved_at", "paid_at", "updated_at",
+            "prepared_by", "published_at", "approved_by", "approved_at", "paid_at", "updated_at", "inputs_changed",
         ]
         read_only_fields = fields
 

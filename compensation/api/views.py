@@ -8,8 +8,6 @@ in `spm.api.exceptions`.
 
 from __future__ import annotations
 
-import re
-
 import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
@@ -38,23 +36,6 @@ from spm.api.schema import READ_ERRORS, error_responses
 
 WRITE_ERRORS = error_responses(400, 403)
 ACTION_ERRORS = error_responses(403, 409)
-
-# "components[0] 'New business': tiers[1].rate: must be …" / "currency: must be …"
-_PLAN_ERROR = re.compile(r"^(?:(?P<prefix>components\[\d+\])(?: '[^']*')?: )?(?P<field>[\w.\[\]]+): (?P<message>.*)$", re.S)
-
-
-def plan_errors_by_field(errors: list[str]) -> dict[str, list[str]]:
-    """Group the engine's plan-document errors by the field they name (components[0].tiers[1].rate)."""
-    by_field: dict[str, list[str]] = {}
-    for error in errors:
-        match = _PLAN_ERROR.match(error)
-        if match is None:
-            by_field.setdefault("document", []).append(error)
-            continue
-        field = match["field"] if not match["prefix"] else f"{match['prefix']}.{match['field']}"
-        by_field.setdefault(field, []).append(match["message"])
-    return by_field
-
 
 # --- plans ----------------------------------------------------------------------------------
 class CompPlanFilter(django_filters.FilterSet):
@@ -95,7 +76,7 @@ class CompPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGe
         try:
             plan = services.comp_plan_create(**serializer.validated_data, actor=request.user)
         except services.PlanDocumentError as exc:
-            raise ValidationError({"document": plan_errors_by_field(exc.errors)}) from exc
+            raise ValidationError({"document": exc.by_field()}) from exc
         return Response(CompPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Publish a draft plan (published versions are immutable)", request=None,

@@ -36,8 +36,11 @@ SPIF_KEYS = {"name", "type", "amount", "when", "description"}
 class PlanValidationError(ValueError):
     """Raised by :func:`parse_plan_document`; ``errors`` lists every problem found."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[str], field_errors: list[tuple[str, str]] | None = None):
         self.errors = list(errors)
+        # (path, message) pairs, e.g. ("components[0].tiers[1].rate", "must be a decimal number"):
+        # the same problems as `errors`, structured so callers never parse the text.
+        self.field_errors = list(field_errors) if field_errors is not None else [("document", e) for e in self.errors]
         super().__init__("invalid plan document:\n" + "\n".join(f"- {e}" for e in self.errors))
 
 
@@ -342,9 +345,11 @@ def parse_plan_document(doc: dict) -> PlanDocument:
     Collects every problem and raises :class:`PlanValidationError` listing them all.
     """
     errors: list[str] = []
+    field_errors: list[tuple[str, str]] = []
 
     def top(field, msg):
         errors.append(f"{field}: {msg}")
+        field_errors.append((field, msg))
 
     if not isinstance(doc, dict):
         raise PlanValidationError(["plan document must be a JSON object"])
@@ -370,8 +375,9 @@ def parse_plan_document(doc: dict) -> PlanDocument:
         cname = c.get("name") if isinstance(c, dict) else None
         prefix = f"components[{i}]" + (f" {cname.strip()!r}" if isinstance(cname, str) and cname.strip() else "")
 
-        def err(field, msg, prefix=prefix):
+        def err(field, msg, prefix=prefix, i=i):
             errors.append(f"{prefix}: {field}: {msg}")
+            field_errors.append((f"components[{i}].{field}", msg))
 
         if not isinstance(c, dict):
             err("component", "must be an object")
@@ -421,7 +427,7 @@ def parse_plan_document(doc: dict) -> PlanDocument:
                 draw = Draw(amount=amt, recoverable=rec)
 
     if errors:
-        raise PlanValidationError(errors)
+        raise PlanValidationError(errors, field_errors)
     return PlanDocument(name=name.strip(), currency=currency, components=tuple(components),
                         clawback=clawback, draw=draw)
 

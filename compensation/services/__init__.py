@@ -1,6 +1,6 @@
 """Writes of the Pay pillar (see docs/TEAM-CONTRACTS.md). Import from here, not the submodules."""
 
-from .adjustments import adjustment_create, adjustment_upsert
+from .adjustments import adjustment_create, adjustment_refusal, adjustment_upsert
 from .calculation import calculation_execute, calculation_release_stale, calculation_request
 from .plans import PlanDocumentError, comp_plan_create, comp_plan_publish, plan_assignment_upsert
 from .statements import (
@@ -12,7 +12,7 @@ from .statements import (
 )
 
 __all__ = [
-    "PlanDocumentError", "adjustment_create", "adjustment_upsert", "approval_refusal", "calculation_execute", "calculation_release_stale", "calculation_request",
+    "PlanDocumentError", "adjustment_create", "adjustment_refusal", "adjustment_upsert", "approval_refusal", "calculation_execute", "calculation_release_stale", "calculation_request",
     "comp_plan_create", "comp_plan_publish", "plan_assignment_upsert", "statement_approve", "statement_mark_paid",
     "statement_publish", "statement_publish_period",
 ]

@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from compensation.models import Adjustment, Statement
-from planning.models import Seller
 from spm.audit import audit_record, snapshot
+from spm.changes import inputs_changed
 from spm.errors import ConflictError, DomainError
 from spm.services import period_is_closed, validate_month_key
 from spm.tenancy.context import current_tenant
+from spm.upsert import full_clean_or_raise
+
+if TYPE_CHECKING:
+    from planning.models import Seller
 
 
-def _refuse_locked_statement(seller: Seller, period: str) -> None:
-    # An approved or paid statement is never rewritten, so an adjustment dated in its month would
-    # never become a line: the correction must land in an open month instead (DESIGN.md).
-    locked = Statement.objects.filter(
-        seller=seller, period=period, status__in=(Statement.Status.APPROVED, Statement.Status.PAID)
-    ).first()
-    if locked is not None:
-        raise ConflictError(
-            f"{seller}'s statement for {period} is {locked.status}: post the correction in an open month "
+def adjustment_refusal(
+    *, seller: Seller, period: str, statement: Statement | None = None, period_closed: bool | None = None
+) -> str | None:
+    """Why no adjustment may be added to or changed in `seller`'s month `period`, or None.
+
+    The one rule (the service enforces it, the statement page asks it before offering the form):
+    a closed period takes no new lines, and an approved or paid statement is never rewritten, so an
+    adjustment dated in its month would never be paid — the correction must land in an open month.
+    Pass the month's `statement` and whether its period is closed when the caller already knows
+    (saves the queries).
+    """
+    if period_is_closed(period) if period_closed is None else period_closed:
+        return f"Period {period} is closed: post the correction in an open period."
+    if statement is None:
+        statement = Statement.objects.filter(seller=seller, period=period).first()
+    if statement is not None and statement.status in (Statement.Status.APPROVED, Statement.Status.PAID):
+        return (
+            f"{seller}'s statement for {period} is {statement.status}: post the correction in an open month "
             f"(that statement is never recalculated, so an adjustment of {period} would never be paid)."
         )
+    return None
 
 
 def _clean(period: str, amount, reason: str) -> tuple[Decimal, str]:
@@ -33,20 +48,20 @@ def _clean(period: str, amount, reason: str) -> tuple[Decimal, str]:
     try:
         amount = Decimal(str(amount))
     except InvalidOperation:
-        raise DomainError(f"amount: {amount!r} is not a decimal number") from None
+        raise DomainError(f"amount: {amount!r} is not a decimal number", field="amount") from None
     if amount != amount.quantize(Decimal("0.01")):
-        raise DomainError(f"amount: {amount} has more than 2 decimals")
+        raise DomainError(f"amount: {amount} has more than 2 decimals", field="amount")
     if not (reason or "").strip():
-        raise DomainError("reason: an adjustment needs a reason")
+        raise DomainError("reason: an adjustment needs a reason", field="reason")
     return amount, reason.strip()
 
 
 def _refuse_frozen_months(seller: Seller, *periods: str) -> None:
     """A closed period or an approved/paid statement takes no new or changed adjustment."""
     for period in dict.fromkeys(periods):
-        if period_is_closed(period):
-            raise ConflictError(f"Period {period} is closed: post the correction in an open period.")
-        _refuse_locked_statement(seller, period)
+        refusal = adjustment_refusal(seller=seller, period=period)
+        if refusal:
+            raise ConflictError(refusal, field="period")
 
 
 def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor, external_id: str = "") -> Adjustment:
@@ -62,8 +77,9 @@ def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor
         _refuse_frozen_months(seller, period)
         adjustment = Adjustment(seller=seller, period=period, amount=amount, reason=reason, external_id=external_id,
                                 created_by=actor if getattr(actor, "pk", None) else None, tenant=current_tenant())
-        adjustment.full_clean()
+        full_clean_or_raise(adjustment)
         adjustment.save()
+        inputs_changed(seller_ids=[seller.pk], months=[period], reason=f"adjustment {amount} added")
         audit_record(actor=actor, action="adjustment.create", instance=adjustment, after=snapshot(adjustment))
         return adjustment
 
@@ -88,7 +104,9 @@ def adjustment_upsert(*, external_id: str, seller: Seller, period: str, amount, 
         before = snapshot(existing)
         for k, v in new.items():
             setattr(existing, k, v)
-        existing.full_clean()
+        full_clean_or_raise(existing)
         existing.save()
+        inputs_changed(seller_ids=[before["seller"], seller.pk], months=[before["period"], period],
+                       reason=f"adjustment {existing.external_id or existing.pk} changed")
         audit_record(actor=actor, action="adjustment.update", instance=existing, before=before, after=snapshot(existing))
         return existing, "updated"

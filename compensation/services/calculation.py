@@ -37,14 +37,15 @@ from compensation.engine import (
 )
 from compensation.engine.formatting import plain
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
-from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
-from planning.models import Quota, Seller
+from performance import selectors as performance_selectors
+from planning import selectors as planning_selectors
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_start
 from spm.models import FxRate, Tenant
 from spm.services import closed_periods, validate_month_key
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
+from spm.upsert import full_clean_or_raise
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -98,7 +99,7 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
             period_from=period_from, period_through=period_through, requested_by=requested_by,
             message="Queued", tenant=tenant,
         )
-        run.full_clean()
+        full_clean_or_raise(run)
         run.save()
         transaction.on_commit(lambda: calculation_run.delay(tenant_id=tenant.pk, run_id=run.pk))
     return run
@@ -113,12 +114,16 @@ def _progress(run_id: int, progress: int, message: str, **fields) -> None:
 def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineInput, dict]:
     """Every input of the tenant in scope, as an EngineInput, plus lookups for writing results.
 
+    It only assembles: Plan and Perform hand over plain rows through their read contracts
+    (`planning.selectors.seller_rows/quota_rows`, `performance.selectors.credited_deal_rows/
+    credited_split_rows/churn_rows`); this module never reads their models.
+
     A fixed number of queries whatever the data size (no per-row queries).
     """
     tenant = current_tenant()
     # The engine keys sellers by EXTERNAL id: explanations name people as the customer knows them,
     # and tie-breaks inside the engine cannot depend on database ids (i.e. on loading order).
-    sellers = list(Seller.objects.order_by("id").values_list("id", "manager_id", "external_id"))
+    sellers = planning_selectors.seller_rows()
     ext = {pk: external_id for pk, _, external_id in sellers}
     plans = {}
     plan_currency = {}
@@ -136,28 +141,18 @@ def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineI
     ]
     quotas = {
         (ext[s], measure, period): amount
-        for s, measure, period, amount in Quota.objects.values_list("seller_id", "measure", "period", "amount")
+        for s, measure, period, amount in planning_selectors.quota_rows()
     }
     splits: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    for opp_id, seller_id, pct in (
-        OpportunitySplit.objects.filter(opportunity__stage=Opportunity.Stage.CLOSED_WON)
-        .order_by("opportunity_id", "seller_id").values_list("opportunity_id", "seller_id", "pct")
-    ):
+    for opp_id, seller_id, pct in performance_selectors.credited_split_rows():
         splits[opp_id].append((ext[seller_id], pct / 100))  # stored in percent; the engine takes fractions
     deal_ids = {}
     deals = []
-    for pk, external_id, owner, amount, currency, close, deal_type in (
-        Opportunity.objects.filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
-        .order_by("external_id").values_list("id", "external_id", "owner_id", "amount", "currency", "close_date", "deal_type")
-    ):
+    for pk, external_id, owner, amount, currency, close, deal_type in performance_selectors.credited_deal_rows():
         deal_ids[external_id] = pk
         deals.append(Deal(key=external_id, owner=ext[owner], amount=amount, currency=currency, close_date=close,
                           deal_type=deal_type, splits=tuple(sorted(splits.get(pk, ())))))
-    events = [
-        ChurnEvent(deal=deal, date=date)
-        for deal, date in OpportunityEvent.objects.filter(type=OpportunityEvent.Type.CHURN)
-        .order_by("opportunity__external_id", "date").values_list("opportunity__external_id", "date")
-    ]
+    events = [ChurnEvent(deal=deal, date=date) for deal, date in performance_selectors.churn_rows()]
     adjustments = [
         AdjustmentInput(seller=ext[s], period=period, amount=amount, reason=reason, ref=pk)
         for pk, s, period, amount, reason in Adjustment.objects.order_by("id").values_list(

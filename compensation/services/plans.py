@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
@@ -11,19 +12,30 @@ from django.utils import timezone
 
 from compensation.engine import PlanValidationError, parse_plan_document, plan_document_to_dict
 from compensation.models import CompPlan, PlanAssignment
-from planning.models import Seller
+from planning.services import seller_inputs_changed
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
-from spm.services import upsert_audited
 from spm.tenancy.context import current_tenant
+from spm.upsert import UNCHANGED, full_clean_or_raise, upsert_audited
+
+if TYPE_CHECKING:
+    from planning.models import Seller
 
 
 class PlanDocumentError(DomainError):
     """The plan document is invalid; `errors` lists every problem found by the engine's parser."""
 
-    def __init__(self, errors: list[str]) -> None:
+    def __init__(self, errors: list[str], field_errors: list[tuple[str, str]]) -> None:
         self.errors = list(errors)
-        super().__init__("Invalid plan document: " + "; ".join(self.errors), code="invalid_plan")
+        self.field_errors = list(field_errors)
+        super().__init__("Invalid plan document: " + "; ".join(self.errors), field="document", code="invalid_plan")
+
+    def by_field(self) -> dict[str, list[str]]:
+        """Messages grouped by the document path they name (components[0].tiers[1].rate)."""
+        grouped: dict[str, list[str]] = {}
+        for path, message in self.field_errors:
+            grouped.setdefault(path, []).append(message)
+        return grouped
 
 
 def canonical_plan_document(document: dict) -> dict:
@@ -31,7 +43,7 @@ def canonical_plan_document(document: dict) -> dict:
     try:
         return plan_document_to_dict(parse_plan_document(document))
     except PlanValidationError as exc:
-        raise PlanDocumentError(exc.errors) from None
+        raise PlanDocumentError(exc.errors, exc.field_errors) from None
 
 
 def comp_plan_create(
@@ -53,7 +65,7 @@ def comp_plan_create(
         )
         if publish:
             plan.status, plan.published_at, plan.published_by = CompPlan.Status.PUBLISHED, timezone.now(), actor
-        plan.full_clean()
+        full_clean_or_raise(plan)
         plan.save()
         audit_record(actor=actor, action="plan.create", instance=plan, after=snapshot(plan))
         return plan
@@ -96,8 +108,11 @@ def plan_assignment_upsert(
             PlanAssignment.objects.select_for_update()
             .filter(seller=seller, plan__name=plan.name, start_date=start_date).first()
         )
-        return upsert_audited(
+        assignment = upsert_audited(
             model=PlanAssignment, lookup={"seller": seller, "start_date": start_date},
             values={"plan": plan, "end_date": end_date, "target_incentive": target_incentive},
             actor=actor, action_prefix="assignment", instance=existing,
         )
+        if assignment.upsert_status != UNCHANGED:
+            seller_inputs_changed(seller_ids=[seller.pk], months=None, reason=f"plan assignment {plan.name} changed")
+        return assignment

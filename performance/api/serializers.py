@@ -5,9 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
-from planning.api.serializers import ScopedPrimaryKeyRelatedField, visible_seller_field
-from planning.models import Account
-from planning.selectors import account_list
+from planning.api.serializers import account_field, visible_seller_field
 
 
 class SplitSerializer(serializers.ModelSerializer):
@@ -46,9 +44,7 @@ class OpportunityWriteSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     owner = visible_seller_field()
-    account = ScopedPrimaryKeyRelatedField(
-        model=Account, scope=lambda access: account_list(), required=False, allow_null=True, default=None
-    )
+    account = account_field(required=False, allow_null=True, default=None)
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, allow_null=True, default=None)
     stage = serializers.ChoiceField(choices=Opportunity.Stage.choices)

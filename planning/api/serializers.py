@@ -1,41 +1,23 @@
-"""Plan pillar API serializers, and the scoped id field every pillar uses for ids in request bodies.
+"""Plan pillar API serializers, and the id fields other pillars use for sellers and accounts.
 
-Serializers only parse and render. Ids sent by a client are resolved through a queryset built from
-the request's tenant and the viewer's visibility (`ScopedPrimaryKeyRelatedField`), so an id of
-another tenant, or of a seller the viewer may not see, is "does not exist" — never a leak.
+Serializers only parse and render. Ids in request bodies resolve through
+`spm.api.fields.ScopedPrimaryKeyRelatedField` (the viewer's scoped queryset): another tenant's id,
+or a seller the viewer may not see, is "does not exist" — never a leak.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.db.models import QuerySet
 from rest_framework import serializers
 
 from planning.models import Account, Quota, Seller, Territory
-from planning.selectors import seller_list
+from planning.selectors import account_list, seller_list
+from spm.api.fields import ScopedPrimaryKeyRelatedField
 from spm.fiscal import PERIOD_KEY_PATTERN
-from spm.tenancy.access import TenantAccess
 
 
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A primary key resolved through `scope(access)`, the viewer's queryset for this request.
-
-    `model` is only declared so the OpenAPI schema knows the id type; its manager is never
-    evaluated. Without a tenant access in the serializer context the field resolves nothing
-    (fail closed).
-    """
-
-    def __init__(self, *, model, scope: Callable[[TenantAccess], QuerySet], **kwargs):
-        self.scope = scope
-        kwargs.setdefault("queryset", model.all_tenants)  # for schema introspection only
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> QuerySet:
-        access = self.context.get("access")
-        if access is None:
-            return self.queryset.none()
-        return self.scope(access)
+def account_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
+    """An account id of this tenant."""
+    return ScopedPrimaryKeyRelatedField(model=Account, scope=lambda access: account_list(), **kwargs)
 
 
 def visible_seller_field(**kwargs) -> ScopedPrimaryKeyRelatedField:

@@ -18,6 +18,13 @@ class TenantAPIMixin:
     # action name -> capability required (actions not listed need only membership)
     action_capabilities: dict[str, str] = {}
 
+    def __init_subclass__(cls, **kwargs):
+        # `get_queryset` is final: a subclass overriding it could return rows the tenant scope and
+        # the viewer's visibility never saw. Refused when the class is created, not in review.
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__qualname__} overrides get_queryset; implement scope_queryset() instead")
+
     def dispatch(self, request, *args, **kwargs):
         tenant = tenant_for_slug(kwargs.get("tenant"))
         if tenant is None:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "performance",
     "compensation",
     "analytics",
+    "spm.hub",
 ]
 
 MIDDLEWARE = [

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.views.generic import TemplateView, View
+
+from spm.errors import DomainError
+from spm.web.errors import service_error_response
 
 from .access import TenantAccess, membership_in_scope, tenant_for_slug
 from .db import tenant_atomic
@@ -27,6 +30,14 @@ class TenantViewMixin(LoginRequiredMixin):
         tenant = tenant_for_slug(kwargs.get("tenant"))
         if tenant is None:
             raise Http404("No such workspace")
+        try:
+            return self._dispatch_in_scope(request, tenant_obj=tenant, args=args, kwargs=kwargs)
+        except (DomainError, ValidationError) as exc:
+            # The transaction has rolled back (we are outside tenant_atomic): nothing half-written.
+            return service_error_response(request, exc)
+
+    def _dispatch_in_scope(self, request, *, tenant_obj, args, kwargs):
+        tenant = tenant_obj
         with tenant_atomic(tenant, user_id=request.user.pk):
             membership = membership_in_scope(request.user)
             if membership is None:

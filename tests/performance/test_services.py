@@ -1,13 +1,21 @@
+"""opportunity_update locks the deal before reading it: no update is lost to another one.
+"""
+
+from __future__ import annotations
+
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
-from performance.models import StageChange
-from performance.services import opportunity_event_record, opportunity_upsert
+from performance.models import Opportunity, StageChange
+from performance.services import opportunity_event_record, opportunity_update, opportunity_upsert
 from spm.errors import DomainError
 from spm.models import AuditEvent
 from spm.tenancy.db import tenant_atomic
+from tests import factories
 
 
 def test_opportunity_upsert_records_stage_changes_splits_and_audit(acme):
@@ -59,3 +67,46 @@ def test_opportunity_update_changes_only_the_named_fields(acme):
             Decimal("65000.00"), deal.stage, deal.close_date, deal.owner_id, deal.name)
         with pytest.raises(DomainError, match="cannot change external_id"):
             opportunity_update(opportunity=deal, external_id="X", actor=None)
+
+
+def test_an_update_through_a_stale_instance_keeps_the_change_made_in_between(acme):
+    deal = acme.deals["rep"]
+    with tenant_atomic(acme.tenant):
+        stale = Opportunity.objects.get(pk=deal.pk)  # read before the other change
+        opportunity_update(opportunity=Opportunity.objects.get(pk=deal.pk), amount=Decimal("77777"))
+        opportunity_update(opportunity=stale, name="Renamed")
+        fresh = Opportunity.objects.get(pk=deal.pk)
+    assert (fresh.amount, fresh.name) == (Decimal("77777.00"), "Renamed")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_patches_of_different_fields_both_stick():
+    world = factories.build_tenant("acme")
+    deal = world.deals["rep"]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def patch(**change):
+        try:
+            # Both threads hold the same stale instance and start together: without the row lock
+            # before the read, the later writer would put back the other field's old value.
+            with tenant_atomic(world.tenant):
+                stale = Opportunity.objects.get(pk=deal.pk)
+                barrier.wait(timeout=10)
+                opportunity_update(opportunity=stale, **change)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=patch, kwargs={"amount": Decimal("123456")}),
+               threading.Thread(target=patch, kwargs={"name": "Both changes kept"})]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    with tenant_atomic(world.tenant):
+        fresh = Opportunity.objects.get(pk=deal.pk)
+    assert (fresh.amount, fresh.name) == (Decimal("123456.00"), "Both changes kept")

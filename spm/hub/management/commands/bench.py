@@ -1,0 +1,102 @@
+"""`bench [--sellers 1000] [--opportunities 100000] [--months 12]` — PostgreSQL only; writes docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.urls import reverse
+
+from compensation.models import CalculationRun, Statement
+from compensation.services import calculation_request
+from spm.celery import app as celery_app
+from spm.fiscal import shift_month
+from spm.hub.demo import bench
+from spm.hub.demo.generator import generate_company
+from spm.roles import Role
+from spm.services import membership_set, tenant_create_or_update
+from spm.tenancy.context import tenant_scope
+from spm.tenancy.db import tenant_atomic
+
+
+class Command(BaseCommand):
+    help = "Benchmark generation, a full-year calculation and the statement page against floors measured in the same run."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sellers", type=int, default=200)
+        parser.add_argument("--accounts", type=int, default=None, help="default: sellers × 2, at least 1,000")
+        parser.add_argument("--opportunities", type=int, default=20000)
+        parser.add_argument("--months", type=int, default=12)
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
+
+    def handle(self, *args, **opts):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite is the demo database, "
+                               "not a benchmark target)")
+        celery_app.conf.task_always_eager = True  # time the calculation itself, in this process
+        today = dt.date.today()
+        figures, notes = [], []
+        tenant = tenant_create_or_update(slug="bench", name="Bench Corp")
+        with tenant_atomic(tenant):
+            bench.wipe_tenant_rows(tenant)
+        self.stdout.write(f"generating {opts['sellers']:,} sellers, {opts['opportunities']:,} opportunities…")
+        report, wall = bench.timed(
+            generate_company, tenant=tenant, sellers=opts["sellers"], opportunities=opts["opportunities"],
+            accounts=opts["accounts"] or max(1000, opts["sellers"] * 2), seed=opts["seed"], today=today)
+        rows = sum(v for k, v in report.counts.items() if k not in ("leavers", "multi_currency_deals"))
+        with tenant_atomic(tenant):
+            floor = bench.copy_floor(rows)
+        figures.append(bench.Figure("generate_demo", wall, bench.peak_mb(), floor,
+                                    f"{rows:,} rows; floor = COPY of as many rows; "
+                                    + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())))
+
+        first = shift_month(today.replace(day=1), -(opts["months"] - 1)).strftime("%Y-%m")
+        current = today.strftime("%Y-%m")
+        user = get_user_model().objects.get_or_create(username="bench-admin@bench.example",
+                                                      defaults={"email": "bench-admin@bench.example"})[0]
+        with tenant_atomic(tenant):
+            membership_set(user=user, role=Role.ADMIN)
+        self.stdout.write(f"calculating {first}..{current}…")
+        with tenant_scope(tenant):
+            run, wall = bench.timed(calculation_request, period_from=first, period_through=current, requested_by=user)
+        with tenant_atomic(tenant):
+            run = CalculationRun.objects.get(pk=run.pk)
+            credits = run.line_count
+            rate_floor = bench.rating_floor(credits, opts["sellers"])
+            write_floor = bench.copy_floor(run.line_count + run.statement_count)
+            top = (Statement.objects.filter(period__gte=first).annotate(n=Count("lines")).order_by("-n").first())
+        figures.append(bench.Figure(
+            "calculation (calculation_request → calculation_execute)", wall, bench.peak_mb(), rate_floor + write_floor,
+            f"{run.status}; {run.line_count:,} lines, {run.statement_count:,} statements; floor = pandas rating of "
+            f"{credits:,} credits ({rate_floor:.2f} s) + COPY of lines and statements ({write_floor:.2f} s)"))
+        if top is not None:
+            client = Client(HTTP_HOST="localhost")
+            client.force_login(user)
+            url = reverse("compensation:statement_detail", kwargs={"tenant": tenant.slug, "pk": top.pk})
+            queries = []
+
+            def count(execute, sql, params, many, context):
+                queries.append(sql)
+                return execute(sql, params, many, context)
+
+            # An execute wrapper survives the connection being closed/reopened around the request.
+            with connection.execute_wrapper(count):
+                response, wall = bench.timed(client.get, url)
+            figures.append(bench.Figure("statement page", wall, bench.peak_mb(), None,
+                                        f"HTTP {response.status_code}, {len(queries)} queries, "
+                                        f"{top.n} lines on the statement"))
+        info = bench.machine()
+        command = "python manage.py bench " + " ".join(sys.argv[2:])
+        notes.append("peak memory is the process's maximum resident set so far (resource.getrusage), so it only grows.")
+        text = bench.markdown(command.strip(), info, figures, notes)
+        opts["output"].write_text(text)
+        self.stdout.write(text)
+        self.stdout.write(self.style.SUCCESS(f"written to {opts['output']}"))

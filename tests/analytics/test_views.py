@@ -1,0 +1,58 @@
+"""Analytics pages: dashboards by role, the seller overview and the audit trail."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import get_as, url
+
+pytestmark = pytest.mark.django_db
+
+
+
+def test_rep_dashboard_shows_my_latest_statement(client, acme):
+    content = get_as(client, acme, "rep", url("analytics:dashboard", acme)).content.decode()
+    assert "6,000.00" in content
+    assert url("compensation:statement_detail", acme, pk=acme.statements["rep"].pk) in content
+
+
+def test_manager_dashboard_lists_the_subtree_only(client, acme):
+    content = get_as(client, acme, "manager", url("analytics:dashboard", acme)).content.decode()
+    assert "acme Rep" in content
+    assert "acme Peer" not in content
+
+
+def test_overview_shows_bookings_and_statement_status(client, acme):
+    content = get_as(client, acme, "finance", url("analytics:dashboard", acme)).content.decode()
+    assert "Bookings by month" in content
+    assert "plotly-graph-div" in content
+    assert "100,000.00" in content  # 60,000 + 40,000 closed-won in January
+
+
+@pytest.mark.parametrize(
+    ("persona", "seller", "status"),
+    [("rep", "rep", 200), ("rep", "peer", 404), ("manager", "rep", 200), ("manager", "peer", 404), ("executive", "peer", 200)],
+)
+def test_seller_detail_follows_the_visibility_rule(client, acme, persona, seller, status):
+    response = get_as(client, acme, persona, url("analytics:seller_detail", acme, pk=acme.sellers[seller].pk))
+    assert response.status_code == status
+
+
+def test_audit_shows_the_approval_with_its_diff(client, acme):
+    client.force_login(acme.users["finance"])
+    client.post(url("compensation:statement_approve", acme, pk=acme.statements["rep"].pk))
+    content = client.get(url("analytics:audit", acme), {"object_type": "compensation.statement"}).content.decode()
+    assert "statement.approve" in content
+    assert "published" in content and "approved" in content
+
+
+def test_audit_reads_as_sentences_with_names_not_ids(client, acme):
+    acme.users["finance"].first_name, acme.users["finance"].last_name = "Ana", "Ruiz"
+    acme.users["finance"].save()
+    client.force_login(acme.users["finance"])
+    client.post(url("compensation:statement_approve", acme, pk=acme.statements["rep"].pk))
+    content = client.get(url("analytics:audit", acme), {"object_type": "compensation.statement"}).content.decode()
+    assert "Ana Ruiz approved acme Rep&#x27;s Jan 2027 statement" in content
+    # the approver in the field diff is named, not numbered
+    assert "approved by" in content
+    assert 'color:var(--ok)">Ana Ruiz<' in content

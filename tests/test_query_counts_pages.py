@@ -1,0 +1,91 @@
+"""List pages and dashboards run a bounded number of queries, whatever the amount of data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from compensation.models import CalculationRun, EarningLine, Statement
+from spm.audit import audit_record
+from spm.tenancy.db import tenant_atomic
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 20  # session, user, tenant, membership, visibility, page, count, switcher, savepoints
+
+
+def _grow(world, n: int = 25) -> None:
+    """n more sellers under the manager's team, each with a deal, a quota, statements and lines."""
+    tenant = world.tenant
+    account = factories.AccountFactory(tenant=tenant)
+    for i in range(n):
+        seller = factories.SellerFactory(tenant=tenant, manager=world.sellers["manager"], region="EMEA")
+        deal = factories.OpportunityFactory(tenant=tenant, owner=seller, account=account, close_date=dt.date(2027, 1 + i % 6, 10))
+        factories.QuotaFactory(tenant=tenant, seller=seller)
+        with tenant_atomic(tenant):
+            for month in ("2027-01", "2027-02"):
+                statement = Statement.objects.create(
+                    seller=seller, period=month, total=Decimal("1234.56"), status=Statement.Status.PUBLISHED,
+                    attainment={"New business": "0.5"}, prepared_by=world.users["revops"],
+                )
+                EarningLine.objects.create(
+                    statement=statement, seller=seller, period=month, component="New business", kind="commission",
+                    opportunity=deal, credit=Decimal("10000"), attainment_before=Decimal("0.4"),
+                    attainment_after=Decimal("0.5"), rate=Decimal("0.1"), amount=Decimal("1000"), explanation="x",
+                )
+            CalculationRun.objects.create(period_from="2027-01", period_through="2027-02", requested_by=world.users["revops"])
+            audit_record(actor=world.users["finance"], action="statement.publish", instance=statement,
+                         before={"status": "draft"}, after={"status": "published"})
+
+
+PAGES = [
+    ("analytics:dashboard", "rep"),
+    ("analytics:dashboard", "manager"),
+    ("analytics:dashboard", "finance"),
+    ("planning:sellers", "manager"),
+    ("planning:sellers", "admin"),
+    ("planning:quotas", "manager"),
+    ("performance:deals", "manager"),
+    ("performance:deals", "revops"),
+    ("compensation:statements", "manager"),
+    ("compensation:statements", "finance"),
+    ("compensation:approvals", "finance"),
+    ("compensation:runs", "revops"),
+    ("compensation:plans", "revops"),
+    ("analytics:audit", "admin"),
+    ("hub:members", "admin"),
+]
+
+
+@pytest.mark.parametrize(("name", "persona"), PAGES)
+def test_list_pages_run_a_bounded_number_of_queries(client, acme, django_assert_max_num_queries, name, persona):
+    _grow(acme, 1)  # one of everything, so no page is measured on its empty state
+    client.force_login(acme.users[persona])
+    path = reverse(name, kwargs={"tenant": acme.tenant.slug})
+    client.get(path)  # warm the session so both measured requests do the same bookkeeping
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(path).status_code == 200
+    _grow(acme)
+    with django_assert_max_num_queries(MAX_QUERIES), CaptureQueriesContext(connection) as large:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert len(large) <= len(small), "the number of queries grows with the data"
+
+
+def test_statement_and_seller_pages_are_bounded_too(client, acme, django_assert_max_num_queries):
+    _grow(acme)
+    client.force_login(acme.users["manager"])
+    with tenant_atomic(acme.tenant):
+        statement = Statement.objects.filter(lines__isnull=False).first()
+    for path in (
+        reverse("compensation:statement_detail", kwargs={"tenant": acme.tenant.slug, "pk": statement.pk}),
+        reverse("analytics:seller_detail", kwargs={"tenant": acme.tenant.slug, "pk": acme.sellers["manager"].pk}),
+    ):
+        with django_assert_max_num_queries(MAX_QUERIES):
+            assert client.get(path).status_code == 200
