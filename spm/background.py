@@ -77,6 +77,29 @@ def wait_idle(timeout: float = 30.0) -> None:
         pool.shutdown(wait=True, cancel_futures=False)
 
 
+def require_queue(app=None, *, timeout: float = 2.0) -> None:
+    """Raise ServiceUnavailableError unless tasks can be queued now. Call BEFORE writing anything.
+
+    Eager (no broker): always available. With a broker: one quick connection attempt, so that a
+    request made while Redis is down is refused up front (503, "the queue is unavailable") instead
+    of committing a run that no worker will ever receive.
+    """
+    from spm.celery import app as default_app
+    from spm.errors import ServiceUnavailableError
+
+    app = app or default_app
+    if app.conf.task_always_eager:
+        return
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - kombu raises several kinds; all mean "not now"
+        logger.warning("task queue unavailable", extra={"error": type(exc).__name__})
+        raise ServiceUnavailableError(
+            "The task queue is unavailable right now, so nothing was started; try again in a minute."
+        ) from None
+
+
 class RequestMarkerMiddleware:
     """Marks the current context as serving a request (see `runs_in_background`)."""
 

@@ -39,6 +39,7 @@ from compensation.engine.formatting import plain
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
+from spm.background import require_queue
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_start
 from spm.models import FxRate, Tenant
@@ -74,7 +75,8 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
     Errors: DomainError on bad month keys or from > through; ConflictError when a queued or running
     run of the tenant overlaps the range. Race-safe: the tenant row is locked (SELECT … FOR
     UPDATE) while checking and creating, so two concurrent requests serialise. Starts
-    compensation.tasks.calculation_run on commit (eagerly without a broker).
+    compensation.tasks.calculation_run on commit (eagerly without a broker). ServiceUnavailableError,
+    with nothing written, when a broker is configured but unreachable.
     """
     from compensation.tasks import calculation_run  # tasks import services; import late to avoid a cycle
 
@@ -83,6 +85,7 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
     validate_month_key(period_through, "period_through")
     if period_from > period_through:
         raise DomainError(f"period_from {period_from} is after period_through {period_through}", code="invalid_period")
+    require_queue()  # Redis down: refuse now (ServiceUnavailableError), before a run row exists
     tenant = current_tenant()
     with tenant_atomic(tenant):
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()

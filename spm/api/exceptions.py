@@ -24,9 +24,10 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from spm.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from spm.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ServiceUnavailableError
 
 STATUS_BY_ERROR = (
+    (ServiceUnavailableError, status.HTTP_503_SERVICE_UNAVAILABLE),
     (NotFoundError, status.HTTP_404_NOT_FOUND),
     (PermissionDeniedError, status.HTTP_403_FORBIDDEN),
     (ConflictError, status.HTTP_409_CONFLICT),

@@ -37,9 +37,10 @@ _DESCRIPTIONS = {
     409: "The object is in a state that does not allow this.",
     415: "Unsupported media type: send JSON.",
     429: "Too many requests: wait and retry (see Retry-After).",
+    503: "A service this needs (the task queue) is unavailable; nothing was written. Retry later.",
 }
 ALWAYS_DECLARED = (400, 401, 403, 404, 405, 429)
-WRITE_DECLARED = (415,)
+WRITE_DECLARED = (415, 503)
 
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:

@@ -85,6 +85,9 @@ if not _database_url.startswith(("sqlite://", "postgres://", "postgresql://", "p
     raise ImproperlyConfigured(f"DATABASE_URL must be a sqlite:// or postgres:// URL, got {_database_url.split(':')[0]!r}")
 DATABASES = {"default": env.db_url_config(_database_url)}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A persistent connection is checked before its first use in each request: after a PostgreSQL
+# restart the dead connection is replaced instead of failing every request until a process restart.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="spm_app")
 DATABASE_APP_PASSWORD = env.str("DATABASE_APP_PASSWORD", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
