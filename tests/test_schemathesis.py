@@ -79,7 +79,9 @@ def test_the_schema_has_operations():
 
 def _has_inputs(operation) -> bool:
     """Something negative data can violate (an operation with no input has no negative case)."""
-    return bool(operation.definition.raw.get("parameters") or operation.definition.raw.get("requestBody"))
+    raw = operation.definition.raw
+    parameters = [p for p in raw.get("parameters", []) if p.get("name") != "tenant"]  # pinned to acme
+    return bool(parameters or raw.get("requestBody"))
 
 
 CASES = [(op, GenerationMode.POSITIVE) for op in OPERATIONS] + [
