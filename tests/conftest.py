@@ -175,6 +175,14 @@ def committed(django_db_blocker) -> Iterator[None]:
             call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the (process-wide) cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def acme(db):
     """Tenant A with one persona per role (see factories.build_tenant for who sees what)."""
