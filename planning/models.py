@@ -39,14 +39,18 @@ class Seller(TenantModel):
 
 
 class Territory(TenantModel):
+    """One territory of a territory plan: rules (see planning.territories.engine) and its owner."""
+
+    plan = models.ForeignKey("planning.TerritoryPlan", on_delete=models.CASCADE, related_name="territories")
     name = models.CharField(max_length=200)
     region = models.CharField(max_length=50, blank=True)
     owner = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.SET_NULL, related_name="territories")
     rules = models.JSONField(default=dict, blank=True)  # e.g. {"regions": ["EMEA"], "industries": ["retail"]}
+    precedence = models.PositiveIntegerField(default=100, help_text="Lower wins when two territories match.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="territory_unique_name")]
-        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "plan", "name"], name="territory_unique_name")]
+        ordering = ["precedence", "name"]
 
     def __str__(self) -> str:
         return self.name
@@ -62,11 +66,17 @@ class Account(TenantModel):
     annual_revenue = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    potential = models.DecimalField(max_digits=16, decimal_places=2, default=0,
+                                    help_text="Annual revenue potential of the account, in the tenant currency.")
+    # Territory and owner under the latest published territory plan (whatever its date); the dated
+    # truth is AccountAssignment (planning.territories.selectors.account_owner_on).
     territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    owner = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "external_id"], name="account_unique_external_id"),
+            models.CheckConstraint(condition=models.Q(potential__gte=0), name="account_potential_non_negative"),
         ]
         ordering = ["name"]
 
@@ -97,3 +107,16 @@ class Quota(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.seller} {self.measure} {self.period}"
+
+
+from planning.capacity.models import CapacityRosterMember, CapacityScenario  # noqa: E402,F401
+from planning.quotas.models import QuotaAllocation, QuotaSet  # noqa: E402,F401
+from planning.territories.models import (  # noqa: E402  (Django finds sub-package models through this import)
+    AccountAssignment,
+    TerritoryMove,
+    TerritoryOverride,
+    TerritoryPlan,
+)
+
+__all__ = ["Account", "AccountAssignment", "CapacityRosterMember", "CapacityScenario", "Quota", "QuotaAllocation",
+           "QuotaSet", "Seller", "Territory", "TerritoryMove", "TerritoryOverride", "TerritoryPlan"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from planning.models import Account, Quota, Seller, Territory
+from planning.models import Account, Quota, Seller
 from spm.roles import TENANT_WIDE_ROLES
 from spm.tenancy.access import TenantAccess
 
@@ -94,11 +94,7 @@ def quota_list(*, access: TenantAccess) -> QuerySet[Quota]:
 
 
 def account_list() -> QuerySet[Account]:
-    return Account.objects.select_related("territory")
-
-
-def territory_list() -> QuerySet[Territory]:
-    return Territory.objects.select_related("owner")
+    return Account.objects.select_related("territory", "owner")
 
 
 # --- read contracts: plain rows other pillars consume (the calculation feed, importers) --------

@@ -93,7 +93,8 @@ def quota_set(
     return quota
 
 
-ACCOUNT_FIELDS = {"industry", "country", "region", "employees", "annual_revenue", "latitude", "longitude", "territory"}
+ACCOUNT_FIELDS = {"industry", "country", "region", "employees", "annual_revenue", "latitude", "longitude", "potential",
+                  "territory"}
 
 
 def account_upsert(*, external_id: str, name: str, actor=None, **fields) -> tuple[Account, bool]:
@@ -111,16 +112,24 @@ def account_upsert(*, external_id: str, name: str, actor=None, **fields) -> tupl
 
 
 def territory_upsert(
-    *, name: str, region: str = "", owner: Seller | None = None, rules: dict | None = None, actor=None
+    *, name: str, region: str = "", owner: Seller | None = None, rules: dict | None = None, plan=None, actor=None
 ) -> tuple[Territory, bool]:
-    """Create or update the territory called `name`. Idempotent; audited as territory.*."""
+    """Create or update the territory called `name` in `plan` (default: the tenant's default draft
+    plan, see planning.territories.services.default_plan). Rules are validated by the territory
+    engine; a published plan refuses changes. Idempotent; audited as territory.*."""
+    from planning.territories.services import default_plan, territory_save
+
     if rules is not None and not isinstance(rules, dict):
-        raise DomainError(f"territory {name!r}: rules: must be an object")
-    territory = upsert_audited(
-        model=Territory, lookup={"name": name},
-        values={"region": region or "", "owner": owner, "rules": rules or {}}, actor=actor, action_prefix="territory",
-    )
-    return territory, territory.upsert_status == "created"
+        raise DomainError(f"territory {name!r}: rules: must be an object", field="rules")
+    plan = plan or default_plan()
+    existing = Territory.objects.filter(plan=plan, name=name).first()
+    if existing is not None and (existing.region, existing.owner_id, existing.rules) == (region or "", getattr(owner, "pk", None), rules or {}):
+        existing.upsert_status = "unchanged"
+        return existing, False
+    territory = territory_save(plan=plan, name=name, rules=rules or {}, owner=owner, region=region or "",
+                               precedence=existing.precedence if existing else 100, territory=existing, actor=actor)
+    territory.upsert_status = "updated" if existing else "created"
+    return territory, existing is None
 
 
 def seller_link_user(*, seller: Seller, user, actor=None) -> Seller:

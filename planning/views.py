@@ -1,8 +1,8 @@
-"""Plan pages: the org hierarchy and quotas, through the one visibility rule."""
+"""Plan pages: the org hierarchy, through the one visibility rule (quotas: planning.quotas.views)."""
 
 from __future__ import annotations
 
-from planning.selectors import quota_list, seller_list
+from planning.selectors import seller_list
 from spm.tenancy.views import TenantTemplateView
 from spm.web.paging import paginate
 
@@ -44,21 +44,4 @@ class SellerListView(TenantTemplateView):
         context.update(paginate(self.request, sellers if search else tree_rows(sellers), per_page=100))
         context["search"] = search
         context["flat"] = bool(search)
-        return context
-
-
-class QuotaListView(TenantTemplateView):
-    """Quotas by seller and period: tenant-wide roles see all, managers their team, reps their own."""
-
-    template_name = "planning/quotas.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        period = (self.request.GET.get("period") or "").strip()
-        qs = quota_list(access=self.access).order_by("seller__name", "period", "measure")
-        if period:
-            qs = qs.filter(period__startswith=period)
-        context.update(paginate(self.request, qs, per_page=100))
-        context["period"] = period
-        context["tenant_wide"] = self.access.can("planning.view")
         return context

@@ -12,6 +12,8 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     ("Plan", [
         ("Sellers", "planning:sellers", None),
         ("Quotas", "planning:quotas", None),
+        ("Capacity", "planning:capacity", "planning.view"),
+        ("Territories", "planning:territory_plans", "planning.view"),
         ("Comp plans", "compensation:plans", "planning.view"),
     ]),
     ("Perform", [("Deals", "performance:deals", None)]),

@@ -25,6 +25,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "calculation.run": frozenset({Role.REVOPS, Role.ADMIN}),
     "plans.edit": frozenset({Role.REVOPS, Role.ADMIN}),
     "quotas.edit": frozenset({Role.REVOPS, Role.ADMIN}),
+    "capacity.edit": frozenset({Role.REVOPS, Role.ADMIN}),
     "territories.edit": frozenset({Role.REVOPS, Role.ADMIN}),
     "deals.edit": frozenset({Role.REVOPS, Role.ADMIN}),
     "audit.view": frozenset({Role.FINANCE, Role.ADMIN}),

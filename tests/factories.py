@@ -215,7 +215,7 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     """
     from compensation.models import Adjustment, CalculationRun, EarningLine
     from performance.models import OpportunityEvent, OpportunitySplit, StageChange
-    from planning.models import Territory
+    from planning.models import AccountAssignment, Territory, TerritoryMove, TerritoryOverride, TerritoryPlan
     from spm.models import AuditEvent, FxRate, InputChange, Period
 
     tenant = world.tenant
@@ -231,7 +231,10 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             tenant=tenant, actor=world.users["admin"], action="statement.publish", object_type="statement",
             object_id=str(world.statements["rep"].pk), object_repr=f"{slug} Rep 2027-01",
         )
-        territory = Territory.all_tenants.create(tenant=tenant, name=f"{slug} West", region="NA", owner=rep)
+        plan = TerritoryPlan.all_tenants.create(tenant=tenant, name=f"{slug} Territories 2027", status="published",
+                                                effective_from=dt.date(2027, 1, 1))
+        territory = Territory.all_tenants.create(tenant=tenant, plan=plan, name=f"{slug} West", region="NA", owner=rep,
+                                                 rules={"regions": ["NA"]})
         OpportunitySplit.all_tenants.create(tenant=tenant, opportunity=world.deals["peer"], seller=peer, pct=Decimal("100"))
         StageChange.all_tenants.create(
             tenant=tenant, opportunity=deal, from_stage="negotiation", to_stage="closed_won",
@@ -259,9 +262,39 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             component="Adjustment", kind=EarningLine.Kind.ADJUSTMENT, adjustment=adjustment,
             amount=Decimal("100.00"), explanation=f"{slug} spiff correction",
         )
+        from planning.models import CapacityRosterMember, CapacityScenario, QuotaAllocation, QuotaSet
+
+        scenario = CapacityScenario.all_tenants.create(
+            tenant=tenant, name=f"{slug} FY27 capacity", year=2027, target=Decimal("1000000"),
+            over_assignment=Decimal("0.10"), segments=[{"name": "mid", "productivity": "480000", "ramp_months": 6}],
+        )  # a draft, so the edit page has something to serve (the sweep's positive control)
+        CapacityRosterMember.all_tenants.create(tenant=tenant, scenario=scenario, seller=rep, name=rep.name,
+                                                segment="mid", hire_date=dt.date(2026, 10, 1))
+        quota_set = QuotaSet.all_tenants.create(
+            tenant=tenant, scenario=scenario, version=1, effective_from="2027-01", total=Decimal("1100000.00"),
+        )
+        QuotaAllocation.all_tenants.create(
+            tenant=tenant, quota_set=quota_set, seller=rep, label=f"{slug} Rep", amount=Decimal("1100000.00"),
+            months=["91666.67"] * 11 + ["91666.63"], capacity=Decimal("420000.00"), above_capacity=True,
+        )
+        world.capacity_scenario = scenario
+        world.quota_set = quota_set
         account = world.deals["rep"].account
         if account is not None:
-            type(account).all_tenants.filter(pk=account.pk).update(territory=territory)
+            type(account).all_tenants.filter(pk=account.pk).update(territory=territory, owner=rep, region="NA",
+                                                                   potential=Decimal("250000.00"))
+            AccountAssignment.all_tenants.create(tenant=tenant, account=account, territory=territory, plan=plan,
+                                                 seller=rep, effective_from=dt.date(2027, 1, 1))
+            draft = TerritoryPlan.all_tenants.create(tenant=tenant, name=f"{slug} Territories 2028", scenario_of=plan)
+            west = Territory.all_tenants.create(tenant=tenant, plan=draft, name=f"{slug} West", region="NA", owner=rep,
+                                                rules={"regions": ["NA"]})
+            east = Territory.all_tenants.create(tenant=tenant, plan=draft, name=f"{slug} East", region="NA", owner=peer,
+                                                rules={"accounts": [account.external_id]}, precedence=50)
+            TerritoryOverride.all_tenants.create(tenant=tenant, plan=draft, account=account, territory=west,
+                                                 reason=f"{slug} keeps its rep")
+            TerritoryMove.all_tenants.create(tenant=tenant, plan=draft, account=account, from_territory=west,
+                                             to_territory=east, position=1, potential=Decimal("250000.00"),
+                                             cv_before=1.0, cv_after=0.0)
     world.territory = territory
     world.run = run
     world.adjustment = adjustment

@@ -7,7 +7,7 @@ import pytest
 
 from compensation.models import Adjustment, PlanAssignment, Statement
 from performance.models import OpportunitySplit
-from planning.models import Account, Territory
+from planning.models import Account, Territory, TerritoryPlan
 from spm.tenancy.db import tenant_atomic
 from tests.factories import OpportunityFactory, QuotaFactory, SellerFactory
 from tests.helpers import results
@@ -28,7 +28,8 @@ def _grow(world, n: int = 15) -> None:
             Statement.objects.create(seller=seller, period="2027-01", total=Decimal("1.00"), status="published")
             Adjustment.objects.create(seller=seller, period="2027-01", amount=Decimal("5.00"), reason="r")
             PlanAssignment.objects.create(seller=seller, plan=world.plan, start_date=dt.date(2027, 1, 1))
-            territory = Territory.objects.create(name=f"T{i}", owner=seller)
+            plan, _ = TerritoryPlan.objects.get_or_create(name="Grown")
+            territory = Territory.objects.create(plan=plan, name=f"T{i}", owner=seller)
             Account.objects.create(external_id=f"{tenant.slug}-a{i}", name=f"A{i}", territory=territory)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from planning.models import Account, Quota, Seller, Territory
+from planning.models import Account, Quota, Seller
 from planning.selectors import account_list, seller_list
 from spm.api.fields import ScopedPrimaryKeyRelatedField
 from spm.fiscal import PERIOD_KEY_PATTERN
@@ -40,22 +40,14 @@ class SellerSerializer(serializers.ModelSerializer):
 class AccountSerializer(serializers.ModelSerializer):
     annual_revenue = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True, allow_null=True)
     territory_name = serializers.CharField(source="territory.name", read_only=True, default=None)
+    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None)
 
     class Meta:
         model = Account
         fields = [
             "id", "external_id", "name", "industry", "country", "region", "employees", "annual_revenue",
-            "latitude", "longitude", "territory", "territory_name",
+            "latitude", "longitude", "potential", "territory", "territory_name", "owner", "owner_name",
         ]
-        read_only_fields = fields
-
-
-class TerritorySerializer(serializers.ModelSerializer):
-    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None)
-
-    class Meta:
-        model = Territory
-        fields = ["id", "name", "region", "owner", "owner_name", "rules"]
         read_only_fields = fields
 
 

@@ -18,9 +18,9 @@ from planning.api.serializers import (
     QuotaSerializer,
     QuotaUpdateSerializer,
     SellerSerializer,
-    TerritorySerializer,
 )
-from planning.models import Account, Quota, Seller, Territory
+from planning.models import Account, Quota, Seller
+from planning.territories.api import AccountBulkMixin
 from spm.api.base import TenantGenericViewSet, TenantReadOnlyViewSet
 from spm.api.schema import READ_ERRORS, error_responses
 
@@ -37,14 +37,10 @@ class SellerFilter(django_filters.FilterSet):
 
 class AccountFilter(django_filters.FilterSet):
     territory = django_filters.NumberFilter(field_name="territory_id")
+    owner = django_filters.NumberFilter(field_name="owner_id")
     region = django_filters.CharFilter()
     industry = django_filters.CharFilter()
     country = django_filters.CharFilter()
-
-
-class TerritoryFilter(django_filters.FilterSet):
-    owner = django_filters.NumberFilter(field_name="owner_id")
-    region = django_filters.CharFilter()
 
 
 @extend_schema_view(
@@ -66,26 +62,16 @@ class SellerViewSet(TenantReadOnlyViewSet):
     list=extend_schema(summary="Accounts", responses={200: AccountSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(summary="One account", responses={200: AccountSerializer, **READ_ERRORS}),
 )
-class AccountViewSet(TenantReadOnlyViewSet):
+class AccountViewSet(AccountBulkMixin, TenantReadOnlyViewSet):
+    """Accounts (every member reads them); `bulk` upserts them (RevOps, admin)."""
+
     queryset = Account.all_tenants.none()
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
+    action_capabilities = {"bulk": "territories.edit"}
 
     def scope_queryset(self):
         return selectors.account_list()
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Territories", responses={200: TerritorySerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(summary="One territory", responses={200: TerritorySerializer, **READ_ERRORS}),
-)
-class TerritoryViewSet(TenantReadOnlyViewSet):
-    queryset = Territory.all_tenants.none()
-    serializer_class = TerritorySerializer
-    filterset_class = TerritoryFilter
-
-    def scope_queryset(self):
-        return selectors.territory_list()
 
 
 class QuotaFilter(django_filters.FilterSet):

@@ -12,3 +12,10 @@ urlpatterns = [
     path("members/<int:pk>/remove/", members.MemberRemoveView.as_view(), name="member_remove"),
     path("members/<int:pk>/seller/", members.MemberSellerView.as_view(), name="member_seller"),
 ]
+
+from spm.hub import quota_planning  # noqa: E402
+
+urlpatterns += [
+    path("capacity/<int:pk>/quota-sets/new/", quota_planning.QuotaSetCreateView.as_view(), name="quota_set_create"),
+    path("capacity/<int:pk>/incentives/", quota_planning.ScenarioIncentivesView.as_view(), name="capacity_incentives"),
+]

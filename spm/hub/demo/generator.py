@@ -25,7 +25,7 @@ from decimal import Decimal
 import numpy as np
 
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, StageChange
-from planning.models import Account, Quota, Seller, Territory
+from planning.models import Account, Quota, Seller, Territory, TerritoryPlan
 from spm.db.bulk import bulk_insert, id_map
 from spm.fiscal import quarter_bounds, quarter_key, shift_month
 from spm.models import FxRate, Tenant
@@ -254,8 +254,10 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
             seen_names[base] += 1
             terr_rows.append((f"{base} {seen_names[base]}", tm.region, seller_ids[tm.ext],
                               {"regions": [tm.region], "segments": [tm.segment]}))
-        bulk_insert(Territory, ["name", "region", "owner_id", "rules"],
-                    [(n, r, o, json.dumps(rules)) for n, r, o, rules in terr_rows], tenant_id=tenant.pk)
+        plan = TerritoryPlan.objects.create(name=f"Territories {today.year}",
+                                            description="One territory per team manager (region × segment).")
+        bulk_insert(Territory, ["plan_id", "name", "region", "owner_id", "rules"],
+                    [(plan.pk, n, r, o, json.dumps(rules)) for n, r, o, rules in terr_rows], tenant_id=tenant.pk)
         terr_ids = id_map(Territory, "name")
         terr_by_group: dict[tuple[str, str], list[int]] = defaultdict(list)
         for (name, region, _o, rules), _tm in zip(terr_rows, teams, strict=True):

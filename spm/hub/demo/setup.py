@@ -35,7 +35,9 @@ from compensation.services import (
 from planning.models import Seller
 from planning.services import seller_link_user
 from spm.fiscal import shift_month
+from spm.hub.demo.capacity import capacity_plan_demo
 from spm.hub.demo.generator import demo_window, generate_company
+from spm.hub.demo.territories import demo_territories
 from spm.hub.importers.crm_maven import (
     default_data_dir,
     import_crm_maven,
@@ -115,8 +117,16 @@ def demo_setup(*, small: bool = False, today: dt.date | None = None, data_dir: P
         globex_from = demo_window(today)[0].strftime("%Y-%m")
     lap("globex import")
 
+    for tenant in (acme, globex):
+        log(f"{tenant.slug}: {demo_territories(tenant, today=today)}")
+    lap("territories")
+
     users = _users(acme, globex)
     lap("users")
+    for tenant in (acme, globex):  # the quotas Pay reads come from a published capacity plan
+        for line in capacity_plan_demo(tenant=tenant, actor=users[tenant.slug]["revops"]):
+            log(f"{tenant.slug}: {line}")
+    lap("capacity plans")
     acme_from = demo_window(today)[0].strftime("%Y-%m")
     for tenant, first in ((acme, acme_from), (globex, globex_from)):
         started = time.perf_counter()
