@@ -7,7 +7,7 @@ Every write is one service call; domain errors become 400/409 in the one API exc
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -67,6 +67,7 @@ class TerritoryMoveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="TerritoryPlanPublish")  # capacity has a PublishSerializer too
 class PublishSerializer(serializers.Serializer):
     effective_from = serializers.DateField()
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
