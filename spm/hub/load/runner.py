@@ -76,9 +76,10 @@ def journey(base: str, tenant: str, persona: str, session: requests.Session, tim
 
 
 def virtual_user(n: int, base: str, tenant: str, password: str, seconds: float, results: Results,
-                 timeout: float) -> None:
+                 timeout: float, delay: float = 0.0) -> None:
     persona = PERSONAS[n % len(PERSONAS)]
     rng = random.Random(n)
+    time.sleep(delay)  # ramp-up: sign-ins (a password hash each) spread out, as real users arrive
     try:
         session = sign_in(base, f"{persona}@{tenant}.example", password, timeout)
         pages = journey(base, tenant, persona, session, timeout)
@@ -100,22 +101,23 @@ def virtual_user(n: int, base: str, tenant: str, password: str, seconds: float, 
 
 
 def run(*, base: str, tenant: str = "acme", users: int = 50, seconds: float = 60, password: str = "demo",
-        timeout: float = 30) -> dict:
+        timeout: float = 30, ramp: float = 0.0) -> dict:
     results = Results()
-    threads = [threading.Thread(target=virtual_user, args=(n, base, tenant, password, seconds, results, timeout),
-                                daemon=True) for n in range(users)]
+    threads = [threading.Thread(target=virtual_user, daemon=True,
+                                args=(n, base, tenant, password, seconds, results, timeout, ramp * n / max(users, 1)))
+               for n in range(users)]
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
-        t.join(seconds + 3 * timeout + 30)
+        t.join(ramp + seconds + 3 * timeout + 30)
     elapsed = time.monotonic() - started
     rows = []
     for page, values in sorted(results.latencies.items()):
         rows.append({"page": page, "requests": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
                      "p99": percentile(values, 99), "max": max(values), "errors": results.errors.get(page, 0)})
     total = sum(r["requests"] for r in rows)
-    return {"users": users, "seconds": seconds, "elapsed": elapsed, "requests": total,
+    return {"users": users, "seconds": seconds, "ramp": ramp, "elapsed": elapsed, "requests": total,
             "errors": sum(results.errors.values()), "rps": total / elapsed if elapsed else 0.0,
             "rows": rows, "samples": results.samples}
 
@@ -124,7 +126,8 @@ def markdown(report: dict, *, target: str, note: str = "") -> str:
     lines = [
         "## Load (`manage.py loadtest`)", "",
         f"{report['users']} virtual users on mixed role journeys (rep, manager, revops, finance, exec, admin; "
-        f"their navigation pages and API lists, no think time) for {report['seconds']:.0f} s against {target}. "
+        f"their navigation pages and API lists, no think time) for {report['seconds']:.0f} s each "
+        f"(sign-ins spread over {report.get('ramp', 0):.0f} s) against {target}. "
         f"{report['requests']:,} requests, {report['rps']:.1f}/s, **{report['errors']} errors**.", "",
     ]
     if note:

@@ -21,13 +21,14 @@ class Command(BaseCommand):
         parser.add_argument("--url", required=True, help="base URL of the running server")
         parser.add_argument("--users", type=int, default=50)
         parser.add_argument("--seconds", type=float, default=60)
+        parser.add_argument("--ramp", type=float, default=10, help="seconds over which users sign in")
         parser.add_argument("--tenant", default="acme")
         parser.add_argument("--password", default="demo")
         parser.add_argument("--note", default="", help="a line about the set-up (server, workers, machine)")
         parser.add_argument("--output", type=Path, default=None, help="markdown file whose Load section to replace")
 
-    def handle(self, *args, url, users, seconds, tenant, password, note, output, **options):
-        report = run(base=url.rstrip("/"), tenant=tenant, users=users, seconds=seconds, password=password)
+    def handle(self, *args, url, users, seconds, ramp, tenant, password, note, output, **options):
+        report = run(base=url.rstrip("/"), tenant=tenant, users=users, seconds=seconds, password=password, ramp=ramp)
         text = markdown(report, target=url, note=note)
         self.stdout.write(text)
         if output:
