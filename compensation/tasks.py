@@ -32,3 +32,23 @@ def release_stale_runs() -> int:
         with tenant_atomic(tenant):
             released += calculation_release_stale()
     return released
+
+
+@shared_task(acks_late=True)
+@tenant_task
+def recalculate_after_change(*, tenant_id: int, seller_ids=(), months=None, all_sellers: bool = False):
+    """Recalculate what a committed change affects (compensation.services.recalculation).
+
+    Safe to run twice (it equals a full rerun). A failure is logged, never raised into the request
+    that committed the change (eagerly, this runs in its on_commit callback).
+    """
+    import logging
+
+    from compensation.services.recalculation import calculation_recalculate
+
+    try:
+        return calculation_recalculate(seller_ids=seller_ids, months=months, all_sellers=all_sellers)
+    except Exception as exc:  # noqa: BLE001 - the change is committed; a failed recalculation is reported, not raised
+        logging.getLogger(__name__).exception("recalculation after a change failed",
+                                              extra={"tenant_id": tenant_id, "error": str(exc)})
+        return {"error": str(exc)}

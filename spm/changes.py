@@ -8,12 +8,23 @@ calculated"; recalculation on change reads the same feed to know what to redo.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 
 from spm.models import InputChange
 from spm.tenancy.context import current_tenant
+
+# Called with (tenant_id=, seller_ids=, months=) — None meaning every seller / month — for every recorded
+# change, inside its transaction. Pay subscribes its recalculation on change (compensation.apps); the
+# kernel knows no pillar, so this is the one way up.
+_subscribers: list[Callable[..., None]] = []
+
+
+def subscribe(listener: Callable[..., None]) -> None:
+    """Register `listener(tenant_id=, seller_ids=, months=)`, called by every `inputs_changed` (idempotent)."""
+    if listener not in _subscribers:
+        _subscribers.append(listener)
 
 
 def inputs_changed(*, seller_ids: Iterable[int] | None, months: Iterable[str] | None, reason: str) -> int:
@@ -31,4 +42,7 @@ def inputs_changed(*, seller_ids: Iterable[int] | None, months: Iterable[str] | 
             for s in sellers for m in month_list]
     InputChange.objects.bulk_create(rows, update_conflicts=True, unique_fields=["tenant", "seller_id", "month"],
                                     update_fields=["changed_at", "reason"])
+    for listener in _subscribers:
+        listener(tenant_id=tenant.pk, seller_ids=None if seller_ids is None else sellers,
+                 months=None if months is None else month_list)
     return len(rows)

@@ -8,6 +8,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
+from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from spm.fiscal import (
@@ -21,7 +23,7 @@ from spm.fiscal import (
 )
 
 from .formatting import fmt_money, fmt_pct, fmt_rate
-from .payout import PREC, Band, band_index, bands, marginal_portions, payout, round_cents
+from .payout import PREC, Band, band_index, bands, exact, marginal_portions, payout_exact, round_cents, to_decimal
 from .plan_document import CommissionComponent, PlanDocument, SpifComponent
 
 __all__ = [
@@ -96,6 +98,9 @@ class EngineInput:
     fx_rates: Sequence[FxRate] = ()
     events: Sequence[ChurnEvent] = ()
     adjustments: Sequence[AdjustmentInput] = ()
+    # Compute lines for these sellers only (None = everyone). A seller's lines depend only on the credits
+    # they receive, so this changes none of their lines; recalculation on change uses it.
+    only_sellers: frozenset | None = None
     period_from: str
     period_through: str
 
@@ -151,8 +156,8 @@ class _Credit:
     kind: str
     source: Hashable  # the seller whose credit this is (== seller unless rollup)
     fraction: Decimal
-    amount: Decimal  # plan currency, full precision
-    fx: Decimal | None
+    amount: Fraction  # plan currency, exact
+    fx: Fraction | None
     assignment: Assignment
 
     def order(self):
@@ -187,11 +192,12 @@ class _Ctx:
                               f"(base currency {self.base_ccy})")
         return rates[i]
 
-    def convert(self, amount: Decimal, ccy: str, plan_ccy: str, d: date) -> tuple[Decimal, Decimal | None]:
+    def convert(self, amount: Decimal | Fraction, ccy: str, plan_ccy: str, d: date) -> tuple[Fraction, Fraction | None]:
+        # exact: a rate ratio like 1 / 1.08 does not terminate, and the credit feeds every band comparison
         if ccy == plan_ccy:
-            return amount, None
-        r = self.rate_to_base(ccy, d) / self.rate_to_base(plan_ccy, d)
-        return amount * r, r
+            return exact(amount), None
+        r = exact(self.rate_to_base(ccy, d)) / exact(self.rate_to_base(plan_ccy, d))
+        return exact(amount) * r, r
 
     # ---- quotas ------------------------------------------------------------------------
     def quota_for(self, seller, measure: str, key: str) -> Decimal | None:
@@ -244,7 +250,7 @@ def calculate(inp: EngineInput) -> EngineResult:
     """Compute every line over the whole input history; return those in period_from..period_through."""
     with localcontext() as dctx:
         dctx.prec = PREC
-        return _calculate(inp)
+        return _calculate(inp, rate_groups=_rate_groups)
 
 
 def _prepare(inp: EngineInput) -> _Ctx:
@@ -277,7 +283,10 @@ def _prepare(inp: EngineInput) -> _Ctx:
     return ctx
 
 
-def _calculate(inp: EngineInput) -> EngineResult:
+def _calculate(inp: EngineInput, *, rate_groups) -> EngineResult:
+    """The calculation with a pluggable rating step (rules 3-5 for quota components): `rate_groups(ctx,
+    groups)` returns ([(credit, line)] in group order, {group: (close dates, cumulative credits)}). The
+    reference rates credit by credit (`_rate_groups`); compensation.engine.frames rates all groups at once."""
     ctx = _prepare(inp)
     deals = sorted(inp.deals, key=lambda d: (d.close_date, d.key))
     seen_keys: set = set()
@@ -295,6 +304,8 @@ def _calculate(inp: EngineInput) -> EngineResult:
         for seller, frac, kind in _parties(deal):
             recipients = [(seller, kind)] + [(m, "rollup") for m in _ancestors(inp.managers, seller)]
             for who, ckind in recipients:
+                if inp.only_sellers is not None and who not in inp.only_sellers:
+                    continue
                 a = ctx.assignment_on(who, deal.close_date)
                 if a is None:
                     continue
@@ -314,57 +325,12 @@ def _calculate(inp: EngineInput) -> EngineResult:
         # 6. SPIFs (direct and split credits only)
         _spifs(ctx, deal, amount, ccy)
 
-    commission_lines: list[tuple[_Credit, Line]] = []
-    # 3-5. attainment and tiered payout, one pass per group with a running sum
-    cum_index: dict = {}  # group -> (close dates, cumulative credit after each credit)
-    for gkey in sorted(groups, key=lambda k: (_skey(k[0]), k[1], k[2], k[3])):
-        seller, plan_key, _, qkey = gkey
-        credits = sorted(groups[gkey], key=_Credit.order)
-        comp = credits[0].comp
-        quota = ctx.quota_for(seller, comp.quota.measure, qkey)
-        if quota is None or quota == 0:
-            for cr in credits:
-                line = _line(cr, quota=None, quota_period=qkey, ab=None, aa=None, rate=None, amount=ZERO,
-                             explanation=f"no {comp.quota.measure} quota for {qkey}: nothing earned on this component")
-                commission_lines.append((cr, line))
-            continue
-        bs = bands(comp.tiers)
-        cap = comp.cap.amount if comp.cap is not None else None
-        n_months = len(months_in_period(qkey, ctx.fy))
-        cum = ZERO
-        dates, cums = [], []
-        for cr in credits:
-            ab = cum / quota
-            cum += cr.amount
-            aa = cum / quota
-            dates.append(cr.deal.close_date)
-            cums.append(cum)
-            if comp.basis == "credit":
-                base = quota * comp.weight
-                base_text = f"weight {fmt_rate(comp.weight, as_pct=False)}; " if comp.weight != 1 else ""
-            else:
-                ti = _dec(cr.assignment.target_incentive)
-                base = ti * comp.weight * n_months / 12
-                base_text = (f"base = target incentive {fmt_money(ti)} × weight {fmt_rate(comp.weight, as_pct=False)} × "
-                             f"{n_months}/12 = {fmt_money(base)}; ")
-            f_before = payout(bs, comp.method, base, ab, cap)
-            f_after = payout(bs, comp.method, base, aa, cap)
-            amount = round_cents(f_after - f_before)
-            rate = bs[band_index(bs, aa)].rate
-            text = (f"{_credit_text(cr)} of {fmt_money(quota)} {comp.quota.measure} quota for {qkey}: "
-                    f"attainment {fmt_pct(ab)} → {fmt_pct(aa)}; {base_text}"
-                    f"{_payout_text(bs, comp.method, base, ab, aa)}")
-            if cap is not None:
-                unc = payout(bs, comp.method, base, aa) - payout(bs, comp.method, base, ab)
-                if unc != f_after - f_before:
-                    text += f"; capped at {fmt_money(cap)} for {qkey} → {fmt_money(amount)}"
-            commission_lines.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=ab, aa=aa, rate=rate,
-                                               amount=amount, explanation=text)))
-        cum_index[gkey] = (dates, cums)
+    # 3-5. attainment and tiered payout
+    commission_lines, cum_index = rate_groups(ctx, groups)
 
     for cr in sorted(flat, key=lambda c: (_skey(c.seller),) + c.order() + (c.plan_key, c.comp_index)):
         rate = cr.comp.tiers[0].rate
-        amount = round_cents(cr.amount * rate * cr.comp.weight)
+        amount = round_cents(cr.amount * exact(rate) * exact(cr.comp.weight))
         w = f" × weight {fmt_rate(cr.comp.weight, as_pct=False)}" if cr.comp.weight != 1 else ""
         text = f"{_credit_text(cr)}: flat {fmt_rate(rate)}{w} → {fmt_money(amount)}"
         commission_lines.append((cr, _line(cr, quota=None, quota_period=None, ab=None, aa=None, rate=rate,
@@ -383,10 +349,101 @@ def _calculate(inp: EngineInput) -> EngineResult:
     return EngineResult(lines=lines, attainment=_attainment_map(ctx, cum_index))
 
 
+
+@lru_cache(maxsize=1024)
+def _bands(tiers) -> tuple[Band, ...]:
+    return bands(tiers)
+
+
+def group_order(gkey) -> tuple:
+    """Deterministic order of (seller, plan, component, quota period) groups."""
+    return (_skey(gkey[0]), gkey[1], gkey[2], gkey[3])
+
+
+def quota_for_group(ctx: _Ctx, gkey, comp: CommissionComponent) -> Decimal | None:
+    return ctx.quota_for(gkey[0], comp.quota.measure, gkey[3])
+
+
+def no_quota_line(cr: _Credit, comp: CommissionComponent, qkey: str) -> Line:
+    return _line(cr, quota=None, quota_period=qkey, ab=None, aa=None, rate=None, amount=ZERO,
+                 explanation=f"no {comp.quota.measure} quota for {qkey}: nothing earned on this component")
+
+
+def commission_text(cr: _Credit, comp: CommissionComponent, quota: Decimal, qkey: str, base: Fraction,
+                    ab: Fraction, aa: Fraction, amount: Decimal, n_months: int, capped: bool,
+                    uncapped: Fraction | None = None) -> str:
+    """The explanation of one quota-based commission line (shared by both engines). `uncapped` =
+    F(aa) − F(ab) without the cap, when the caller already knows it (saves evaluating F twice)."""
+    bs = _bands(comp.tiers)
+    if comp.basis == "credit":
+        base_text = f"weight {fmt_rate(comp.weight, as_pct=False)}; " if comp.weight != 1 else ""
+    else:
+        ti = _dec(cr.assignment.target_incentive)
+        base_text = (f"base = target incentive {fmt_money(ti)} × weight {fmt_rate(comp.weight, as_pct=False)} × "
+                     f"{n_months}/12 = {fmt_money(base)}; ")
+    text = (f"{_credit_text(cr)} of {fmt_money(quota)} {comp.quota.measure} quota for {qkey}: "
+            f"attainment {fmt_pct(ab)} → {fmt_pct(aa)}; {base_text}"
+            f"{_payout_text(bs, comp.method, base, ab, aa, uncapped)}")
+    if capped:
+        text += f"; capped at {fmt_money(comp.cap.amount)} for {qkey} → {fmt_money(amount)}"
+    return text
+
+
+def group_base(cr: _Credit, comp: CommissionComponent, quota: Fraction, n_months: int) -> Fraction:
+    """`base` of rule 4: quota × weight, or target incentive × weight × months / 12 (exact)."""
+    if comp.basis == "credit":
+        return quota * exact(comp.weight)
+    return exact(_dec(cr.assignment.target_incentive)) * exact(comp.weight) * n_months / 12
+
+
+def _rate_groups(ctx: _Ctx, groups: dict) -> tuple[list, dict]:
+    """Reference rating: per group, credits in order, running sum, F evaluated exactly per credit."""
+    commission_lines: list[tuple[_Credit, Line]] = []
+    cum_index: dict = {}  # group -> (close dates, cumulative credit after each credit)
+    for gkey in sorted(groups, key=group_order):
+        commission_lines.extend(_rate_group(ctx, gkey, groups[gkey], cum_index))
+    return commission_lines, cum_index
+
+
+def _rate_group(ctx: _Ctx, gkey, credits: list, cum_index: dict) -> list:
+    """Rate one (seller, plan, component, quota period) group credit by credit (the reference)."""
+    qkey = gkey[3]
+    credits = sorted(credits, key=_Credit.order)
+    comp = credits[0].comp
+    quota = quota_for_group(ctx, gkey, comp)
+    if quota is None or quota == 0:
+        return [(cr, no_quota_line(cr, comp, qkey)) for cr in credits]
+    bs = bands(comp.tiers)
+    cap = comp.cap.amount if comp.cap is not None else None
+    n_months = len(months_in_period(qkey, ctx.fy))
+    q = exact(quota)
+    cum = Fraction(0)
+    dates, cums, out = [], [], []
+    for cr in credits:
+        # Exact rationals throughout (rule 10): attainment = cumulative credit / quota, F evaluated
+        # on the exact value, the line rounded once, half up.
+        ab = cum / q
+        cum += cr.amount
+        aa = cum / q
+        dates.append(cr.deal.close_date)
+        cums.append(cum)
+        base = group_base(cr, comp, q, n_months)
+        f_before = payout_exact(bs, comp.method, base, ab, cap)
+        f_after = payout_exact(bs, comp.method, base, aa, cap)
+        amount = round_cents(f_after - f_before)
+        rate = bs[band_index(bs, aa)].rate
+        capped = cap is not None and (
+            payout_exact(bs, comp.method, base, aa) - payout_exact(bs, comp.method, base, ab) != f_after - f_before)
+        text = commission_text(cr, comp, quota, qkey, base, ab, aa, amount, n_months, capped)
+        out.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=to_decimal(ab), aa=to_decimal(aa), rate=rate,
+                              amount=amount, explanation=text)))
+    cum_index[gkey] = (dates, cums)
+    return out
+
 def _line(cr: _Credit, *, quota, quota_period, ab, aa, rate, amount, explanation) -> Line:
     return Line(seller=cr.seller, period=month_key(cr.deal.close_date), plan=cr.plan_key,
                 component=cr.comp.name, kind="commission", deal=cr.deal.key, credit_kind=cr.kind,
-                credit=cr.amount, quota=quota, quota_period=quota_period, attainment_before=ab,
+                credit=to_decimal(cr.amount), quota=quota, quota_period=quota_period, attainment_before=ab,
                 attainment_after=aa, rate=rate, amount=amount, explanation=explanation)
 
 
@@ -399,12 +456,15 @@ def _credit_text(cr: _Credit) -> str:
     elif cr.kind == "rollup":
         notes.append(f"rollup from {cr.source}" + (f"'s {fmt_pct(cr.fraction)} split" if cr.fraction != 1 else ""))
     if cr.fx is not None:
-        notes.append(f"{d.currency.upper()} {fmt_money(_dec(d.amount) * cr.fraction)} at {fmt_rate(cr.fx, as_pct=False)}")
+        notes.append(f"{d.currency.upper()} {fmt_money(_dec(d.amount) * cr.fraction)} at "
+                     f"{fmt_rate(to_decimal(cr.fx), as_pct=False)}")
     return s + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _payout_text(bs: tuple[Band, ...], method: str, base: Decimal, ab: Decimal, aa: Decimal) -> str:
-    delta = payout(bs, method, base, aa) - payout(bs, method, base, ab)
+def _payout_text(bs: tuple[Band, ...], method: str, base: Fraction, ab: Fraction, aa: Fraction,
+                 delta: Fraction | None = None) -> str:
+    if delta is None:
+        delta = payout_exact(bs, method, base, aa) - payout_exact(bs, method, base, ab)
     total = f"→ {fmt_money(round_cents(delta))}"
     if method == "marginal":
         pieces = marginal_portions(bs, ab, aa)
@@ -419,14 +479,14 @@ def _payout_text(bs: tuple[Band, ...], method: str, base: Decimal, ab: Decimal, 
             else:
                 desc = "on all attainment"
             return f"{fmt_rate(b.rate)} {desc} {total}"
-        parts = [f"{fmt_rate(b.rate)} on {fmt_pct(s)}–{fmt_pct(e)} ({fmt_money(base * b.rate * (e - s))})"
+        parts = [f"{fmt_rate(b.rate)} on {fmt_pct(s)}–{fmt_pct(e)} ({fmt_money(base * exact(b.rate) * exact(e - s))})"
                  for b, s, e in pieces]
         return " + ".join(parts) + f" {total}"
     ib, ia = band_index(bs, ab), band_index(bs, aa)
     rate = bs[ia].rate
     if ia == ib:
         return f"{fmt_rate(rate)} on {fmt_pct(ab)}–{fmt_pct(aa)} {total}"
-    fa, fb = payout(bs, method, base, aa), payout(bs, method, base, ab)
+    fa, fb = payout_exact(bs, method, base, aa), payout_exact(bs, method, base, ab)
     verb = "crosses into" if ia > ib else "falls back to"
     return (f"{verb} the {fmt_rate(rate)} band: {fmt_rate(rate)} on all {fmt_pct(aa)} ({fmt_money(fa)}) "
             f"minus {fmt_money(fb)} already paid {total}")
@@ -436,6 +496,8 @@ def _spifs(ctx: _Ctx, deal: Deal, amount: Decimal, ccy: str) -> None:
     if amount <= 0:
         return  # credit memos never qualify for a SPIF
     for seller, frac, kind in _parties(deal):
+        if ctx.inp.only_sellers is not None and seller not in ctx.inp.only_sellers:
+            continue
         a = ctx.assignment_on(seller, deal.close_date)
         if a is None:
             continue
@@ -451,7 +513,7 @@ def _spifs(ctx: _Ctx, deal: Deal, amount: Decimal, ccy: str) -> None:
             if w.closed_to is not None and deal.close_date > w.closed_to:
                 continue
             full, _ = ctx.convert(amount, ccy, plan.currency, deal.close_date)
-            if w.min_amount is not None and full < w.min_amount:
+            if w.min_amount is not None and full < exact(w.min_amount):
                 continue
             pay = round_cents(comp.amount * frac)
             share = f" × {fmt_pct(frac)} split" if kind == "split" else ""
@@ -459,7 +521,7 @@ def _spifs(ctx: _Ctx, deal: Deal, amount: Decimal, ccy: str) -> None:
                     f"closed {deal.close_date.isoformat()} qualifies; {fmt_money(comp.amount)}{share} → {fmt_money(pay)}")
             ctx.emit((deal.close_date, deal.key, ci), CAT_SPIF, Line(
                 seller=seller, period=month_key(deal.close_date), plan=a.plan, component=comp.name, kind="spif",
-                deal=deal.key, credit_kind=kind, credit=full * frac, quota=None, quota_period=None,
+                deal=deal.key, credit_kind=kind, credit=to_decimal(full * exact(frac)), quota=None, quota_period=None,
                 attainment_before=None, attainment_after=None, rate=None, amount=pay, explanation=text))
 
 
@@ -487,8 +549,8 @@ def _clawbacks(ctx: _Ctx, deals: list[Deal], commission_lines) -> None:
                 amount = -total
                 how = f"full clawback of {fmt_money(total)} earned"
             else:
-                factor = 1 - Decimal(days) / cb.window_days
-                amount = round_cents(-total * factor)
+                factor = 1 - Fraction(days, cb.window_days)  # exact: 1 − 1/3 must not lose the half cent
+                amount = round_cents(-exact(total) * factor)
                 how = (f"prorated clawback: {fmt_money(total)} earned × (1 − {days}/{cb.window_days} days) "
                        f"= {fmt_money(-amount)}")
             text = (f"Deal {deal.key} churned on {ev.date.isoformat()}, {days} days after closing "
@@ -503,6 +565,8 @@ def _adjustments(ctx: _Ctx) -> None:
     adjs = sorted(ctx.inp.adjustments,
                   key=lambda a: (_skey(a.seller), a.period, _skey(a.ref), str(a.reason), _dec(a.amount)))
     for i, adj in enumerate(adjs):
+        if ctx.inp.only_sellers is not None and adj.seller not in ctx.inp.only_sellers:
+            continue
         try:
             month_start(adj.period)
         except ValueError as e:
@@ -521,6 +585,8 @@ def _draws(ctx: _Ctx) -> None:
         if line.kind in EARNING_KINDS:
             earnings[(line.seller, line.period)] += line.amount
     for seller in sorted(ctx.by_seller, key=_skey):
+        if ctx.inp.only_sellers is not None and seller not in ctx.inp.only_sellers:
+            continue
         month_plan: dict[str, Assignment] = {}
         for a in ctx.by_seller[seller]:  # sorted by start: later assignments win a shared month
             if ctx.inp.plans[a.plan].draw is None:
@@ -567,6 +633,8 @@ def _attainment_map(ctx: _Ctx, cum_index: dict) -> dict:
     out: dict = {}
     months = months_between(ctx.inp.period_from, ctx.inp.period_through)
     for seller in sorted(ctx.by_seller, key=_skey):
+        if ctx.inp.only_sellers is not None and seller not in ctx.inp.only_sellers:
+            continue
         for m in months:
             first = month_start(m)
             last = month_end(first.year, first.month)
@@ -583,7 +651,7 @@ def _attainment_map(ctx: _Ctx, cum_index: dict) -> dict:
                         continue
                     dates, cums = cum_index.get((seller, a.plan, comp.name, qkey), ((), ()))
                     i = bisect_right(dates, last)
-                    entry[comp.name] = (cums[i - 1] if i else ZERO) / quota
+                    entry[comp.name] = to_decimal((cums[i - 1] if i else Fraction(0)) / exact(quota))
             if entry:
                 out[(seller, m)] = entry
     return out

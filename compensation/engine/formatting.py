@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
-from .payout import round_cents
+from .payout import round_cents, to_decimal
 
 __all__ = ["fmt_money", "fmt_pct", "fmt_rate", "plain"]
 
 
-def fmt_money(x: Decimal) -> str:
+def fmt_money(x: Decimal | Fraction) -> str:
     """12345.675 -> '12,345.68'."""
-    return f"{round_cents(Decimal(x)):,.2f}"
+    return f"{round_cents(x if isinstance(x, Fraction) else Decimal(x)):,.2f}"
+
+
+def _d(x) -> Decimal:
+    return to_decimal(x) if isinstance(x, Fraction) else Decimal(x)
 
 
 def _trim(v: Decimal) -> str:
@@ -22,14 +27,14 @@ def _trim(v: Decimal) -> str:
 
 def fmt_pct(fraction: Decimal) -> str:
     """0.625 -> '62.5%' (at most 2 decimals)."""
-    return _trim((Decimal(fraction) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + "%"
+    return _trim((_d(fraction) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + "%"
 
 
 def fmt_rate(x: Decimal, as_pct: bool = True) -> str:
     """A rate as a percentage ('10%'), or a plain trimmed number (up to 6 decimals)."""
     if as_pct:
-        return _trim((Decimal(x) * 100).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)) + "%"
-    return _trim(Decimal(x).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
+        return _trim((_d(x) * 100).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)) + "%"
+    return _trim(_d(x).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
 
 
 

@@ -3,6 +3,7 @@
 from .adjustments import adjustment_create, adjustment_refusal, adjustment_upsert
 from .calculation import calculation_execute, calculation_release_stale, calculation_request
 from .plans import PlanDocumentError, comp_plan_create, comp_plan_publish, plan_assignment_upsert
+from .recalculation import calculation_recalculate
 from .statements import (
     approval_refusal,
     statement_approve,
@@ -12,7 +13,7 @@ from .statements import (
 )
 
 __all__ = [
-    "PlanDocumentError", "adjustment_create", "adjustment_refusal", "adjustment_upsert", "approval_refusal", "calculation_execute", "calculation_release_stale", "calculation_request",
+    "PlanDocumentError", "adjustment_create", "adjustment_refusal", "adjustment_upsert", "approval_refusal", "calculation_execute", "calculation_recalculate", "calculation_release_stale", "calculation_request",
     "comp_plan_create", "comp_plan_publish", "plan_assignment_upsert", "statement_approve", "statement_mark_paid",
     "statement_publish", "statement_publish_period",
 ]

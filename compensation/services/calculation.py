@@ -13,9 +13,11 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -27,21 +29,23 @@ from compensation.engine import (
     EngineError,
     EngineInput,
     EngineResult,
+    Line,
     PlanValidationError,
-    calculate,
     months_between,
     parse_plan_document,
 )
 from compensation.engine import (
     FxRate as EngineFxRate,
 )
-from compensation.engine.formatting import plain
+from compensation.engine.formatting import fmt_money, plain
+from compensation.engine.frames import calculate_frames
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
 from spm.background import require_queue
+from spm.db.bulk import bulk_insert
 from spm.errors import ConflictError, DomainError
-from spm.fiscal import month_end, month_start
+from spm.fiscal import month_end, month_key, month_start, parse_period_key, quota_period_key
 from spm.models import FxRate, Tenant
 from spm.services import closed_periods, validate_month_key
 from spm.tenancy.context import current_tenant
@@ -49,12 +53,56 @@ from spm.tenancy.db import tenant_atomic
 from spm.upsert import full_clean_or_raise
 
 logger = logging.getLogger(__name__)
+# The engine runs use: the set-based one. It gives the reference engine's lines to the cent
+# (tests/compensation/engine/test_engine_frames.py, and every engine test run against both).
+calculate = calculate_frames
 CENT = Decimal("0.01")
 ATTAINMENT_PLACES = Decimal("1e-10")  # stored attainment fractions (0.6, 1.1666666667)
 ACTIVE = (CalculationRun.Status.QUEUED, CalculationRun.Status.RUNNING)
+LOCKED = (Statement.Status.APPROVED, Statement.Status.PAID)
 # A run queued or running for longer than this was orphaned (its worker died or the broker lost the
 # message); a full year at benchmark scale takes well under a minute, so this is generous.
 STALE_AFTER = dt.timedelta(minutes=30)
+# A run covers at most this many months, and never a month beyond the end of the next fiscal year (plans
+# are written a year ahead). Without the bound one request could start a run to 5189-12.
+MAX_RUN_MONTHS = 24
+# Namespace of the PostgreSQL advisory lock that the worker executing a run holds (key 2 = run id).
+RUN_LOCK_NAMESPACE = 0x5E11
+
+
+def last_calculable_month(*, fy_start_month: int, today: dt.date | None = None) -> str:
+    """The last month a run may cover: the final month of the fiscal year after today's."""
+    today = today or timezone.localdate()
+    next_fy = int(quota_period_key(today, "year", fy_start_month)) + 1
+    _, end, _ = parse_period_key(f"{next_fy:04d}", fy_start_month)
+    return month_key(end)
+
+
+def validate_run_range(*, period_from: str, period_through: str, fy_start_month: int,
+                       today: dt.date | None = None) -> None:
+    """Refuse a range that is malformed, reversed, longer than 24 months or beyond the next fiscal year.
+
+    Raises DomainError naming the field (`period_from` / `period_through`); the API answers 400.
+    """
+    for field, key in (("period_from", period_from), ("period_through", period_through)):
+        try:
+            validate_month_key(key, field)
+        except DomainError as exc:
+            raise DomainError(exc.message, field=field, code="invalid_period") from None
+    if period_from > period_through:
+        raise DomainError(f"period_from {period_from} is after period_through {period_through}",
+                          field="period_through", code="invalid_period")
+    last = last_calculable_month(fy_start_month=fy_start_month, today=today)
+    for field, key in (("period_from", period_from), ("period_through", period_through)):
+        if key > last:
+            raise DomainError(
+                f"{field} {key} is beyond {last}, the end of the next fiscal year: a run may not calculate "
+                "months that far ahead", field=field, code="period_out_of_range")
+    n = len(months_between(period_from, period_through))
+    if n > MAX_RUN_MONTHS:
+        raise DomainError(
+            f"{period_from}–{period_through} is {n} months; a run covers at most {MAX_RUN_MONTHS} months",
+            field="period_through", code="period_out_of_range")
 
 
 def calculation_release_stale() -> int:
@@ -72,7 +120,8 @@ def calculation_release_stale() -> int:
 def calculation_request(*, period_from: str, period_through: str | None = None, requested_by=None) -> CalculationRun:
     """Queue a calculation of months `period_from`..`period_through` (default: one month).
 
-    Errors: DomainError on bad month keys or from > through; ConflictError when a queued or running
+    Errors: DomainError (with `field`) on bad month keys, from > through, more than 24 months or a month
+    beyond the end of the next fiscal year; ConflictError when a queued or running
     run of the tenant overlaps the range. Race-safe: the tenant row is locked (SELECT … FOR
     UPDATE) while checking and creating, so two concurrent requests serialise. Starts
     compensation.tasks.calculation_run on commit (eagerly without a broker). ServiceUnavailableError,
@@ -81,12 +130,10 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
     from compensation.tasks import calculation_run  # tasks import services; import late to avoid a cycle
 
     period_through = period_through or period_from
-    validate_month_key(period_from, "period_from")
-    validate_month_key(period_through, "period_through")
-    if period_from > period_through:
-        raise DomainError(f"period_from {period_from} is after period_through {period_through}", code="invalid_period")
-    require_queue()  # Redis down: refuse now (ServiceUnavailableError), before a run row exists
     tenant = current_tenant()
+    validate_run_range(period_from=period_from, period_through=period_through,
+                       fy_start_month=tenant.fiscal_year_start_month)
+    require_queue()  # Redis down: refuse now (ServiceUnavailableError), before a run row exists
     with tenant_atomic(tenant):
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
         calculation_release_stale()
@@ -207,19 +254,88 @@ def _keyed_by_database_id(result: EngineResult, seller_ids: dict[str, int]) -> E
     )
 
 
-def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]) -> tuple[int, int]:
+LINE_FIELDS = ("statement_id", "run_id", "seller_id", "period", "position", "plan_name", "component", "kind",
+               "opportunity_id", "deal_external_id", "credit_kind", "credit", "quota", "quota_period",
+               "attainment_before", "attainment_after", "rate", "amount", "explanation", "adjustment_id")
+CORRECTION = "Correction"  # component of the line that carries a change to an approved/paid month
+
+
+def earliest_locked_month() -> str | None:
+    """The first month with an approved or paid statement: the engine must cover it to compare."""
+    return Statement.objects.filter(status__in=LOCKED).order_by("period").values_list("period", flat=True).first()
+
+
+def _corrections(result, closed: set[str], sellers: set[int] | None) -> dict[tuple[int, str], Line]:
+    """Approved and paid statements never change; what a recalculation would change in them becomes ONE
+    correction line per seller, in the first open month after the seller's last locked month.
+
+    outstanding = Σ recalculated totals of the locked months − Σ their approved totals (which include any
+    correction already carried into a locked month), so the rule is the same for a full run and an
+    incremental one, and a correction is never paid twice.
+    """
+    engine_total: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for line in result.lines:
+        engine_total[(line.seller, line.period)] += Decimal(line.amount).quantize(CENT)
+    locked = Statement.objects.filter(status__in=LOCKED)
+    if sellers is not None:
+        locked = locked.filter(seller_id__in=sellers)
+    carried = defaultdict(Decimal)
+    for seller, period, amount in EarningLine.objects.filter(statement__status__in=LOCKED, component=CORRECTION,
+                                                             kind=EarningLine.Kind.ADJUSTMENT).values_list(
+            "seller_id", "period", "amount"):
+        carried[(seller, period)] += amount
+    by_seller: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for seller, period, total in locked.order_by("seller_id", "period").values_list("seller_id", "period", "total"):
+        by_seller[seller].append((period, total))
+    out = {}
+    for seller, rows in by_seller.items():
+        outstanding = sum((engine_total[(seller, m)] - total for m, total in rows), Decimal("0.00"))
+        if outstanding == 0:
+            continue
+        target = _next_open_month(rows[-1][0], closed)
+        notes = [f"{m} recalculated {fmt_money(engine_total[(seller, m)])} vs {fmt_money(total - carried[(seller, m)])} "
+                 f"approved ({'+' if engine_total[(seller, m)] - total + carried[(seller, m)] >= 0 else ''}"
+                 f"{fmt_money(engine_total[(seller, m)] - total + carried[(seller, m)])})"
+                 for m, total in rows if engine_total[(seller, m)] != total - carried[(seller, m)]]
+        already = sum((carried[(seller, m)] for m, _ in rows), Decimal("0.00"))
+        text = ("Correction of approved/paid statements after a change to their inputs: " + "; ".join(notes)
+                + (f"; less {fmt_money(already)} already corrected" if already else "")
+                + f" → {fmt_money(outstanding)}")
+        out[(seller, target)] = Line(
+            seller=seller, period=target, plan=None, component=CORRECTION, kind="adjustment", deal=None,
+            credit_kind=None, credit=None, quota=None, quota_period=None, attainment_before=None,
+            attainment_after=None, rate=None, amount=outstanding, explanation=text)
+    return out
+
+
+def _next_open_month(month: str, closed: set[str]) -> str:
+    y, m = map(int, month.split("-"))
+    while True:
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        key = f"{y:04d}-{m:02d}"
+        if key not in closed:
+            return key
+
+
+def _write_results(run: CalculationRun | None, result, lookups: dict, months: list[str],
+                   sellers: set[int] | None = None, keep_preparer: bool = False) -> tuple[int, int]:
     """Replace the range's draft results in ONE transaction; returns (statements, lines) written.
 
-    Approved/paid statements and closed periods are skipped entirely: never rewritten.
+    `sellers` (database ids) limits the rewrite to those sellers (an incremental recalculation, which
+    also keeps each statement's preparer: nobody prepared it anew). Approved/paid statements and closed periods are skipped entirely: never rewritten;
+    what would change in them lands as a correction line in the next open month (`_corrections`).
     """
     tenant = current_tenant()
-    closed = closed_periods()
+    closed = set(closed_periods())
     open_months = [m for m in months if m not in closed]
-    existing = {
-        (st.seller_id, st.period): st
-        for st in Statement.objects.select_for_update().filter(period__in=open_months)
-    }
+    statements = Statement.objects.select_for_update().filter(period__in=open_months)
+    if sellers is not None:
+        statements = statements.filter(seller_id__in=sellers)
+        result = EngineResult(lines=tuple(line for line in result.lines if line.seller in sellers),
+                              attainment={k: v for k, v in result.attainment.items() if k[0] in sellers})
+    existing = {(st.seller_id, st.period): st for st in statements}
     locked = {key for key, st in existing.items() if st.is_locked}
+    corrections = _corrections(result, closed, sellers)
 
     # Who needs a statement: everyone with an assignment in the month, plus anyone with a line.
     wanted: dict[tuple[int, str], list] = {}
@@ -228,6 +344,8 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
         start = month_start(month)
         end = month_end(start.year, start.month)
         for a in lookups["assignments"]:
+            if sellers is not None and a.seller not in sellers:
+                continue
             if a.start <= end and (a.end is None or a.end >= start):
                 wanted.setdefault((a.seller, month), [])
                 plan_of.setdefault((a.seller, month), a.plan)
@@ -239,6 +357,9 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
         wanted.setdefault(key, []).append(line)
         if line.plan is not None:
             plan_of.setdefault(key, line.plan)
+    for key, line in sorted(corrections.items()):
+        if key[1] in open_set:
+            wanted.setdefault(key, []).append(line)
     for key in locked:
         wanted.pop(key, None)
 
@@ -263,7 +384,11 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
         else:
             to_update.append(st)
         st.currency, st.total, st.attainment = currency, total, attainment
-        st.status, st.prepared_by_id, st.run = Statement.Status.DRAFT, run.requested_by_id, run
+        st.status = Statement.Status.DRAFT
+        if run is not None:
+            st.run = run
+        if not keep_preparer:
+            st.prepared_by_id = run.requested_by_id if run is not None else None
         st.published_at = None
     Statement.objects.bulk_create(to_create, batch_size=1000)
     Statement.objects.bulk_update(
@@ -273,24 +398,31 @@ def _write_results(run: CalculationRun, result, lookups: dict, months: list[str]
     by_key = {(st.seller_id, st.period): st for st in [*to_create, *to_update]}
     if any(st.pk is None for st in to_create):  # backends without RETURNING ids on bulk insert
         by_key.update({
-            (st.seller_id, st.period): st for st in Statement.objects.filter(period__in=open_months)
+            (st.seller_id, st.period): st for st in statements.model.objects.filter(period__in=open_months)
         })
     deal_ids, plan_names = lookups["deal_ids"], lookups["plan_names"]
-    new_lines = []
-    for key, lines in wanted.items():
-        st = by_key[key]
-        for position, line in enumerate(lines):
-            new_lines.append(EarningLine(
-                tenant=tenant, statement=st, run=run, seller_id=line.seller, period=line.period, position=position,
-                plan_name=plan_names.get(line.plan, "") if line.plan else "", component=line.component,
-                kind=line.kind, opportunity_id=deal_ids.get(line.deal) if line.deal else None,
-                deal_external_id=line.deal or "", credit_kind=line.credit_kind or "", credit=line.credit,
-                quota=line.quota, quota_period=line.quota_period or "", attainment_before=line.attainment_before,
-                attainment_after=line.attainment_after, rate=line.rate, amount=Decimal(line.amount).quantize(CENT),
-                explanation=line.explanation, adjustment_id=line.adjustment_ref,
-            ))
-    EarningLine.objects.bulk_create(new_lines, batch_size=1000)
-    return len(wanted), len(new_lines)
+    # Decimals adapted exactly as bulk_create would (PostgreSQL rounds to the column's scale itself;
+    # SQLite gets Django's quantized string), then written in bulk (COPY on PostgreSQL): no model instances.
+    adapt = connection.ops.adapt_decimalfield_value
+    dec = {name: (f.max_digits, f.decimal_places) for name in ("credit", "quota", "attainment_before",
+                                                               "attainment_after", "rate")
+           for f in [EarningLine._meta.get_field(name)]}
+
+    def d(name, value):
+        return None if value is None else adapt(Decimal(value), *dec[name])
+
+    run_id = run.pk if run is not None else None
+    rows = [
+        (st.pk, run_id, line.seller, line.period, position,
+         plan_names.get(line.plan, "") if line.plan else "", line.component, line.kind,
+         deal_ids.get(line.deal) if line.deal else None, line.deal or "", line.credit_kind or "",
+         d("credit", line.credit), d("quota", line.quota), line.quota_period or "",
+         d("attainment_before", line.attainment_before), d("attainment_after", line.attainment_after),
+         d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.adjustment_ref)
+        for key, lines in wanted.items() for st in [by_key[key]] for position, line in enumerate(lines)
+    ]
+    bulk_insert(EarningLine, LINE_FIELDS, rows, tenant_id=tenant.pk)
+    return len(wanted), len(rows)
 
 
 def calculation_execute(*, run_id: int) -> CalculationRun:
@@ -302,11 +434,48 @@ def calculation_execute(*, run_id: int) -> CalculationRun:
     previous results stay as they were (the write transaction rolled back). Never raises for a
     failed calculation; the run row says what happened.
     """
+    with _run_lock(run_id) as owned:
+        if not owned:  # a live worker is executing this run right now (a duplicate delivery)
+            logger.info("calculation run is being executed elsewhere", extra={"run_id": run_id})
+            with tenant_atomic():
+                return CalculationRun.objects.get(pk=run_id)
+        return _execute_claimed(run_id, orphan_if_running=connection.vendor == "postgresql")
+
+
+@contextmanager
+def _run_lock(run_id: int) -> Iterator[bool]:
+    """Hold a session-level advisory lock on the run while executing it (PostgreSQL).
+
+    The lock lives as long as the executing worker's database connection: a worker killed mid-run
+    (SIGKILL, OOM) loses its connection, PostgreSQL rolls its open transaction back and releases the
+    lock. So a redelivered task (acks_late) that gets the lock while the row still says `running`
+    knows the previous executor is dead and takes the run over at once, instead of waiting for the
+    30-minute stale timeout. On SQLite (no advisory locks; one process) it always owns the run.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK_NAMESPACE, run_id])
+        owned = bool(cursor.fetchone()[0])
+    try:
+        yield owned
+    finally:
+        if owned:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_NAMESPACE, run_id])
+
+
+def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
     now = timezone.now()
     with tenant_atomic():
         # Queued, or running but orphaned by a worker that died mid-run (acks_late redelivers the task):
-        # either way this delivery owns it now. A run running normally is left alone.
-        orphaned = Q(status=CalculationRun.Status.RUNNING, started_at__lt=timezone.now() - STALE_AFTER)
+        # either way this delivery owns it now. With the advisory lock held, any `running` row is an
+        # orphan (its executor's lock is gone); without it, only one older than the stale timeout.
+        if orphan_if_running:
+            orphaned = Q(status=CalculationRun.Status.RUNNING)
+        else:
+            orphaned = Q(status=CalculationRun.Status.RUNNING, started_at__lt=now - STALE_AFTER)
         claimed = CalculationRun.objects.filter(Q(status=CalculationRun.Status.QUEUED) | orphaned, pk=run_id).update(
             status=CalculationRun.Status.RUNNING, started_at=now, progress=0, message="Starting"
         )
@@ -317,7 +486,9 @@ def calculation_execute(*, run_id: int) -> CalculationRun:
     try:
         _progress(run_id, 10, "Loading inputs")
         with tenant_atomic():
-            inp, lookups = load_engine_input(period_from=run.period_from, period_through=run.period_through)
+            # the engine also covers the approved/paid months, to carry what changed in them as corrections
+            engine_from = min(filter(None, [run.period_from, earliest_locked_month()]))
+            inp, lookups = load_engine_input(period_from=engine_from, period_through=run.period_through)
         fingerprint = input_fingerprint(inp)
         _progress(run_id, 40, "Calculating", input_fingerprint=fingerprint)
         result = _keyed_by_database_id(calculate(inp), lookups["seller_ids"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             "calculation (calculation_request → calculation_execute)", wall, bench.peak_mb(), rate_floor + write_floor,
             f"{run.status}; {run.line_count:,} lines, {run.statement_count:,} statements; floor = pandas rating of "
             f"{credits:,} credits ({rate_floor:.2f} s) + COPY of lines and statements ({write_floor:.2f} s)"))
+        figures += engine_figures(tenant, opts, self.stdout)
         if top is not None:
             client = Client(HTTP_HOST="localhost")
             client.force_login(user)
@@ -115,6 +117,52 @@ class Command(BaseCommand):
         opts["output"].write_text(text)
         self.stdout.write(text)
         self.stdout.write(self.style.SUCCESS(f"written to {opts['output']}"))
+
+
+def engine_figures(tenant, opts, stdout) -> list:
+    """Issue 11: the set-based rater against the reference (no database, a 1 % sample of the deals) and
+    one deal edited → affected statements recalculated on commit (p50/p95 over 10 random edits)."""
+    import random
+    import statistics
+    from decimal import Decimal
+
+    from compensation.engine.benchmark import rating_comparison
+    from performance.models import Opportunity
+    from performance.services import opportunity_update
+
+    figures = []
+    sample = max(2000, opts["opportunities"] // 100)
+    sellers = max(20, opts["sellers"] // 100)
+    stdout.write(f"engine: reference vs set-based on {sample:,} deals / {sellers:,} sellers…")
+    r = rating_comparison(sellers=sellers, deals=sample)
+    floor = bench.rating_floor(r["lines"], sellers)
+    figures.append(bench.Figure(
+        "engine: reference (Fraction, per credit)", r["reference"], bench.peak_mb(), floor,
+        f"{r['lines']:,} lines from {sample:,} synthetic deals; floor = pandas rating of as many credits"))
+    figures.append(bench.Figure(
+        "engine: set-based (compensation.engine.frames)", r["frames"], bench.peak_mb(), floor,
+        f"same lines, explanations included; identical to the reference: {r['identical']}"))
+    figures.append(bench.Figure(
+        "engine: set-based, no explanation text", r["frames_no_text"], bench.peak_mb(), floor,
+        "amounts, attainment and rates only (the text is what a page renders)"))
+    rng = random.Random(opts["seed"])
+    with tenant_atomic(tenant):
+        ids = list(Opportunity.objects.filter(stage="closed_won").values_list("id", flat=True)[:5000])
+    walls = []
+    for deal_id in rng.sample(ids, min(10, len(ids))):
+        started = time.perf_counter()
+        with tenant_atomic(tenant):  # the recalculation runs when this commits (eager Celery in bench)
+            deal = Opportunity.objects.get(pk=deal_id)
+            opportunity_update(opportunity=deal, amount=deal.amount + Decimal("1.00"))
+        walls.append(time.perf_counter() - started)
+    if walls:
+        walls.sort()
+        p95 = walls[min(len(walls) - 1, int(round(0.95 * (len(walls) - 1))))]
+        figures.append(bench.Figure(
+            "one deal edited → affected statements recalculated (p95)", p95, bench.peak_mb(), None,
+            f"{len(walls)} edits through opportunity_update, recalculation on commit; "
+            f"p50 {statistics.median(walls) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"))
+    return figures
 
 
 def territory_figures(accounts: int, territories: int) -> list:

@@ -1,0 +1,183 @@
+"""Recalculation on change (issue 11 item 3): a committed change recalculates only the affected sellers
+(+ managers through the roll-up) and open months, automatically, and always equals a full rerun."""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+
+from compensation.models import EarningLine, PlanAssignment, Statement
+from compensation.services import adjustment_create, plan_assignment_upsert
+from performance.models import Opportunity
+from performance.services import opportunity_event_record, opportunity_update
+from planning.models import Seller
+from planning.services import quota_set
+from spm.hub.scenarios import scenario_load
+from spm.models import Tenant
+from spm.services import fx_rate_set
+from spm.tenancy.db import tenant_atomic
+
+pytestmark = pytest.mark.django_db
+
+REP_PLAN = {"name": "AE", "currency": "USD",
+            "components": [
+                {"name": "New business", "type": "commission", "measure": {"deal_types": ["new_logo", "expansion"]},
+                 "quota": {"measure": "bookings", "period": "quarter"}, "basis": "credit", "method": "marginal",
+                 "tiers": [{"upto": 1.0, "rate": "0.10"}, {"upto": 1.5, "rate": "0.15"}, {"rate": "0.20"}],
+                 "cap": {"amount": "30000"}},
+                {"name": "Retro", "type": "commission", "measure": {}, "quota": {"measure": "bookings", "period": "month"},
+                 "basis": "target_incentive", "weight": "0.5", "method": "retroactive",
+                 "tiers": [{"upto": 1.0, "rate": "1.0"}, {"rate": "1.5"}]},
+                {"name": "SPIF", "type": "spif", "amount": "500", "when": {"deal_types": ["new_logo"], "min_amount": "20000"}}],
+            "clawback": {"window_days": 90, "method": "prorated"}, "draw": {"amount": "2000", "recoverable": True}}
+MGR_PLAN = {"name": "MGR", "currency": "USD",
+            "components": [{"name": "Team", "type": "commission", "measure": {}, "rollup": True,
+                            "quota": {"measure": "bookings", "period": "quarter"}, "basis": "credit",
+                            "method": "marginal", "tiers": [{"upto": 1.0, "rate": "0.02"}, {"rate": "0.04"}]}]}
+SELLERS = ["R-1", "R-2", "R-3", "R-4"]
+
+
+def world() -> dict:
+    rng = random.Random(7)
+    deals = []
+    for i in range(24):
+        owner = SELLERS[i % 4]
+        deal = {"id": f"D-{i:02d}", "owner": owner, "amount": str(rng.choice([15000, 30000.5, 41100, 60000, -5000])),
+                "close_date": (dt.date(2027, 1, 3) + dt.timedelta(days=7 * i)).isoformat(), "stage": "closed_won",
+                "deal_type": rng.choice(["new_logo", "expansion", "renewal"]), "currency": rng.choice(["USD", "EUR"])}
+        if i % 5 == 0:
+            deal["splits"] = [{"seller": owner, "pct": 60}, {"seller": SELLERS[(i + 1) % 4], "pct": 40}]
+        deals.append(deal)
+    return {
+        "tenant": {"name": "Recalc Co", "currency": "USD"},
+        "fx_rates": [{"currency": "EUR", "rate_to_base": "1.08", "effective_from": "2026-01-01"}],
+        "sellers": [{"id": "VP", "name": "Vi", "role_type": "manager"},
+                    {"id": "M-1", "name": "Mo", "role_type": "manager", "manager": "VP"},
+                    {"id": "M-2", "name": "Max", "role_type": "manager", "manager": "VP"},
+                    *[{"id": s, "name": s, "role_type": "AE", "manager": "M-1" if i < 2 else "M-2"}
+                      for i, s in enumerate(SELLERS)]],
+        "plans": [REP_PLAN, MGR_PLAN],
+        "assignments": [*[{"seller": s, "plan": "AE", "from": "2027-01-01", "target_incentive": "60000"} for s in SELLERS],
+                        *[{"seller": m, "plan": "MGR", "from": "2027-01-01"} for m in ["VP", "M-1", "M-2"]]],
+        "quotas": [{"seller": s, "measure": "bookings", "period": p, "amount": "90000"}
+                   for s in [*SELLERS, "M-1", "M-2", "VP"] for p in ["2027-Q1", "2027-Q2"]]
+                  + [{"seller": s, "measure": "bookings", "period": f"2027-{m:02d}", "amount": "30003"}
+                     for s in SELLERS for m in range(1, 7)],
+        "deals": deals,
+        "events": [{"type": "churn", "deal": "D-02", "date": "2027-02-20"}],
+        "adjustments": [{"seller": "R-1", "period": "2027-02", "amount": "100.05", "reason": "SPIF fix"}],
+    }
+
+
+@pytest.fixture
+def tenant(db):
+    scenario_load(data=world(), tenant_slug="recalc")
+    return Tenant.objects.get(slug="recalc")
+
+
+def snapshot(tenant):
+    with tenant_atomic(tenant):
+        lines = sorted(EarningLine.objects.values_list("seller__external_id", "period", "position", "component", "kind",
+                                                       "deal_external_id", "amount", "explanation"))
+        statements = sorted(Statement.objects.values_list("seller__external_id", "period", "total", "status",
+                                                          "attainment"))
+    return lines, statements
+
+
+def full_rerun(tenant, calculate):
+    run = calculate(tenant, period_from="2027-01", through="2027-06")
+    assert run.status == "succeeded", run.message
+    return snapshot(tenant)
+
+
+def edit(tenant, rng, django_capture_on_commit_callbacks):
+    """One random committed change through the product's services (the recalculation runs on commit)."""
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(tenant):
+        sellers = {s.external_id: s for s in Seller.objects.all()}
+        deal = Opportunity.objects.get(external_id=f"D-{rng.randrange(24):02d}")
+        what = rng.choice(["amount", "owner", "close", "stage", "split", "quota", "adjustment", "assignment", "fx",
+                           "churn", "approve-then-amount"])
+        if what == "amount":
+            opportunity_update(opportunity=deal, amount=Decimal(rng.choice(["4944.25", "120000", "-3000.10"])))
+        elif what == "owner":
+            opportunity_update(opportunity=deal, owner=sellers[rng.choice(SELLERS)], splits=[])
+        elif what == "close":
+            opportunity_update(opportunity=deal, close_date=deal.close_date + dt.timedelta(days=rng.choice([-40, 35, 70])))
+        elif what == "stage":
+            opportunity_update(opportunity=deal, stage="closed_lost")
+        elif what == "split":
+            other = sellers[rng.choice([s for s in SELLERS if s != deal.owner.external_id])]
+            opportunity_update(opportunity=deal, splits=[(deal.owner, Decimal("50")), (other, Decimal("50"))])
+        elif what == "quota":
+            quota_set(seller=sellers[rng.choice(SELLERS)], period=rng.choice(["2027-Q1", "2027-Q2", "2027-03"]),
+                      amount=Decimal("41100"))
+        elif what == "adjustment":
+            adjustment_create(seller=sellers[rng.choice(SELLERS)], period=rng.choice(["2027-02", "2027-05"]),
+                              amount="-250.50", reason="correction", actor=None)
+        elif what == "assignment":
+            a = PlanAssignment.objects.filter(seller=sellers[rng.choice(SELLERS)]).first()
+            plan_assignment_upsert(seller=a.seller, plan=a.plan, start_date=a.start_date,
+                                   target_incentive=Decimal("84000"))
+        elif what == "fx":
+            fx_rate_set(currency="EUR", effective_from=dt.date(2027, 3, 1), rate_to_base=Decimal("1.2"))
+        elif what == "approve-then-amount":  # an approved month: its change must land as a correction
+            Statement.objects.filter(seller=deal.owner, period__lte=deal.close_date.strftime("%Y-%m")).update(
+                status="approved")
+            opportunity_update(opportunity=deal, amount=deal.amount + Decimal("12345.67"))
+        else:
+            opportunity_event_record(opportunity=deal, date=deal.close_date + dt.timedelta(days=30))
+    return what
+
+
+def test_a_deal_edit_recalculates_its_seller_and_managers_only(tenant, calculate, django_capture_on_commit_callbacks):
+    calculate(tenant, period_from="2027-01", through="2027-06")
+    with tenant_atomic(tenant):
+        before = {(s, p): t for s, p, t in Statement.objects.values_list("seller__external_id", "period", "total")}
+        untouched = set(Statement.objects.filter(seller__external_id__in=["R-3", "R-4", "M-2"])
+                        .values_list("id", "updated_at"))
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(tenant):
+        opportunity_update(opportunity=Opportunity.objects.get(external_id="D-04"), amount=Decimal("80000"))
+    with tenant_atomic(tenant):
+        after = {(s, p): t for s, p, t in Statement.objects.values_list("seller__external_id", "period", "total")}
+        # D-04 is R-1's (M-1's team, under VP): those three change; the other team is not even rewritten
+        assert set(Statement.objects.filter(seller__external_id__in=["R-3", "R-4", "M-2"])
+                   .values_list("id", "updated_at")) == untouched
+    changed = {s for (s, _), t in after.items() if before.get((s, _)) != t}
+    assert changed and changed <= {"R-1", "M-1", "VP"}
+    recalculated = snapshot(tenant)
+    assert full_rerun(tenant, calculate) == recalculated
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_recalculation_after_random_changes_equals_a_full_rerun(tenant, calculate, django_capture_on_commit_callbacks,
+                                                                seed):
+    rng = random.Random(seed)
+    calculate(tenant, period_from="2027-01", through="2027-06")
+    for _ in range(3):
+        what = edit(tenant, rng, django_capture_on_commit_callbacks)
+        recalculated = snapshot(tenant)
+        assert full_rerun(tenant, calculate) == recalculated, what
+
+
+def test_an_approved_statement_never_changes_the_difference_lands_next_month(
+        tenant, calculate, django_capture_on_commit_callbacks):
+    calculate(tenant, period_from="2027-01", through="2027-06")
+    with tenant_atomic(tenant):
+        jan = Statement.objects.get(seller__external_id="R-1", period="2027-01")
+        Statement.objects.filter(pk=jan.pk).update(status="approved")  # (the approval workflow has its own tests)
+        jan.refresh_from_db()
+        approved = (jan.total, list(jan.lines.values_list("id", "amount")))
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(tenant):
+        # D-00 (R-1, 3 January): +10,000 of credit in January
+        deal = Opportunity.objects.get(external_id="D-00")
+        opportunity_update(opportunity=deal, amount=deal.amount + Decimal("10000"))
+    with tenant_atomic(tenant):
+        jan.refresh_from_db()
+        assert (jan.status, jan.total, list(jan.lines.values_list("id", "amount"))) == ("approved", *approved)
+        correction = EarningLine.objects.get(seller__external_id="R-1", period="2027-02", component="Correction")
+        assert correction.kind == "adjustment" and correction.amount != 0
+        assert correction.explanation.startswith("Correction of approved/paid statements after a change")
+        assert "2027-01 recalculated" in correction.explanation
+    recalculated = snapshot(tenant)
+    assert full_rerun(tenant, calculate) == recalculated
