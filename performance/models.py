@@ -1,4 +1,9 @@
-"""Perform: opportunities, their splits, stage history and post-close events."""
+"""Perform: opportunities, their splits, stage history and post-close events.
+
+A deal's `stage` is the tenant's own stage name (no fixed list); the stored booleans `is_closed` and
+`is_won` decide its state. `PipelineStage` lists each tenant's stage names with their probability;
+`OpportunityHistory` keeps the state of a deal as of each day it changed (imports write it).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,23 @@ from django.db import models
 
 from spm.tenancy.models import TenantModel
 
+#: Stage names that mean closed-won / closed-lost when a source gives no is_won/is_closed flags
+#: (scenario files, the legacy fixed stages, the REST API without flags).
+WON_STAGE = "closed_won"
+LOST_STAGE = "closed_lost"
+STAGE_NAME_MAX = 100
+
+
+def stage_flags(stage: str) -> tuple[bool, bool]:
+    """(is_closed, is_won) implied by a legacy/scenario stage name: closed_won → won, closed_lost → lost."""
+    if stage == WON_STAGE:
+        return True, True
+    if stage == LOST_STAGE:
+        return True, False
+    return False, False
+
 
 class Opportunity(TenantModel):
-    class Stage(models.TextChoices):
-        PROSPECTING = "prospecting"
-        QUALIFICATION = "qualification"
-        PROPOSAL = "proposal"
-        NEGOTIATION = "negotiation"
-        CLOSED_WON = "closed_won"
-        CLOSED_LOST = "closed_lost"
-
     class ForecastCategory(models.TextChoices):
         PIPELINE = "pipeline"
         BEST_CASE = "best_case"
@@ -31,18 +43,26 @@ class Opportunity(TenantModel):
     external_id = models.CharField(max_length=64)
     name = models.CharField(max_length=200, blank=True)
     account = models.ForeignKey("planning.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
-    owner = models.ForeignKey("planning.Seller", on_delete=models.PROTECT, related_name="opportunities")
+    # Indexed by opp_owner_close_idx (tenant, owner, close_date): no second single-column index to maintain.
+    owner = models.ForeignKey("planning.Seller", on_delete=models.PROTECT, related_name="opportunities", db_index=False)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
-    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.PROSPECTING)
+    stage = models.CharField(max_length=STAGE_NAME_MAX, default="prospecting")  # the tenant's own stage name
+    is_closed = models.BooleanField(default=False)
+    is_won = models.BooleanField(default=False)
     forecast_category = models.CharField(max_length=20, choices=ForecastCategory.choices, default=ForecastCategory.PIPELINE)
     deal_type = models.CharField(max_length=20, choices=DealType.choices, default=DealType.NEW_LOGO)
     created_date = models.DateField(null=True, blank=True)
-    close_date = models.DateField(null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)  # on an open deal, None = unknown
+    product = models.CharField(max_length=100, blank=True)
+    team = models.CharField(max_length=100, blank=True)  # blank: the owner's team
+    region = models.CharField(max_length=50, blank=True)  # blank: the owner's region
+    probability = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)  # 0..1
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "external_id"], name="opportunity_unique_external_id"),
+            models.CheckConstraint(condition=models.Q(is_won=False) | models.Q(is_closed=True), name="opportunity_won_is_closed"),
         ]
         indexes = [
             models.Index(fields=["tenant", "owner", "close_date"], name="opp_owner_close_idx"),
@@ -55,8 +75,14 @@ class Opportunity(TenantModel):
         return self.name or self.external_id
 
     @property
-    def is_won(self) -> bool:
-        return self.stage == self.Stage.CLOSED_WON
+    def stage_label(self) -> str:
+        """The stage as people read it: a tenant's own names as they are, legacy snake_case capitalised."""
+        return self.stage.replace("_", " ").capitalize() if self.stage.islower() else self.stage
+
+    @property
+    def state(self) -> str:
+        """"won", "lost" or "open" (from the stored flags, never from the stage name)."""
+        return ("won" if self.is_won else "lost") if self.is_closed else "open"
 
 
 class OpportunitySplit(TenantModel):
@@ -72,8 +98,8 @@ class OpportunitySplit(TenantModel):
 
 class StageChange(TenantModel):
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
-    from_stage = models.CharField(max_length=20, blank=True)
-    to_stage = models.CharField(max_length=20)
+    from_stage = models.CharField(max_length=STAGE_NAME_MAX, blank=True)
+    to_stage = models.CharField(max_length=STAGE_NAME_MAX)
     changed_at = models.DateTimeField()
 
     class Meta:
@@ -95,3 +121,59 @@ class OpportunityEvent(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "opportunity", "type", "date"], name="opp_event_unique"),
         ]
+
+
+class PipelineStage(TenantModel):
+    """One of a tenant's stage names, created on first sight by imports; its probability weights the pipeline."""
+
+    name = models.CharField(max_length=STAGE_NAME_MAX)
+    position = models.PositiveIntegerField(default=0)
+    probability = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)  # 0..1
+    is_closed = models.BooleanField(default=False)
+    is_won = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="pipeline_stage_unique_name")]
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpportunityHistory(TenantModel):
+    """The state of a deal as of `as_of`: one row whenever stage, amount, close date or owner changed
+    (plus the first sight). The state on day D is the latest row with as_of <= D."""
+
+    # No database constraints on these two: history is written in bulk by imports (a million rows
+    # would spend seconds in deferred FK checks); rows go with their deal through Django's cascade.
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="history",
+                                    db_constraint=False, db_index=False)  # opp_history_unique_as_of leads with it
+    as_of = models.DateField()
+    stage = models.CharField(max_length=STAGE_NAME_MAX)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    close_date = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey("planning.Seller", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+                              db_index=False)
+    forecast_category = models.CharField(max_length=20, choices=Opportunity.ForecastCategory.choices,
+                                         default=Opportunity.ForecastCategory.PIPELINE)
+    is_closed = models.BooleanField(default=False)
+    is_won = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "opportunity", "as_of"], name="opp_history_unique_as_of"),
+        ]
+        indexes = [models.Index(fields=["tenant", "as_of"], name="opp_history_as_of_idx")]
+        ordering = ["opportunity", "as_of"]
+        verbose_name_plural = "opportunity history"
+
+
+from performance.imports.models import CrmWebhook, ImportJob, ImportMapping, WebhookDelivery  # noqa: E402
+
+__all__ = [
+    "CrmWebhook", "ImportJob", "ImportMapping", "Opportunity", "OpportunityEvent", "OpportunityHistory",
+    "OpportunitySplit", "PipelineStage", "StageChange", "WebhookDelivery",
+]
+
+import performance.alerts.models, performance.coaching.models, performance.forecasting.models  # noqa: E401,E402,F401,I001  forecasting/alerts/coaching models

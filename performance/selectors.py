@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
+from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, PipelineStage
 from planning.selectors import visible_seller_ids
 from spm.tenancy.access import TenantAccess
 
@@ -26,6 +26,14 @@ def opportunity_list(*, access: TenantAccess, stage: str | None = None, search: 
     return qs
 
 
+def stage_names() -> list[str]:
+    """The tenant's stage names: its PipelineStages in order, then any other name a deal carries."""
+    names = list(PipelineStage.objects.order_by("position", "name").values_list("name", flat=True))
+    known = set(names)
+    names += [s for s in Opportunity.objects.order_by("stage").values_list("stage", flat=True).distinct() if s not in known]
+    return names
+
+
 def opportunity_get(*, access: TenantAccess, pk: int) -> Opportunity | None:
     return opportunity_list(access=access).prefetch_related("splits__seller", "stage_changes").filter(pk=pk).first()
 
@@ -33,7 +41,7 @@ def opportunity_get(*, access: TenantAccess, pk: int) -> Opportunity | None:
 def bookings_by_month(*, access: TenantAccess, months: int) -> list[dict]:
     """{month, total, n} of the viewer's won deals for the last `months` months with bookings, oldest first."""
     rows = list(
-        opportunity_list(access=access).filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
+        opportunity_list(access=access).filter(is_won=True, close_date__isnull=False)
         .order_by().annotate(month=TruncMonth("close_date")).values("month")
         .annotate(total=Sum("amount"), n=Count("id")).order_by("-month")[:months]
     )
@@ -47,7 +55,7 @@ def bookings_by_month(*, access: TenantAccess, months: int) -> list[dict]:
 
 
 def _won():
-    return Opportunity.objects.filter(stage=Opportunity.Stage.CLOSED_WON, close_date__isnull=False)
+    return Opportunity.objects.filter(is_won=True, close_date__isnull=False)
 
 
 def credited_deal_rows() -> list[tuple[int, str, int, Decimal, str, dt.date, str]]:

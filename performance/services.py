@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, StageChange
+from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, PipelineStage, StageChange, stage_flags
 from planning.services import seller_inputs_changed
 from spm.audit import audit_record, snapshot
 from spm.errors import DomainError
@@ -20,10 +20,18 @@ from spm.upsert import CREATED, UNCHANGED, UPDATED, full_clean_or_raise, upsert_
 if TYPE_CHECKING:
     from planning.models import Account, Seller
 
-_CATEGORY_FOR_STAGE = {
-    Opportunity.Stage.CLOSED_WON: Opportunity.ForecastCategory.CLOSED,
-    Opportunity.Stage.CLOSED_LOST: Opportunity.ForecastCategory.OMITTED,
-}
+
+def _category_for(is_closed: bool, is_won: bool) -> str:
+    if is_closed:
+        return Opportunity.ForecastCategory.CLOSED if is_won else Opportunity.ForecastCategory.OMITTED
+    return Opportunity.ForecastCategory.PIPELINE
+
+
+def stage_state(stage: str) -> tuple[bool, bool]:
+    """(is_closed, is_won) of stage name `stage` in the tenant in scope: its PipelineStage when it has
+    one, else the legacy/scenario names (closed_won → won, closed_lost → lost, anything else open)."""
+    known = PipelineStage.objects.filter(name=stage).values_list("is_closed", "is_won").first()
+    return (bool(known[0]), bool(known[1])) if known else stage_flags(stage)
 
 
 def _normalise_splits(splits) -> list[tuple[int, Decimal]]:
@@ -55,30 +63,54 @@ def opportunity_upsert(
     created_date: dt.date | None = None,
     forecast_category: str | None = None,
     splits: list[tuple[Seller, Decimal]] | None = None,
+    is_closed: bool | None = None,
+    is_won: bool | None = None,
+    product: str = "",
+    team: str = "",
+    region: str = "",
+    probability=None,
     actor=None,
 ) -> tuple[Opportunity, bool]:
     """Create or update deal `external_id` with these values and splits (pct in percent, 50 = 50 %).
 
     Records a StageChange when the stage changes (or on creation). Splits are replaced when they
-    differ. Errors: ValidationError/DomainError on bad values (a closed-won deal needs a close
+    differ. `is_closed`/`is_won` default to what the stage name means (`stage_state`); a won deal
+    is closed. Errors: ValidationError/DomainError on bad values (a closed-won deal needs a close
     date). Idempotent; audited as deal.create / deal.update with before/after (splits included).
     """
     try:
         amount = Decimal(str(amount))
     except InvalidOperation:
         raise DomainError(f"amount: {amount!r} is not a decimal number") from None
-    if stage == Opportunity.Stage.CLOSED_WON and close_date is None:
-        raise DomainError(f"deal {external_id!r}: close_date: required for a closed-won deal")
+    if is_closed is None or is_won is None:
+        implied_closed, implied_won = stage_state(stage)
+        is_closed = implied_closed if is_closed is None else is_closed
+        is_won = implied_won if is_won is None else is_won
+    if is_won and not is_closed:
+        raise DomainError(f"deal {external_id!r}: is_won: a won deal must be closed", field="is_won")
+    if is_won and close_date is None:
+        raise DomainError(f"deal {external_id!r}: close_date: required for a closed-won deal", field="close_date")
+    if probability is not None and probability != "":
+        try:
+            probability = Decimal(str(probability))
+        except InvalidOperation:
+            raise DomainError(f"probability: {probability!r} is not a decimal number", field="probability") from None
+        if not Decimal(0) <= probability <= Decimal(1):
+            raise DomainError(f"probability: {probability} must be between 0 and 1", field="probability")
+    else:
+        probability = None
     new_splits = _normalise_splits(splits)
     values = {
         "owner": owner, "amount": amount, "stage": stage, "close_date": close_date,
         "currency": (currency or current_tenant().base_currency).upper(), "deal_type": deal_type,
         "name": name or "", "account": account, "created_date": created_date,
-        "forecast_category": forecast_category or _CATEGORY_FOR_STAGE.get(stage, Opportunity.ForecastCategory.PIPELINE),
+        "forecast_category": forecast_category or _category_for(bool(is_closed), bool(is_won)),
+        "is_closed": bool(is_closed), "is_won": bool(is_won), "product": product or "", "team": team or "",
+        "region": region or "", "probability": probability,
     }
     with transaction.atomic():
         existing = Opportunity.objects.select_for_update().filter(external_id=external_id).first()
-        existing_state = (existing.stage, existing.owner_id, existing.close_date) if existing else None
+        existing_state = (existing.is_won, existing.owner_id, existing.close_date) if existing else None
         old_stage = existing.stage if existing else ""
         old_splits = (
             sorted((s, p) for s, p in OpportunitySplit.objects.filter(opportunity=existing).values_list("seller_id", "pct"))
@@ -107,7 +139,8 @@ def opportunity_upsert(
 
 
 UPDATABLE_FIELDS = frozenset({"name", "owner", "account", "amount", "currency", "stage", "forecast_category",
-                              "deal_type", "created_date", "close_date", "splits"})
+                              "deal_type", "created_date", "close_date", "splits", "is_closed", "is_won", "product",
+                              "team", "region", "probability"})
 
 
 def opportunity_update(*, opportunity: Opportunity, actor=None, **changes) -> Opportunity:
@@ -128,8 +161,15 @@ def opportunity_update(*, opportunity: Opportunity, actor=None, **changes) -> Op
             "amount": locked.amount, "currency": locked.currency, "stage": locked.stage,
             "forecast_category": locked.forecast_category, "deal_type": locked.deal_type,
             "created_date": locked.created_date, "close_date": locked.close_date,
+            "is_closed": locked.is_closed, "is_won": locked.is_won, "product": locked.product,
+            "team": locked.team, "region": locked.region, "probability": locked.probability,
             "splits": [(split.seller, split.pct) for split in locked.splits.select_related("seller")],
         }
+        if "stage" in changes and "is_closed" not in changes and "is_won" not in changes:
+            # A new stage name brings its own state unless the caller says otherwise.
+            current["is_closed"] = current["is_won"] = None
+            if "forecast_category" not in changes:
+                current["forecast_category"] = None
         updated, _ = opportunity_upsert(external_id=locked.external_id, **{**current, **changes}, actor=actor)
         return updated
 
@@ -139,8 +179,8 @@ def _record_credit_change(before_state, opp: Opportunity, old_splits, new_splits
 
     Only a deal that is or was closed-won credits anyone; an open deal's edits change no statement.
     """
-    was_won = before_state is not None and before_state[0] == Opportunity.Stage.CLOSED_WON
-    if not (was_won or opp.stage == Opportunity.Stage.CLOSED_WON):
+    was_won = before_state is not None and before_state[0]
+    if not (was_won or opp.is_won):
         return
     sellers = {opp.owner_id, *(s for s, _ in old_splits), *(s for s, _ in new_splits)}
     months = {month_key(opp.close_date)} if opp.close_date else set()

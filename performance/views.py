@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from performance.models import Opportunity
-from performance.selectors import opportunity_get, opportunity_list
+from performance.selectors import opportunity_get, opportunity_list, stage_names
 from spm.tenancy.views import TenantTemplateView
 from spm.web.paging import paginate
 
@@ -16,12 +15,11 @@ class DealListView(TenantTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         search = (self.request.GET.get("q") or "").strip()[:100]
-        stage = self.request.GET.get("stage") or ""
-        if stage not in Opportunity.Stage.values:
-            stage = ""
+        stage = (self.request.GET.get("stage") or "").strip()[:100]  # a tenant's own stage name
+        stages = stage_names()
         qs = opportunity_list(access=self.access, stage=stage or None, search=search or None)
         context.update(paginate(self.request, qs.order_by("-close_date", "-id"), per_page=50))
-        context.update(search=search, stage=stage, stages=Opportunity.Stage.choices)
+        context.update(search=search, stage=stage, stages=[(name, name) for name in stages])
         return context
 
 

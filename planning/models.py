@@ -23,6 +23,7 @@ class Seller(TenantModel):
     title = models.CharField(max_length=100, blank=True)
     segment = models.CharField(max_length=50, blank=True)
     region = models.CharField(max_length=50, blank=True)
+    team = models.CharField(max_length=100, blank=True)
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     hire_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)

@@ -16,7 +16,15 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Territories", "planning:territory_plans", "planning.view"),
         ("Comp plans", "compensation:plans", "planning.view"),
     ]),
-    ("Perform", [("Deals", "performance:deals", None)]),
+    ("Perform", [
+        ("Deals", "performance:deals", None),
+        ("Pipeline", "performance:pipeline", None),
+        ("Scorecards", "performance:scorecards", None),
+        ("Forecast", "performance:forecast", "forecast.view"),
+        ("Alerts", "performance:alerts", "alerts.view"),
+        ("Coaching", "performance:coaching", "coaching.view"),
+        ("Imports", "hub:imports", "imports.run"),
+    ]),
     ("Pay", [
         ("Statements", "compensation:statements", "statements.view"),
         ("Approvals", "compensation:approvals", "statements.approve"),

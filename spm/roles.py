@@ -28,11 +28,26 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "capacity.edit": frozenset({Role.REVOPS, Role.ADMIN}),
     "territories.edit": frozenset({Role.REVOPS, Role.ADMIN}),
     "deals.edit": frozenset({Role.REVOPS, Role.ADMIN}),
+    "imports.run": frozenset({Role.REVOPS, Role.ADMIN}),  # CRM data in: files, bulk API, webhook secret
     "audit.view": frozenset({Role.FINANCE, Role.ADMIN}),
     "members.manage": frozenset({Role.ADMIN}),
     "tenant.export": frozenset({Role.ADMIN}),  # the whole tenant's data as a zip of CSVs
     "analytics.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
     "planning.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
+    # Forecasting (issue 10): reps submit their own call, managers roll up and override their
+    # subtree, RevOps/admin train the win model; executives and finance read.
+    "forecast.view": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
+    "forecast.submit": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.ADMIN}),
+    "forecast.override": frozenset({Role.MANAGER, Role.REVOPS, Role.ADMIN}),
+    "forecast.train": frozenset({Role.REVOPS, Role.ADMIN}),
+    "forecast.configure": frozenset({Role.REVOPS, Role.ADMIN}),  # stage probabilities of the weighted pipeline
+    # Risk alerts: owners and their managers act on them; RevOps/admin refresh them by hand.
+    "alerts.view": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.EXECUTIVE, Role.ADMIN}),
+    "alerts.refresh": frozenset({Role.REVOPS, Role.ADMIN}),
+    # Coaching: visible to the rep and the managers above them (not peers), and tenant-wide to
+    # RevOps, executives and admins; managers and RevOps/admin write notes and follow-ups.
+    "coaching.view": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.EXECUTIVE, Role.ADMIN}),
+    "coaching.write": frozenset({Role.MANAGER, Role.REVOPS, Role.ADMIN}),
 }
 
 

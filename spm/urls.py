@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/t/<slug:tenant>/", include("planning.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("performance.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("compensation.api.urls")),
+    path("api/v1/t/<slug:tenant>/", include("spm.hub.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's bootstrap as a script file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

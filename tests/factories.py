@@ -20,7 +20,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from compensation.models import CompPlan, PlanAssignment, Statement
-from performance.models import Opportunity
+from performance.models import WON_STAGE, Opportunity, stage_flags
 from planning.models import Account, Quota, Seller
 from spm.models import Membership, Tenant
 from spm.roles import Role
@@ -100,7 +100,9 @@ class OpportunityFactory(TenantScopedFactory):
     name = factory.Sequence(lambda n: f"Deal {n}")
     amount = Decimal("10000.00")
     currency = "USD"
-    stage = Opportunity.Stage.CLOSED_WON
+    stage = WON_STAGE
+    is_closed = factory.LazyAttribute(lambda o: stage_flags(o.stage)[0])
+    is_won = factory.LazyAttribute(lambda o: stage_flags(o.stage)[1])
     deal_type = Opportunity.DealType.NEW_LOGO
     close_date = dt.date(2027, 1, 15)
     created_date = dt.date(2026, 11, 1)
@@ -214,7 +216,17 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     here are reported by the sweep (tests.test_cross_tenant_sweep), not silently skipped.
     """
     from compensation.models import Adjustment, CalculationRun, EarningLine
-    from performance.models import OpportunityEvent, OpportunitySplit, StageChange
+    from performance.models import (
+        CrmWebhook,
+        ImportJob,
+        ImportMapping,
+        OpportunityEvent,
+        OpportunityHistory,
+        OpportunitySplit,
+        PipelineStage,
+        StageChange,
+        WebhookDelivery,
+    )
     from planning.models import AccountAssignment, Territory, TerritoryMove, TerritoryOverride, TerritoryPlan
     from spm.models import AuditEvent, FxRate, InputChange, Period
 
@@ -241,6 +253,22 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             changed_at=dt.datetime(2027, 1, 15, 12, tzinfo=dt.UTC),
         )
         OpportunityEvent.all_tenants.create(tenant=tenant, opportunity=world.deals["peer"], date=dt.date(2027, 3, 1))
+        PipelineStage.all_tenants.create(tenant=tenant, name="closed_won", position=5, probability=Decimal(1),
+                                         is_closed=True, is_won=True)
+        OpportunityHistory.all_tenants.create(
+            tenant=tenant, opportunity=deal, as_of=dt.date(2027, 1, 15), stage=deal.stage, amount=deal.amount,
+            currency=deal.currency, close_date=deal.close_date, owner=deal.owner, forecast_category="closed",
+            is_closed=True, is_won=True,
+        )
+        ImportMapping.all_tenants.create(tenant=tenant, kind="opportunities", mapping={"amount": f"{slug} value"})
+        ImportJob.all_tenants.create(
+            tenant=tenant, kind="opportunities", file_name=f"{slug}-crm.csv", data=b"", header=["external_id"],
+            status=ImportJob.Status.FAILED, report={"rows": 1, "created": 0, "updated": 0, "unchanged": 0,
+                                                   "errors": [], "error_count": 1},
+            errors_csv=f"file,line,column,value,message\n{slug}-crm.csv,2,amount,12k,not an amount\n",
+        )
+        CrmWebhook.all_tenants.create(tenant=tenant, secret=f"{slug}-secret")
+        WebhookDelivery.all_tenants.create(tenant=tenant, signature=f"{slug}-sig", timestamp=1)
         run = CalculationRun.all_tenants.create(
             tenant=tenant, period_from="2027-01", period_through="2027-01", status=CalculationRun.Status.SUCCEEDED,
             progress=100, requested_by=world.users["revops"],
@@ -298,4 +326,33 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     world.territory = territory
     world.run = run
     world.adjustment = adjustment
+    complete_tenant_forecasting(world)
     return world
+
+
+def complete_tenant_forecasting(world: TenantWorld) -> None:
+    """A row of each forecasting / alert / coaching table (issue 10, helper "forecast")."""
+    from performance.alerts.models import Alert
+    from performance.coaching.models import CoachingNote, FollowUp
+    from performance.forecasting.models import ForecastOverride, ForecastSubmission, WinModelRun
+
+    tenant = world.tenant
+    slug = tenant.slug
+    rep, manager = world.sellers["rep"], world.sellers["manager"]
+    at = dt.datetime(2027, 1, 5, 9, tzinfo=dt.UTC)
+    with tenant_atomic(tenant):
+        ForecastSubmission.all_tenants.create(tenant=tenant, seller=rep, period="2027-Q1", commit=Decimal("50000"),
+                                              best_case=Decimal("70000"), note=f"{slug} call", submitted_at=at,
+                                              submitted_by=world.users["rep"])
+        ForecastOverride.all_tenants.create(tenant=tenant, seller=manager, period="2027-Q1", commit=Decimal("45000"),
+                                            best_case=Decimal("60000"), note=f"{slug} override", created_at=at,
+                                            created_by=world.users["manager"])
+        WinModelRun.all_tenants.create(tenant=tenant, status=WinModelRun.Status.SUCCEEDED, finished_at=at,
+                                       metrics={"verdict": f"{slug} model", "signal": False})
+        Alert.all_tenants.create(tenant=tenant, kind=Alert.Kind.STALLED, key=f"stalled:{world.deals['rep'].pk}",
+                                 seller=rep, opportunity=world.deals["rep"], message=f"{slug} deal stalled",
+                                 action="Book a next step", created_at=at, updated_at=at)
+        note = CoachingNote.all_tenants.create(tenant=tenant, seller=rep, opportunity=world.deals["rep"],
+                                               author=world.users["manager"], body=f"{slug} coaching note", created_at=at)
+        FollowUp.all_tenants.create(tenant=tenant, seller=rep, note=note, title=f"{slug} follow-up",
+                                    due_date=dt.date(2027, 1, 12), created_by=world.users["manager"], created_at=at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from performance.models import Opportunity, OpportunityEvent, OpportunitySplit
+from performance.models import STAGE_NAME_MAX, Opportunity, OpportunityEvent, OpportunitySplit
 from planning.api.serializers import account_field, visible_seller_field
 
 
@@ -28,7 +28,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
         model = Opportunity
         fields = [
             "id", "external_id", "name", "account", "account_name", "owner", "owner_name", "amount",
-            "currency", "stage", "forecast_category", "deal_type", "created_date", "close_date", "splits",
+            "currency", "stage", "is_closed", "is_won", "forecast_category", "deal_type", "created_date",
+            "close_date", "product", "team", "region", "probability", "splits",
         ]
         read_only_fields = fields
 
@@ -47,7 +48,15 @@ class OpportunityWriteSerializer(serializers.Serializer):
     account = account_field(required=False, allow_null=True, default=None)
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, allow_null=True, default=None)
-    stage = serializers.ChoiceField(choices=Opportunity.Stage.choices)
+    stage = serializers.CharField(max_length=STAGE_NAME_MAX, help_text="The tenant's own stage name.")
+    is_closed = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                         help_text="Default: what the stage name means (closed_won/closed_lost are closed).")
+    is_won = serializers.BooleanField(required=False, allow_null=True, default=None)
+    product = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    team = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    region = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    probability = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1,
+                                           required=False, allow_null=True, default=None)
     forecast_category = serializers.ChoiceField(
         choices=Opportunity.ForecastCategory.choices, required=False, allow_null=True, default=None
     )

@@ -99,3 +99,44 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
 def id_map(model: type[models.Model], key: str = "external_id") -> dict:
     """{external id: primary key} of the tenant in scope, in one query."""
     return dict(model.objects.order_by().values_list(key, "id"))
+
+
+def bulk_update(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Set `fields` of the rows whose primary key is each row's first value: rows are (pk, *values).
+
+    PostgreSQL: COPY into a temporary table, then one ``UPDATE … FROM`` (RLS applies to the target
+    rows as to any update). SQLite: ``executemany`` in batches. Returns the number of rows given.
+    """
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    cols = _columns(model, fields)
+    quoted = [connection.ops.quote_name(c) for c in cols]
+    count = 0
+    if connection.vendor == "postgresql":
+        col_sql = ", ".join([pk, *quoted])
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS _bulk_update")
+            cursor.execute(f"CREATE TEMP TABLE _bulk_update ON COMMIT DROP AS SELECT {col_sql} FROM {table} WITH NO DATA")
+            with cursor.copy(f"COPY _bulk_update ({col_sql}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            if count:
+                sets = ", ".join(f"{c} = s.{c}" for c in quoted)
+                cursor.execute(f"UPDATE {table} AS t SET {sets} FROM _bulk_update AS s WHERE t.{pk} = s.{pk}")
+            cursor.execute("DROP TABLE _bulk_update")
+        return count
+    sets = ", ".join(f"{c} = %s" for c in quoted)
+    sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s"
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append((*(_sqlite_value(v) for v in row[1:]), row[0]))
+            if len(batch) >= BATCH:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count

@@ -53,7 +53,7 @@ def trailing_attainment_by_seller(*, year: int) -> dict[int, Decimal]:
     start = date(*months[0], 1)
     end = date(year, fy, 1)
     bookings = dict(
-        Opportunity.objects.filter(stage=Opportunity.Stage.CLOSED_WON, close_date__gte=start, close_date__lt=end)
+        Opportunity.objects.filter(is_won=True, close_date__gte=start, close_date__lt=end)
         .values_list("owner_id").annotate(total=Sum("amount")).values_list("owner_id", "total")
     )
     quota: dict[int, Decimal] = defaultdict(Decimal)

@@ -22,7 +22,7 @@ from compensation.engine import PlanValidationError, parse_plan_document
 from compensation.models import Adjustment, CompPlan
 from compensation.services import adjustment_create, adjustment_upsert, comp_plan_create, plan_assignment_upsert
 from compensation.services.plans import canonical_plan_document
-from performance.models import Opportunity
+from performance.models import WON_STAGE, Opportunity, stage_flags
 from performance.services import opportunity_event_record, opportunity_upsert
 from planning.models import Account, Seller, Territory
 from planning.services import account_upsert, quota_set, seller_upsert, territory_upsert
@@ -311,8 +311,8 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
         seen[did] += 1
         if did and seen[did] == 2:
             c.err(where, "id", f'"{did}" appears more than once')
-        stage = c.choice(where, rec, "stage", Opportunity.Stage.values, "closed_won")
-        close = c.date(where, rec, "close_date", required=stage == "closed_won")
+        stage = c.text(where, rec, "stage") or WON_STAGE  # a free stage name; closed_won/closed_lost decide the state
+        close = c.date(where, rec, "close_date", required=stage_flags(stage)[1])
         cur = c.text(where, rec, "currency")
         if cur and not _CURRENCY.match(cur):
             c.err(where, "currency", f"{cur!r} is not a 3-letter upper-case currency code")

@@ -9,5 +9,19 @@
 """
 
 from spm.imports.report import ImportReport, RowError
+from spm.imports.table import (
+    REQUIRED,
+    CellError,
+    CleanTable,
+    Column,
+    RawTable,
+    clean_table,
+    errors_csv,
+    guess_mapping,
+    read_csv,
+)
 
-__all__ = ["ImportReport", "RowError"]
+__all__ = [
+    "REQUIRED", "CellError", "CleanTable", "Column", "ImportReport", "RawTable", "RowError", "clean_table",
+    "errors_csv", "guess_mapping", "read_csv",
+]

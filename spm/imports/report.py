@@ -48,10 +48,12 @@ class ImportReport:
         return self.error_count == 0
 
     def as_dict(self) -> dict:
+        """The JSON the import commands print (`error_count` has the full number of errors)."""
         return {
             "rows": self.rows,
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "errors": [e.as_dict() for e in self.errors],
+            "error_count": self.error_count,
         }

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -112,6 +113,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {
     "release-stale-calculation-runs": {"task": "compensation.tasks.release_stale_runs", "schedule": 600.0},
+    # Daily at 06:00 UTC: refresh risk alerts in every tenant and e-mail owners and managers a digest.
+    "alerts-daily-digest": {"task": "performance.tasks.alerts_daily_digest",
+                            "schedule": crontab(hour=6, minute=0)},
 }
 
 # --- auth -----------------------------------------------------------------------------------

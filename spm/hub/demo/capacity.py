@@ -32,7 +32,7 @@ def _years() -> list[int]:
 
 
 def _productivity(segment_names: list[str]) -> list[dict]:
-    won = Opportunity.objects.filter(stage=Opportunity.Stage.CLOSED_WON)
+    won = Opportunity.objects.filter(is_won=True, close_date__isnull=False)
     months = {(d.year, d.month) for d in won.values_list("close_date", flat=True)}
     carriers = Seller.objects.exclude(role_type=Seller.RoleType.MANAGER)
     out = []

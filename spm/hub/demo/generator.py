@@ -72,6 +72,7 @@ LAST = ["Smith", "Garcia", "Chen", "Müller", "Johnson", "Okafor", "Rossi", "Tan
         "Lopez", "Ivanova", "Jensen", "Costa", "Walker", "Sato", "Fischer", "Moreau", "Reyes", "O'Brien",
         "Hughes", "Lindqvist", "Bauer", "Khan", "Mendes", "Petrov", "Wright", "Yilmaz", "Zhang", "Adeyemi"]
 STAGES = ["prospecting", "qualification", "proposal", "negotiation", "closed_won", "closed_lost"]
+CLOSED_STAGES = {"closed_won", "closed_lost"}
 AMOUNT_MEDIAN = {"SMB": 16000.0, "Mid-Market": 48000.0, "Enterprise": 140000.0}
 CYCLE_DAYS = {"SMB": 35.0, "Mid-Market": 70.0, "Enterprise": 120.0}
 TARGET_INCENTIVE = {"AE": {"SMB": 40000, "Mid-Market": 60000, "Enterprise": 90000}, "CSM": 30000,
@@ -273,8 +274,9 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
 
         opp = _opportunities(rng, opportunities, people, acc, today, start, end_next)
         bulk_insert(Opportunity, ["external_id", "name", "account_id", "owner_id", "amount", "currency", "stage",
-                                  "forecast_category", "deal_type", "created_date", "close_date"],
-                    ((ext, name, acc_ids[a], seller_ids[o], amt, cur, st, fc, dtp, cd, cl)
+                                  "is_closed", "is_won", "forecast_category", "deal_type", "created_date", "close_date"],
+                    ((ext, name, acc_ids[a], seller_ids[o], amt, cur, st, st in CLOSED_STAGES, st == "closed_won", fc, dtp,
+                      cd, cl)
                      for ext, name, a, o, amt, cur, st, fc, dtp, cd, cl in opp["rows"]), tenant_id=tenant.pk)
         opp_ids = id_map(Opportunity)
         report.counts["opportunities"] = len(opp["rows"])

@@ -177,7 +177,7 @@ def _users(acme: Tenant, globex: Tenant) -> dict[str, dict[str, object]]:
 def _best_rep() -> Seller:
     """An AE still employed, with the most won deals (so the rep's statements are full)."""
     return (Seller.objects.filter(role_type=Seller.RoleType.AE, end_date__isnull=True)
-            .annotate(won=Count("opportunities", filter=Q(opportunities__stage="closed_won")))
+            .annotate(won=Count("opportunities", filter=Q(opportunities__is_won=True)))
             .order_by("-won", "external_id").first())
 
 

@@ -21,13 +21,14 @@ def test_bulk_upsert_returns_the_report_and_writes_nothing_on_an_error(acme, api
     response = client.post(url("accounts/bulk/"), rows, format="json")
     assert response.status_code == 400
     assert response.json() == {"rows": 2, "created": 0, "updated": 0, "unchanged": 0, "errors": [
-        {"line": 3, "column": "employees", "value": "many", "message": "employees must be a whole number >= 0"}]}
+        {"line": 3, "column": "employees", "value": "many", "message": "employees must be a whole number >= 0"}],
+        "error_count": 1}
     rows[1]["employees"] = 12
     response = client.post(url("accounts/bulk/"), {"rows": rows}, format="json")
-    assert response.json() == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "errors": []}
+    assert response.json() == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "errors": [], "error_count": 0}
     response = client.post(url("accounts/bulk/"), {"file": _csv("external_id,name,potential\nB-1,Bulk one,2000\n")},
                            format="multipart")
-    assert response.json() == {"rows": 1, "created": 0, "updated": 1, "unchanged": 0, "errors": []}
+    assert response.json() == {"rows": 1, "created": 0, "updated": 1, "unchanged": 0, "errors": [], "error_count": 0}
     with tenant_atomic(acme.tenant):
         assert str(Account.objects.get(external_id="B-1").potential) == "2000.00"
 

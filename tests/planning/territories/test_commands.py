@@ -35,13 +35,13 @@ def run(tmp_path, text: str | bytes, *args) -> tuple[str, dict | None]:
 
 def test_it_creates_then_updates_then_leaves_unchanged(acme, tmp_path):
     _, report = run(tmp_path, GOOD)
-    assert report == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "errors": []}
+    assert report == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "errors": [], "error_count": 0}
     with tenant_atomic(acme.tenant):
         n1 = Account.objects.get(external_id="N-1")
         assert (n1.industry, n1.employees, n1.potential, n1.latitude) == ("retail", 120, Decimal("250000.00"), Decimal("52.520000"))
         assert Account.objects.get(external_id="N-2").annual_revenue is None
     _, report = run(tmp_path, GOOD.replace("250000,keep", "260000,keep"))
-    assert report == {"rows": 2, "created": 0, "updated": 1, "unchanged": 1, "errors": []}
+    assert report == {"rows": 2, "created": 0, "updated": 1, "unchanged": 1, "errors": [], "error_count": 0}
     with tenant_atomic(acme.tenant):
         assert AuditEvent.objects.filter(action="account.import").count() == 2
 

@@ -17,10 +17,12 @@ from django.urls import reverse
 
 from compensation.models import CalculationRun, Statement
 from compensation.services import calculation_request
+from performance.forecasting.bench import weighted_refresh_figure
+from performance.forecasting.bench import write_section as write_forecast_section
 from planning.territories import bench as territory_bench
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
-from spm.hub.demo import bench
+from spm.hub.demo import bench, bench_import, pipeline_bench
 from spm.hub.demo.capacity import capacity_bench
 from spm.hub.demo.generator import generate_company
 from spm.roles import Role
@@ -38,18 +40,49 @@ class Command(BaseCommand):
         parser.add_argument("--opportunities", type=int, default=20000)
         parser.add_argument("--months", type=int, default=12)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--open-deals", type=int, default=1_000_000,
+                            help="open deals of the in-memory weighted-forecast refresh step")
+        parser.add_argument("--forecast-only", action="store_true",
+                            help="run only the weighted-forecast refresh step; it replaces its own section of --output")
         parser.add_argument("--territory-accounts", type=int, default=50000, help="accounts of the territory step")
         parser.add_argument("--territories", type=int, default=200)
         parser.add_argument("--capacity-sellers", type=int, default=2000, help="roster of the capacity scenario step")
         parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
+        parser.add_argument("--pipeline-open-deals", type=int, default=200_000, help="open deals under the manager (0: skip)")
+        parser.add_argument("--pipeline-sellers", type=int, default=2000)
+        parser.add_argument("--pipeline-requests", type=int, default=20)
+        parser.add_argument("--only", choices=["pipeline"], default=None, help="run only this step")
+        parser.add_argument("--import-rows", type=int, default=100_000,
+                            help="CRM import step: deals imported new, unchanged and as updates (0: skip)")
+        parser.add_argument("--import-only", action="store_true",
+                            help="run only the CRM import step; its figures replace their own section of --output")
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
             raise CommandError("bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite is the demo database, "
                                "not a benchmark target)")
         celery_app.conf.task_always_eager = True  # time the calculation itself, in this process
+        if opts["forecast_only"]:
+            wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
+            figure = bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail)
+            row = f"| {figure.name} | {wall:.2f} s | {figure.peak_mb:.0f} MB | {floor:.3f} s | {figure.ratio} | {detail} |"
+            self.stdout.write(write_forecast_section(opts["output"], command="python manage.py bench "
+                                                     + " ".join(sys.argv[2:]), info=bench.machine(), row=row))
+            return
+        if opts["import_only"]:
+            figures = bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
+            text = bench_import.write_section(opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]),
+                                              bench.machine(), figures)
+            self.stdout.write(text)
+            return
         today = dt.date.today()
         figures, notes = [], []
+        if opts["pipeline_open_deals"]:
+            self.stdout.write(f"pipeline page over {opts['pipeline_open_deals']:,} open deals…")
+            figures += pipeline_bench.figures(open_deals=opts["pipeline_open_deals"], sellers=opts["pipeline_sellers"],
+                                              requests=opts["pipeline_requests"], seed=opts["seed"], today=today)
+        if opts["only"] == "pipeline":
+            return self._write(opts, figures, notes)
         tenant = tenant_create_or_update(slug="bench", name="Bench Corp")
         with tenant_atomic(tenant):
             bench.wipe_tenant_rows(tenant)
@@ -100,6 +133,9 @@ class Command(BaseCommand):
             figures.append(bench.Figure("statement page", wall, bench.peak_mb(), None,
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
+        self.stdout.write(f"weighted forecast refresh over {opts['open_deals']:,} open deals…")
+        wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
+        figures.append(bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail))
         figures.extend(territory_figures(opts["territory_accounts"], opts["territories"]))
         self.stdout.write(f"capacity scenario of {opts['capacity_sellers']:,} sellers…")
         cap = capacity_bench(tenant=tenant, actor=user, sellers=opts["capacity_sellers"])
@@ -110,6 +146,11 @@ class Command(BaseCommand):
         figures.append(bench.Figure(
             "quota allocation by capacity (largest remainder, 12 months)", cap["allocate"], bench.peak_mb(), None,
             f"{cap['members']:,} members (sellers and hire lines), exact to the cent"))
+        if opts["import_rows"]:
+            figures += bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
+        self._write(opts, figures, notes)
+
+    def _write(self, opts, figures, notes):
         info = bench.machine()
         command = "python manage.py bench " + " ".join(sys.argv[2:])
         notes.append("peak memory is the process's maximum resident set so far (resource.getrusage), so it only grows.")

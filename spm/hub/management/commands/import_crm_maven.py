@@ -1,4 +1,10 @@
-"""`import_crm_maven --tenant globex [--dir …/shared/data/crm-maven] [--shift-years N]`."""
+"""`import_crm_maven --tenant globex [--dir …/shared/data/crm-maven] [--shift-years N] [--today DATE]`.
+
+A thin adapter onto the generic import path: the export is converted to the canonical columns in
+memory, checked like any import (errors name the export's file, line and column; exit 1, nothing
+written — no tenant either), and its history imported as weekly snapshots. A folder that holds no
+export is an error.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,10 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from spm.hub.importers.crm_maven import default_data_dir, import_crm_maven
-from spm.services import tenant_create_or_update
+from spm.errors import DomainError
+from spm.hub.importers.crm_maven import CrmExportError, default_data_dir, errors_text, import_crm_maven
 
 
 class Command(BaseCommand):
@@ -25,26 +30,20 @@ class Command(BaseCommand):
         parser.add_argument("--today", type=dt.date.fromisoformat, help="reference date (default: today)")
 
     def handle(self, *args, **opts):
-        data_dir = opts["dir"] or default_data_dir()
-        if not (data_dir / "sales_pipeline.csv").exists():
-            self.stdout.write(self.style.WARNING(
-                f"No CRM export at {data_dir}: generating a small synthetic company for {opts['tenant']} instead."))
-            # By name, not by import: the generator lives in the compensation layer above this one.
-            call_command("generate_demo", tenant=opts["tenant"], name=opts["name"], sellers=30, accounts=200,
-                         opportunities=2000, seed=11, today=opts["today"], stdout=self.stdout)
-            return
-        tenant = tenant_create_or_update(slug=opts["tenant"], name=opts["name"])
+        data_dir = Path(opts["dir"] or default_data_dir())
         started = time.perf_counter()
         try:
-            report = import_crm_maven(tenant=tenant, data_dir=data_dir, shift_years=opts["shift_years"],
-                                      today=opts["today"])
-        except ValueError as exc:
+            report = import_crm_maven(tenant_slug=opts["tenant"], tenant_name=opts["name"], data_dir=data_dir,
+                                      shift_years=opts["shift_years"], today=opts["today"])
+        except CrmExportError as exc:
+            raise CommandError(f"{data_dir}: {len(exc.errors)} error(s); nothing was imported.\n"
+                               + errors_text(exc.errors).rstrip()) from None
+        except DomainError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Imported {data_dir} into {tenant.slug}:")
+        self.stdout.write(f"Imported {data_dir} into {report.tenant.slug} through the generic import path:")
         for note in report.notes:
             self.stdout.write(f"  - {note}")
         for what, n in report.counts.items():
             self.stdout.write(f"  {n:>6,}  {what}")
-        self.stdout.write("  comp plans are created by `demo_setup` (compensation layer) from "
-                          "spm.hub.importers.crm_maven.rep_plan_document()")
+        self.stdout.write("  comp plans are created by `demo_setup` from spm.hub.importers.crm_maven.rep_plan_document()")
         self.stdout.write(self.style.SUCCESS(f"done in {time.perf_counter() - started:.1f}s"))

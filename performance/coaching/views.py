@@ -1,0 +1,136 @@
+"""Coaching pages: the people a viewer coaches, and one rep's 1:1 page (agenda, notes, follow-ups)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from performance.coaching import selectors, services
+from performance.coaching.forms import FollowUpForm, NoteForm
+from performance.models import Opportunity
+from spm.errors import DomainError
+from spm.tenancy.views import TenantTemplateView, TenantView
+
+
+def _open_deals(seller):
+    return list(Opportunity.objects.filter(owner=seller, is_closed=False).order_by("close_date", "id")[:200])
+
+
+class CoachingListView(TenantTemplateView):
+    capability = "coaching.view"
+    template_name = "performance/coaching/coaching.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        sellers = selectors.coached_sellers(access=self.access).select_related("manager").annotate(
+            open_follow_ups=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True), distinct=True),
+            overdue=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True, follow_ups__due_date__lt=today),
+                          distinct=True),
+            notes=Count("coaching_notes", distinct=True),
+        )[:500]
+        context["sellers"] = sellers
+        return context
+
+
+class CoachingSellerView(TenantTemplateView):
+    capability = "coaching.view"
+    template_name = "performance/coaching/seller.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        seller = selectors.coached_seller_get(access=self.access, pk=kwargs["pk"])
+        if seller is None:
+            raise Http404("No such seller")
+        deals = _open_deals(seller)
+        can_write = self.access.can("coaching.write")
+        context.update(
+            seller=seller, agenda=selectors.agenda_for(access=self.access, seller=seller, today=timezone.localdate()),
+            notes=list(selectors.note_list(access=self.access, seller=seller)[:100]),
+            follow_ups=list(selectors.follow_up_list(access=self.access, seller=seller)[:100]),
+            can_write=can_write, today=timezone.localdate(),
+        )
+        if can_write:
+            context.setdefault("note_form", NoteForm(deals=deals))
+            context.setdefault("follow_up_form", FollowUpForm(deals=deals))
+        return context
+
+
+class _CoachingPost(TenantView):
+    http_method_names = ["post"]
+
+    def _seller(self, pk):
+        seller = selectors.coached_seller_get(access=self.access, pk=pk)
+        if seller is None:
+            raise Http404("No such seller")
+        return seller
+
+    def _deal(self, seller, pk):
+        if pk is None:
+            return None
+        deal = Opportunity.objects.filter(owner=seller, pk=pk).first()
+        if deal is None:
+            raise DomainError("opportunity: not one of this seller's deals", field="opportunity")
+        return deal
+
+    def _back(self, seller):
+        return redirect(reverse("performance:coaching_seller", kwargs={"tenant": self.access.tenant.slug, "pk": seller.pk}))
+
+
+class NoteCreateView(_CoachingPost):
+    capability = "coaching.write"
+
+    def post(self, request, *args, **kwargs):
+        seller = self._seller(kwargs["pk"])
+        form = NoteForm(request.POST, deals=_open_deals(seller))
+        if not form.is_valid():
+            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            return self._back(seller)
+        try:
+            services.coaching_note_create(seller=seller, body=form.cleaned_data["body"], actor=request.user,
+                                          opportunity=self._deal(seller, form.cleaned_data["opportunity"]))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Note saved.")
+        return self._back(seller)
+
+
+class FollowUpCreateView(_CoachingPost):
+    capability = "coaching.write"
+
+    def post(self, request, *args, **kwargs):
+        seller = self._seller(kwargs["pk"])
+        form = FollowUpForm(request.POST, deals=_open_deals(seller))
+        if not form.is_valid():
+            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            return self._back(seller)
+        try:
+            services.follow_up_create(seller=seller, title=form.cleaned_data["title"],
+                                      due_date=form.cleaned_data["due_date"], actor=request.user,
+                                      opportunity=self._deal(seller, form.cleaned_data["opportunity"]))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Follow-up added.")
+        return self._back(seller)
+
+
+class FollowUpCompleteView(_CoachingPost):
+    capability = "coaching.view"
+
+    def post(self, request, *args, **kwargs):
+        follow_up = selectors.follow_up_get(access=self.access, pk=kwargs["pk"])
+        if follow_up is None:
+            raise Http404("No such follow-up")
+        try:
+            services.follow_up_complete(follow_up=follow_up, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Follow-up done.")
+        return self._back(follow_up.seller)

@@ -1,0 +1,297 @@
+"""Opportunities from any CRM: canonical columns `external_id,account,owner_email,stage,amount,currency,
+created_date,close_date,is_won,is_closed` (optional `product,team,region,forecast_category,probability,name,deal_type`),
+upserted on external id; extra columns are ignored.
+
+read (`spm.imports.read_csv`) → clean (`clean_opportunities`, pure: the column table, then the row rules:
+one row per external id, a won deal is closed, a closed deal has a close date) → load
+(`load_opportunities`: bulk, in the caller's tenant transaction, one audit record with the counts).
+
+The load compares each row with the stored deal once parsed (4821 equals 4821.00): equal rows are
+`unchanged` and write nothing. It records `OpportunityHistory` dated `as_of` for every new deal and
+every change of stage, amount, close date or owner (a second import on the same day replaces that
+day's row), a `StageChange` for every stage move of a known deal (a new deal's first stage is its
+first history row, not a move: a million-row first import writes no million stage changes), and creates the tenant's
+`PipelineStage` for a stage name on first sight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+
+from performance.models import Opportunity, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
+from planning.services import seller_inputs_changed
+from spm.audit import audit_record
+from spm.db.bulk import bulk_insert, bulk_update
+from spm.imports import CellError, CleanTable, Column, ImportReport, RawTable, RowError, clean_table
+from spm.imports.table import parse_bool, parse_choice, parse_currency, parse_date, parse_decimal, parse_text
+from spm.tenancy.context import current_tenant
+
+CATEGORIES = {
+    "pipeline": "pipeline", "best_case": "best_case", "best case": "best_case", "upside": "best_case",
+    "commit": "commit", "committed": "commit", "closed": "closed", "omitted": "omitted", "omit": "omitted",
+}
+DEAL_TYPES = {"new_logo": "new_logo", "new logo": "new_logo", "new business": "new_logo", "new": "new_logo",
+              "expansion": "expansion", "upsell": "expansion", "renewal": "renewal"}
+_fraction = parse_decimal(minimum=Decimal(0), maximum=Decimal(100), places=4, what="a probability")
+
+
+def parse_probability(value: str) -> Decimal:
+    """0..1, or a percentage (`40%`, or a number above 1 up to 100)."""
+    percent = value.endswith("%")
+    number = _fraction(value.rstrip("%").strip())
+    if percent or number > 1:
+        number = (number / 100).quantize(Decimal("0.0001"))
+    return number
+
+
+def opportunity_columns(*, owner_ids: dict[str, int], base_currency: str) -> list[Column]:
+    """The column table; `owner_ids` is {lower-case e-mail: seller id} of the tenant (plain data)."""
+
+    def owner(value: str) -> int:
+        pk = owner_ids.get(value.lower())
+        if pk is None:
+            raise CellError("unknown owner: no seller of the tenant has this e-mail (import the sellers first)")
+        return pk
+
+    return [
+        Column("external_id", parse_text(64), aliases=("id", "opportunity_id", "deal_id", "opportunityid")),
+        Column("account", parse_text(200), blank=None, aliases=("account_name", "company", "customer")),
+        Column("owner_email", owner, aliases=("owner", "owner_e_mail", "sales_rep_email", "rep_email")),
+        Column("stage", parse_text(100), aliases=("deal_stage", "stage_name", "status")),
+        Column("amount", parse_decimal(minimum=Decimal(0), what="an amount"),
+               aliases=("value", "deal_value", "close_value", "arr", "acv")),
+        Column("currency", parse_currency, blank=base_currency, aliases=("currency_code", "iso_currency")),
+        Column("created_date", parse_date, blank=None, aliases=("created", "create_date", "engage_date", "created_at")),
+        Column("close_date", parse_date, blank=None, aliases=("closed_date", "expected_close", "close")),
+        Column("is_won", parse_bool, aliases=("won",)),
+        Column("is_closed", parse_bool, aliases=("closed",)),
+        Column("product", parse_text(100), required=False, blank="", aliases=("product_name",)),
+        Column("team", parse_text(100), required=False, blank="", aliases=("sales_team",)),
+        Column("region", parse_text(50), required=False, blank="", aliases=("territory",)),
+        Column("forecast_category", parse_choice(CATEGORIES, "forecast category"), required=False, blank=None,
+               aliases=("forecast", "category")),
+        Column("probability", parse_probability, required=False, blank=None, aliases=("win_probability",)),
+        Column("name", parse_text(200), required=False, blank="", aliases=("opportunity_name", "deal_name")),
+        Column("deal_type", parse_choice(DEAL_TYPES, "deal type"), required=False, blank="new_logo",
+               aliases=("type", "opportunity_type")),
+    ]
+
+
+def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_currency: str = "USD",
+                        mapping: dict | None = None) -> tuple[CleanTable, list[RowError]]:
+    """Parse `table` and apply the row rules; every error is collected (nothing stops at the first)."""
+    clean, errors = clean_table(table, opportunity_columns(owner_ids=owner_ids, base_currency=base_currency),
+                                mapping=mapping)
+    v = clean.values
+    bad = {(e.line, e.column) for e in errors}
+    first: dict[str, int] = {}
+    for r, ext in enumerate(v["external_id"]):
+        line = clean.lines[r]
+        if ext is not None:
+            if ext in first:
+                errors.append(RowError(line=line, column="external_id", value=ext, file=table.file,
+                                       message=f"external id appears twice in the file (first on line {first[ext]})"))
+            else:
+                first[ext] = line
+        won, closed = v["is_won"][r], v["is_closed"][r]
+        if won and closed is False:
+            errors.append(RowError(line=line, column="is_won", value="true", file=table.file,
+                                   message="a won deal must be closed (is_closed is false)"))
+        if closed and v["close_date"][r] is None and "close_date" in clean.present and (line, "close_date") not in bad:
+            errors.append(RowError(line=line, column="close_date", value="", file=table.file,
+                                   message="a closed deal needs a close date (blank means unknown only on open deals)"))
+    errors.sort(key=lambda e: (e.line, e.column))
+    return clean, errors
+
+
+def _history_sql(tenant_id: int, as_of: dt.date, externals: list[str], fields: list[str]) -> None:
+    """PostgreSQL: the history rows straight from the just-written deals, one statement (a second import
+    on the same day replaces that day's row)."""
+    table = OpportunityHistory._meta.db_table
+    cols = ", ".join(fields)
+    sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, opportunity_id, as_of, {cols}) "
+            f"SELECT tenant_id, id, %s, {cols} FROM {Opportunity._meta.db_table} "
+            f"WHERE tenant_id = %s AND external_id = ANY(%s) "
+            f"ON CONFLICT (tenant_id, opportunity_id, as_of) DO UPDATE SET {sets}",
+            [as_of, tenant_id, externals],
+        )
+
+
+def _history_rows(history, as_of, fields, stored, tenant_id: int, *, new: bool) -> None:
+    """Elsewhere (SQLite): the same rows built here, inserted or replacing that day's row."""
+    ids = ({ext: pk for ext, (pk, _) in stored.items()} if not new
+           else dict(Opportunity.objects.order_by().values_list("external_id", "id").iterator(chunk_size=50000)))
+    same_day = dict(OpportunityHistory.objects.filter(as_of=as_of).values_list("opportunity_id", "id"))
+    idx = [_IDX[f] for f in fields]
+    inserts, replaces = [], []
+    for ext, values, _ in history:
+        pk = ids[ext]
+        row = tuple(values[i] for i in idx)
+        if pk in same_day:
+            replaces.append((same_day[pk], *row))
+        else:
+            inserts.append((pk, as_of, *row))
+    if inserts:
+        bulk_insert(OpportunityHistory, ["opportunity_id", "as_of", *fields], inserts, tenant_id=tenant_id)
+    if replaces:
+        bulk_update(OpportunityHistory, fields, replaces)
+
+
+def _category(is_closed: bool, is_won: bool) -> str:
+    if is_closed:
+        return "closed" if is_won else "omitted"
+    return "pipeline"
+
+
+# The stored columns compared and written, in this order (account is resolved to an id by the caller).
+FIELDS = ("owner_id", "account_id", "stage", "amount", "currency", "created_date", "close_date", "is_closed",
+          "is_won", "product", "team", "region", "forecast_category", "probability", "name", "deal_type")
+OPTIONAL = ("product", "team", "region", "forecast_category", "probability", "name", "deal_type")
+_IDX = {f: i for i, f in enumerate(FIELDS)}
+_HISTORY_KEYS = [_IDX[f] for f in ("stage", "amount", "close_date", "owner_id")]
+_PAY_KEYS = [_IDX[f] for f in ("owner_id", "amount", "currency", "close_date", "is_won")]
+
+
+@dataclass
+class OpportunityLoad:
+    """What a load did: the counts, and the months whose won deals changed (what Pay recalculates)."""
+
+    report: ImportReport
+    pay_months: set[str] = field(default_factory=set)
+    history_rows: int = 0
+    stage_changes: int = 0
+    new_stages: list[str] = field(default_factory=list)
+
+
+def _month(d: dt.date | None) -> str | None:
+    return f"{d.year:04d}-{d.month:02d}" if d else None
+
+
+def load_opportunities(
+    clean: CleanTable,
+    *,
+    account_ids: list[int | None],
+    as_of: dt.date,
+    actor=None,
+    progress: Callable[[int, str], None] | None = None,
+) -> OpportunityLoad:
+    """Upsert the clean rows (no errors) into the tenant in scope; the caller holds the transaction.
+
+    `account_ids` is the account id per row (None: no account), resolved by the caller. Optional columns
+    absent from the file keep the stored values (a new deal gets blank ones); the forecast category,
+    when the file has none, follows the state for new deals and for deals whose state changed.
+    """
+    tenant = current_tenant()
+    v = clean.values
+    n = len(clean)
+    present = clean.present
+    say = progress or (lambda pct, msg: None)
+    keep = {_IDX[f] for f in OPTIONAL if f not in present}
+    stored: dict[str, tuple[int, tuple]] = {
+        row[1]: (row[0], row[2:])
+        for row in Opportunity.objects.order_by().values_list("id", "external_id", *FIELDS).iterator(chunk_size=20000)
+    }
+    say(30, "compared with the stored deals")
+    new_rows: list[tuple] = []
+    changed: list[tuple] = []
+    history: list[tuple[str, tuple, str]] = []  # (external id, values, old stage or "")
+    pay: dict[str | None, set[int]] = defaultdict(set)  # month → sellers whose credits changed
+    split_sellers: dict[int, list[int]] = defaultdict(list)
+    for deal_id, seller_id in OpportunitySplit.objects.values_list("opportunity_id", "seller_id"):
+        split_sellers[deal_id].append(seller_id)
+    updated = 0
+    columns = [v["owner_email"], account_ids, v["stage"], v["amount"], v["currency"], v["created_date"],
+               v["close_date"], v["is_closed"], v["is_won"], v["product"], v["team"], v["region"],
+               v["forecast_category"], v["probability"], v["name"], v["deal_type"]]
+    fc = _IDX["forecast_category"]
+    for r, ext in enumerate(v["external_id"]):
+        values = [col[r] for col in columns]
+        old = stored.get(ext)
+        if old is None:
+            if values[fc] is None:
+                values[fc] = _category(values[_IDX["is_closed"]], values[_IDX["is_won"]])
+            values = tuple(values)
+            new_rows.append((ext, *values))
+            history.append((ext, values, ""))
+            if values[_IDX["is_won"]]:
+                pay[_month(values[_IDX["close_date"]])].add(values[_IDX["owner_id"]])
+            continue
+        pk, old_values = old
+        for i in keep:
+            values[i] = old_values[i]
+        if values[fc] is None:
+            state_changed = (values[_IDX["is_closed"]], values[_IDX["is_won"]]) != (
+                old_values[_IDX["is_closed"]], old_values[_IDX["is_won"]])
+            values[fc] = _category(values[_IDX["is_closed"]], values[_IDX["is_won"]]) if state_changed else old_values[fc]
+        values = tuple(values)
+        if values == old_values:
+            continue
+        updated += 1
+        changed.append((pk, *values))
+        if any(values[i] != old_values[i] for i in _HISTORY_KEYS):
+            history.append((ext, values, old_values[_IDX["stage"]]))
+        if (values[_IDX["is_won"]] or old_values[_IDX["is_won"]]) and any(
+                values[i] != old_values[i] for i in _PAY_KEYS):
+            splits = split_sellers.get(pk, ())
+            if values[_IDX["is_won"]]:
+                pay[_month(values[_IDX["close_date"]])].update((values[_IDX["owner_id"]], *splits))
+            if old_values[_IDX["is_won"]]:
+                pay[_month(old_values[_IDX["close_date"]])].update((old_values[_IDX["owner_id"]], *splits))
+    pay.pop(None, None)
+    pay_months = set(pay)
+    result = OpportunityLoad(report=ImportReport(rows=n, created=len(new_rows), updated=updated,
+                                                 unchanged=n - len(new_rows) - updated), pay_months=pay_months)
+
+    # Stage names seen for the first time become the tenant's pipeline stages (in order of first sight).
+    known = set(PipelineStage.objects.values_list("name", flat=True))
+    flags: dict[str, list[bool]] = {}
+    for stage, closed, won in zip(v["stage"], v["is_closed"], v["is_won"], strict=True):
+        if stage not in known:
+            seen = flags.setdefault(stage, [True, True])
+            seen[0] &= bool(closed)
+            seen[1] &= bool(won)
+    if flags:
+        top = PipelineStage.objects.order_by("-position").values_list("position", flat=True).first() or 0
+        bulk_insert(PipelineStage, ["name", "position", "is_closed", "is_won"],
+                    [(name, top + i + 1, c, w) for i, (name, (c, w)) in enumerate(flags.items())], tenant_id=tenant.pk)
+        result.new_stages = list(flags)
+    say(45, "stages recorded")
+
+    if new_rows:
+        bulk_insert(Opportunity, ["external_id", *FIELDS], new_rows, tenant_id=tenant.pk)
+    say(65, f"{len(new_rows):,} new deals written")
+    if changed:
+        bulk_update(Opportunity, FIELDS, changed)
+    say(75, f"{len(changed):,} changed deals written")
+
+    if history:
+        h_fields = ["stage", "amount", "currency", "close_date", "owner_id", "forecast_category", "is_closed", "is_won"]
+        if connection.vendor == "postgresql":
+            _history_sql(tenant.pk, as_of, [ext for ext, _, _ in history], h_fields)
+        else:
+            _history_rows(history, as_of, h_fields, stored, tenant.pk, new=bool(new_rows))
+        result.history_rows = len(history)
+        at = dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.UTC)
+        moves = [(stored[ext][0], old, values[_IDX["stage"]], at) for ext, values, old in history
+                 if old and values[_IDX["stage"]] != old]
+        result.stage_changes = bulk_insert(StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"],
+                                           moves, tenant_id=tenant.pk)
+    for month, sellers in sorted(pay.items()):  # the change feed: these statements are now stale
+        seller_inputs_changed(seller_ids=sellers, months=[month], reason=f"import of {clean.file}"[:200])
+    say(95, "history recorded")
+    report = result.report
+    audit_record(actor=actor, action="import.opportunities", instance=tenant, after={
+        "file": clean.file, "as_of": as_of.isoformat(), "rows": report.rows, "created": report.created,
+        "updated": report.updated, "unchanged": report.unchanged, "history": result.history_rows,
+        "new_stages": result.new_stages,
+    })
+    return result

@@ -1,0 +1,308 @@
+"""Pipeline metrics with published definitions (pure: pandas/numpy, no Django).
+
+One implementation for the pipeline page, the API and ``manage.py pipeline_metrics``.
+
+Definitions, as of day D (every date is a calendar date, both ends inclusive):
+
+* A deal is **won** / **lost** when it is closed (its stored ``is_closed``; ``is_won`` decides which)
+  and its close date is on or before D. A closed deal with no close date counts as closed at an
+  unknown date: won/lost on every D, in no bookings quarter.
+* A deal is **open** when it is not closed on or before D and it was created on or before D, or has
+  no created date. (A deal closed after D was open on D.)
+* ``opportunities`` = won + lost + open. ``win_rate`` = won / (won + lost), null when both are 0.
+* ``bookings`` = sum of won amounts; ``avg_won_deal`` = bookings / won (rounded half up to the
+  cent); ``median_cycle_days_won`` = median of close − created in days over won deals with both
+  dates. Both are null without a won deal (the median also when no won deal has both dates).
+* ``open_count`` / ``open_amount``: count and sum of the open deals.
+* Aging: open deals with a created date, bucketed by D − created in whole days, both ends
+  inclusive: ``0-30``, ``31-60``, ``61-90``, ``91-180``, ``181+``.
+* Team and region of a deal: its own column, else its owner's; a deal with neither is in no
+  ``by_team`` (``by_region``) entry, but in ``overall`` and ``by_owner``. ``by_owner`` is keyed
+  by the owner's e-mail (its external id when it has none). Sellers with no deals appear with
+  zero counts and amounts (null rates), and their teams and regions too.
+* ``bookings_by_quarter``: won deals by close date in the tenant's fiscal quarters, keyed
+  ``YYYYQn`` (fiscal year named by the calendar year it starts in, as ``spm.fiscal``); only quarters
+  with a won deal appear.
+
+Money: amounts are converted to the tenant's base currency at the FX rate in force on the close
+date (open deals: on D) — see ``performance.pipeline.selectors``; a currency with no rate counts
+at face value. Each deal is kept as integer cents, so every sum is exact; output money is a
+decimal string with two decimals. Rates are floats rounded to 6 decimals.
+
+The unit of computation is a **cell frame**: rows of deals that share every attribute a metric
+reads, with their count ``n`` and summed ``amount_cents``. A frame of single deals (``n`` = 1) is a
+cell frame too, so :func:`deal_cells` (pure, from deal rows) and the SQL aggregate of the selectors
+feed the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+from spm.fiscal import quota_period_key
+
+AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-30", 0, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("91-180", 91, 180),
+    ("181+", 181, None),
+)
+BUCKET_NAMES = tuple(b[0] for b in AGING_BUCKETS)
+WON, LOST, OPEN = "won", "lost", "open"
+METRIC_KEYS = (
+    "opportunities", "won_count", "lost_count", "win_rate", "bookings", "avg_won_deal",
+    "median_cycle_days_won", "open_count", "open_amount",
+)
+# Columns of a cell frame (see module docstring).
+CELL_COLUMNS = ("owner_id", "team", "region", "state", "bucket", "cycle_days", "close_month", "n", "amount_cents")
+DEAL_COLUMNS = ("owner_id", "team", "region", "amount_cents", "created_date", "close_date", "is_closed", "is_won")
+
+CENT = Decimal("0.01")
+
+
+def money(cents: int | float | None) -> str:
+    """Integer cents -> ``"1234.50"``."""
+    if cents is None:
+        return "0.00"
+    return str((Decimal(int(cents)) / 100).quantize(CENT))
+
+
+def to_cents(amount) -> int:
+    """A Decimal/str/number amount -> integer cents, half up."""
+    return int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def rate(num: float, den: float) -> float | None:
+    return None if not den else round(float(num) / float(den), 6)
+
+
+def age_bucket(days: int) -> str:
+    """Aging bucket of an age in whole days (both ends inclusive)."""
+    for name, lo, hi in AGING_BUCKETS:
+        if days >= lo and (hi is None or days <= hi):
+            return name
+    return BUCKET_NAMES[0]  # a negative age cannot occur for an open deal (created on or before D)
+
+
+def fiscal_quarter_key(d: date, fy_start_month: int) -> str:
+    """``date(2017, 2, 3)`` -> ``"2017Q1"`` (fiscal quarter, no hyphen)."""
+    return quota_period_key(d, "quarter", fy_start_month).replace("-", "")
+
+
+def empty_cells() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in CELL_COLUMNS}).astype({"n": "int64", "amount_cents": "int64"})
+
+
+def deal_cells(deals: pd.DataFrame | Iterable[Mapping], as_of: date) -> pd.DataFrame:
+    """Classify single deals as of ``as_of`` into a cell frame (``n`` = 1 per deal; deals neither
+    won, lost nor open on that day — created later and not closed by then — are dropped).
+
+    ``deals`` columns: owner_id, team, region (already resolved: the deal's own, else its owner's),
+    amount_cents (int, base currency), created_date, close_date (date or None), is_closed, is_won.
+    """
+    df = deals if isinstance(deals, pd.DataFrame) else pd.DataFrame(list(deals), columns=list(DEAL_COLUMNS))
+    if df.empty:
+        return empty_cells()
+    created = pd.to_datetime(df["created_date"])
+    closed_on = pd.to_datetime(df["close_date"])
+    d = pd.Timestamp(as_of)
+    is_closed = df["is_closed"].astype(bool)
+    is_won = df["is_won"].astype(bool)
+    closed_by = is_closed & (closed_on.isna() | (closed_on <= d))
+    open_ = ~closed_by & (created.isna() | (created <= d))
+    state = np.where(closed_by & is_won, WON, np.where(closed_by, LOST, np.where(open_, OPEN, "")))
+    age = (d - created).dt.days
+    bucket = [age_bucket(int(a)) if s == OPEN and not pd.isna(a) else None for s, a in zip(state, age, strict=True)]
+    cycle = (closed_on - created).dt.days
+    won = state == WON
+    out = pd.DataFrame({
+        "owner_id": df["owner_id"].to_numpy(),
+        "team": df["team"].fillna("").astype(str).to_numpy(),
+        "region": df["region"].fillna("").astype(str).to_numpy(),
+        "state": state,
+        "bucket": bucket,
+        "cycle_days": np.where(won, cycle.to_numpy(dtype="float64", na_value=np.nan), np.nan),
+        "close_month": [
+            date(c.year, c.month, 1) if w and not pd.isna(c) else None for c, w in zip(closed_on, won, strict=True)
+        ],
+        "n": 1,
+        "amount_cents": df["amount_cents"].astype("int64").to_numpy(),
+    })
+    return out[out["state"] != ""].reset_index(drop=True)
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float | None:
+    """Median of a multiset given as (value, count) pairs; the mean of the two middle values for
+    an even total, as ``statistics.median``."""
+    mask = ~np.isnan(values) & (weights > 0)
+    values, weights = values[mask], weights[mask]
+    if not len(values):
+        return None
+    order = np.argsort(values, kind="stable")
+    values, cum = values[order], np.cumsum(weights[order])
+    total = int(cum[-1])
+    lo = values[np.searchsorted(cum, (total + 1) // 2)]  # 1-based positions (total+1)//2 and total//2+1
+    hi = values[np.searchsorted(cum, total // 2 + 1)]
+    return float((lo + hi) / 2)
+
+
+def metrics(cells: pd.DataFrame) -> dict:
+    """The metric block M of one group of cells."""
+    if cells.empty:
+        return zero_metrics()
+    n = cells["n"].to_numpy(dtype="int64")
+    cents = cells["amount_cents"].to_numpy(dtype="int64")
+    state = cells["state"].to_numpy()
+    won, lost, open_ = state == WON, state == LOST, state == OPEN
+    won_count, lost_count, open_count = int(n[won].sum()), int(n[lost].sum()), int(n[open_].sum())
+    bookings = int(cents[won].sum())
+    median = weighted_median(cells["cycle_days"].to_numpy(dtype="float64")[won], n[won]) if won_count else None
+    return {
+        "opportunities": won_count + lost_count + open_count,
+        "won_count": won_count,
+        "lost_count": lost_count,
+        "win_rate": rate(won_count, won_count + lost_count),
+        "bookings": money(bookings),
+        "avg_won_deal": money(_div_half_up(bookings, won_count)) if won_count else None,
+        "median_cycle_days_won": median,
+        "open_count": open_count,
+        "open_amount": money(int(cents[open_].sum())),
+    }
+
+
+def _div_half_up(cents: int, count: int) -> int:
+    return int((Decimal(cents) / count).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def zero_metrics() -> dict:
+    return {
+        "opportunities": 0, "won_count": 0, "lost_count": 0, "win_rate": None, "bookings": "0.00",
+        "avg_won_deal": None, "median_cycle_days_won": None, "open_count": 0, "open_amount": "0.00",
+    }
+
+
+def metrics_by(cells: pd.DataFrame, column: str, keys: Iterable = ()) -> dict:
+    """M per value of ``column``; every key of ``keys`` appears, with zero metrics if it has no deal.
+
+    Vectorised (one groupby per figure, not one ``metrics`` call per group): a page may break
+    thousands of owners down."""
+    out = {k: zero_metrics() for k in keys}
+    if not cells.empty:
+        key = cells[column].to_numpy()
+        state = cells["state"].to_numpy()
+        frame = pd.DataFrame({
+            "key": key,
+            "won": np.where(state == WON, cells["n"], 0), "lost": np.where(state == LOST, cells["n"], 0),
+            "open": np.where(state == OPEN, cells["n"], 0),
+            "bookings": np.where(state == WON, cells["amount_cents"], 0),
+            "open_amount": np.where(state == OPEN, cells["amount_cents"], 0),
+        })
+        sums = frame.groupby("key", sort=False).sum()
+        medians = _grouped_weighted_median(key[state == WON], cells["cycle_days"].to_numpy(dtype="float64")[state == WON],
+                                           cells["n"].to_numpy(dtype="int64")[state == WON])
+        for k, row in zip(sums.index, sums.itertuples(index=False), strict=True):
+            won, lost, open_ = int(row.won), int(row.lost), int(row.open)
+            bookings = int(row.bookings)
+            out[k] = {
+                "opportunities": won + lost + open_,
+                "won_count": won,
+                "lost_count": lost,
+                "win_rate": rate(won, won + lost),
+                "bookings": money(bookings),
+                "avg_won_deal": money(_div_half_up(bookings, won)) if won else None,
+                "median_cycle_days_won": medians.get(k) if won else None,
+                "open_count": open_,
+                "open_amount": money(int(row.open_amount)),
+            }
+    return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def _grouped_weighted_median(keys: np.ndarray, values: np.ndarray, weights: np.ndarray) -> dict:
+    """``weighted_median`` per key, in one numpy sort (no per-group Python)."""
+    mask = ~np.isnan(values) & (weights > 0)
+    if not mask.any():
+        return {}
+    codes, uniques = pd.factorize(keys[mask])
+    v, w = values[mask], weights[mask]
+    order = np.lexsort((v, codes))
+    codes, v, w = codes[order], v[order], w[order]
+    cum = np.cumsum(w)
+    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
+    before = np.repeat(np.r_[0, cum[starts[1:] - 1]], np.diff(np.r_[starts, len(codes)]))
+    within = cum - before  # cumulative weight inside each group
+    total = np.repeat(np.add.reduceat(w, starts), np.diff(np.r_[starts, len(codes)]))
+    out = {}
+    lo_hit = within >= (total + 1) // 2
+    hi_hit = within >= total // 2 + 1
+    for g, s in enumerate(starts):
+        e = starts[g + 1] if g + 1 < len(starts) else len(codes)
+        lo = v[s + int(np.argmax(lo_hit[s:e]))]
+        hi = v[s + int(np.argmax(hi_hit[s:e]))]
+        out[uniques[codes[s]]] = float((lo + hi) / 2)
+    return out
+
+
+def aging(cells: pd.DataFrame) -> dict:
+    """``{bucket: {"count", "amount"}}`` over open deals with a created date, every bucket present."""
+    out = {name: {"count": 0, "amount": "0.00"} for name in BUCKET_NAMES}
+    if cells.empty:
+        return out
+    open_ = cells[(cells["state"] == OPEN) & cells["bucket"].notna()]
+    for name, group in open_.groupby("bucket"):
+        out[name] = {"count": int(group["n"].sum()), "amount": money(int(group["amount_cents"].sum()))}
+    return out
+
+
+def bookings_by_quarter(cells: pd.DataFrame, fy_start_month: int) -> dict:
+    """Won amounts by the fiscal quarter of the close date, ``{"2017Q1": "123.00"}``, sorted."""
+    if cells.empty:
+        return {}
+    won = cells[(cells["state"] == WON) & cells["close_month"].notna()]
+    totals: dict[str, int] = {}
+    for month, cents in won.groupby("close_month")["amount_cents"].sum().items():
+        key = fiscal_quarter_key(month, fy_start_month)
+        totals[key] = totals.get(key, 0) + int(cents)
+    return {k: money(v) for k, v in sorted(totals.items())}
+
+
+def _drop_blank(block: dict) -> dict:
+    """A deal with no team (region) of its own and an owner without one has no key to file under."""
+    return {k: v for k, v in block.items() if k != ""}
+
+
+@dataclass(frozen=True)
+class SellerRef:
+    """A seller as the report needs it: id, e-mail key, and its own team and region."""
+
+    id: int
+    email: str
+    team: str = ""
+    region: str = ""
+
+
+def report(cells: pd.DataFrame, *, as_of: date, sellers: Iterable[SellerRef], fy_start_month: int) -> dict:
+    """The full ``pipeline_metrics`` document for a set of cells and the sellers in scope.
+
+    Every seller appears in ``by_owner`` (zero metrics when they own no deal), and their own team
+    and region appear in ``by_team``/``by_region`` even when no deal carries them.
+    """
+    sellers = list(sellers)
+    email_of = {s.id: s.email for s in sellers}
+    by_owner_cells = cells.assign(owner=cells["owner_id"].map(email_of).fillna("")) if not cells.empty else cells
+    return {
+        "as_of": as_of.isoformat(),
+        "overall": metrics(cells),
+        "by_region": _drop_blank(metrics_by(cells, "region", {s.region for s in sellers if s.region})),
+        "by_team": _drop_blank(metrics_by(cells, "team", {s.team for s in sellers if s.team})),
+        "by_owner": metrics_by(by_owner_cells, "owner", [s.email for s in sellers]) if not cells.empty
+        else {s.email: zero_metrics() for s in sorted(sellers, key=lambda s: s.email)},
+        "bookings_by_quarter": bookings_by_quarter(cells, fy_start_month),
+        "aging": aging(cells),
+    }

@@ -1,0 +1,518 @@
+"""Reads for pipeline inspection: SQL aggregates in, cell frames out (never one query per deal).
+
+Every function runs with a tenant in scope and composes ``planning.selectors.visible_seller_ids``
+(a deal is in the viewer's pipeline when its owner is visible: pipeline is owned, splits are a
+Pay concept). The classification done in SQL here mirrors the pure reference functions
+(``metrics.deal_cells``, ``inspection.flow_cells_from_deals``), which the tests compare.
+
+Money: each deal's amount is converted to the tenant's base currency with the FX rate
+(``spm.models.FxRate``) in force on its close date — on the as-of day for a deal with no close
+date — rounded to the cent; a currency with no rate on or before that date counts at face value.
+When the tenant has no FX rate at all no conversion is attempted (single-currency tenants pay
+nothing for it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, NullIf, Round
+
+from performance.models import Opportunity, OpportunityHistory, StageChange
+from performance.pipeline import inspection, metrics
+from planning.selectors import quota_list, seller_list, visible_seller_ids
+from spm.fiscal import parse_period_key
+from spm.models import FxRate, Membership, Tenant
+from spm.roles import Role
+from spm.tenancy.access import TenantAccess
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+TEAM = Coalesce(NullIf(F("team"), Value("")), F("owner__team"), Value(""), output_field=CharField())
+REGION = Coalesce(NullIf(F("region"), Value("")), F("owner__region"), Value(""), output_field=CharField())
+
+
+@dataclass(frozen=True)
+class PipelineFilters:
+    """What the viewer narrowed the pipeline to (every field optional)."""
+
+    owner_ids: frozenset[int] | None = None
+    team: str = ""
+    region: str = ""
+    segment: str = ""
+    product: str = ""
+
+    def as_query(self) -> dict:
+        q = {k: getattr(self, k) for k in ("team", "region", "segment", "product") if getattr(self, k)}
+        if self.owner_ids:
+            q["owner"] = ",".join(str(i) for i in sorted(self.owner_ids))
+        return q
+
+
+def id_set(ids) -> object:
+    """``field__in`` value for a (possibly large) set of ids: on PostgreSQL one array parameter
+    (``unnest``) instead of thousands of placeholders — a manager's subtree can hold thousands of
+    sellers, and expanding them costs more than the query."""
+    ids = sorted(ids)
+    if connection.vendor == "postgresql" and len(ids) > 50:
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
+
+
+def scoped_deals(*, access: TenantAccess, filters: PipelineFilters | None = None) -> QuerySet[Opportunity]:
+    """Deals in the viewer's pipeline."""
+    qs = Opportunity.objects.all()
+    ids = visible_seller_ids(access)
+    if ids is not None:
+        qs = qs.filter(owner_id__in=id_set(ids))
+    f = filters or PipelineFilters()
+    if f.owner_ids:
+        qs = qs.filter(owner_id__in=f.owner_ids)
+    if f.team:
+        qs = qs.alias(_team=TEAM).filter(_team=f.team)
+    if f.region:
+        qs = qs.alias(_region=REGION).filter(_region=f.region)
+    if f.segment:
+        qs = qs.filter(owner__segment=f.segment)
+    if f.product:
+        qs = qs.filter(product=f.product)
+    return qs
+
+
+def base_amount(as_of: date):
+    """SQL expression: the deal's amount in the tenant's base currency (see module docstring)."""
+    if not FxRate.objects.exists():
+        return F("amount")
+    on = Coalesce(F("close_date"), Value(as_of, output_field=DateField()))
+    rate = Subquery(
+        FxRate.objects.filter(currency=OuterRef("currency"), effective_from__lte=OuterRef("_fx_on"))
+        .order_by("-effective_from").values("rate_to_base")[:1]
+    )
+    return Round(F("amount") * Coalesce(rate, Value(Decimal(1))), 2, output_field=MONEY), on
+
+
+def with_base_amount(qs: QuerySet, as_of: date) -> tuple[QuerySet, F]:
+    expr = base_amount(as_of)
+    if isinstance(expr, tuple):
+        amount, on = expr
+        return qs.annotate(_fx_on=on, _amt=amount), F("_amt")
+    return qs, F("amount")
+
+
+def _closed_by(day: date) -> Q:
+    return Q(is_closed=True) & (Q(close_date__lte=day) | Q(close_date__isnull=True))
+
+
+def _open_on(day: date) -> Q:
+    return ~_closed_by(day) & (Q(created_date__lte=day) | Q(created_date__isnull=True))
+
+
+def metric_cells(qs: QuerySet[Opportunity], *, as_of: date, owner_attrs: dict[int, tuple[str, str]],
+                 period: tuple[date, date] | None = None) -> pd.DataFrame:
+    """The metric cell frame of ``metrics`` for the deals of ``qs``, in one aggregate query.
+
+    ``owner_attrs`` maps owner id -> (team, region): a deal with a blank team/region takes its
+    owner's (resolved here on the few cells rather than by joining every deal to its seller).
+    With ``period`` the frame also has ``in_period`` (close date within it), so coverage needs no
+    second pass over the deals. The state is computed once in an inner query (the tenant-scoped,
+    filtered queryset) and the outer query only buckets and groups.
+    """
+    qs, amount = with_base_amount(qs, as_of)
+    state = Case(
+        When(_closed_by(as_of) & Q(is_won=True), then=Value(metrics.WON)),
+        When(_closed_by(as_of), then=Value(metrics.LOST)),
+        When(_open_on(as_of), then=Value(metrics.OPEN)),
+        default=Value(""), output_field=CharField(),
+    )
+    inner = (
+        qs.annotate(_s=state, _o=F("owner_id"), _t=F("team"), _r=F("region"), _c=F("created_date"),
+                    _cl=F("close_date"), _a=amount)
+        .values("_o", "_t", "_r", "_s", "_c", "_cl", "_a")
+        .order_by()
+    )
+    inner_sql, inner_params = inner.query.sql_with_params()
+    day = connection.ops.adapt_datefield_value
+    if connection.vendor == "postgresql":
+        cycle, month = "(_cl - _c)", "CAST(date_trunc('month', _cl) AS date)"
+        inner_sql += " OFFSET 0"  # a fence: the state CASE is computed once per deal, not in every outer key
+    else:
+        cycle, month = "CAST(julianday(_cl) - julianday(_c) AS INTEGER)", "strftime('%%Y-%%m-01', _cl)"
+    bucket_sql = " ".join(f"WHEN _c >= %s THEN '{name}'" for name, _lo, hi in metrics.AGING_BUCKETS if hi is not None)
+    bucket_params = [day(as_of - timedelta(days=hi)) for _name, _lo, hi in metrics.AGING_BUCKETS if hi is not None]
+    in_period, period_params = "0", []
+    if period is not None:
+        in_period, period_params = "CASE WHEN _cl >= %s AND _cl <= %s THEN 1 ELSE 0 END", [day(period[0]), day(period[1])]
+    sql = (
+        f"SELECT _o, _t, _r, _s, "
+        f"CASE WHEN _s = 'open' AND _c IS NOT NULL THEN CASE {bucket_sql} ELSE '{metrics.BUCKET_NAMES[-1]}' END END, "
+        f"CASE WHEN _s = 'won' AND _c IS NOT NULL AND _cl IS NOT NULL THEN {cycle} END, "
+        f"CASE WHEN _s = 'won' THEN {month} END, {in_period}, COUNT(*), SUM(CAST(ROUND(_a * 100) AS BIGINT)) "
+        f"FROM ({inner_sql}) cells WHERE _s <> '' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Tens of thousands of groups: hash them in memory rather than spilling batches to disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(sql, [*bucket_params, *period_params, *inner_params])
+        rows = cursor.fetchall()
+    if not rows:
+        return metrics.empty_cells().assign(in_period=pd.Series(dtype=bool))
+    df = pd.DataFrame.from_records(rows, columns=["owner_id", "team", "region", "state", "bucket", "cycle_days",
+                                                  "close_month", "in_period", "n", "amount_cents"])
+    # Amounts are summed as integer cents in SQL (each deal rounded half away from zero to the cent).
+    fallback = pd.DataFrame.from_dict(owner_attrs, orient="index", columns=["t", "r"]) if owner_attrs else None
+    for col, attr in (("team", "t"), ("region", "r")):
+        own = df[col].fillna("").astype(str)
+        if fallback is not None:
+            own = own.where(own != "", df["owner_id"].map(fallback[attr]).fillna(""))
+        df[col] = own.to_numpy()
+    df["cycle_days"] = pd.to_numeric(df["cycle_days"], errors="coerce").astype("float64")
+    df["close_month"] = [_as_date(m) for m in df["close_month"]]
+    df["n"] = df["n"].astype("int64")
+    df["amount_cents"] = df["amount_cents"].fillna(0).astype("int64")
+    df["in_period"] = df["in_period"].astype(bool)
+    return df[[*metrics.CELL_COLUMNS, "in_period"]]
+
+
+def _as_date(v):
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return date.fromisoformat(v[:10])
+    return v.date() if hasattr(v, "date") and callable(v.date) else v
+
+
+def owner_attrs(*, access: TenantAccess) -> dict[int, tuple[str, str]]:
+    """Owner id -> (team, region) of every visible seller (one light query)."""
+    return {pk: (team or "", region or "") for pk, team, region
+            in seller_list(access=access).order_by().values_list("id", "team", "region")}
+
+
+def system_access(tenant: Tenant) -> TenantAccess:
+    """Tenant-wide read access for commands and tasks (an unsaved admin membership: no user)."""
+    return TenantAccess(tenant=tenant, membership=Membership(tenant=tenant, role=Role.ADMIN))
+
+
+def scoped_sellers(*, access: TenantAccess, filters: PipelineFilters | None = None) -> QuerySet:
+    """The visible sellers narrowed like the deals (owner, team, region, segment filters)."""
+    qs = seller_list(access=access)
+    f = filters or PipelineFilters()
+    if f.owner_ids:
+        qs = qs.filter(pk__in=f.owner_ids)
+    if f.team:
+        qs = qs.filter(team=f.team)
+    if f.region:
+        qs = qs.filter(region=f.region)
+    if f.segment:
+        qs = qs.filter(segment=f.segment)
+    return qs
+
+
+def seller_refs(*, access: TenantAccess, filters: PipelineFilters | None = None) -> list[metrics.SellerRef]:
+    """The sellers in scope as the report keys them (e-mail, else external id)."""
+    return [
+        metrics.SellerRef(id=s["id"], email=s["email"] or s["external_id"], team=s["team"] or "", region=s["region"] or "")
+        for s in scoped_sellers(access=access, filters=filters).order_by().values("id", "email", "external_id", "team", "region")
+    ]
+
+
+def pipeline_report(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None) -> dict:
+    """The ``pipeline_metrics`` document for the viewer's scope (commands pass ``system_access``)."""
+    cells = metric_cells(scoped_deals(access=access, filters=filters), as_of=as_of, owner_attrs=owner_attrs(access=access))
+    return metrics.report(cells, as_of=as_of, sellers=seller_refs(access=access, filters=filters),
+                          fy_start_month=access.tenant.fiscal_year_start_month)
+
+
+# ---- inspection ------------------------------------------------------------------------------
+
+
+def period_money(cells: pd.DataFrame) -> dict[str, int]:
+    """Open pipeline closing in the period and bookings won in it, in cents, from period cells."""
+    if cells.empty:
+        return {"pipeline": 0, "booked": 0}
+    inp = cells["in_period"].to_numpy(dtype=bool)
+    state = cells["state"].to_numpy()
+    cents = cells["amount_cents"].to_numpy(dtype="int64")
+    return {"pipeline": int(cents[inp & (state == metrics.OPEN)].sum()),
+            "booked": int(cents[inp & (state == metrics.WON)].sum())}
+
+
+def flow_cells(qs: QuerySet[Opportunity], *, start: date, end: date) -> pd.DataFrame:
+    """The flow cell frame of ``inspection.flow`` (at most 3 × 4 × 2 rows, one query)."""
+    qs, amount = with_base_amount(qs, end)
+    closed_in = _closed_by(end) & ~_closed_by(start)
+    rows = (
+        qs.annotate(
+            _s=Case(When(_open_on(start), then=Value("open")), When(_closed_by(start), then=Value("closed")),
+                    default=Value("none"), output_field=CharField()),
+            _e=Case(When(_open_on(end), then=Value("open")), When(closed_in & Q(is_won=True), then=Value("won")),
+                    When(closed_in, then=Value("lost")), default=Value("none"), output_field=CharField()),
+            _c=Case(When(created_date__gt=start, created_date__lte=end, then=Value(True)), default=Value(False),
+                    output_field=BooleanField()),
+        )
+        .values("_s", "_e", "_c").annotate(_n=Count("id"), _sum=Sum(amount)).order_by()
+    )
+    data = [(r["_s"], r["_e"], bool(r["_c"]), int(r["_n"]), metrics.to_cents(r["_sum"] or 0)) for r in rows]
+    return pd.DataFrame(data, columns=["state_start", "state_end", "created_in", "n", "amount_cents"])
+
+
+def close_date_moves(qs: QuerySet[Opportunity], *, start: date, end: date, limit: int = 25) -> dict:
+    """Pushed and pulled-in deals between ``start`` and ``end`` from OpportunityHistory.
+
+    Reads only the history of deals with a recorded change in (start, end] (bounded by the
+    activity of the window, not the size of the pipeline)."""
+    changed = OpportunityHistory.objects.filter(as_of__gt=start, as_of__lte=end).values("opportunity_id")
+    open_ids = qs.filter(_open_on(end)).filter(pk__in=Subquery(changed)).values("pk")
+    hist = pd.DataFrame(
+        list(OpportunityHistory.objects.filter(opportunity_id__in=Subquery(open_ids), as_of__lte=end)
+             .values_list("opportunity_id", "as_of", "close_date")),
+        columns=["opportunity_id", "as_of", "close_date"],
+    )
+    moves = inspection.close_date_moves(hist, start=start, end=end)
+    result = {"pushed": {"count": 0, "amount": "0.00", "deals": []}, "pulled_in": {"count": 0, "amount": "0.00", "deals": []}}
+    if moves.empty:
+        return result
+    deals = {
+        d["pk"]: d for d in Opportunity.objects.filter(pk__in=list(moves["opportunity_id"]))
+        .values("pk", "external_id", "name", "amount", "currency", "stage", "owner__name")
+    }
+    for kind in ("pushed", "pulled_in"):
+        sub = moves[moves["move"] == kind]
+        rows = []
+        for r in sub.itertuples(index=False):
+            d = deals.get(r.opportunity_id)
+            if d is not None:
+                rows.append({**d, "close_start": r.close_start, "close_end": r.close_end})
+        rows.sort(key=lambda d: -d["amount"])
+        result[kind] = {"count": len(rows), "amount": metrics.money(sum(metrics.to_cents(d["amount"]) for d in rows)),
+                        "deals": rows[:limit]}
+    return result
+
+
+def stage_norms() -> dict[str, float]:
+    """``{stage: norm days}`` from the tenant's whole stage history (see ``inspection``)."""
+    changes = pd.DataFrame(
+        list(StageChange.objects.order_by().values_list("opportunity_id", "to_stage", "changed_at")),
+        columns=["opportunity_id", "to_stage", "changed_at"],
+    )
+    return inspection.stage_norms(inspection.stage_stays(changes))
+
+
+def stuck_deals(qs: QuerySet[Opportunity], *, as_of: date, norms: dict[str, float], limit: int = 25) -> dict:
+    """Open deals in their current stage for longer than its norm: count, amount, the largest.
+
+    Days in stage run from the deal's last stage change (else its created date): a deal is stuck
+    when it was created before ``as_of − norm`` of its stage and has no stage change after that
+    day. Two queries (totals, the largest deals), each one pass with an anti-join on the
+    (tenant, opportunity, changed_at) index, whatever the number of stages."""
+    empty = {"count": 0, "amount": "0.00", "deals": []}
+    if not norms:
+        return empty
+    since = Case(*[When(stage=stage, then=Value(as_of - timedelta(days=int(norm)))) for stage, norm in norms.items()],
+                 default=Value(None), output_field=DateField())
+    norm_days = Case(*[When(stage=stage, then=Value(float(norm))) for stage, norm in norms.items()],
+                     default=Value(None), output_field=FloatField())
+    recent = StageChange.objects.filter(opportunity_id=OuterRef("pk"), changed_at__date__gt=OuterRef("_since"))
+    stuck = (
+        qs.filter(_open_on(as_of), stage__in=list(norms))
+        .alias(_since=since).filter(created_date__lt=F("_since"))
+        .alias(_recent=Exists(recent)).filter(_recent=False)
+    )
+    agg = stuck.aggregate(n=Count("id"), s=Sum("amount"))
+    deals = list(stuck.annotate(norm_days=norm_days).order_by("-amount", "id").values(
+        "pk", "external_id", "name", "amount", "currency", "stage", "owner__name", "created_date", "close_date",
+        "norm_days")[:limit])
+    return {"count": agg["n"] or 0, "amount": metrics.money(metrics.to_cents(agg["s"] or 0)), "deals": deals}
+
+
+def slipped_deals(qs: QuerySet[Opportunity], *, as_of: date, limit: int = 25) -> dict:
+    """Open deals whose close date is already past: count, amount, the largest."""
+    slipped = qs.filter(_open_on(as_of), close_date__lt=as_of)
+    agg = slipped.aggregate(n=Count("id"), s=Sum("amount"))
+    deals = list(slipped.order_by("-amount").values("pk", "external_id", "name", "amount", "currency", "stage",
+                                                     "owner__name", "close_date")[:limit])
+    return {"count": agg["n"] or 0, "amount": metrics.money(metrics.to_cents(agg["s"] or 0)), "deals": deals}
+
+
+# ---- the page and API composition -------------------------------------------------------------
+
+
+def quota_rows_for(*, access: TenantAccess, seller_ids: list[int] | None = None) -> list:
+    """Bookings quotas of the given sellers (default: every visible seller) as scorecard
+    ``QuotaRow``s (one query)."""
+    from performance.scorecards.engine import QuotaRow
+
+    qs = quota_list(access=access).filter(measure="bookings")
+    if seller_ids is not None:
+        qs = qs.filter(seller_id__in=id_set(seller_ids))
+    return [QuotaRow(seller_id=s, period=p, amount=a, source=src)
+            for s, p, a, src in qs.order_by().values_list("seller_id", "period", "amount", "source")]
+
+
+def seller_infos(*, access: TenantAccess, filters: PipelineFilters | None = None) -> list:
+    """The sellers in scope as scorecard ``SellerInfo``s (one query)."""
+    from performance.scorecards.engine import SellerInfo
+
+    return [
+        SellerInfo(id=s["id"], name=s["name"], email=s["email"] or s["external_id"], role_type=s["role_type"],
+                   team=s["team"] or "", region=s["region"] or "", hire_date=s["hire_date"], manager_id=s["manager_id"],
+                   segment=s["segment"] or "")
+        for s in scoped_sellers(access=access, filters=filters).order_by("name", "id")
+        .values("id", "name", "email", "external_id", "role_type", "team", "region", "hire_date", "manager_id", "segment")
+    ]
+
+
+def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None) -> dict:
+    """Everything of the pipeline page's first screen: the metric document, coverage of ``period``
+    (a fiscal period key) and velocity. A bounded number of queries whatever the data size."""
+    from performance.scorecards.engine import quotas_by_seller, ramped_quota_cents
+
+    fy = access.tenant.fiscal_year_start_month
+    qs = scoped_deals(access=access, filters=filters)
+    start, end, _ = parse_period_key(period, fy)
+    sellers = seller_infos(access=access, filters=filters)
+    attrs = owner_attrs(access=access)
+    cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
+    refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
+    doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
+    money_in_period = period_money(cells)
+    narrowed = filters is not None and bool(filters.as_query())
+    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None)
+    index = quotas_by_seller(quotas)
+    per_seller = [ramped_quota_cents(index, s, period, fy) for s in sellers]
+    known = [q for q in per_seller if q is not None]
+    overall = doc["overall"]
+    avg_cents = metrics.to_cents(overall["avg_won_deal"]) if overall["avg_won_deal"] is not None else None
+    return {
+        "as_of": as_of,
+        "period": period,
+        "period_start": start,
+        "period_end": end,
+        "currency": access.tenant.base_currency,
+        "metrics": doc,
+        "coverage": inspection.coverage(pipeline_cents=money_in_period["pipeline"], quota_cents=sum(known) if known else None,
+                                        booked_cents=money_in_period["booked"]),
+        "velocity": inspection.velocity(open_count=overall["open_count"], win_rate=overall["win_rate"],
+                                        avg_won_cents=avg_cents, cycle_days=overall["median_cycle_days_won"]),
+        "sellers": sellers,
+    }
+
+
+def pipeline_flow(*, access: TenantAccess, start: date, end: date, filters: PipelineFilters | None = None) -> dict:
+    """Flow between two days and the close-date moves behind it."""
+    qs = scoped_deals(access=access, filters=filters)
+    return {"start": start, "end": end, "flow": inspection.flow(flow_cells(qs, start=start, end=end)),
+            "moves": close_date_moves(qs, start=start, end=end)}
+
+
+def pipeline_risks(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None) -> dict:
+    """Stuck and slipped deals as of a day (stage norms cached per tenant and day)."""
+    qs = scoped_deals(access=access, filters=filters)
+    norms = cached_stage_norms(tenant_id=access.tenant.pk)
+    return {"norms": norms, "stuck": stuck_deals(qs, as_of=as_of, norms=norms),
+            "slipped": slipped_deals(qs, as_of=as_of)}
+
+
+def cached_stage_norms(*, tenant_id: int) -> dict[str, float]:
+    """Stage norms read the tenant's whole stage history, so they are cached, keyed by the latest
+    stage change (a new change — an import, a deal update — makes a new key; one cheap query)."""
+    latest = StageChange.objects.aggregate(m=Max("id"))["m"] or 0
+    key = f"pipeline:stage-norms:{tenant_id}:{latest}"
+    norms = cache.get(key)
+    if norms is None:
+        norms = stage_norms()
+        cache.set(key, norms, 24 * 3600)
+    return norms
+
+
+def deal_drilldown(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None, state: str = "",
+                   bucket: str = "", period: str = "") -> QuerySet[Opportunity]:
+    """The deals behind a figure: state (open|won|lost as of the day), aging bucket, closing in a period."""
+    qs = scoped_deals(access=access, filters=filters).select_related("owner", "account")
+    if state == metrics.OPEN:
+        qs = qs.filter(_open_on(as_of))
+    elif state == metrics.WON:
+        qs = qs.filter(_closed_by(as_of), is_won=True)
+    elif state == metrics.LOST:
+        qs = qs.filter(_closed_by(as_of), is_won=False)
+    if bucket in metrics.BUCKET_NAMES:
+        lo, hi = next((lo, hi) for name, lo, hi in metrics.AGING_BUCKETS if name == bucket)
+        qs = qs.filter(_open_on(as_of), created_date__lte=as_of - timedelta(days=lo))
+        if hi is not None:
+            qs = qs.filter(created_date__gte=as_of - timedelta(days=hi))
+    if period:
+        start, end, _ = parse_period_key(period, access.tenant.fiscal_year_start_month)
+        qs = qs.filter(close_date__gte=start, close_date__lte=end)
+    return qs
+
+
+# ---- caching of large scopes --------------------------------------------------------------------
+
+CACHE_MIN_DEALS = 20_000  # below this pages compute fresh (small, fast); above it, cached
+CACHE_SECONDS = 300
+
+
+def _large_tables() -> bool:
+    """Whether the deal table is big enough for caching to matter. PostgreSQL: the planner's row
+    estimate of the whole table (free; all tenants); SQLite (the embedded demo): never."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Opportunity._meta.db_table])
+        row = cursor.fetchone()
+    return bool(row) and row[0] >= CACHE_MIN_DEALS
+
+
+def data_version() -> tuple[int, ...]:
+    """What changes whenever the figures may: the tenant's newest deal, history row, stage change
+    and audit event (every service write is audited; imports add rows and one audit record).
+    Index reads, no scan."""
+    from spm.models import AuditEvent
+
+    return tuple(
+        model.objects.aggregate(m=Max("id"))["m"] or 0
+        for model in (Opportunity, OpportunityHistory, StageChange, AuditEvent)
+    )
+
+
+def cached(kind: str, *, access: TenantAccess, key_parts: tuple, compute):
+    """``compute()`` — or its cached result for the same tenant, viewer scope, inputs and data
+    version once the deal table holds about CACHE_MIN_DEALS rows. Small databases (the demo and
+    every test) always compute fresh; the ``pipeline_metrics`` command never goes through here."""
+    if not _large_tables():
+        return compute()
+    version = data_version()
+    ids = visible_seller_ids(access)
+    scope = "all" if ids is None else hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
+    raw = repr((kind, access.tenant.pk, scope, version, key_parts))
+    key = "pipeline:" + hashlib.sha1(raw.encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is None:
+        hit = compute()
+        cache.set(key, hit, CACHE_SECONDS)
+    return hit

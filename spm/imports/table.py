@@ -1,0 +1,324 @@
+"""Read and clean: the two pure halves of every importer (no Django, no database).
+
+**read** — `read_csv(data, file=…, encoding=…)` turns the bytes of a CSV file into a `RawTable`: the
+header, the records as lists of strings and the physical line each record starts on (the header is
+line 1). A file that is not valid in its encoding yields one `RowError` at the line and column (the
+1-based character position in that line) of its first invalid byte.
+
+**clean** — `clean_table(table, columns, …)` is table-driven: each `Column` names its canonical header,
+whether the column must be present, a parser (a function `str -> value` raising `CellError`) and the
+value a blank cell takes (or that blank is refused). It maps source headers to canonical ones
+(`mapping`), parses column by column (a parser sees each distinct raw value once: a million rows with
+a few thousand distinct dates parse a few thousand dates), and collects a `RowError` for every bad
+cell instead of stopping at the first. The result is columnar: `{column: [value per row]}` plus the
+line numbers, so loaders build their bulk rows without a dict per row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from spm.imports.report import RowError
+
+#: Sentinel for "a blank cell is an error" (as opposed to a blank meaning a default value).
+REQUIRED = object()
+
+
+class CellError(ValueError):
+    """Raised by a parser: the message is the rule the value broke."""
+
+
+@dataclass
+class RawTable:
+    file: str
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]  # physical line each record starts on; the header is line 1
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[str], Any]
+    required: bool = True  # the column must be in the file
+    blank: Any = REQUIRED  # value of a blank cell; REQUIRED refuses blank cells
+    aliases: tuple[str, ...] = ()  # other headers that mean this column (guessing a mapping)
+
+
+@dataclass
+class CleanTable:
+    file: str
+    lines: list[int]
+    values: dict[str, list] = field(default_factory=dict)
+    present: set[str] = field(default_factory=set)  # canonical columns the file had
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+# --- read ---------------------------------------------------------------------------------------
+
+
+def _encoding_error(data: bytes, exc: UnicodeDecodeError, *, file: str, encoding: str) -> RowError:
+    start = exc.start
+    line = data.count(b"\n", 0, start) + 1
+    line_start = data.rfind(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode(encoding, errors="replace")) + 1
+    bad = data[start:exc.end] or data[start:start + 1]
+    return RowError(
+        line=line, column=str(column), value="0x" + bad.hex(), file=file,
+        message=(f"not valid {encoding}: byte 0x{bad[:1].hex()} at line {line}, column {column}; "
+                 "save the file as UTF-8 or name its encoding (--encoding, e.g. cp1252 or latin-1)"),
+    )
+
+
+def decode(data: bytes, *, file: str = "", encoding: str | None = None) -> tuple[str | None, RowError | None]:
+    """The text of `data` in `encoding` (default UTF-8, a BOM is dropped), or the error at its first bad byte."""
+    name = encoding or "utf-8"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None, RowError(line=1, column="", value=name, file=file, message=f"unknown encoding {name!r}")
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError as exc:
+        return None, _encoding_error(data, exc, file=file, encoding=name)
+    return text.removeprefix("\ufeff"), None
+
+
+def read_csv(data: bytes | str, *, file: str = "", encoding: str | None = None) -> tuple[RawTable | None, list[RowError]]:
+    """Parse CSV bytes (or text) into a RawTable; errors: bad encoding, no header, a broken quote."""
+    if isinstance(data, bytes):
+        text, error = decode(data, file=file, encoding=encoding)
+        if error is not None:
+            return None, [error]
+    else:
+        text = data.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return None, [RowError(line=1, column="", value="", file=file, message="the file is empty: a header line is required")]
+    except csv.Error as exc:
+        return None, [RowError(line=1, column="", value="", file=file, message=f"not a CSV file: {exc}")]
+    header = [h.strip() for h in header]
+    try:
+        records = list(reader)  # the C loop; line numbers are recovered below
+    except csv.Error as exc:
+        return None, [RowError(line=reader.line_num, column="", value="", file=file, message=f"not a CSV file: {exc}")]
+    if reader.line_num == len(records) + 1:  # one line per record (the usual case): line = index + 2
+        keep = [k for k, r in enumerate(records) if not r or not any(r)]
+        if keep:
+            blank = set(keep)
+            lines = [k + 2 for k in range(len(records)) if k not in blank]
+            rows = [r for k, r in enumerate(records) if k not in blank]
+        else:
+            lines, rows = list(range(2, len(records) + 2)), records
+    else:  # quoted line breaks: read again, noting where each record starts
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader)
+        rows, lines = [], []
+        last = reader.line_num
+        for record in reader:
+            if record and any(record):
+                rows.append(record)
+                lines.append(last + 1)
+            last = reader.line_num
+    return RawTable(file=file, header=header, rows=rows, lines=lines), []
+
+
+# --- mapping ------------------------------------------------------------------------------------
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
+
+
+def guess_mapping(header: Iterable[str], columns: Iterable[Column]) -> dict[str, str]:
+    """{canonical column: source header} guessed by name, ignoring case, spaces and punctuation,
+    then by the columns' aliases. Canonical headers map to themselves."""
+    by_norm: dict[str, str] = {}
+    for h in header:
+        by_norm.setdefault(_norm(h), h)
+    mapping = {}
+    for col in columns:
+        for candidate in (col.name, *col.aliases):
+            source = by_norm.get(_norm(candidate))
+            if source is not None and source not in mapping.values():
+                mapping[col.name] = source
+                break
+    return mapping
+
+
+# --- clean --------------------------------------------------------------------------------------
+
+
+def clean_table(
+    table: RawTable,
+    columns: list[Column],
+    *,
+    mapping: dict[str, str] | None = None,
+    errors: list[RowError] | None = None,
+) -> tuple[CleanTable, list[RowError]]:
+    """Parse every cell of the canonical `columns` (extra columns are ignored, never an error).
+
+    `mapping` ({canonical: source header}) defaults to the headers as they are. A missing required
+    column is one error at line 1 (then no cell of that column is checked). Refused cells keep
+    None in their slot; the caller loads nothing when any error was collected.
+    """
+    errors = [] if errors is None else errors
+    mapping = dict(mapping or {})
+    index = {h: i for i, h in reversed(list(enumerate(table.header)))}
+    out = CleanTable(file=table.file, lines=table.lines)
+    n = len(table.rows)
+    shortest = min(map(len, table.rows), default=0)
+    for col in columns:
+        source = mapping.get(col.name, col.name)
+        i = index.get(source)
+        if i is None:
+            if col.required:
+                errors.append(RowError(line=1, column=col.name, value="", file=table.file,
+                                       message=f"required column {col.name!r} is missing from the header"))
+            out.values[col.name] = [None if col.blank is REQUIRED else col.blank] * n
+            continue
+        out.present.add(col.name)
+        if shortest > i:
+            raw_values = [row[i] for row in table.rows]
+        else:
+            raw_values = [row[i] if i < len(row) else "" for row in table.rows]
+        parsed: dict[str, Any] = {}
+        failed: dict[str, str] = {}
+        for raw in set(raw_values):  # each distinct raw value is parsed once
+            stripped = raw.strip()
+            if not stripped:
+                if col.blank is REQUIRED:
+                    failed[raw] = "a value is required"
+                else:
+                    parsed[raw] = col.blank
+                continue
+            try:
+                parsed[raw] = col.parse(stripped)
+            except CellError as exc:
+                failed[raw] = str(exc)
+        if failed:
+            for r, raw in enumerate(raw_values):
+                if raw in failed:
+                    errors.append(RowError(line=table.lines[r], column=col.name, value=raw, message=failed[raw],
+                                           file=table.file))
+            get = parsed.get
+            out.values[col.name] = [get(raw) for raw in raw_values]
+        else:
+            out.values[col.name] = [parsed[raw] for raw in raw_values]
+    return out, errors
+
+
+# --- parsers (pure; each raises CellError naming the rule) ----------------------------------------
+
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def parse_text(max_length: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if len(value) > max_length:
+            raise CellError(f"longer than {max_length} characters")
+        return value
+    return parse
+
+
+def parse_decimal(*, minimum: Decimal | None = None, maximum: Decimal | None = None, places: int = 2,
+                  what: str = "a number") -> Callable[[str], Decimal]:
+    """A plain decimal number (a thousands separator `,` is allowed; `12k`, `1e3` or `$5` are not)."""
+    quantum = Decimal(1).scaleb(-places)
+
+    def parse(value: str) -> Decimal:
+        if value.replace(".", "", 1).isdigit() and value.isascii():  # the common case: 4821 or 4821.00
+            number = Decimal(value)
+        else:
+            text = value.replace(",", "") if _THOUSANDS.fullmatch(value) else value
+            if not _DECIMAL.fullmatch(text):
+                raise CellError(f"not {what}: use digits with an optional decimal point (no units, letters or symbols)")
+            try:
+                number = Decimal(text)
+            except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
+                raise CellError(f"not {what}") from None
+        if number.as_tuple().exponent < -places:
+            number = number.quantize(quantum)
+        if minimum is not None and number < minimum:
+            raise CellError(f"must not be negative (is {value})" if minimum == 0 else f"must be at least {minimum}")
+        if maximum is not None and number > maximum:
+            raise CellError(f"must be at most {maximum}")
+        return number + 0  # normalise -0
+    return parse
+
+
+def parse_date(value: str) -> dt.date:
+    """An ISO date (2027-03-31); an ISO date-time keeps its date."""
+    try:
+        return dt.date.fromisoformat(value[:10]) if len(value) == 10 else dt.datetime.fromisoformat(value).date()
+    except ValueError:
+        raise CellError("not a date: use YYYY-MM-DD") from None
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "won", "closed"}
+_FALSE = {"false", "f", "no", "n", "0", "open", "lost"}
+
+
+def parse_bool(value: str) -> bool:
+    low = value.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise CellError("not a yes/no value: use true or false (or 1/0, yes/no)")
+
+
+def parse_choice(choices: dict[str, str], what: str) -> Callable[[str], str]:
+    """One of `choices` ({accepted spelling, lower-case: stored value}), compared ignoring case, spaces and _."""
+    table = {re.sub(r"[\s_-]+", "", k.lower()): v for k, v in choices.items()}
+
+    def parse(value: str) -> str:
+        hit = table.get(re.sub(r"[\s_-]+", "", value.lower()))
+        if hit is None:
+            raise CellError(f"not a known {what}: use one of {', '.join(sorted(set(choices.values())))}")
+        return hit
+    return parse
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def parse_email(value: str) -> str:
+    if not _EMAIL.fullmatch(value) or len(value) > 254:
+        raise CellError("not an e-mail address")
+    return value.lower()
+
+
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
+def parse_currency(value: str) -> str:
+    if not _CURRENCY.fullmatch(value):
+        raise CellError("not a currency: use a 3-letter ISO code such as USD")
+    return value.upper()
+
+
+def errors_csv(errors: Iterable[RowError]) -> str:
+    """The error file: one line per refused cell (file, line, column, value, message)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["file", "line", "column", "value", "message"])
+    for e in errors:
+        writer.writerow([e.file, e.line, e.column, e.value, e.message])
+    return buf.getvalue()
