@@ -194,7 +194,7 @@ class TerritoryPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         return Response(TerritoryMoveSerializer(moves, many=True).data)
 
     @extend_schema(summary="Balancer moves of the plan", responses={200: TerritoryMoveSerializer(many=True), **READ_ERRORS})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def moves(self, request, *args, **kwargs):
         plan = self.get_object()
         if visible_seller_ids(self.access) is not None:
@@ -235,7 +235,7 @@ class TerritoryPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
 
     @extend_schema(summary="Quota relief proposed by the plan's ownership changes",
                    responses={200: ReliefSerializer(many=True), **error_responses(403, 404)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def relief(self, request, *args, **kwargs):
         return Response(ReliefSerializer(relief.plan_relief(self.get_object()), many=True).data)
 
