@@ -178,3 +178,12 @@ class EarningLine(TenantModel):
     class Meta:
         ordering = ["statement", "position"]
         indexes = [models.Index(fields=["tenant", "statement", "position"], name="line_statement_idx")]
+
+
+# Feature sub-packages (imported here so Django registers their models).
+from compensation.acceptance.models import PlanAcceptance  # noqa: E402,F401
+from compensation.accounting.models import AccountingPolicy  # noqa: E402,F401
+from compensation.disputes.models import Dispute, DisputeComment  # noqa: E402,F401
+from compensation.holds.models import Hold, HoldPolicy  # noqa: E402,F401
+from compensation.payroll.models import PayrollBatch, PayrollBatchItem  # noqa: E402,F401
+from compensation.routing.models import ApprovalDelegate, ApprovalStep, StatementApproval  # noqa: E402,F401

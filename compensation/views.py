@@ -108,6 +108,9 @@ class StatementDetailView(TenantTemplateView):
             # The same rule the service applies, shown before the click instead of after it.
             context["approval_refusal"] = services.approval_refusal(statement, self.request.user)
         context.update(self._adjustments(statement, context.get("adjust_form")))
+        from compensation.breakdown.views import breakdown_context  # grouped view and disputes
+
+        context.update(breakdown_context(self.access, self.request.user, statement))
         return context
 
     def _adjustments(self, statement: Statement, form: AdjustmentForm | None) -> dict:
@@ -227,7 +230,9 @@ class StatementApproveView(_StatementActionView):
     success = "Approved {statement}."
 
     def act(self, statement):
-        services.statement_approve(statement=statement, actor=self.request.user)
+        from compensation.routing.services import statement_route_approve  # the tenant's approval route
+
+        statement_route_approve(statement=statement, actor=self.request.user)
 
 
 class StatementExportView(TenantView):
@@ -267,8 +272,14 @@ class ApprovalsView(TenantTemplateView):
     max_bulk = 500
 
     def get_context_data(self, **kwargs):
+        from compensation.payroll.selectors import approval_queue as close_queue
+        from compensation.payroll.views import approval_context
+
         context = super().get_context_data(**kwargs)
-        context.update(paginate(self.request, approval_queue(access=self.access), per_page=100))
+        # USD 0.00 statements are hidden unless asked for (?zero=1); flags and batch totals from payroll
+        queue = close_queue(access=self.access, include_zero=self.request.GET.get("zero") == "1")
+        context.update(paginate(self.request, queue, per_page=100))
+        context.update(approval_context(self.access, self.request, context["object_list"]))
         context["draft_periods"] = statement_period_summary(access=self.access, status=Statement.Status.DRAFT)
         latest_draft = context["draft_periods"][0]["period"] if context["draft_periods"] else None
         context.setdefault("publish_form", PublishPeriodForm(initial={"period": latest_draft}))
@@ -325,7 +336,9 @@ class ApprovalsView(TenantTemplateView):
             messages.warning(request, "Select at least one statement to approve.")
             return
         # Resolved through the queue: ids outside the tenant or not published are simply not found.
-        approved, refused = _apply_each(services.statement_approve, approval_queue(access=self.access).filter(pk__in=ids),
+        from compensation.routing.services import statement_route_approve  # the tenant's approval route
+
+        approved, refused = _apply_each(statement_route_approve, approval_queue(access=self.access).filter(pk__in=ids),
                                         request)
         if approved:
             messages.success(request, f"Approved {approved} statement{'s' if approved != 1 else ''}.")
@@ -431,19 +444,21 @@ class PlanListView(TenantTemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["can_edit_plans"] = self.access.can("plans.edit")
         context.update(paginate(self.request, plan_list().annotate(assigned=Count("assignments")).order_by("name", "-version"), per_page=50))
         return context
 
 
 class PlanDetailView(TenantTemplateView):
-    capability = "planning.view"
+    # Reps and managers read the plans assigned to them (compensation.acceptance decides which).
+    capability = None
     template_name = "compensation/plan_detail.html"
 
     def get_context_data(self, **kwargs):
+        from compensation.acceptance.views import acceptance_context, plan_or_404
+
         context = super().get_context_data(**kwargs)
-        plan = plan_list().select_related("published_by").filter(pk=kwargs["pk"]).first()
-        if plan is None:
-            raise Http404("No such plan")
+        plan = plan_or_404(self.access, kwargs["pk"])
         document = plan.document or {}
         components = []
         for component in document.get("components") or []:
@@ -451,6 +466,8 @@ class PlanDetailView(TenantTemplateView):
         context.update(
             plan=plan, document=document, components=components,
             document_json=json.dumps(document, indent=2, sort_keys=False),
-            versions=list(plan_list().filter(name=plan.name).order_by("-version")[:20]),
+            versions=list(plan_list().filter(name=plan.name).order_by("-version")[:20]) if self.access.can("planning.view") else [],
         )
+        context.update(acceptance_context(self.access, plan))
+        context["can_edit_plans"] = self.access.can("plans.edit")
         return context

@@ -58,6 +58,8 @@ class Opportunity(TenantModel):
     team = models.CharField(max_length=100, blank=True)  # blank: the owner's team
     region = models.CharField(max_length=50, blank=True)  # blank: the owner's region
     probability = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)  # 0..1
+    # Length of the customer contract (ASC 340-40: commissions on contracts > 12 months are capitalised).
+    contract_term_months = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

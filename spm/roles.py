@@ -47,6 +47,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # RevOps, executives and admins; managers and RevOps/admin write notes and follow-ups.
     "coaching.view": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.EXECUTIVE, Role.ADMIN}),
     "coaching.write": frozenset({Role.MANAGER, Role.REVOPS, Role.ADMIN}),
+    # Pay in full (compensation.disputes / payroll / accounting)
+    "disputes.resolve": frozenset({Role.FINANCE, Role.ADMIN}),
+    "payroll.export": frozenset({Role.FINANCE, Role.ADMIN}),
+    "accounting.view": frozenset({Role.FINANCE, Role.ADMIN}),
+    "liability.view": frozenset({Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
+    "periods.close": frozenset({Role.FINANCE, Role.ADMIN}),
+    "approvals.configure": frozenset({Role.FINANCE, Role.ADMIN}),
 }
 
 

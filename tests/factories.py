@@ -290,6 +290,51 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             component="Adjustment", kind=EarningLine.Kind.ADJUSTMENT, adjustment=adjustment,
             amount=Decimal("100.00"), explanation=f"{slug} spiff correction",
         )
+        # Pay in full (issue 12): one row of each new table
+        from compensation.models import (
+            AccountingPolicy,
+            CompPlan,
+            Dispute,
+            DisputeComment,
+            PayrollBatch,
+            PayrollBatchItem,
+            PlanAcceptance,
+        )
+
+        comp_plan = CompPlan.all_tenants.filter(tenant=tenant).order_by("id").first()
+        if comp_plan is not None:
+            PlanAcceptance.all_tenants.create(tenant=tenant, plan=comp_plan, seller=rep, version=comp_plan.version,
+                                              accepted_by=world.users["rep"])
+        line = EarningLine.all_tenants.filter(tenant=tenant, statement=world.statements["rep"]).order_by("id").first()
+        dispute = Dispute.all_tenants.create(
+            tenant=tenant, statement=world.statements["rep"], seller=rep, line=line, line_component="New business",
+            line_deal=deal.external_id, line_amount=Decimal("5900.00"), amount=Decimal("250.00"),
+            reason=f"{slug} split missing", raised_by=world.users["rep"],
+        )
+        DisputeComment.all_tenants.create(tenant=tenant, dispute=dispute, author=world.users["finance"],
+                                          body=f"{slug} looking into it")
+        batch = PayrollBatch.all_tenants.create(tenant=tenant, period="2026-12", currency="USD", statement_count=1,
+                                                total=Decimal("1200.00"), created_by=world.users["finance"])
+        paid = Statement.all_tenants.create(tenant=tenant, seller=peer, period="2026-12", total=Decimal("1200.00"),
+                                            status=Statement.Status.PAID)
+        PayrollBatchItem.all_tenants.create(tenant=tenant, batch=batch, statement=paid, seller=peer,
+                                            amount=Decimal("1200.00"))
+        AccountingPolicy.all_tenants.create(tenant=tenant, expedient_months=12)
+        from compensation.models import Hold, HoldPolicy
+
+        HoldPolicy.all_tenants.create(tenant=tenant, pct=Decimal("0.25"), days=90)
+        Hold.all_tenants.create(tenant=tenant, statement=world.statements["rep"], seller=rep, period="2027-01",
+                                amount=Decimal("1475.00"), reason=f"{slug} invoice unpaid",
+                                release_after=dt.date(2027, 4, 30), hold_adjustment=adjustment,
+                                created_by=world.users["finance"])
+        from compensation.models import ApprovalDelegate, ApprovalStep, StatementApproval
+
+        ApprovalStep.all_tenants.create(tenant=tenant, position=1, role="finance")
+        StatementApproval.all_tenants.create(tenant=tenant, statement=paid, position=1, role="finance",
+                                             approved_by=world.users["finance"])
+        ApprovalDelegate.all_tenants.create(tenant=tenant, user=world.users["finance"], delegate=world.users["admin"],
+                                            starts=dt.date(2027, 1, 1))
+        world.dispute, world.payroll_batch = dispute, batch
         from planning.models import CapacityRosterMember, CapacityScenario, QuotaAllocation, QuotaSet
 
         scenario = CapacityScenario.all_tenants.create(

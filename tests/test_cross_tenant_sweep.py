@@ -48,7 +48,8 @@ NON_ID_VALUES = {"format": "json", "period": "2027-01", "period_from": "2027-01"
 MODEL_HINTS = {"line": "earningline", "run": "calculationrun", "plan": "compplan", "deal": "opportunity",
                "opp": "opportunity", "split": "opportunitysplit", "event": "opportunityevent",
                "assignment": "planassignment", "audit": "auditevent", "member": "membership", "fx": "fxrate",
-               "import": "importjob"}
+               "import": "importjob",
+               "payroll": "payrollbatch"}
 # Patterns that serve no tenant data and take a kwarg we cannot meaningfully fill.
 SKIP_ROUTE_PREFIXES = (
     "static/",  # static files: no tenant data, served by whitenoise/staticfiles

@@ -180,7 +180,9 @@ class StatementViewSet(TenantReadOnlyViewSet):
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
-        statement = services.statement_approve(statement=self.get_object(), actor=request.user)
+        from compensation.routing.services import statement_route_approve  # the tenant's approval route
+
+        statement = statement_route_approve(statement=self.get_object(), actor=request.user)
         return Response(StatementSerializer(statement).data)
 
     @extend_schema(

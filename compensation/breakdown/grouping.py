@@ -1,0 +1,157 @@
+"""A statement as reps read it: lines grouped by deal, components side by side, subtotals.
+
+Pure (no ORM): takes the lines as plain dicts (`line_rows`), so it is tested without a database
+and follows the engine whatever it stores. Money stays Decimal; nothing is rounded here (each
+line is already in cents and a subtotal is a plain sum of lines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from compensation.engine.formatting import fmt_money, fmt_pct, fmt_rate
+
+ZERO = Decimal("0.00")
+# Lines with one of these kinds and a deal sit in that deal's row, in the column of their component.
+DEAL_KINDS = ("commission", "spif", "clawback")
+
+
+@dataclass
+class Cell:
+    amount: Decimal = ZERO
+    lines: list[Mapping] = field(default_factory=list)
+
+    @property
+    def attainment_before(self) -> Decimal | None:
+        values = [ln["attainment_before"] for ln in self.lines if ln.get("attainment_before") is not None]
+        return values[0] if values else None
+
+    @property
+    def attainment_after(self) -> Decimal | None:
+        values = [ln["attainment_after"] for ln in self.lines if ln.get("attainment_after") is not None]
+        return values[-1] if values else None
+
+
+@dataclass
+class DealRow:
+    deal: str
+    opportunity_id: int | None
+    name: str
+    credit: Decimal | None
+    cells: dict[str, Cell] = field(default_factory=dict)
+    total: Decimal = ZERO
+    explanations: list[str] = field(default_factory=list)
+    ordered: list[Cell | None] = field(default_factory=list)  # cells in the breakdown's column order
+
+    def cell_list(self, components: list[str]) -> list[Cell | None]:
+        return [self.cells.get(c) for c in components]
+
+
+@dataclass
+class ComponentSummary:
+    component: str
+    subtotal: Decimal
+    attainment_before: Decimal | None
+    attainment_after: Decimal | None
+    quota_period: str
+
+
+@dataclass
+class Breakdown:
+    components: list[str]
+    deals: list[DealRow]
+    other: list[Mapping]  # draw, draw recovery, adjustments, lines without a deal
+    summaries: list[ComponentSummary]
+    other_total: Decimal
+    total: Decimal
+
+    @property
+    def deal_total(self) -> Decimal:
+        return sum((d.total for d in self.deals), ZERO)
+
+
+def explain(line: Mapping) -> str:
+    """The line's explanation in words: the engine's own text, or one built from its fields."""
+    text = (line.get("explanation") or "").strip()
+    if text:
+        return text
+    amount = line.get("amount") or ZERO
+    kind = line.get("kind", "")
+    deal = line.get("deal") or ""
+    if kind == "commission" and line.get("quota") and line.get("attainment_after") is not None:
+        return (f"Deal {deal} credited {fmt_money(line.get('credit') or ZERO)} of a {fmt_money(line['quota'])} quota "
+                f"for {line.get('quota_period') or 'the period'}: attainment {fmt_pct(line['attainment_before'] or 0)} → "
+                f"{fmt_pct(line['attainment_after'])} at {fmt_rate(line.get('rate') or 0)} → {fmt_money(amount)}")
+    if kind == "commission" and line.get("rate") is not None:
+        return f"Deal {deal} credited {fmt_money(line.get('credit') or ZERO)}: flat {fmt_rate(line['rate'])} → {fmt_money(amount)}"
+    labels = {"spif": "SPIF", "clawback": "Clawback", "draw": "Draw paid up to the guaranteed amount",
+              "draw_recovery": "Draw recovered from earnings", "adjustment": "Manual adjustment"}
+    subject = f" on deal {deal}" if deal else ""
+    return f"{labels.get(kind, kind.title() or 'Line')}{subject}: {fmt_money(amount)}"
+
+
+def group_statement(lines: Iterable[Mapping]) -> Breakdown:
+    """Group a statement's lines (in statement order) by deal, with one column per component."""
+    components: list[str] = []
+    deals: dict[str, DealRow] = {}
+    other: list[Mapping] = []
+    per_component: dict[str, list[Mapping]] = {}
+    total = ZERO
+    for line in lines:
+        amount = line.get("amount") or ZERO
+        total += amount
+        deal = line.get("deal") or ""
+        if not deal or line.get("kind") not in DEAL_KINDS:
+            other.append({**line, "words": explain(line)})
+            continue
+        component = line["component"]
+        if component not in components:
+            components.append(component)
+        row = deals.get(deal)
+        if row is None:
+            row = deals[deal] = DealRow(deal=deal, opportunity_id=line.get("opportunity_id"),
+                                        name=line.get("deal_name") or deal, credit=None)
+        if row.credit is None and line.get("kind") == "commission":
+            row.credit = line.get("credit")
+        cell = row.cells.setdefault(component, Cell())
+        cell.amount += amount
+        cell.lines.append(line)
+        row.total += amount
+        row.explanations.append(explain(line))
+        per_component.setdefault(component, []).append(line)
+    summaries = []
+    for component in components:
+        items = per_component[component]
+        befores = [ln["attainment_before"] for ln in items if ln.get("attainment_before") is not None]
+        afters = [ln["attainment_after"] for ln in items if ln.get("attainment_after") is not None]
+        periods = [ln.get("quota_period") for ln in items if ln.get("quota_period")]
+        summaries.append(ComponentSummary(
+            component=component,
+            subtotal=sum((ln.get("amount") or ZERO for ln in items), ZERO),
+            attainment_before=befores[0] if befores else None,
+            attainment_after=afters[-1] if afters else None,
+            quota_period=periods[-1] if periods else "",
+        ))
+    for row in deals.values():
+        row.ordered = row.cell_list(components)
+    other_total = sum((ln.get("amount") or ZERO for ln in other), ZERO)
+    return Breakdown(components=components, deals=list(deals.values()), other=other, summaries=summaries,
+                     other_total=other_total, total=total)
+
+
+def breakdown_csv_rows(breakdown: Breakdown, *, currency: str) -> list[list[str]]:
+    """The grouped statement as CSV rows: one per deal, one per other line, then subtotals and total."""
+    header = ["deal", "deal_name", "credit", *breakdown.components, "deal_total", "currency"]
+    rows: list[list[str]] = [header]
+    for d in breakdown.deals:
+        cells = [str(c.amount) if c is not None else "" for c in d.cell_list(breakdown.components)]
+        rows.append([d.deal, d.name, "" if d.credit is None else str(d.credit), *cells, str(d.total), currency])
+    blanks = [""] * len(breakdown.components)
+    for line in breakdown.other:
+        label = f"{line.get('kind', '')}: {line.get('component', '')}"
+        rows.append([line.get("deal") or "", label, "", *blanks, str(line.get("amount") or ZERO), currency])
+    rows.append(["", "Subtotal", "", *[str(s.subtotal) for s in breakdown.summaries], str(breakdown.deal_total), currency])
+    rows.append(["", "Total", "", *blanks, str(breakdown.total), currency])
+    return rows

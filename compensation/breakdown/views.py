@@ -1,0 +1,74 @@
+"""The grouped statement: print-ready HTML and a grouped CSV, plus the context the statement page adds."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, HttpResponse
+
+from compensation.breakdown.grouping import breakdown_csv_rows
+from compensation.breakdown.selectors import statement_breakdown
+from compensation.disputes.selectors import dispute_list
+from compensation.selectors import attainment_rows, statement_get
+from spm.tenancy.views import TenantTemplateView, TenantView
+
+
+def _statement_or_404(access, pk: int):
+    statement = statement_get(access=access, pk=pk)
+    if statement is None:
+        raise Http404("No such statement")
+    return statement
+
+
+def breakdown_context(access, user, statement) -> dict:
+    """What the statement page shows besides its lines: the grouped view and the disputes."""
+    from compensation.disputes.views import DisputeOpenForm
+
+    is_own = statement.seller.user_id is not None and statement.seller.user_id == user.pk
+    can_dispute = is_own and statement.status != statement.Status.DRAFT
+    from compensation.holds.selectors import earned_and_payable
+    from compensation.routing.selectors import route_progress
+    from compensation.routing.services import step_refusal
+
+    progress = route_progress(statement)
+    return {
+        "route": progress,
+        "can_take_step": bool(progress) and statement.status == statement.Status.PUBLISHED
+        and step_refusal(statement, user) is None,
+        "pay": earned_and_payable(statement),
+        "can_hold": access.can("payroll.export") and not statement.is_locked,
+        "breakdown": statement_breakdown(statement=statement),
+        "disputes": list(dispute_list(access=access, statement_id=statement.pk).order_by("-raised_at", "-id")),
+        "can_dispute": can_dispute,
+        "dispute_form": DisputeOpenForm() if can_dispute else None,
+    }
+
+
+class StatementPrintView(TenantTemplateView):
+    """Print-ready statement (the browser's "Save as PDF" gives the PDF)."""
+
+    capability = "statements.view"
+    template_name = "compensation/statement_print.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        statement = _statement_or_404(self.access, kwargs["pk"])
+        context.update(statement=statement, breakdown=statement_breakdown(statement=statement),
+                       attainment=attainment_rows(statement.attainment))
+        return context
+
+
+class StatementBreakdownCSVView(TenantView):
+    """The grouped statement as CSV: a row per deal with the components side by side, then subtotals."""
+
+    capability = "statements.view"
+
+    def get(self, request, *args, **kwargs):
+        statement = _statement_or_404(self.access, kwargs["pk"])
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        filename = f"statement-{statement.seller.external_id}-{statement.period}-by-deal.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        writer = csv.writer(response)
+        for row in breakdown_csv_rows(statement_breakdown(statement=statement), currency=statement.currency):
+            writer.writerow(row)
+        return response

@@ -1,0 +1,61 @@
+"""Payout liability page (finance, executives, admin) and period close/reopen (finance, admin)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from compensation.liability import charts, selectors
+from spm.errors import DomainError
+from spm.models import Period
+from spm.services import period_close, period_reopen
+from spm.tenancy.views import TenantTemplateView, TenantView
+
+MONTHS_SHOWN = 18
+
+
+class LiabilityView(TenantTemplateView):
+    capability = "liability.view"
+    template_name = "compensation/liability.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        by_period = selectors.liability_by_period(access=self.access)[-MONTHS_SHOWN * 3:]
+        currencies = sorted({r["currency"] for r in by_period})
+        currency = self.request.GET.get("currency") if self.request.GET.get("currency") in currencies else (
+            self.access.tenant.base_currency if self.access.tenant.base_currency in currencies else (currencies[0] if currencies else ""))
+        rows = [r for r in by_period if r["currency"] == currency][-MONTHS_SHOWN:]
+        period = self.request.GET.get("period") or None
+        cost = selectors.comp_cost_of_sales(period=period)
+        totals = {b: sum((r[b] for r in rows), selectors.ZERO) for b in ("accrued", "approved_unpaid", "paid")}
+        context.update(
+            rows=rows, currency=currency, currencies=currencies, totals=totals, period=period or "",
+            chart=charts.liability_bars(rows, currency=currency) if rows else None,
+            cost=cost, cost_chart=charts.cost_of_sales_line(cost) if cost else None,
+            teams=selectors.liability_by_team(period=period), plans=selectors.liability_by_plan(period=period),
+            forecast=selectors.forecast_liability(access=self.access),
+            can_close=self.access.can("periods.close"),
+            closed={p.key for p in Period.objects.filter(status=Period.Status.CLOSED)},
+        )
+        return context
+
+
+class PeriodCloseView(TenantView):
+    """POST period=<YYYY-MM>, action=close|reopen: the audited kernel services, surfaced for finance."""
+
+    capability = "periods.close"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        period, action = request.POST.get("period", ""), request.POST.get("action")
+        try:
+            if action == "reopen":
+                period_reopen(period=period, actor=request.user)
+                messages.success(request, f"Reopened {period}.")
+            else:
+                period_close(period=period, actor=request.user)
+                messages.success(request, f"Closed {period}: calculations and adjustments no longer change it.")
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect(reverse("compensation:liability", kwargs={"tenant": self.access.tenant.slug}) + "#periods")
