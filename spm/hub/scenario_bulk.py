@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection
 from django.utils import timezone
 
@@ -45,8 +47,24 @@ def _dec_equal(a, b) -> bool:
 
 
 def _too_long(value: str, limit: int, where: str, field: str) -> None:
+    """The check `full_clean` made per row, with its message ("name: Ensure this value has at most …")."""
     if value is not None and len(value) > limit:
-        raise DomainError(f"{where}: {field}: has more than {limit} characters", field=field)
+        raise ValidationError({field: [f"{where}: Ensure this value has at most {limit} characters "
+                                       f"(it has {len(value)})."]})
+
+
+def _check_decimal(model, name: str, value, where: str) -> None:
+    """A cheap digits test per row; only a value that fails it runs the field's validators (full_clean's messages)."""
+    if value is None:
+        return
+    field = model._meta.get_field(name)
+    exponent = value.as_tuple().exponent
+    if (isinstance(exponent, int) and exponent < -field.decimal_places) or \
+            abs(value) >= Decimal(10) ** (field.max_digits - field.decimal_places):
+        try:
+            field.run_validators(value)
+        except ValidationError as exc:
+            raise ValidationError({name: [f"{where}: {m}" for m in exc.messages]}) from None
 
 
 def _bulk_update(model, objs: list, fields: list[str]) -> None:
@@ -84,10 +102,15 @@ def load_sellers(rows: list[dict], counts) -> dict[str, int]:
     existing = {r["external_id"]: r for r in Seller.objects.values("id", "external_id", "manager_id", *SELLER_FIELDS)}
     tenant_id = current_tenant().pk
     for r in rows:
-        _too_long(r["external_id"], 64, f"seller {r['external_id'][:64]!r}", "id")
+        _too_long(r["external_id"], 64, f"seller {r['external_id'][:64]!r}", "external_id")
         _too_long(r["name"], 200, f"seller {r['external_id']!r}", "name")
         for f, limit in (("email", 254), ("title", 100), ("segment", 50), ("region", 50)):
             _too_long(r[f], limit, f"seller {r['external_id']!r}", f)
+        if r["email"]:
+            try:
+                validate_email(r["email"])
+            except ValidationError as exc:
+                raise ValidationError({"email": [f"seller {r['external_id']!r}: {m}" for m in exc.messages]}) from None
     new = [r for r in rows if r["external_id"] not in existing]
     bulk_insert(Seller, ["external_id", *SELLER_FIELDS], ([r["external_id"], *(r[f] for f in SELLER_FIELDS)] for r in new),
                 tenant_id=tenant_id)
@@ -134,6 +157,7 @@ def load_quotas(rows: list[dict], seller_ids: dict[str, int], counts, affected: 
     last: dict[tuple, dict] = {}
     for r in rows:  # the last record of a (seller, measure, period) wins, like repeated quota_set calls
         _too_long(r["measure"], 40, f"quota of {r['seller']!r}", "measure")
+        _check_decimal(Quota, "amount", r["amount"], f"quota of {r['seller']!r} {r['period']}")
         last[(seller_ids[r["seller"]], r["measure"], r["period"])] = r
     new, changed = [], []
     for r in rows:
@@ -189,9 +213,10 @@ def load_deals(rows: list[dict], seller_ids: dict[str, int], account_ids: dict[s
     for r in rows:
         ext = r["external_id"]
         where = f"deal {ext!r}"
-        _too_long(ext, 64, where, "id")
+        _too_long(ext, 64, where, "external_id")
         _too_long(r["name"], 200, where, "name")
         _too_long(r["stage"], STAGE_NAME_MAX, where, "stage")
+        _check_decimal(Opportunity, "amount", r["amount"], where)
         is_closed, is_won = known_stages.get(r["stage"]) or stage_flags(r["stage"])
         if is_won and r["close_date"] is None:
             raise DomainError(f"deal {ext!r}: close_date: required for a closed-won deal", field="close_date")

@@ -106,7 +106,7 @@ def test_one_changed_deal_is_updated_once_and_its_stage_change_recorded():
 def test_same_amount_written_differently_is_unchanged():
     _load(_data())
     data = _data()
-    data["deals"][1]["amount"] = "1234.560"
+    data["deals"][0]["amount"] = "60000.00"
     data["deals"][1]["splits"] = [{"seller": "S-1", "pct": 60}, {"seller": "S-2", "pct": "40.00"}]
     assert _counts(_load(data), "deals") == (0, 0, 3)
 
@@ -138,11 +138,25 @@ def test_a_failure_in_the_write_stage_rolls_back_the_whole_load():
                           "stage": "closed_won", "name": "x" * 201})  # … but this name is too long for the column
     with pytest.raises(ScenarioError) as exc:
         _load(data)
-    assert "deal 'D-4': name: has more than 200 characters" in str(exc.value)
+    assert "name: deal 'D-4': Ensure this value has at most 200 characters (it has 201)." in str(exc.value)
     with tenant_atomic(Tenant.objects.get(slug="bulk")):
         assert Opportunity.objects.get(external_id="D-1").amount == Decimal("60000")
         assert not Opportunity.objects.filter(external_id="D-4").exists()
         assert AuditEvent.objects.filter(action="scenario.load").count() == 1
+
+
+def test_values_the_columns_cannot_hold_are_refused_with_the_model_messages():
+    data = _data()
+    data["deals"][0]["amount"] = "1.234"
+    with pytest.raises(ScenarioError) as exc:
+        _load(data)
+    assert "amount: deal 'D-1': Ensure that there are no more than 2 decimal places." in str(exc.value)
+    data = _data()
+    data["sellers"][1]["email"] = "sam@nowhere"
+    with pytest.raises(ScenarioError) as exc:
+        _load(data)
+    assert "email: seller 'S-1': Enter a valid email address." in str(exc.value)
+    assert not Tenant.objects.filter(slug="bulk").exists()
 
 
 def test_a_manager_cycle_through_the_database_is_refused():
