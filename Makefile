@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: install demo test lint migrate bench clean
+.PHONY: install demo test lint migrate bench loadtest clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,18 @@ test: lint
 # PostgreSQL only: DATABASE_URL=postgres://…/spm_bench make bench [BENCH_ARGS="--sellers 10000 …"]
 bench: migrate
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# PostgreSQL with the demo data (demo_setup): gunicorn on LOAD_PORT, 50 users on mixed role journeys
+# for 60 s, p50/p95/p99 per page into the Load section of docs/benchmarks.md; fails on any error.
+LOAD_PORT ?= 8099
+loadtest: migrate
+	DJANGO_SETTINGS_MODULE=spm.settings.production SECRET_KEY=$${SECRET_KEY:-loadtest-only-secret-key-0123456789abcdef} \
+	  ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false SECURE_COOKIES=false CONN_MAX_AGE=60 LOGIN_THROTTLE_RATE=1000/min \
+	  $(BIN)/gunicorn spm.wsgi -b 127.0.0.1:$(LOAD_PORT) -w 3 --threads 4 --timeout 60 --access-logfile /dev/null \
+	  --pid .loadtest-gunicorn.pid --daemon
+	sleep 3
+	$(BIN)/python manage.py loadtest --url http://127.0.0.1:$(LOAD_PORT) --output docs/benchmarks.md $(LOAD_ARGS); \
+	  status=$$?; kill $$(cat .loadtest-gunicorn.pid); exit $$status
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

@@ -41,6 +41,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     ("Analytics", [
         ("Audit trail", "analytics:audit", "audit.view"),
         ("Members", "hub:members", "members.manage"),
+        ("Data export", "tenancy:data_export", "tenant.export"),
     ]),
 ]
 

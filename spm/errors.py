@@ -46,3 +46,9 @@ class ConflictError(DomainError):
     """The object is in a state that does not allow this (already approved, run in progress)."""
 
     code = "conflict"
+
+
+class ServiceUnavailableError(DomainError):
+    """A service the request needs is down (the task queue); nothing was written. Retry later."""
+
+    code = "unavailable"

@@ -31,6 +31,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "imports.run": frozenset({Role.REVOPS, Role.ADMIN}),  # CRM data in: files, bulk API, webhook secret
     "audit.view": frozenset({Role.FINANCE, Role.ADMIN}),
     "members.manage": frozenset({Role.ADMIN}),
+    "tenant.export": frozenset({Role.ADMIN}),  # the whole tenant's data as a zip of CSVs
     "analytics.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
     "planning.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
     # Forecasting (issue 10): reps submit their own call, managers roll up and override their

@@ -1,7 +1,7 @@
 """URLs: pages under /t/<tenant>/, API under /api/v1/t/<tenant>/, each app owning its own."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 urlpatterns = [
     path("", include("spm.web.urls")),
@@ -10,12 +10,18 @@ urlpatterns = [
     path("t/<slug:tenant>/", include("compensation.urls")),
     path("t/<slug:tenant>/", include("analytics.urls")),
     path("t/<slug:tenant>/", include("spm.hub.urls")),
+    path("t/<slug:tenant>/", include("spm.tenancy.urls")),
     path("api/v1/", include("spm.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("planning.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("performance.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("compensation.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("spm.hub.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's bootstrap as a script file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# JSON errors under /api/ for paths no API view matched; the HTML pages elsewhere.
+handler404 = "spm.api.exceptions.page_not_found"
+handler500 = "spm.api.exceptions.server_error"

@@ -60,7 +60,7 @@ def test_an_adjustment_naming_another_tenants_seller_is_rejected(acme, globex, a
         format="json",
     )
     assert response.status_code == 400
-    assert "does not exist" in str(response.json()["seller"])
+    assert "does not exist" in str(response.json()["errors"]["seller"])
 
 
 def test_a_quota_naming_another_tenants_seller_is_rejected(acme, globex, api_as):
@@ -70,7 +70,7 @@ def test_a_quota_naming_another_tenants_seller_is_rejected(acme, globex, api_as)
         format="json",
     )
     assert response.status_code == 400
-    assert "does not exist" in str(response.json()["seller"])
+    assert "does not exist" in str(response.json()["errors"]["seller"])
 
 
 def test_an_assignment_naming_another_tenants_plan_is_rejected(acme, globex, api_as):
@@ -80,7 +80,7 @@ def test_an_assignment_naming_another_tenants_plan_is_rejected(acme, globex, api
         format="json",
     )
     assert response.status_code == 400
-    assert "does not exist" in str(response.json()["plan"])
+    assert "does not exist" in str(response.json()["errors"]["plan"])
 
 
 def test_a_deal_owned_by_another_tenants_seller_is_rejected(acme, globex, api_as):
@@ -90,7 +90,7 @@ def test_a_deal_owned_by_another_tenants_seller_is_rejected(acme, globex, api_as
         format="json",
     )
     assert response.status_code == 400
-    assert "does not exist" in str(response.json()["owner"])
+    assert "does not exist" in str(response.json()["errors"]["owner"])
 
 
 def test_a_token_of_another_tenants_user_gets_404(acme, globex):

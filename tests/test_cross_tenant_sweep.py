@@ -13,6 +13,12 @@ write its isolation test. For each pattern (one test id per pattern):
 
 Ids are made disjoint first: acme is built, every id sequence is pushed a million ahead, then
 globex is built, so a globex id can never accidentally name an acme row of any table.
+
+Sentinels: a leak need not contain the word "globex". After it is built, globex's rows get unique
+sentinel values — names, external ids, e-mails, reasons, explanations ("Zanthor <model> <n>") and
+amounts (8,2xx,xxx.37) that appear nowhere in acme — and every answer to acme (pages, API,
+CSV/JSON exports, search for "anthor") fails the sweep if it contains any of them, as a plain
+number ("8231117") or formatted ("8,231,117").
 """
 
 from __future__ import annotations
@@ -39,6 +45,12 @@ from tests import factories
 from tests.conftest import committed
 
 FOREIGN = "globex"
+SENTINEL_WORD = "Zanthor"
+SENTINEL_SEARCH = "anthor"  # finds every sentinel by substring; echoing it back matches none
+SENTINEL_TEXT_FIELDS = ("name", "external_id", "email", "title", "object_repr", "reason", "message", "explanation",
+                        "plan_name", "industry", "deal_external_id")
+SENTINEL_AMOUNT_FIELDS = ("amount", "total", "target_incentive", "annual_revenue")
+SENTINEL_AMOUNT_BASE = 8_231_000
 ID_SUFFIXES = ("_pk", "_id")
 # Values for kwargs that are not object ids (a period key, a page slug...). Extend when a route
 # needs something else; an unknown kwarg gets "2027-01", the period the factories populate.
@@ -220,6 +232,50 @@ def _ids_by_model(world) -> dict[str, list[int]]:
     return out
 
 
+def seed_sentinels(world) -> list[str]:
+    """Give every globex row unique sentinel values; return the texts that must never reach acme."""
+    from decimal import Decimal
+
+    sentinels: list[str] = []
+    counter = itertools.count(1)
+    with tenant_atomic(world.tenant):
+        for model in sorted(tenant_models(), key=lambda m: m._meta.label_lower):
+            fields = {f.name: f for f in model._meta.concrete_fields}
+            texts = [n for n in SENTINEL_TEXT_FIELDS if n in fields and not fields[n].choices]
+            amounts = [n for n in SENTINEL_AMOUNT_FIELDS if isinstance(fields.get(n), models.DecimalField)
+                       and fields[n].max_digits - fields[n].decimal_places >= 7]
+            if not texts and not amounts:
+                continue
+            for pk in model.all_tenants.filter(tenant=world.tenant).values_list("pk", flat=True):
+                values: dict[str, object] = {}
+                for name in texts:
+                    k = next(counter)
+                    value = f"{SENTINEL_WORD} {model._meta.model_name} {k}"
+                    if name == "email":
+                        value = f"zanthor.{model._meta.model_name}.{k}@example.test"
+                    elif name in ("external_id", "deal_external_id"):
+                        value = f"ZANTHOR-{k:05d}"
+                    value = value[: fields[name].max_length] if fields[name].max_length else value
+                    values[name] = value
+                    sentinels.append(value)
+                for name in amounts:
+                    k = next(counter)
+                    whole = SENTINEL_AMOUNT_BASE + k * 1_117
+                    values[name] = Decimal(f"{whole}.37")
+                    sentinels += [str(whole), f"{whole:,}"]
+                model.all_tenants.filter(pk=pk).update(**values)
+    return sentinels
+
+
+_SENTINELS: list[str] = []
+
+
+def leaked(body: str) -> list[str]:
+    """The foreign tenant's word and sentinel values found in `body` (case-insensitive)."""
+    text = body.lower()
+    return [s for s in [FOREIGN, *_SENTINELS] if s.lower() in text]
+
+
 @pytest.fixture(scope="module")
 def _sweep_world(django_db_setup, django_db_blocker):
     """Built once for the module and committed; each test still rolls back its own writes."""
@@ -227,8 +283,12 @@ def _sweep_world(django_db_setup, django_db_blocker):
         acme = factories.complete_tenant(factories.build_tenant("acme"))
         push_id_sequences_ahead()
         globex = factories.complete_tenant(factories.build_tenant(FOREIGN))
+        _SENTINELS[:] = seed_sentinels(globex)
         acme_ids, globex_ids = _ids_by_model(acme), _ids_by_model(globex)
-        yield acme, globex, acme_ids, globex_ids
+        try:
+            yield acme, globex, acme_ids, globex_ids
+        finally:
+            _SENTINELS.clear()
 
 
 @pytest.fixture
@@ -237,8 +297,10 @@ def sweep_world(_sweep_world, db):
     all_acme = {i for ids in acme_ids.values() for i in ids}
     all_globex = {i for ids in globex_ids.values() for i in ids}
     assert not all_acme & all_globex, "ids of the two tenants overlap: the sweep could not tell them apart"
-    missing = sorted(m._meta.label_lower for m in tenant_models() if m._meta.label_lower not in globex_ids)
-    assert not missing, f"add a row of {missing} to tests.factories.complete_tenant so the sweep can aim at it"
+    for label, world_ids in (("globex", globex_ids), ("acme", acme_ids)):
+        missing = sorted(m._meta.label_lower for m in tenant_models() if m._meta.label_lower not in world_ids)
+        assert not missing, f"{label} has no row of {missing}: add one to tests.factories.complete_tenant"
+    assert len(_SENTINELS) >= 20, "globex was not seeded with sentinel values"
     return _sweep_world
 
 
@@ -353,6 +415,17 @@ def test_the_sweep_sees_the_tenant_routes():
     assert COLLECTION_ROUTES, "no /t/<tenant>/… list pattern found: is the URL conf wired up?"
 
 
+def test_the_sentinels_are_rendered_for_their_own_tenant(sweep_world):
+    """Positive control: globex's own pages and API do show its sentinel values, so their absence
+    from acme's answers means something."""
+    _acme, globex, _acme_ids, _globex_ids = sweep_world
+    client = login(globex.users["admin"])
+    api = call(client, "GET", "/api/v1/t/globex/sellers/")
+    assert api.status == 200 and any(SENTINEL_WORD.lower() in s.lower() for s in leaked(api.body)), api
+    deals = call(client, "GET", "/api/v1/t/globex/deals/")
+    assert deals.status == 200 and any(s.isdigit() for s in leaked(deals.body)), deals
+
+
 def test_object_route_answers_404_for_ids_of_another_tenant(object_route, sweep_world):
     route = object_route
     acme, globex, acme_ids, globex_ids = sweep_world
@@ -408,8 +481,8 @@ def test_object_route_answers_404_for_ids_of_another_tenant(object_route, sweep_
         url = route.build(_values(route, "acme", ids))
         for method in ("GET", "POST"):
             answer = call(attacker, method, url)
-            if answer.status not in (404, 405) or FOREIGN in answer.body.lower():
-                failures.append(str(answer))
+            if answer.status not in (404, 405) or leaked(answer.body):
+                failures.append(f"{answer} [leaked: {leaked(answer.body)}]")
     assert not failures, f"{route.text} answered a foreign id with something other than 404:\n" + "\n".join(failures[:10])
 
 
@@ -423,11 +496,13 @@ def test_collection_route_never_shows_another_tenant(collection_route, sweep_wor
     plain = None
     # "lobex" matches every globex row by substring (names, ids, e-mails all start with "globex")
     # while a page that echoes the search term back into its search box does not trip the check.
-    for query in ("", "?search=lobex&q=lobex", "?format=csv", "?format=json", "?search=lobex&q=lobex&format=csv"):
+    # "anthor" likewise finds every sentinel value (names, external ids, reasons) by substring.
+    for query in ("", "?search=lobex&q=lobex", "?format=csv", "?format=json", "?search=lobex&q=lobex&format=csv",
+                  f"?search={SENTINEL_SEARCH}&q={SENTINEL_SEARCH}", f"?search={SENTINEL_SEARCH}&q={SENTINEL_SEARCH}&format=csv"):
         answer = call(client, "GET", path + query)
         plain = plain or answer
-        if answer.status >= 500 or FOREIGN in answer.body.lower():
-            failures.append(str(answer))
+        if answer.status >= 500 or leaked(answer.body):
+            failures.append(f"{answer} [leaked: {leaked(answer.body)}]")
     assert not failures, f"{route.text} leaked or failed:\n" + "\n".join(failures)
     assert plain.status != 404, f"acme's admin cannot open {path} at all, so the sweep proves nothing: {plain}"
 
@@ -443,7 +518,7 @@ def test_public_route_never_shows_another_tenant(public_route, sweep_world):
         pytest.fail(f"the sweep cannot build {route.text}: {exc}; add its kwargs to NON_ID_VALUES")
     answer = call(client, "GET", path)
     assert answer.status < 500, str(answer)
-    assert FOREIGN not in answer.body.lower(), f"an acme-only user sees globex: {answer}"
+    assert not leaked(answer.body), f"an acme-only user sees globex: {answer} [leaked: {leaked(answer.body)}]"
 
 
 def test_tenant_route_is_404_for_non_members_and_closed_to_anonymous(tenant_route, sweep_world):

@@ -82,6 +82,7 @@ def test_raw_sql_without_the_tenant_sees_no_rows(model, world):
     table = model._meta.db_table
     expected = owner_count(table, acme.tenant.pk)
     assert expected > 0, f"no acme row in {table}: extend tests.factories.complete_tenant"
+    assert owner_count(table, globex.tenant.pk) > 0, f"no globex row in {table}: extend tests.factories.complete_tenant"
     count_sql = f'SELECT count(*) FROM "{table}" WHERE tenant_id = %s'
     for label, value in (("unset", None), ("empty", ""), ("globex", str(globex.tenant.pk))):
         with transaction.atomic():

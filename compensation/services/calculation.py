@@ -42,6 +42,7 @@ from compensation.engine.frames import calculate_frames
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
+from spm.background import require_queue
 from spm.db.bulk import bulk_insert
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_key, month_start, parse_period_key, quota_period_key
@@ -123,7 +124,8 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
     beyond the end of the next fiscal year; ConflictError when a queued or running
     run of the tenant overlaps the range. Race-safe: the tenant row is locked (SELECT … FOR
     UPDATE) while checking and creating, so two concurrent requests serialise. Starts
-    compensation.tasks.calculation_run on commit (eagerly without a broker).
+    compensation.tasks.calculation_run on commit (eagerly without a broker). ServiceUnavailableError,
+    with nothing written, when a broker is configured but unreachable.
     """
     from compensation.tasks import calculation_run  # tasks import services; import late to avoid a cycle
 
@@ -131,6 +133,7 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
     tenant = current_tenant()
     validate_run_range(period_from=period_from, period_through=period_through,
                        fy_start_month=tenant.fiscal_year_start_month)
+    require_queue()  # Redis down: refuse now (ServiceUnavailableError), before a run row exists
     with tenant_atomic(tenant):
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
         calculation_release_stale()

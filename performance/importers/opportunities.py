@@ -193,6 +193,9 @@ def load_opportunities(
     tenant = current_tenant()
     v = clean.values
     n = len(clean)
+    if connection.vendor == "postgresql" and n > 10000:
+        with connection.cursor() as cursor:  # the staging joins of a big file hash in memory, not on disk
+            cursor.execute("SET LOCAL work_mem = '256MB'")
     present = clean.present
     say = progress or (lambda pct, msg: None)
     keep = {_IDX[f] for f in OPTIONAL if f not in present}

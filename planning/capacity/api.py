@@ -58,6 +58,7 @@ class CapacityScenarioSerializer(serializers.ModelSerializer):
     hires = serializers.ListField(child=serializers.DictField(), required=False, help_text="[{segment, count, start: YYYY-MM}]")
     # Plain strings in the schema: a second "status" enum would collide with the statements' one.
     status = serializers.CharField(read_only=True, help_text="draft | published | archived")
+    year = serializers.IntegerField(min_value=1900, max_value=2999)  # dates of the year must exist (no 500)
     roster = RosterMemberSerializer(many=True, required=False,
                                     help_text="Omit on create to take the tenant's sellers")
 

@@ -7,7 +7,14 @@ Every write is one service call; domain errors become 400/409 in the one API exc
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -20,7 +27,7 @@ from planning.territories import selectors, services
 from planning.territories.importer import accounts_import
 from spm.api.base import TenantGenericViewSet
 from spm.api.fields import ScopedPrimaryKeyRelatedField
-from spm.api.schema import READ_ERRORS, error_responses
+from spm.api.schema import READ_ERRORS, ErrorSerializer, error_responses
 from spm.errors import DomainError
 
 EDIT = "territories.edit"
@@ -67,6 +74,7 @@ class TerritoryMoveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="TerritoryPlanPublish")  # capacity has a PublishSerializer too
 class PublishSerializer(serializers.Serializer):
     effective_from = serializers.DateField()
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -87,6 +95,15 @@ IMPORT_REPORT = inline_serializer("AccountImportReport", fields={
     "rows": serializers.IntegerField(), "created": serializers.IntegerField(), "updated": serializers.IntegerField(),
     "unchanged": serializers.IntegerField(), "errors": serializers.ListField(child=serializers.DictField()),
 })
+
+
+# A 400 is either the import report (refused rows) or the API's one error shape (a body that is
+# not rows at all: bad JSON, wrong media type).
+IMPORT_OR_REQUEST_ERROR = OpenApiResponse(
+    PolymorphicProxySerializer(component_name="AccountImportRefusal", serializers=[IMPORT_REPORT, ErrorSerializer],
+                               resource_type_field_name=None),
+    description="Rows refused (the import report, nothing written) or a body that could not be read.",
+)
 
 
 def _evaluation_body(result, access) -> dict:
@@ -264,7 +281,7 @@ class AccountBulkMixin:
                        "rows": serializers.ListField(child=serializers.DictField(), help_text=(
                            "objects with the canonical columns; a bare list of them is accepted too"))}),
                             "multipart/form-data": inline_serializer("AccountCsvUpload", fields={"file": serializers.FileField()})},
-                   responses={200: IMPORT_REPORT, 400: IMPORT_REPORT, **error_responses(403)})
+                   responses={200: IMPORT_REPORT, 400: IMPORT_OR_REQUEST_ERROR, **error_responses(403)})
     @action(detail=False, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def bulk(self, request, *args, **kwargs):
         upload = request.FILES.get("file")

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 from django.templatetags.static import static
 
 from planning.territories.engine import NONE
-from spm.web.charts import PALETTE, to_html
+from spm.web.charts import PALETTE, chart_fragment, to_html
 
 MAP_POINTS = 4000  # the largest accounts by potential; the page says when it shows fewer than all
 COLOURS = PALETTE + ["#0ea5e9", "#84cc16", "#d946ef", "#f97316", "#14b8a6", "#a855f7", "#eab308", "#64748b"]
@@ -44,9 +43,9 @@ def account_map(result, *, visible_ids: set[int] | None = None, height: int = 46
                     showland=True, landcolor="#f1f5f9", showocean=True, oceancolor="#eef6fb", resolution=110)
     fig.update_layout(template="plotly_white", height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0},
                       legend={"orientation": "h", "y": -0.02})
-    html = pio.to_html(fig, include_plotlyjs=False, full_html=False, default_width="100%",
-                       config={"displayModeBar": False, "responsive": True,
-                               "topojsonURL": static("vendor/topojson/")})
+    # CSP: the figure goes out as a JSON block drawn by static/js/charts.js, never as inline script.
+    html = chart_fragment(fig, config={"displayModeBar": False, "responsive": True,
+                                       "topojsonURL": static("vendor/topojson/")})
     return html, len(frame), total
 
 

@@ -169,7 +169,9 @@ def clean(rows: list[RawRow], report: ImportReport, file: str = "") -> list[tupl
     for row in rows:
         values: dict = {}
         ok = True
-        for column, raw in row.values.items():
+        cells = dict.fromkeys(REQUIRED, "")  # a JSON row may omit a required column: refuse it, not KeyError
+        cells.update(row.values)
+        for column, raw in cells.items():
             try:
                 values[column] = CLEANERS[column](raw)
             except CellError as exc:

@@ -11,5 +11,6 @@ tenant_router.register("audit-events", views.AuditEventViewSet, basename="api-au
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("auth/token/", views.TokenObtainView.as_view(), name="api-token"),
+    path("t/<slug:tenant>/export/", views.TenantExportView.as_view(), name="api-tenant-export"),
     path("t/<slug:tenant>/", include(tenant_router.urls)),
 ]

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import authenticate, get_user_model
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from spm.api.base import TenantReadOnlyViewSet
+from spm.api.base import TenantAPIMixin, TenantReadOnlyViewSet
 from spm.api.schema import READ_ERRORS, ErrorSerializer
 from spm.models import AuditEvent, Membership
 from spm.selectors import user_membership_list
@@ -64,6 +67,7 @@ class TokenRequestSerializer(serializers.Serializer):
         if not login:
             raise serializers.ValidationError({"username": "Give a username or an e-mail address."})
         request = self.context.get("request")
+        request = getattr(request, "_request", request)  # the HttpRequest: django-axes marks lockouts on it
         user = authenticate(request=request, username=login, password=attrs["password"])
         if user is None and "@" in login:
             match = get_user_model()._default_manager.filter(email__iexact=login).first()
@@ -84,10 +88,13 @@ class TokenObtainView(APIView):
 
     authentication_classes: list = []  # no session, hence no CSRF check on this one form post
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
     serializer_class = TokenRequestSerializer
 
     @extend_schema(summary="Obtain an API token", request=TokenRequestSerializer,
-                   responses={200: TokenResponseSerializer, 400: OpenApiResponse(description="Invalid credentials.")},
+                   responses={200: TokenResponseSerializer, 400: OpenApiResponse(ErrorSerializer, description="Invalid credentials."),
+                              429: OpenApiResponse(ErrorSerializer, description="Too many attempts (throttled or locked out).")},
                    auth=[])
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
@@ -129,3 +136,31 @@ class AuditEventViewSet(TenantReadOnlyViewSet):
 
     def scope_queryset(self):
         return AuditEvent.objects.select_related("actor")
+
+
+# --- the tenant's whole data (admins), under /api/v1/t/<tenant>/export/ ---------------------------
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """The zip is the only representation: never a 406 for an Accept header that does not name it."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class TenantExportView(TenantAPIMixin, APIView):
+    action_capabilities = {"get": "tenant.export"}
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        summary="Everything the tenant owns, as a zip of CSV files",
+        description="One CSV per tenant table, users.csv (members' accounts, no passwords) and manifest.json.",
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **READ_ERRORS},
+    )
+    def get(self, request, *args, **kwargs):
+        from spm.tenancy.pages import export_response
+
+        return export_response(self.access.tenant)

@@ -68,7 +68,7 @@ class BulkImportView(TenantAPIMixin, APIView):
         outcome = import_records(kind=kind, records=body.validated_data["rows"], tenant_slug=self.access.tenant.slug,
                                  file=f"api:{kind}", as_of=body.validated_data["as_of"],
                                  dry_run=body.validated_data["dry_run"], actor=request.user)
-        return Response(outcome.report.as_dict(), status=status.HTTP_400_BAD_REQUEST if outcome.errors else status.HTTP_200_OK)
+        return Response(outcome.as_dict(), status=status.HTTP_400_BAD_REQUEST if outcome.errors else status.HTTP_200_OK)
 
 
 def sign(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -135,5 +135,5 @@ def crm_webhook(request, tenant: str):
     with tenant_atomic(tenant_obj):
         outcome = import_records(kind=kind, records=rows, tenant_slug=tenant_obj.slug, file=f"webhook:{kind}",
                                  as_of=as_of)
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(report=outcome.report.as_dict())
-    return JsonResponse(outcome.report.as_dict(), status=400 if outcome.errors else 200)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(report=outcome.as_dict())
+    return JsonResponse(outcome.as_dict(), status=400 if outcome.errors else 200)

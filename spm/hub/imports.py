@@ -53,6 +53,11 @@ class ImportOutcome:
     def ok(self) -> bool:
         return not self.errors
 
+    def as_dict(self) -> dict:
+        """What the commands print and the API answers: the report plus `error_count`, the full number
+        of errors (`errors` lists the first 100)."""
+        return {**self.report.as_dict(), "error_count": self.report.error_count}
+
 
 def _failed(errors: list[RowError], rows: int = 0) -> ImportOutcome:
     report = ImportReport(rows=rows)
@@ -251,7 +256,7 @@ def import_job_start(*, job, mapping: dict[str, str], as_of: dt.date | None = No
 def _store_outcome(job, outcome: ImportOutcome) -> None:
     from spm.imports import errors_csv
 
-    job.report = outcome.report.as_dict()
+    job.report = outcome.as_dict()
     job.errors_csv = errors_csv(outcome.errors) if outcome.errors else ""
 
 

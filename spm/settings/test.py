@@ -13,6 +13,7 @@ STORAGES = {
 }
 # Unit tests run Celery eagerly; the marked integration test starts a real worker on REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
+SPM_BACKGROUND_TASKS = False  # tests that need it turn it on (tests/api/test_background_tasks.py)
 # Serve static files straight from static/ (no collectstatic before tests; the browser test needs them).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

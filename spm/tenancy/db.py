@@ -19,7 +19,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections, transaction
+from django.db.backends.base.base import NO_DB_ALIAS
 
 from .context import current_tenant, tenant_scope
 
@@ -47,24 +49,47 @@ def owner_mode() -> Iterator[None]:
         connections.close_all()
 
 
+class AppRoleError(ImproperlyConfigured):
+    """The application role is missing or would bypass row-level security: refuse to serve."""
+
+
 def switch_to_app_role(sender, connection, **kwargs) -> None:
-    """`connection_created` handler: drop to the application role unless in owner mode."""
+    """`connection_created` handler: drop to the application role unless in owner mode.
+
+    Fails closed: when the role does not exist, or is a superuser or has BYPASSRLS (so the RLS
+    policies would not apply), the connection is closed and `AppRoleError` raised — the process
+    stops instead of serving tenants as a role that sees every tenant's rows.
+    """
     if connection.vendor != "postgresql" or getattr(_owner_mode, "on", False):
         return
-    if connection.settings_dict.get("NAME") in (None, "", "postgres"):
+    if connection.alias == NO_DB_ALIAS:
         return  # Django's maintenance connection (CREATE/DROP DATABASE for the test database)
     role = settings.DATABASE_APP_ROLE
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_user, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)", [role]
+            "SELECT current_user, r.rolname IS NOT NULL, COALESCE(r.rolsuper, false), COALESCE(r.rolbypassrls, false) "
+            "FROM (SELECT 1) AS one LEFT JOIN pg_roles AS r ON r.rolname = %s",
+            [role],
         )
-        user, role_exists = cursor.fetchone()
-        if user == role:
-            return
-        if not role_exists:
-            logger.warning("database role missing, run migrate first", extra={"role": role})
-            return
-        cursor.execute(f'SET ROLE "{role}"')
+        user, role_exists, is_super, bypasses = cursor.fetchone()
+    problem = None
+    if not role:
+        problem = "DATABASE_APP_ROLE is empty"
+    elif not role_exists:
+        problem = (f"the database role {role!r} (DATABASE_APP_ROLE) does not exist: run `python manage.py migrate`, "
+                   "which creates it, or create it as a NOSUPERUSER NOBYPASSRLS role")
+    elif is_super or bypasses:
+        problem = (f"the database role {role!r} (DATABASE_APP_ROLE) is a superuser or has BYPASSRLS, so row-level "
+                   "security would not apply: use a NOSUPERUSER NOBYPASSRLS role that owns no table")
+    if problem is None and user != role:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {connection.ops.quote_name(role)}")
+        return
+    if problem is None:
+        return
+    logger.critical("refusing to run tenant queries: %s", problem, extra={"role": role, "login_user": user})
+    connection.close()
+    raise AppRoleError(f"Refusing to run tenant queries: {problem}.")
 
 
 def set_db_scope(*, tenant_id: int | None, user_id: int | None = None) -> None:

@@ -1,7 +1,15 @@
-"""Server-side plotly figures rendered to an HTML fragment (plotly.min.js comes from /static)."""
+"""Server-side plotly figures rendered to an HTML fragment (plotly.min.js comes from /static).
+
+No inline script (Content-Security-Policy): a figure is a ``<div>`` plus its JSON in a
+``<script type="application/json" data-chart="<div id>">`` block, which the browser never runs;
+static/js/charts.js finds every such block (on load and after each htmx swap) and draws it.
+Templates include ``_chart_head.html`` and output the fragment with ``{{ chart|safe }}``.
+"""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -23,10 +31,21 @@ def to_html(fig: go.Figure, *, height: int = 320) -> str:
         colorway=PALETTE,
         bargap=0.35,
     )
-    return pio.to_html(
-        fig, include_plotlyjs=False, full_html=False, default_width="100%",
-        config={"displayModeBar": False, "responsive": True},
-    )
+    return chart_fragment(fig, config={"displayModeBar": False, "responsive": True})
+
+
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def chart_fragment(fig: go.Figure, *, config: dict | None = None) -> str:
+    """The CSP-safe HTML of a figure: a target div and a JSON data block (see the module docstring)."""
+    target = f"chart-{uuid.uuid4().hex[:12]}"
+    payload = json.loads(pio.to_json(fig, validate=False))
+    payload["config"] = config or {}
+    # Escaped like Django's json_script: the JSON can never close its <script> element.
+    data = json.dumps(payload, separators=(",", ":")).translate(_JSON_ESCAPES)
+    return (f'<div id="{target}" class="plotly-graph-div" style="width:100%"></div>'
+            f'<script type="application/json" data-chart="{target}">{data}</script>')
 
 
 def bars(x: Sequence, y: Sequence, *, name: str, currency: str = "", height: int = 320) -> str:

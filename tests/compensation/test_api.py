@@ -102,7 +102,7 @@ def test_export_needs_view_all_and_a_valid_period(acme, api_as):
     assert api_as(acme, "rep").get("/api/v1/t/acme/statements/export/?period=2027-01").status_code == 403
     response = api_as(acme, "finance").get("/api/v1/t/acme/statements/export/?period=January")
     assert response.status_code == 400
-    assert "period" in response.json()
+    assert "period" in response.json()["errors"]
 
 
 def test_plan_create_publish_and_per_field_errors(acme, api_as):
@@ -122,9 +122,9 @@ def test_plan_create_publish_and_per_field_errors(acme, api_as):
     document["components"][0]["tiers"][1]["rate"] = "lots"
     bad = client.post("/api/v1/t/acme/plans/", {"document": document}, format="json")
     assert bad.status_code == 400
-    errors = bad.json()["document"]
-    assert "currency" in errors
-    assert "components[0].tiers[1].rate" in errors
+    errors = bad.json()["errors"]
+    assert "document.currency" in errors
+    assert "document.components[0].tiers[1].rate" in errors
 
 
 def test_plan_create_needs_plans_edit(acme, api_as):

@@ -27,4 +27,4 @@ def test_a_bad_quota_period_is_a_field_error(acme, api_as):
         "/api/v1/t/acme/quotas/", {"seller": acme.sellers["rep"].pk, "period": "Q2", "amount": "1"}, format="json"
     )
     assert response.status_code == 400
-    assert "period" in response.json()
+    assert "period" in response.json()["errors"]

@@ -99,6 +99,10 @@ def write_section(path, command: str, info: dict[str, str], figures: list[bench.
         lines.append(f"| {f.name} | {f.wall:.2f} s | {f.peak_mb:.0f} MB | {floor} | {f.ratio} | {f.detail} |")
     section = "\n".join(lines) + "\n"
     old = path.read_text() if path.exists() else "# Benchmarks\n"
-    head = old.split(SECTION)[0].rstrip() + "\n\n"
-    path.write_text(head + section)
+    if SECTION in old:  # replace this section only, up to the next one
+        head, rest = old.split(SECTION, 1)
+        tail = rest[rest.index("\n## ") + 1:] if "\n## " in rest else ""
+    else:
+        head, tail = old, ""
+    path.write_text(head.rstrip() + "\n\n" + section + ("\n" + tail if tail else ""))
     return section

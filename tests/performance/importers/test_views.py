@@ -161,3 +161,18 @@ def test_dry_run_from_the_page_writes_nothing(client, emails):
     assert job.status == "succeeded" and job.report["created"] == 2 and "dry run" in job.message
     with tenant_atomic(emails.tenant):
         assert not Opportunity.objects.filter(external_id__startswith="X-").exists()
+
+
+def test_an_imported_won_deal_marks_its_sellers_month_changed(emails):
+    from spm.hub.imports import columns_for, import_opportunities_file
+    from spm.imports import guess_mapping
+    from spm.models import InputChange
+
+    mapping = guess_mapping(CRM_FILE.splitlines()[0].split(","), columns_for("opportunities"))
+    outcome = import_opportunities_file(data=CRM_FILE.encode(), file="crm.csv", tenant_slug="acme", mapping=mapping,
+                                        recalculate=False)
+    assert outcome.ok and outcome.pay_months == ["2027-01"]
+    with tenant_atomic(emails.tenant):
+        changed = set(InputChange.objects.values_list("seller_id", "month"))
+    assert (emails.sellers["rep"].pk, "2027-01") in changed
+    assert (emails.sellers["manager"].pk, "2027-01") in changed  # the roll-up above the rep too

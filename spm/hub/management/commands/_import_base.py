@@ -34,7 +34,7 @@ class ImportCommand(BaseCommand):
             opts["errors"] = Path(opts["errors"])
             opts["errors"].write_text(errors_csv(outcome.errors), encoding="utf-8")
         if opts["format"] == "json":
-            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+            self.stdout.write(json.dumps(outcome.as_dict(), indent=2))
         if outcome.errors:
             shown = "\n".join(f"  {path}: line {e.line}, column {e.column!r}, value {e.value!r}: {e.message}"
                               for e in report.errors)

@@ -1,0 +1,1 @@
+"""Security basics: login lockout answers, the Content-Security-Policy rule, secrets kept out of logs."""
