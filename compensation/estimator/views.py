@@ -14,7 +14,6 @@ from spm.errors import DomainError
 from spm.tenancy.views import TenantTemplateView
 from spm.web.forms import add_service_error
 
-CLOSED = ("closed_won", "closed_lost")
 DASHBOARD_DEALS = 5
 
 
@@ -36,8 +35,9 @@ def _estimate_seller(access, deal):
 
 def estimate_for(access, deal, amount=None, close_date=None) -> dict:
     """Context for one deal: the estimate, or why there is none."""
-    if deal.stage in CLOSED:
-        return {"deal": deal, "refusal": f"This deal is {deal.get_stage_display().lower()}; estimates are for open deals."}
+    if deal.is_closed:
+        state = "won" if deal.is_won else "lost"
+        return {"deal": deal, "refusal": f"This deal is closed ({state}); estimates are for open deals."}
     seller = _estimate_seller(access, deal)
     if seller is None:
         return {"deal": deal, "refusal": "You cannot see this seller's pay."}
@@ -57,7 +57,7 @@ class EstimateView(TenantTemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        open_deals = opportunity_list(access=self.access).exclude(stage__in=CLOSED).order_by("close_date", "external_id")
+        open_deals = opportunity_list(access=self.access).exclude(is_closed=True).order_by("close_date", "external_id")
         context["open_deals"] = open_deals[:200]
         deal_id = self.request.GET.get("deal", "")
         deal = opportunity_get(access=self.access, pk=int(deal_id)) if deal_id.isdigit() else None
@@ -105,7 +105,7 @@ class MyEstimatesFragment(TenantTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         deals = list(opportunity_list(access=self.access).filter(owner__user_id=self.access.membership.user_id)
-                     .exclude(stage__in=CLOSED).exclude(close_date__isnull=True)
+                     .exclude(is_closed=True).exclude(close_date__isnull=True)
                      .prefetch_related("splits__seller").order_by("close_date", "external_id")[:DASHBOARD_DEALS])
         context["rows"] = [estimate_for(self.access, deal) for deal in deals]
         return context

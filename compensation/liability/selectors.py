@@ -102,7 +102,7 @@ def forecast_liability(*, access: TenantAccess) -> ForecastLiability:
     close dates, computed by the engine over the months they close in (three engine runs)."""
     open_deals = list(
         opportunity_list(access=access).filter(forecast_category__in=("commit", "best_case"), close_date__isnull=False)
-        .exclude(stage__in=("closed_won", "closed_lost")).prefetch_related("splits").order_by("external_id")
+        .exclude(is_closed=True).prefetch_related("splits").order_by("external_id")
     )
     result = ForecastLiability(deals=len(open_deals))
     if not open_deals:

@@ -18,13 +18,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
 
-from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, StageChange
+from performance.models import (
+    Opportunity,
+    OpportunityEvent,
+    OpportunityHistory,
+    OpportunitySplit,
+    PipelineStage,
+    StageChange,
+)
 from planning.models import Account, Quota, Seller, Territory, TerritoryPlan
 from spm.db.bulk import bulk_insert, id_map
 from spm.fiscal import quarter_bounds, quarter_key, shift_month
@@ -73,6 +81,19 @@ LAST = ["Smith", "Garcia", "Chen", "Müller", "Johnson", "Okafor", "Rossi", "Tan
         "Hughes", "Lindqvist", "Bauer", "Khan", "Mendes", "Petrov", "Wright", "Yilmaz", "Zhang", "Adeyemi"]
 STAGES = ["prospecting", "qualification", "proposal", "negotiation", "closed_won", "closed_lost"]
 CLOSED_STAGES = {"closed_won", "closed_lost"}
+# The tenant's PipelineStage rows: (probability, is_closed, is_won) — they weight the pipeline.
+STAGE_SETTINGS = {"prospecting": ("0.1", False, False), "qualification": ("0.2", False, False),
+                  "proposal": ("0.4", False, False), "negotiation": ("0.6", False, False),
+                  "closed_won": ("1", True, True), "closed_lost": ("0", True, False)}
+# The forecast category a deal carries in a stage (its history rows before the latest).
+STAGE_CATEGORY = {"prospecting": "pipeline", "qualification": "pipeline", "proposal": "best_case",
+                  "negotiation": "commit", "closed_won": "closed", "closed_lost": "omitted"}
+# Problems for the Perform pillar to find (issue 14): a region whose win rate stays low (so it
+# stays under plan), a sandbagging rep, a deal stuck in one stage for months.
+UNDER_PLAN_REGION = "NA West"
+UNDER_PLAN_WIN_FACTOR = 0.6
+SLIPPED_SHARE = 0.15  # deals whose expected close date was pushed out 2–8 weeks once
+SHRUNK_SHARE = 0.06  # deals whose amount was cut once
 AMOUNT_MEDIAN = {"SMB": 16000.0, "Mid-Market": 48000.0, "Enterprise": 140000.0}
 CYCLE_DAYS = {"SMB": 35.0, "Mid-Market": 70.0, "Enterprise": 120.0}
 TARGET_INCENTIVE = {"AE": {"SMB": 40000, "Mid-Market": 60000, "Enterprise": 90000}, "CSM": 30000,
@@ -85,6 +106,9 @@ class DemoReport:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     window: tuple[dt.date, dt.date] | None = None
+    # The planted problems: {"sandbagger": seller external id, "stuck_deal": deal external id,
+    # "under_plan_region": region}.
+    problems: dict[str, str] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = [f"{k:>16}: {v:,}" for k, v in self.counts.items()]
@@ -285,6 +309,17 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
             StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"],
             ((opp_ids[ext], fr, to, at) for ext, fr, to, at in opp["stage_changes"]), tenant_id=tenant.pk)
         lap("stage_changes")
+        report.counts["pipeline_stages"] = bulk_insert(
+            PipelineStage, ["name", "position", "probability", "is_closed", "is_won"],
+            [(name, pos, Decimal(p), c, w) for pos, (name, (p, c, w)) in enumerate(STAGE_SETTINGS.items(), start=1)],
+            tenant_id=tenant.pk)
+        report.counts["history_rows"] = bulk_insert(
+            OpportunityHistory, ["opportunity_id", "as_of", "stage", "amount", "currency", "close_date", "owner_id",
+                                 "forecast_category", "is_closed", "is_won"],
+            ((opp_ids[ext], d, st, amt, cur, cl, seller_ids[o], fc, c, w)
+             for ext, d, st, amt, cur, cl, o, fc, c, w in opp["history"]), tenant_id=tenant.pk)
+        report.problems = opp["problems"]
+        lap("history")
         report.counts["splits"] = bulk_insert(
             OpportunitySplit, ["opportunity_id", "seller_id", "pct"],
             [(opp_ids[ext], seller_ids[s], pct) for ext, s, pct in opp["splits"]], tenant_id=tenant.pk)
@@ -377,7 +412,8 @@ def _opportunities(rng, n: int, people: list[_Seller], acc: dict, today: dt.date
     amount = rng.lognormal(np.log(medians), 0.55) * np.where(deal_type == "renewal", 0.8, 1.0)
     amount = np.maximum(np.round(amount, -2), 500)
     base_win = np.select([deal_type == "new_logo", deal_type == "expansion"], [0.27, 0.45], 0.78)
-    won = rng.random(n) < np.clip(base_win * np.sqrt(skill), 0.05, 0.95)
+    under_plan = np.where(region == REGIONS.index(UNDER_PLAN_REGION), UNDER_PLAN_WIN_FACTOR, 1.0)
+    won = rng.random(n) < np.clip(base_win * np.sqrt(skill) * under_plan, 0.05, 0.95)
     cycle = np.array([CYCLE_DAYS[s] for s in SEGMENTS])[seg] * rng.lognormal(0, 0.35, n)
     created = close - np.maximum(cycle, 7).astype(int).astype("timedelta64[D]")
     created = np.where(is_open, np.minimum(created, t_today - 3), created)
@@ -414,6 +450,38 @@ def _opportunities(rng, n: int, people: list[_Seller], acc: dict, today: dt.date
                         np.where(won, "closed", "omitted"))
     forecast = np.where(is_open & omitted, "omitted", forecast)
 
+    # The sandbagger: the active AE with the most wins keeps his large deals in proposal ("best
+    # case") and moves them to negotiation ("commit") only in the quarter's last week, closing them
+    # in its last five days; his large open deals in negotiation still say "best case".
+    ae_active = np.array([p.role_type == "AE" and p.end is None for p in owners])
+    wins_per = np.bincount(owner[won & ~is_open], minlength=len(owners)) * ae_active
+    sandbagger = int(np.argmax(wins_per))
+    mine = owner == sandbagger
+    large = mine & (amount >= np.median(amount[mine])) if mine.any() else mine
+    late_close = _quarter_end64(close) - rng.integers(0, 5, n).astype("timedelta64[D]")
+    sandbag = large & ~is_open & won & (late_close <= t_today - 1) & (late_close > created + 7)
+    close = np.where(sandbag, late_close, close)
+    open_sandbag = large & is_open & (open_at == 3)
+    forecast = np.where(open_sandbag & ~omitted, "best_case", forecast)
+    # The stuck deal: the largest open deal of another active AE, created seven months ago and in
+    # proposal for five (its close date already slipped once).
+    cand = np.flatnonzero(is_open & ae_active[owner] & (owner != sandbagger) & ~omitted)
+    stuck = int(cand[np.argmax(amount[cand])]) if cand.size else -1
+    if stuck >= 0:
+        open_at[stuck], stage_idx[stuck], forecast[stuck] = 2, 2, "best_case"
+        created[stuck] = t_today - 210
+    # Slipped deals: an earlier expected close date, pushed out 2–8 weeks around the time it came
+    # (never after the deal closed, nor after yesterday); shrunk deals: a higher amount, cut once.
+    last_day = np.where(is_open, t_today - 1, close)
+    orig_close = close - rng.integers(14, 57, n).astype("timedelta64[D]")
+    push_at = np.minimum(orig_close + rng.integers(-10, 6, n).astype("timedelta64[D]"), last_day)
+    slipped = (rng.random(n) < SLIPPED_SHARE) & (orig_close > created + 7) & (push_at > created)
+    if stuck >= 0:
+        orig_close[stuck], push_at[stuck], slipped[stuck] = created[stuck] + 100, created[stuck] + 103, True
+    shrunk = rng.random(n) < SHRUNK_SHARE
+    orig_amount = np.maximum(np.round(local_amount * rng.uniform(1.15, 1.6, n), -2), local_amount + 100)
+    shrink_at = created + 1 + (rng.random(n) * np.maximum((last_day - created).astype(int) - 1, 0)).astype(int)
+
     # Stage history: '' → prospecting at creation, intermediate steps spread over the cycle, the
     # close at 17:00 on the close date (open deals stop at the stage they are in, before today).
     created_s = created.astype("datetime64[s]") + rng.integers(8 * 3600, 11 * 3600, n).astype("timedelta64[s]")
@@ -422,15 +490,23 @@ def _opportunities(rng, n: int, people: list[_Seller], acc: dict, today: dt.date
     fracs = np.sort(rng.random((n, 3)), axis=1) * 0.95
     inter = created_s[:, None] + (fracs * span_s[:, None]).astype(int).astype("timedelta64[s]")
     last_step = np.where(is_open, open_at, np.where(won, 3, lost_at))
+    neg_s = (close - rng.integers(1, 3, n).astype("timedelta64[D]")).astype("datetime64[s]") + np.timedelta64(10 * 3600, "s")
+    inter[:, 2] = np.where(sandbag, np.maximum(neg_s, inter[:, 1]), inter[:, 2])
+    if stuck >= 0:
+        inter[stuck, 0] = created_s[stuck] + np.timedelta64(18 * 86400, "s")
+        inter[stuck, 1] = created_s[stuck] + np.timedelta64(52 * 86400, "s")
 
     close_dates = _to_dates(close)
     created_dates = _to_dates(created)
     created_ts = created_s.astype(object)
     inter_ts = inter.astype(object)
     end_ts = end_s.astype(object)
+    created_day = _to_dates(created_s)
+    inter_day = inter.astype("datetime64[D]").astype(object)
+    orig_close_day, push_day, shrink_day = _to_dates(orig_close), _to_dates(push_at), _to_dates(shrink_at)
     utc = dt.UTC
     label = {"new_logo": "New logo", "expansion": "Expansion", "renewal": "Renewal"}
-    rows, changes = [], []
+    rows, changes, history = [], [], []
     for i in range(n):
         ext = f"OPP-{i + 1:07d}"
         a = int(account[i])
@@ -444,6 +520,12 @@ def _opportunities(rng, n: int, people: list[_Seller], acc: dict, today: dt.date
             changes.append((ext, STAGES[j - 1], STAGES[j], inter_ts[i, j - 1].replace(tzinfo=utc)))
         if not is_open[i]:
             changes.append((ext, STAGES[k], st, end_ts[i].replace(tzinfo=utc)))
+        history += _deal_history(
+            rows[-1], [created_day[i], *inter_day[i, :k]] + ([close_dates[i]] if not is_open[i] else []),
+            STAGES[: k + 1] + ([st] if not is_open[i] else []),
+            push=(orig_close_day[i], push_day[i]) if slipped[i] else None,
+            shrink=(Decimal(int(orig_amount[i])), shrink_day[i]) if shrunk[i] else None,
+            kept_best_case=bool(open_sandbag[i]))
 
     # A few split deals (50/50 with a teammate AE) and one or two churned deals.
     team_aes: dict[str, list[str]] = defaultdict(list)
@@ -468,8 +550,41 @@ def _opportunities(rng, n: int, people: list[_Seller], acc: dict, today: dt.date
 
     won_rows = [(owners[owner[i]].ext, close_dates[i], float(amount[i]) if currency[i] == "USD"
                  else float(local_amount[i]) * rate[i]) for i in np.flatnonzero(won & ~is_open)]
+    problems = {"sandbagger": owners[sandbagger].ext, "under_plan_region": UNDER_PLAN_REGION}
+    if stuck >= 0:
+        problems["stuck_deal"] = rows[stuck][0]
     return {"rows": rows, "stage_changes": changes, "splits": splits, "churn": churn, "won": won_rows,
-            "foreign": int((currency != "USD").sum())}
+            "foreign": int((currency != "USD").sum()), "history": history, "problems": problems}
+
+
+def _deal_history(row: tuple, stage_days: list[dt.date], path: list[str], *, push: tuple[dt.date, dt.date] | None,
+                  shrink: tuple[Decimal, dt.date] | None, kept_best_case: bool) -> list[tuple]:
+    """A deal's OpportunityHistory rows: one per day on which its stage, close date or amount changed.
+
+    ``stage_days[j]`` is the day it entered ``path[j]``; ``push`` = (earlier expected close date, day it
+    was pushed to the final one); ``shrink`` = (earlier amount, day it was cut to the final one). Each
+    row is the state at the end of its day; the last one is the deal as it stands (its own forecast
+    category), so the latest row on or before today reproduces the deal.
+    """
+    ext, _name, _acc, owner, amount, currency, final_stage, final_category, _type, _created, close = row
+    days = set(stage_days)
+    if push:
+        days.add(push[1])
+    if shrink:
+        days.add(shrink[1])
+    ordered = sorted(days)
+    out = []
+    for day in ordered:
+        stage = path[bisect_right(stage_days, day) - 1]
+        category = STAGE_CATEGORY[stage]
+        if kept_best_case and stage == "negotiation":
+            category = "best_case"
+        if day == ordered[-1]:
+            category = final_category
+        out.append((ext, day, stage, shrink[0] if shrink and day < shrink[1] else amount, currency,
+                    push[0] if push and day < push[1] else close, owner, category, stage in CLOSED_STAGES,
+                    stage == "closed_won"))
+    return out
 
 
 def _fx_rows(rng, start: dt.date, today: dt.date) -> list[tuple]:

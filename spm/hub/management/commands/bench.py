@@ -196,7 +196,7 @@ def engine_figures(tenant, opts, stdout) -> list:
         "amounts, attainment and rates only (the text is what a page renders)"))
     rng = random.Random(opts["seed"])
     with tenant_atomic(tenant):
-        ids = list(Opportunity.objects.filter(stage="closed_won").values_list("id", flat=True)[:5000])
+        ids = list(Opportunity.objects.filter(is_won=True).values_list("id", flat=True)[:5000])
     walls = []
     for deal_id in rng.sample(ids, min(10, len(ids))):
         started = time.perf_counter()
