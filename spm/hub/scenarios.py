@@ -1,8 +1,10 @@
 """Load a scenario file (DESIGN.md, "Scenario files and admin commands") through the services.
 
 Two phases inside ONE transaction: validate everything and collect every error (each naming the
-record and the field); only when there is none, upsert by external id through the same services
-the product uses. Any error raises ScenarioError and the transaction writes nothing, the tenant
+record and the field); only when there is none, upsert by external id: sellers, quotas and deals
+(with splits and stage changes) set-based (`spm.hub.scenario_bulk`: one read per kind, bulk insert /
+bulk update), the small kinds through the product's services; then ONE audit record `scenario.load`
+with the counts and ONE change-feed call for the affected sellers/months. Any error raises ScenarioError and the transaction writes nothing, the tenant
 row included. Loading the same file twice changes nothing.
 """
 
@@ -23,11 +25,13 @@ from compensation.models import Adjustment, CompPlan
 from compensation.services import adjustment_create, adjustment_upsert, comp_plan_create, plan_assignment_upsert
 from compensation.services.plans import canonical_plan_document
 from performance.models import WON_STAGE, Opportunity, stage_flags
-from performance.services import opportunity_event_record, opportunity_upsert
+from performance.services import opportunity_event_record
 from planning.models import Account, Seller, Territory
-from planning.services import account_upsert, quota_set, seller_upsert, territory_upsert
+from planning.services import account_upsert, seller_inputs_changed, territory_upsert
+from spm.audit import audit_record
 from spm.errors import DomainError
 from spm.fiscal import is_month_key, parse_period_key
+from spm.hub.scenario_bulk import Affected, load_deals, load_quotas, load_sellers
 from spm.models import Tenant
 from spm.services import fx_rate_set, tenant_create_or_update
 from spm.tenancy.db import tenant_atomic
@@ -147,8 +151,9 @@ class _Checker:
         return value
 
     def unknown(self, where, rec, kind):
-        extra = sorted(set(rec) - RECORD_KEYS[kind])
+        extra = rec.keys() - RECORD_KEYS[kind]
         if extra:
+            extra = sorted(extra)
             self.err(where, "keys", f"unknown key(s) {', '.join(map(repr, extra))}")
 
 
@@ -166,6 +171,8 @@ def _where(kind: str, index: int, rec: Any, id_key: str | None = "id") -> str:
 def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str], dict]:
     """Check every record; return (errors, parsed records per kind)."""
     c = _Checker()
+    role_types, deal_types = Seller.RoleType.values, Opportunity.DealType.values  # once, not per record
+    forecast_categories = Opportunity.ForecastCategory.values
     parsed: dict[str, list[dict]] = {kind: [] for kind in KINDS}
     for key in sorted(set(data) - TOP_KEYS):
         c.errors.append(f"{key}: unknown top-level key (expected {', '.join(sorted(TOP_KEYS))})")
@@ -230,7 +237,7 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
             c.err(where, "email", f"{email!r} is not an e-mail address")
         parsed["sellers"].append({
             "external_id": sid, "name": c.text(where, rec, "name", required=True),
-            "role_type": c.choice(where, rec, "role_type", Seller.RoleType.values, "AE"), "email": email,
+            "role_type": c.choice(where, rec, "role_type", role_types, "AE"), "email": email,
             "manager": manager, "hire_date": c.date(where, rec, "hire_date", required=False),
             "end_date": c.date(where, rec, "end_date", required=False), "segment": c.text(where, rec, "segment"),
             "region": c.text(where, rec, "region"), "title": c.text(where, rec, "title"),
@@ -337,12 +344,12 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
             "external_id": did, "name": c.text(where, rec, "name"), "owner": ref(where, rec, "owner", sellers, "a seller"),
             "amount": c.decimal(where, rec, "amount"), "currency": cur or None, "close_date": close,
             "created_date": c.date(where, rec, "created_date", required=False), "stage": stage,
-            "deal_type": c.choice(where, rec, "deal_type", Opportunity.DealType.values, "new_logo"),
+            "deal_type": c.choice(where, rec, "deal_type", deal_types, "new_logo"),
             "account": ref(where, rec, "account", accounts, "an account", required=False), "splits": splits,
             "forecast_category": rec.get("forecast_category"),
         })
         if rec.get("forecast_category") is not None:
-            c.choice(where, rec, "forecast_category", Opportunity.ForecastCategory.values, None)
+            c.choice(where, rec, "forecast_category", forecast_categories, None)
 
     for _, where, rec in items("events", None):
         parsed["events"].append({
@@ -391,34 +398,29 @@ def _validate_tenant(raw: Any) -> tuple[list[str], dict]:
 # --- phase 2: apply -----------------------------------------------------------------------
 
 
-def _topological(sellers: list[dict]) -> list[dict]:
-    """Managers before their reports, so every manager exists when a report references it."""
-    by_id = {s["external_id"]: s for s in sellers}
-    done: set[str] = set()
-    out: list[dict] = []
+class _SellerRefs:
+    """external id → Seller instance (pk only), built on demand for the services that take instances."""
 
-    def visit(sid: str) -> None:
-        if sid in done:
-            return
-        done.add(sid)
-        manager = by_id[sid]["manager"]
-        if manager in by_id:
-            visit(manager)
-        out.append(by_id[sid])
+    def __init__(self, ids: dict[str, int]) -> None:
+        self.ids = ids
+        self._by_pk: dict[int, Seller] | None = None
 
-    for s in sellers:
-        visit(s["external_id"])
-    return out
+    def __getitem__(self, ext: str) -> Seller:
+        if self._by_pk is None:  # one query, on first use
+            self._by_pk = Seller.objects.in_bulk()
+        return self._by_pk[self.ids[ext]]
+
+    def get(self, ext: str, default=None):
+        return self[ext] if ext in self.ids else default
 
 
-def _apply(parsed: dict, report: ScenarioReport, actor) -> None:
+def _apply(parsed: dict, report: ScenarioReport, actor, affected: Affected, fy_start: int) -> None:
+    """Write the validated records: sellers, quotas and deals set-based (scenario_bulk), the small kinds
+    (fx rates, territories, accounts, plans, assignments, events, adjustments) through their services."""
     for r in parsed["fx_rates"]:
         report.count("fx_rates", fx_rate_set(**r, actor=actor).upsert_status)
-    sellers = {s.external_id: s for s in Seller.objects.all()}
-    for r in _topological(parsed["sellers"]):
-        seller, _ = seller_upsert(**{**r, "manager": sellers.get(r["manager"]) if r["manager"] else None}, actor=actor)
-        sellers[seller.external_id] = seller
-        report.count("sellers", seller.upsert_status)
+    seller_ids = load_sellers(parsed["sellers"], report.counts.setdefault("sellers", Counter()))
+    sellers = _SellerRefs(seller_ids)
     territories = {t.name: t for t in Territory.objects.all()}
     for r in parsed["territories"]:
         t, _ = territory_upsert(**{**r, "owner": sellers.get(r["owner"]) if r["owner"] else None}, actor=actor)
@@ -443,18 +445,15 @@ def _apply(parsed: dict, report: ScenarioReport, actor) -> None:
     for r in parsed["assignments"]:
         a = plan_assignment_upsert(**{**r, "seller": sellers[r["seller"]], "plan": plans[r["plan"]]}, actor=actor)
         report.count("assignments", a.upsert_status)
-    for r in parsed["quotas"]:
-        report.count("quotas", quota_set(**{**r, "seller": sellers[r["seller"]]}, actor=actor).upsert_status)
-    deals = {}
-    for r in parsed["deals"]:
-        splits = [(sellers[s], pct) for s, pct in r["splits"]]
-        opp, _ = opportunity_upsert(**{**r, "owner": sellers[r["owner"]], "splits": splits,
-                                       "account": accounts.get(r["account"]) if r["account"] else None}, actor=actor)
-        deals[opp.external_id] = opp
-        report.count("deals", opp.upsert_status)
+    if parsed["quotas"]:
+        load_quotas(parsed["quotas"], seller_ids, report.counts.setdefault("quotas", Counter()), affected, fy_start)
+    if parsed["deals"]:
+        load_deals(parsed["deals"], seller_ids, {k: a.pk for k, a in accounts.items()},
+                   report.counts.setdefault("deals", Counter()), affected)
+    deals: dict[str, Opportunity] = {}
     if parsed["events"]:
-        missing = {e["deal"] for e in parsed["events"]} - set(deals)
-        deals.update({o.external_id: o for o in Opportunity.objects.filter(external_id__in=missing)})
+        wanted = {e["deal"] for e in parsed["events"]}
+        deals = {o.external_id: o for o in Opportunity.objects.filter(external_id__in=wanted)}
     for r in parsed["events"]:
         event = opportunity_event_record(opportunity=deals[r["deal"]], type=r["type"], date=r["date"], actor=actor)
         report.count("events", event.upsert_status)
@@ -493,7 +492,8 @@ def scenario_load(*, data: dict, tenant_slug: str, actor=None) -> ScenarioReport
 
     Errors: ScenarioError listing every problem (record and field named); nothing is written then,
     not even the tenant. Idempotent: a second load of the same data reports everything unchanged
-    and writes no audit event. Every change goes through the audited services.
+    and writes no audit event; a load that changes anything writes one `scenario.load` audit event
+    with the counts per kind (the small kinds' services still audit their own rows).
     """
     if not isinstance(data, dict):
         raise ScenarioError(["scenario: must be a JSON object"])
@@ -519,11 +519,19 @@ def scenario_load(*, data: dict, tenant_slug: str, actor=None) -> ScenarioReport
             errors, parsed = _validate(data, _existing_ids(), tenant.fiscal_year_start_month)
             if errors:
                 raise ScenarioError(errors)
+            affected = Affected()
             try:
-                _apply(parsed, report, actor)
+                _apply(parsed, report, actor, affected, tenant.fiscal_year_start_month)
             except ValidationError as exc:
                 raise ScenarioError([f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items()]
                                     if hasattr(exc, "error_dict") else exc.messages) from None
             except DomainError as exc:
                 raise ScenarioError([str(exc)]) from None
+            if affected.sellers and affected.months:
+                seller_inputs_changed(seller_ids=affected.sellers, months=affected.months,
+                                      reason=f"scenario loaded into {tenant.slug}")
+            if report.changed:
+                audit_record(actor=actor, action="scenario.load", instance=tenant, before=None,
+                             after={"tenant_created": report.tenant_created,
+                                    "counts": {k: dict(c) for k, c in report.counts.items()}})
         return report

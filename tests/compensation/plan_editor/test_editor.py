@@ -90,6 +90,6 @@ def test_api_export_import_and_preview(client, closed):
                           content_type="application/json")
     assert preview.status_code == 200 and preview.json()["change"] == "2000.00"
     bad = client.post(base, {"document": draft_at(closed, "x")}, content_type="application/json")
-    assert bad.status_code == 400 and "components[0].tiers[0].rate" in bad.json()["document"]
+    assert bad.status_code == 400 and "document.components[0].tiers[0].rate" in bad.json()["errors"]
     created = client.post(base, {"document": draft_at(closed, "0.11"), "publish": True}, content_type="application/json")
     assert created.status_code == 201 and created.json()["version"] == 2

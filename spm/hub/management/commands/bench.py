@@ -22,7 +22,7 @@ from performance.forecasting.bench import write_section as write_forecast_sectio
 from planning.territories import bench as territory_bench
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
-from spm.hub.demo import bench, bench_import, pipeline_bench
+from spm.hub.demo import bench, bench_import, bench_scenario, pipeline_bench
 from spm.hub.demo.capacity import capacity_bench
 from spm.hub.demo.generator import generate_company
 from spm.roles import Role
@@ -56,6 +56,9 @@ class Command(BaseCommand):
                             help="CRM import step: deals imported new, unchanged and as updates (0: skip)")
         parser.add_argument("--import-only", action="store_true",
                             help="run only the CRM import step; its figures replace their own section of --output")
+        parser.add_argument("--scenario-deals", type=int, default=0,
+                            help="run only the load_scenario step: a synthetic scenario of N deals / N/100 sellers "
+                                 "loaded new, unchanged and with 1 %% changed; replaces its own section of --output")
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
@@ -68,6 +71,11 @@ class Command(BaseCommand):
             row = f"| {figure.name} | {wall:.2f} s | {figure.peak_mb:.0f} MB | {floor:.3f} s | {figure.ratio} | {detail} |"
             self.stdout.write(write_forecast_section(opts["output"], command="python manage.py bench "
                                                      + " ".join(sys.argv[2:]), info=bench.machine(), row=row))
+            return
+        if opts["scenario_deals"]:
+            figures = bench_scenario.scenario_figures(deals=opts["scenario_deals"], log=self.stdout.write)
+            self.stdout.write(bench_scenario.write_section(opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]),
+                                                           bench.machine(), figures))
             return
         if opts["import_only"]:
             figures = bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
