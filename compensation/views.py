@@ -28,12 +28,12 @@ from compensation.selectors import (
     run_get,
     run_list,
     seller_history,
-    statement_get,
     statement_input_changes,
     statement_lines,
     statement_list,
     statement_period_summary,
 )
+from compensation.web import statement_or_404
 from spm.errors import DomainError
 from spm.services import period_is_closed
 from spm.templatetags.money import money
@@ -44,13 +44,6 @@ from spm.web.paging import paginate
 
 HUNDRED = Decimal(100)
 
-
-def _statement_or_404(access, pk: int) -> Statement:
-    """The statement if the viewer may see it; otherwise 404, whether it exists elsewhere or not."""
-    statement = statement_get(access=access, pk=pk)
-    if statement is None:
-        raise Http404("No such statement")
-    return statement
 
 
 def _statement_url(access, pk: int) -> str:
@@ -85,7 +78,7 @@ class StatementDetailView(TenantTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # the adjust view has already looked it up when it re-renders the page with form errors
-        statement = getattr(self, "statement", None) or _statement_or_404(self.access, kwargs["pk"])
+        statement = getattr(self, "statement", None) or statement_or_404(self.access, kwargs["pk"])
         history = seller_history(statement_list(access=self.access).filter(seller_id=statement.seller_id))
         chart = None
         if history.periods:
@@ -153,7 +146,7 @@ class _StatementActionView(TenantView):
         raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
-        statement = _statement_or_404(self.access, kwargs["pk"])
+        statement = statement_or_404(self.access, kwargs["pk"])
         try:
             self.act(statement)
         except DomainError as exc:
@@ -186,7 +179,7 @@ class StatementAdjustView(StatementDetailView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        statement = self.statement = _statement_or_404(self.access, kwargs["pk"])
+        statement = self.statement = statement_or_404(self.access, kwargs["pk"])
         form = AdjustmentForm(request.POST)
         if form.is_valid():
             try:
@@ -215,7 +208,7 @@ class StatementRecalculateView(TenantView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        statement = _statement_or_404(self.access, kwargs["pk"])
+        statement = statement_or_404(self.access, kwargs["pk"])
         try:
             run = services.calculation_request(period_from=statement.period, requested_by=request.user)
         except DomainError as exc:
@@ -244,7 +237,7 @@ class StatementExportView(TenantView):
     ]
 
     def get(self, request, *args, **kwargs):
-        statement = _statement_or_404(self.access, kwargs["pk"])
+        statement = statement_or_404(self.access, kwargs["pk"])
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         filename = f"statement-{statement.seller.external_id}-{statement.period}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

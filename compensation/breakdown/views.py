@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import csv
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 
 from compensation.breakdown.grouping import breakdown_csv_rows
 from compensation.breakdown.selectors import statement_breakdown
 from compensation.disputes.selectors import dispute_list
-from compensation.selectors import attainment_rows, statement_get
+from compensation.selectors import attainment_rows
+from compensation.web import statement_or_404
 from spm.tenancy.views import TenantTemplateView, TenantView
-
-
-def _statement_or_404(access, pk: int):
-    statement = statement_get(access=access, pk=pk)
-    if statement is None:
-        raise Http404("No such statement")
-    return statement
 
 
 def breakdown_context(access, user, statement) -> dict:
@@ -52,7 +46,7 @@ class StatementPrintView(TenantTemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        statement = _statement_or_404(self.access, kwargs["pk"])
+        statement = statement_or_404(self.access, kwargs["pk"])
         context.update(statement=statement, breakdown=statement_breakdown(statement=statement),
                        attainment=attainment_rows(statement.attainment))
         return context
@@ -64,7 +58,7 @@ class StatementBreakdownCSVView(TenantView):
     capability = "statements.view"
 
     def get(self, request, *args, **kwargs):
-        statement = _statement_or_404(self.access, kwargs["pk"])
+        statement = statement_or_404(self.access, kwargs["pk"])
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         filename = f"statement-{statement.seller.external_id}-{statement.period}-by-deal.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

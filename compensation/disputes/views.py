@@ -11,7 +11,7 @@ from django.urls import reverse
 from compensation.disputes import services
 from compensation.disputes.models import Dispute
 from compensation.disputes.selectors import dispute_comments, dispute_get, dispute_list
-from compensation.selectors import statement_get
+from compensation.web import statement_or_404
 from spm.errors import DomainError
 from spm.tenancy.views import TenantTemplateView, TenantView
 from spm.web.paging import paginate
@@ -89,9 +89,7 @@ class DisputeOpenView(TenantView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        statement = statement_get(access=self.access, pk=kwargs["pk"])
-        if statement is None:
-            raise Http404("No such statement")
+        statement = statement_or_404(self.access, kwargs["pk"])
         back = reverse("compensation:statement_detail", kwargs={"tenant": self.access.tenant.slug, "pk": statement.pk})
         form = DisputeOpenForm(request.POST)
         if not form.is_valid():

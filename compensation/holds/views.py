@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from compensation.holds.selectors import hold_list
 from compensation.holds.services import hold_place, hold_policy, hold_policy_set, hold_release
-from compensation.selectors import statement_get
+from compensation.web import statement_or_404
 from spm.errors import DomainError
 from spm.tenancy.views import TenantTemplateView, TenantView
 from spm.web.paging import paginate
@@ -55,9 +55,7 @@ class HoldPlaceView(TenantView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        statement = statement_get(access=self.access, pk=kwargs["pk"])
-        if statement is None:
-            raise Http404("No such statement")
+        statement = statement_or_404(self.access, kwargs["pk"])
         try:
             hold = hold_place(statement=statement, actor=request.user, pct=request.POST.get("pct") or None)
         except DomainError as exc:

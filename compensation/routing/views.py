@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -16,7 +15,7 @@ from compensation.routing.services import (
     route_steps,
     statement_route_approve,
 )
-from compensation.selectors import statement_get
+from compensation.web import statement_or_404
 from spm.errors import DomainError
 from spm.models import Membership
 from spm.tenancy.views import TenantTemplateView, TenantView
@@ -76,9 +75,7 @@ class StatementStepApproveView(TenantView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        statement = statement_get(access=self.access, pk=kwargs["pk"])
-        if statement is None:
-            raise Http404("No such statement")
+        statement = statement_or_404(self.access, kwargs["pk"])
         try:
             statement = statement_route_approve(statement=statement, actor=request.user)
         except DomainError as exc:
