@@ -234,7 +234,8 @@ def _parties(deal: Deal) -> list[tuple[Hashable, Decimal, str]]:
     return [(s, combined[s], "split") for s in sorted(combined, key=_skey)]
 
 
-def _ancestors(managers: Mapping, seller) -> list:
+def ancestors(managers: Mapping, seller) -> list:
+    """Managers above `seller`, nearest first (cycle-safe)."""
     out, seen = [], {seller}
     m = managers.get(seller)
     while m is not None and m not in seen:
@@ -302,7 +303,7 @@ def _calculate(inp: EngineInput, *, rate_groups) -> EngineResult:
         amount = _dec(deal.amount)
         ccy = deal.currency.upper()
         for seller, frac, kind in _parties(deal):
-            recipients = [(seller, kind)] + [(m, "rollup") for m in _ancestors(inp.managers, seller)]
+            recipients = [(seller, kind)] + [(m, "rollup") for m in ancestors(inp.managers, seller)]
             for who, ckind in recipients:
                 if inp.only_sellers is not None and who not in inp.only_sellers:
                     continue

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from compensation.engine.calculate import ancestors
 from compensation.models import CalculationRun, Statement
 from spm.fiscal import month_key, month_start, months_between, shift_month
 from spm.tenancy.context import current_tenant
@@ -79,16 +80,6 @@ def _dispatch(tenant_id: int) -> None:
         tenant_id=tenant_id, seller_ids=sorted(p["sellers"]), months=None if p["every_month"] else sorted(p["months"]),
         all_sellers=p["all_sellers"],
     )
-
-
-def _ancestors(managers: dict, seller) -> list:
-    out, seen = [], {seller}
-    m = managers.get(seller)
-    while m is not None and m not in seen:
-        out.append(m)
-        seen.add(m)
-        m = managers.get(m)
-    return out
 
 
 def calculation_recalculate(*, seller_ids: Iterable[int] = (), months: Iterable[str] | None = None,
@@ -146,11 +137,11 @@ def _recalculate(inp, lookups, run, seller_ids, all_sellers: bool, start: str, l
     else:
         affected_ext = {seller_ext[s] for s in seller_ids if s in seller_ext}
         for s in list(affected_ext):
-            affected_ext.update(_ancestors(inp.managers, s))
+            affected_ext.update(ancestors(inp.managers, s))
 
     def credits_someone_affected(deal) -> bool:
         parties = [s for s, _ in deal.splits] or [deal.owner]
-        return any(p in affected_ext or any(m in affected_ext for m in _ancestors(inp.managers, p)) for p in parties)
+        return any(p in affected_ext or any(m in affected_ext for m in ancestors(inp.managers, p)) for p in parties)
 
     narrowed = dataclasses.replace(
         inp, deals=[d for d in inp.deals if credits_someone_affected(d)],

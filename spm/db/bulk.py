@@ -59,6 +59,23 @@ def _sqlite_value(value):
     return value
 
 
+def _executemany_in_batches(sql: str, params: Iterable[tuple]) -> int:
+    """SQLite path: `executemany` BATCH rows at a time (memory stays flat); returns the row count."""
+    count = 0
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        for row in params:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
 def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence], *, tenant_id: int) -> int:
     """Insert `rows` (tuples in the order of `fields`, model field names or ``<fk>_id``).
 
@@ -82,18 +99,7 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
         return count
     placeholders = ", ".join(["%s"] * len(cols))
     sql = f"INSERT INTO {table} ({col_sql}) VALUES ({placeholders})"
-    batch: list[tuple] = []
-    with connection.cursor() as cursor:
-        for row in rows:
-            batch.append((tenant_id, *(_sqlite_value(v) for v in row), *extra))
-            if len(batch) >= BATCH:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
-    return count
+    return _executemany_in_batches(sql, ((tenant_id, *(_sqlite_value(v) for v in row), *extra) for row in rows))
 
 
 def id_map(model: type[models.Model], key: str = "external_id") -> dict:
@@ -128,15 +134,4 @@ def bulk_update(model: type[models.Model], fields: Sequence[str], rows: Iterable
         return count
     sets = ", ".join(f"{c} = %s" for c in quoted)
     sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s"
-    batch: list[tuple] = []
-    with connection.cursor() as cursor:
-        for row in rows:
-            batch.append((*(_sqlite_value(v) for v in row[1:]), row[0]))
-            if len(batch) >= BATCH:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
-    return count
+    return _executemany_in_batches(sql, ((*(_sqlite_value(v) for v in row[1:]), row[0]) for row in rows))

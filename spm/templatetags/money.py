@@ -14,25 +14,16 @@ statement total must read exactly what the ledger holds, so these quantize a Dec
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+
+from spm.formatting import to_decimal
 
 register = template.Library()
 
 CENT = Decimal("0.01")
 MINUS = "-"
-
-
-def to_decimal(value) -> Decimal | None:
-    """A Decimal of `value` (Decimal, int, str, float via its repr), or None when it is not a number."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        result = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        return None
-    return result if result.is_finite() else None
 
 
 def format_amount(value, places: int = 2) -> str:
