@@ -11,11 +11,11 @@ import io
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from compensation.models import Statement
 from compensation.payroll.models import PayrollBatch, PayrollBatchItem
-from spm.audit import audit_record, audit_record_many, snapshot
+from compensation.services.statements import statements_move_to
+from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError, PermissionDeniedError
 from spm.roles import has_capability
 from spm.services import validate_month_key
@@ -57,16 +57,8 @@ def payroll_batch_create(*, period: str, currency: str | None = None, actor) -> 
         PayrollBatchItem.objects.bulk_create([
             PayrollBatchItem(tenant=tenant, batch=batch, statement=s, seller=s.seller, amount=s.total) for s in statements
         ])
-        now = timezone.now()
-        changes = []
-        for s in statements:
-            before = snapshot(s, _STATEMENT_FIELDS)
-            s.status, s.paid_at = Statement.Status.PAID, now
-            changes.append((s, before, snapshot(s, _STATEMENT_FIELDS)))
-        Statement.objects.filter(pk__in=[s.pk for s in statements]).update(
-            status=Statement.Status.PAID, paid_at=now, updated_at=now
-        )
-        audit_record_many(actor=actor, action="statement.pay", changes=changes)
+        statements_move_to(statements, status=Statement.Status.PAID, stamp="paid_at", actor=actor,
+                           action="statement.pay", audit_fields=_STATEMENT_FIELDS)
         audit_record(actor=actor, action="payroll.batch.create", instance=batch, after=snapshot(batch))
         return batch
 

@@ -39,6 +39,21 @@ def statement_publish(*, statement: Statement, actor) -> Statement:
                            published_at=timezone.now())
 
 
+def statements_move_to(statements: list[Statement], *, status: str, stamp: str, actor, action: str,
+                       audit_fields: list[str]) -> None:
+    """Move locked `statements` to `status`, stamping `stamp` with now: one UPDATE and one audit
+    insert (`action`, before/after of `audit_fields`) for all of them, not two queries per statement."""
+    now = timezone.now()
+    changes = []
+    for statement in statements:
+        before = snapshot(statement, audit_fields)
+        statement.status = status
+        setattr(statement, stamp, now)
+        changes.append((statement, before, snapshot(statement, audit_fields)))
+    Statement.objects.filter(pk__in=[s.pk for s in statements]).update(status=status, updated_at=now, **{stamp: now})
+    audit_record_many(actor=actor, action=action, changes=changes)
+
+
 def statement_publish_period(*, period: str, actor) -> int:
     """Publish every draft statement of month `period`; returns how many. Each one audited."""
     validate_month_key(period)
@@ -47,17 +62,8 @@ def statement_publish_period(*, period: str, actor) -> int:
             Statement.objects.select_for_update(of=("self",)).select_related("seller")
             .filter(period=period, status=Statement.Status.DRAFT).order_by("id")
         )
-        now = timezone.now()
-        changes = []
-        for statement in drafts:
-            before = snapshot(statement, _FIELDS)
-            statement.status, statement.published_at = Statement.Status.PUBLISHED, now
-            changes.append((statement, before, snapshot(statement, _FIELDS)))
-        # One UPDATE and one audit insert, not two queries per statement.
-        Statement.objects.filter(pk__in=[s.pk for s in drafts]).update(
-            status=Statement.Status.PUBLISHED, published_at=now, updated_at=now
-        )
-        audit_record_many(actor=actor, action="statement.publish", changes=changes)
+        statements_move_to(drafts, status=Statement.Status.PUBLISHED, stamp="published_at", actor=actor,
+                           action="statement.publish", audit_fields=_FIELDS)
         return len(drafts)
 
 
