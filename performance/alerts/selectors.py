@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from performance.alerts.models import Alert
-from planning.selectors import visible_seller_ids
+from planning.selectors import restrict_to_visible
 
 if TYPE_CHECKING:
     from spm.tenancy.access import TenantAccess
@@ -13,9 +13,7 @@ if TYPE_CHECKING:
 
 def alert_list(*, access: TenantAccess, status: str | None = Alert.Status.OPEN, kind: str | None = None):
     qs = Alert.objects.select_related("seller", "opportunity")
-    ids = visible_seller_ids(access)
-    if ids is not None:
-        qs = qs.filter(seller_id__in=ids)
+    qs = restrict_to_visible(qs, access)
     if status:
         qs = qs.filter(status=status)
     if kind:

@@ -16,7 +16,7 @@ from performance.coaching import engine
 from performance.coaching.models import CoachingNote, FollowUp
 from performance.forecasting.models import ForecastSubmission
 from performance.models import Opportunity
-from planning.selectors import seller_list, visible_seller_ids
+from planning.selectors import restrict_to_visible, seller_list
 
 if TYPE_CHECKING:
     from planning.models import Seller
@@ -33,17 +33,13 @@ def coached_seller_get(*, access: TenantAccess, pk: int) -> Seller | None:
 
 def note_list(*, access: TenantAccess, seller: Seller | None = None):
     qs = CoachingNote.objects.select_related("seller", "author", "opportunity")
-    ids = visible_seller_ids(access)
-    if ids is not None:
-        qs = qs.filter(seller_id__in=ids)
+    qs = restrict_to_visible(qs, access)
     return qs.filter(seller=seller) if seller is not None else qs
 
 
 def follow_up_list(*, access: TenantAccess, seller: Seller | None = None, open_only: bool = False):
     qs = FollowUp.objects.select_related("seller", "opportunity", "created_by")
-    ids = visible_seller_ids(access)
-    if ids is not None:
-        qs = qs.filter(seller_id__in=ids)
+    qs = restrict_to_visible(qs, access)
     if seller is not None:
         qs = qs.filter(seller=seller)
     return qs.filter(done_at__isnull=True) if open_only else qs

@@ -20,7 +20,15 @@ from django.utils import timezone
 from performance.forecasting import engine
 from performance.forecasting.models import ForecastOverride, ForecastSubmission, WinModelRun
 from performance.models import Opportunity, OpportunityHistory, PipelineStage
-from planning.selectors import quota_list, seller_list, seller_rows, seller_tree, subtree_ids, visible_seller_ids
+from planning.selectors import (
+    quota_list,
+    restrict_to_visible,
+    seller_list,
+    seller_rows,
+    seller_tree,
+    subtree_ids,
+    visible_seller_ids,
+)
 from spm.fiscal import months_in_period, parse_period_key, quota_period_key
 from spm.models import FxRate
 from spm.tenancy.context import current_tenant
@@ -238,9 +246,7 @@ def viewer_roots(access: TenantAccess) -> list[int] | None:
 
 def submission_list(*, access: TenantAccess, period: str | None = None):
     qs = ForecastSubmission.objects.select_related("seller", "submitted_by")
-    ids = visible_seller_ids(access)
-    if ids is not None:
-        qs = qs.filter(seller_id__in=ids)
+    qs = restrict_to_visible(qs, access)
     if period:
         qs = qs.filter(period=period)
     return qs
@@ -248,9 +254,7 @@ def submission_list(*, access: TenantAccess, period: str | None = None):
 
 def override_list(*, access: TenantAccess, period: str | None = None, standing: bool = True):
     qs = ForecastOverride.objects.select_related("seller", "created_by")
-    ids = visible_seller_ids(access)
-    if ids is not None:
-        qs = qs.filter(seller_id__in=ids)
+    qs = restrict_to_visible(qs, access)
     if period:
         qs = qs.filter(period=period)
     if standing:

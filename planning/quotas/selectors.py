@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from planning.models import Quota, Seller
 from planning.quotas.models import QuotaAllocation, QuotaSet
-from planning.selectors import visible_seller_ids
+from planning.selectors import restrict_to_visible, visible_seller_ids
 from spm.fiscal import add_months, quota_period_key
 from spm.tenancy.access import TenantAccess
 from spm.tenancy.context import current_tenant
@@ -119,9 +119,7 @@ def quota_grid(*, access: TenantAccess, year: int, measure: str = "bookings", by
 def quota_export_rows(*, access: TenantAccess, year: int, measure: str = "bookings") -> list[dict]:
     """The year's month quotas of the visible sellers, for CSV export (the import's format)."""
     qs = Quota.objects.select_related("seller").filter(measure=measure, period__in=year_months(year))
-    ids = visible_seller_ids(access)
-    if ids is not None:
-        qs = qs.filter(seller_id__in=ids)
+    qs = restrict_to_visible(qs, access)
     return [
         {"seller": q.seller.external_id, "name": q.seller.name, "measure": q.measure, "period": q.period,
          "amount": f"{q.amount:.2f}", "source": q.source}
