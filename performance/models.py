@@ -178,4 +178,4 @@ __all__ = [
     "OpportunitySplit", "PipelineStage", "StageChange", "WebhookDelivery",
 ]
 
-import performance.alerts.models, performance.coaching.models, performance.forecasting.models  # noqa: E401,E402,F401,I001  forecasting/alerts/coaching models
+import performance.activities.models, performance.alerts.models, performance.coaching.models, performance.forecasting.models  # noqa: E401,E402,F401,I001  activities/forecasting/alerts/coaching models

@@ -75,3 +75,9 @@ def churn_rows() -> list[tuple[str, dt.date]]:
     """(deal external id, date) of every churn event (one query)."""
     return list(OpportunityEvent.objects.filter(type=OpportunityEvent.Type.CHURN)
                 .order_by("opportunity__external_id", "date").values_list("opportunity__external_id", "date"))
+
+
+def deal_owners_by_external_id() -> dict[str, tuple[int, int]]:
+    """{external id: (deal id, owner id)} of the tenant in scope, in one query (activity imports)."""
+    return {ext: (pk, owner) for ext, pk, owner in
+            Opportunity.objects.exclude(external_id="").order_by().values_list("external_id", "id", "owner_id")}

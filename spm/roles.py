@@ -48,6 +48,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # RevOps, executives and admins; managers and RevOps/admin write notes and follow-ups.
     "coaching.view": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.EXECUTIVE, Role.ADMIN}),
     "coaching.write": frozenset({Role.MANAGER, Role.REVOPS, Role.ADMIN}),
+    # Activities (meetings, calls, e-mails): a rep logs their own, managers their subtree's.
+    "activities.log": frozenset({Role.REP, Role.MANAGER, Role.REVOPS, Role.ADMIN}),
     # Pay in full (compensation.disputes / payroll / accounting)
     "disputes.resolve": frozenset({Role.FINANCE, Role.ADMIN}),
     "payroll.export": frozenset({Role.FINANCE, Role.ADMIN}),

@@ -376,7 +376,8 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
 
 
 def complete_tenant_forecasting(world: TenantWorld) -> None:
-    """A row of each forecasting / alert / coaching table (issue 10, helper "forecast")."""
+    """A row of each forecasting / alert / coaching / activity table (issue 10)."""
+    from performance.activities.models import Activity
     from performance.alerts.models import Alert
     from performance.coaching.models import CoachingNote, FollowUp
     from performance.forecasting.models import ForecastOverride, ForecastSubmission, WinModelRun
@@ -401,3 +402,6 @@ def complete_tenant_forecasting(world: TenantWorld) -> None:
                                                author=world.users["manager"], body=f"{slug} coaching note", created_at=at)
         FollowUp.all_tenants.create(tenant=tenant, seller=rep, note=note, title=f"{slug} follow-up",
                                     due_date=dt.date(2027, 1, 12), created_by=world.users["manager"], created_at=at)
+        Activity.all_tenants.create(tenant=tenant, owner=rep, kind=Activity.Kind.MEETING, occurred_on=dt.date(2027, 1, 4),
+                                    subject=f"{slug} discovery meeting", opportunity=world.deals["rep"],
+                                    external_id=f"{slug}-act-1", created_by=world.users["rep"], created_at=at)

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
+from performance.activities import api as activities_api
 from performance.alerts import api as alerts_api
 from performance.api import views
 from performance.coaching import api as coaching_api
@@ -21,5 +22,6 @@ router.register("forecast-models", forecasting_api.WinModelViewSet, basename="ap
 router.register("alerts", alerts_api.AlertViewSet, basename="api-alert")
 router.register("coaching-notes", coaching_api.NoteViewSet, basename="api-coaching-note")
 router.register("follow-ups", coaching_api.FollowUpViewSet, basename="api-follow-up")
+router.register("activities", activities_api.ActivityViewSet, basename="api-activity")
 
 urlpatterns = router.urls

@@ -20,3 +20,14 @@ class FollowUpForm(forms.Form):
     def __init__(self, *args, deals=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opportunity"].choices = [("", "— none —"), *[(d.pk, str(d)) for d in deals]]
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("meeting", "Meeting"), ("call", "Call"), ("email", "E-mail")], label="Activity")
+    occurred_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="On")
+    subject = forms.CharField(max_length=200, required=False, label="Subject")
+    opportunity = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Deal")
+
+    def __init__(self, *args, deals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opportunity"].choices = [("", "— none —"), *[(d.pk, str(d)) for d in deals]]

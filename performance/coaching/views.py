@@ -9,8 +9,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from performance.activities import selectors as activity_selectors
+from performance.activities.services import activity_log
 from performance.coaching import selectors, services
-from performance.coaching.forms import FollowUpForm, NoteForm
+from performance.coaching.forms import ActivityForm, FollowUpForm, NoteForm
 from performance.models import Opportunity
 from spm.errors import DomainError
 from spm.tenancy.views import TenantTemplateView, TenantView
@@ -53,7 +55,11 @@ class CoachingSellerView(TenantTemplateView):
             notes=list(selectors.note_list(access=self.access, seller=seller)[:100]),
             follow_ups=list(selectors.follow_up_list(access=self.access, seller=seller)[:100]),
             can_write=can_write, today=timezone.localdate(),
+            activities=list(activity_selectors.activity_list(access=self.access, owner=seller)[:50]),
+            can_log=self.access.can("activities.log"),
         )
+        if context["can_log"]:
+            context.setdefault("activity_form", ActivityForm(deals=deals, initial={"occurred_on": timezone.localdate()}))
         if can_write:
             context.setdefault("note_form", NoteForm(deals=deals))
             context.setdefault("follow_up_form", FollowUpForm(deals=deals))
@@ -134,3 +140,25 @@ class FollowUpCompleteView(_CoachingPost):
         else:
             messages.success(request, "Follow-up done.")
         return self._back(follow_up.seller)
+
+
+class ActivityCreateView(_CoachingPost):
+    """Log a meeting, call or e-mail of a rep (the rep themselves, or a manager above them)."""
+
+    capability = "activities.log"
+
+    def post(self, request, *args, **kwargs):
+        seller = self._seller(kwargs["pk"])
+        form = ActivityForm(request.POST, deals=_open_deals(seller))
+        if not form.is_valid():
+            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            return self._back(seller)
+        try:
+            activity = activity_log(owner=seller, kind=form.cleaned_data["kind"], actor=request.user,
+                                    occurred_on=form.cleaned_data["occurred_on"], subject=form.cleaned_data["subject"],
+                                    opportunity=self._deal(seller, form.cleaned_data["opportunity"]))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{activity.get_kind_display()} logged.")
+        return self._back(seller)

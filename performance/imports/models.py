@@ -10,7 +10,7 @@ from django.db import models
 
 from spm.tenancy.models import TenantModel
 
-KIND_CHOICES = [("sellers", "Sellers"), ("opportunities", "Opportunities")]
+KIND_CHOICES = [("sellers", "Sellers"), ("opportunities", "Opportunities"), ("activities", "Activities")]
 
 
 class ImportMapping(TenantModel):

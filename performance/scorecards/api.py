@@ -38,7 +38,7 @@ class ScorecardViewSet(TenantGenericViewSet):
             raise serializers.ValidationError({"detail": p.errors})
         data = scorecard_data(access=self.access, as_of=p.as_of, filters=p.filters)
         cards = engine.scorecards(data["cells"], sellers=data["sellers"], quotas=data["quotas"], period=p.period,
-                                  fy_start_month=fy)
+                                  fy_start_month=fy, meetings=data["meetings"])
         return Response({
             "period": p.period,
             "currency": self.access.tenant.base_currency,

@@ -17,7 +17,8 @@ the tenant's base currency:
 * Role KPIs: SDR — **pipeline_created** (amount and count of deals created in P that they own);
   AE — bookings and win rate; CSM — **renewals** (won renewal amounts closed in P) and **net
   retention** = (won renewal + won expansion in P) / (renewal amount closed in P, won or lost),
-  null when no renewal closed. (No meeting/activity data is kept, so meetings are not scored.)
+  null when no renewal closed. SDR — **meetings** (meetings held in P, from logged or imported
+  activities) and **pipeline_per_meeting** = pipeline created in P / meetings in P (null without meetings).
 * Teams and regions: the seller's own team/region; their figures are sums of their members'
   (rates recomputed from the sums, never averaged).
 """
@@ -44,6 +45,17 @@ ATTAINMENT_BINS: tuple[tuple[str, float, float | None], ...] = (
 # Columns of a scorecard cell frame (deals sharing every attribute a scorecard reads).
 CELL_COLUMNS = ("owner_id", "deal_type", "is_closed", "is_won", "close_month", "created_month",
                 "cycle_days", "n", "amount_cents")
+# Columns of the meeting frame: meetings held per owner and month (month start dates).
+MEETING_COLUMNS = ("owner_id", "month", "n")
+
+
+def meetings_in(meetings: pd.DataFrame | None, owner_ids: Iterable[int], start: date, end: date) -> int:
+    """Meetings held by ``owner_ids`` in the months of [start, end]."""
+    if meetings is None or meetings.empty:
+        return 0
+    ids = set(owner_ids)
+    rows = meetings[meetings["owner_id"].isin(ids)]
+    return int(sum(n for m, n in zip(rows["month"], rows["n"], strict=True) if start <= m <= end))
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,7 @@ def _year_key(d: date, fy: int) -> str:
     return quota_period_key(d, "year", fy)
 
 
-def _figures(cells: pd.DataFrame, start: date, end: date, quota_cents: int | None) -> dict:
+def _figures(cells: pd.DataFrame, start: date, end: date, quota_cents: int | None, meetings: int = 0) -> dict:
     if cells.empty:
         cells = pd.DataFrame({c: pd.Series(dtype="object") for c in CELL_COLUMNS}).astype(
             {"n": "int64", "amount_cents": "int64", "cycle_days": "float64"})
@@ -170,6 +182,8 @@ def _figures(cells: pd.DataFrame, start: date, end: date, quota_cents: int | Non
         "velocity": velocity(open_count=int(n[open_all].sum()), win_rate=win_rate, avg_won_cents=avg, cycle_days=cycle),
         "pipeline_created": money(int(cents[created_in].sum())),
         "pipeline_created_count": int(n[created_in].sum()),
+        "meetings": meetings,
+        "pipeline_per_meeting": money((2 * int(cents[created_in].sum()) + meetings) // (2 * meetings)) if meetings else None,
         "renewals": money(int(cents[won & (dtype == "renewal")].sum())),
         "net_retention": rate(retained, renewal_closed) if renewal_closed else None,
     }
@@ -177,6 +191,7 @@ def _figures(cells: pd.DataFrame, start: date, end: date, quota_cents: int | Non
 
 def scorecards(
     cells: pd.DataFrame, *, sellers: Iterable[SellerInfo], quotas: Iterable[QuotaRow], period: str, fy_start_month: int,
+    meetings: pd.DataFrame | None = None,
 ) -> dict[str, list[Card]]:
     """Seller, team and region cards for one fiscal period key (``"2027-Q1"``, ``"2027"``, ``"2027-03"``)."""
     start, end, _ = parse_period_key(period, fy_start_month)
@@ -190,7 +205,8 @@ def scorecards(
         q = ramped_quota_cents(quotas, s, period, fy_start_month)
         quota_of[s.id] = q
         seller_cards.append(Card(key=str(s.id), label=s.name, kind="seller", role_type=s.role_type, seller_ids=[s.id],
-                                 figures=_figures(by_owner.get(s.id, empty), start, end, q)))
+                                 figures=_figures(by_owner.get(s.id, empty), start, end, q,
+                                                  meetings_in(meetings, [s.id], start, end))))
 
     def grouped(kind: str, attr: str) -> list[Card]:
         members: dict[str, list[SellerInfo]] = {}
@@ -203,7 +219,8 @@ def scorecards(
             sub = pd.concat(frames) if frames else empty
             qs = [quota_of[i] for i in ids if quota_of[i] is not None]
             cards.append(Card(key=key, label=key or f"(no {attr})", kind=kind, seller_ids=ids,
-                              figures=_figures(sub, start, end, sum(qs) if qs else None)))
+                              figures=_figures(sub, start, end, sum(qs) if qs else None,
+                                               meetings_in(meetings, ids, start, end))))
         return cards
 
     return {"seller": seller_cards, "team": grouped("team", "team"), "region": grouped("region", "region")}
@@ -246,7 +263,7 @@ def quarter_keys_back(as_of: date, count: int, fy_start_month: int) -> list[str]
 
 
 def trend(cells: pd.DataFrame, *, seller: SellerInfo | None, sellers: Iterable[SellerInfo], quotas: Iterable[QuotaRow],
-          periods: list[str], fy_start_month: int) -> list[dict]:
+          periods: list[str], fy_start_month: int, meetings: pd.DataFrame | None = None) -> list[dict]:
     """Figures of one seller (or the whole set when ``seller`` is None) for each period key."""
     sellers = list(sellers)
     quotas = quotas_by_seller(quotas)
@@ -258,7 +275,9 @@ def trend(cells: pd.DataFrame, *, seller: SellerInfo | None, sellers: Iterable[S
         start, end, _ = parse_period_key(p, fy_start_month)
         qs = [ramped_quota_cents(quotas, s, p, fy_start_month) for s in scope]
         qs = [q for q in qs if q is not None]
-        rows.append({"period": p, **_figures(sub, date(start.year, start.month, 1), end, sum(qs) if qs else None)})
+        first = date(start.year, start.month, 1)
+        rows.append({"period": p, **_figures(sub, first, end, sum(qs) if qs else None,
+                                             meetings_in(meetings, ids, first, end))})
     return rows
 
 

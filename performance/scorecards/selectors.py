@@ -52,6 +52,14 @@ def scorecard_cells(qs, *, as_of: date) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(engine.CELL_COLUMNS))
 
 
+def meeting_cells(*, access: TenantAccess, owner_ids: list[int]) -> pd.DataFrame:
+    """Meetings held per owner and month (``engine.MEETING_COLUMNS``), one aggregate query."""
+    from performance.activities.selectors import meetings_by_owner_month
+
+    rows = meetings_by_owner_month(access=access, owner_ids=owner_ids)
+    return pd.DataFrame([(o, _d(m), n) for o, m, n in rows], columns=list(engine.MEETING_COLUMNS))
+
+
 def _d(v):
     if v is None:
         return None
@@ -71,5 +79,6 @@ def scorecard_data(*, access: TenantAccess, as_of: date, filters: PipelineFilter
         "cells": scorecard_cells(qs, as_of=as_of),
         "sellers": sellers,
         "quotas": quota_rows_for(access=access, seller_ids=ids),
+        "meetings": meeting_cells(access=access, owner_ids=ids),
         "fy": access.tenant.fiscal_year_start_month,
     }

@@ -48,7 +48,7 @@ class _ScorecardBase(TenantTemplateView):
     def trend(self, data, *, seller, as_of: date, fy: int) -> list[dict]:
         keys = engine.quarter_keys_back(as_of, TREND_QUARTERS, fy)
         return engine.trend(data["cells"], seller=seller, sellers=data["sellers"], quotas=data["quotas"], periods=keys,
-                            fy_start_month=fy)
+                            fy_start_month=fy, meetings=data["meetings"])
 
 
 class ScorecardsView(_ScorecardBase):
@@ -63,7 +63,7 @@ class ScorecardsView(_ScorecardBase):
             kind = "seller"
         data = scorecard_data(access=self.access, as_of=p.as_of, filters=p.filters)
         cards = engine.scorecards(data["cells"], sellers=data["sellers"], quotas=data["quotas"], period=p.period,
-                                  fy_start_month=fy)
+                                  fy_start_month=fy, meetings=data["meetings"])
         hist = engine.attainment_histogram(cards["seller"])
         trend = self.trend(data, seller=None, as_of=parse_period_key(p.period, fy)[0], fy=fy)
         currency = self.access.tenant.base_currency
@@ -108,7 +108,7 @@ class SellerScorecardView(_ScorecardBase):
         data = scorecard_data(access=self.access, as_of=p.as_of, filters=PipelineFilters(owner_ids=frozenset({seller.pk})))
         info = next(s for s in data["sellers"] if s.id == seller.pk)
         card = engine.scorecards(data["cells"], sellers=[info], quotas=data["quotas"], period=p.period,
-                                 fy_start_month=fy)["seller"][0]
+                                 fy_start_month=fy, meetings=data["meetings"])["seller"][0]
         trend = self.trend(data, seller=info, as_of=parse_period_key(p.period, fy)[0], fy=fy)
         currency = self.access.tenant.base_currency
         context.update(p=p, errors=p.errors, seller=seller, card=card, f=card.figures, periods=periods, trend=trend,

@@ -61,7 +61,7 @@ class BulkImportView(TenantAPIMixin, APIView):
     def post(self, request, *args, **kwargs):
         kind = kwargs["kind"]
         if kind not in KINDS:
-            return Response({"detail": f"Unknown import kind {kind!r}: sellers or opportunities."},
+            return Response({"detail": f"Unknown import kind {kind!r}: sellers, opportunities or activities."},
                             status=status.HTTP_404_NOT_FOUND)
         body = BulkImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -86,7 +86,7 @@ def _webhook_usage(request, tenant_obj):
             return JsonResponse(NOT_FOUND, status=404)
         configured = CrmWebhook.objects.exists()
     return JsonResponse({
-        "configured": configured, "method": "POST", "body": {"kind": "sellers|opportunities", "rows": [],
+        "configured": configured, "method": "POST", "body": {"kind": "sellers|opportunities|activities", "rows": [],
                                                              "as_of": "YYYY-MM-DD (optional)"},
         "headers": {"X-SPM-Timestamp": "Unix seconds, within 5 minutes",
                     "X-SPM-Signature": "hex HMAC-SHA256 with the workspace's secret over timestamp + '.' + body"},
@@ -128,10 +128,10 @@ def crm_webhook(request, tenant: str):
         kind, rows = payload["kind"], payload["rows"]
         as_of = dt.date.fromisoformat(payload["as_of"]) if payload.get("as_of") else None
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"detail": 'The body must be JSON {"kind": "opportunities"|"sellers", "rows": [...]} '
+        return JsonResponse({"detail": 'The body must be JSON {"kind": "opportunities"|"sellers"|"activities", "rows": [...]} '
                                        '(optional "as_of": "YYYY-MM-DD").'}, status=400)
     if kind not in KINDS:
-        return JsonResponse({"detail": f"kind: {kind!r} is not sellers or opportunities."}, status=400)
+        return JsonResponse({"detail": f"kind: {kind!r} is not sellers, opportunities or activities."}, status=400)
     with tenant_atomic(tenant_obj):
         outcome = import_records(kind=kind, records=rows, tenant_slug=tenant_obj.slug, file=f"webhook:{kind}",
                                  as_of=as_of)

@@ -33,7 +33,8 @@ logger = logging.getLogger(__name__)
 
 SELLERS = "sellers"
 OPPORTUNITIES = "opportunities"
-KINDS = (SELLERS, OPPORTUNITIES)
+ACTIVITIES = "activities"
+KINDS = (SELLERS, OPPORTUNITIES, ACTIVITIES)
 
 
 @dataclass
@@ -160,6 +161,42 @@ def import_opportunities_file(*, data: bytes, file: str, tenant_slug: str, encod
     return import_opportunities(table=table, tenant_slug=tenant_slug, **kwargs)
 
 
+# --- activities (meetings, calls, e-mails) ------------------------------------------------------
+
+
+def import_activities(*, table: RawTable, tenant_slug: str, mapping: dict | None = None, dry_run: bool = False,
+                      actor=None) -> ImportOutcome:
+    """Upsert the activities of `table` on external id. Owners (and deals, when named) must already be
+    in the workspace, so an unknown workspace is refused rather than created empty."""
+    from performance.importers.activities import clean_activities, load_activities
+    from performance.selectors import deal_owners_by_external_id
+
+    tenant = _tenant(tenant_slug)
+    if tenant is None:
+        return _failed([RowError(line=1, column="", value=tenant_slug, file=table.file,
+                                 message="no such workspace: import its sellers (and deals) first")], len(table))
+    with tenant_atomic(tenant):
+        owner_ids = seller_ids_by_email()
+        deals = deal_owners_by_external_id()
+    rows, errors = clean_activities(table, owner_ids=owner_ids, deals=deals, today=timezone.localdate(), mapping=mapping)
+    if errors:
+        return _failed(errors, len(table))
+    with transaction.atomic():
+        with tenant_atomic(tenant):
+            report = load_activities(rows, actor=actor)
+        if dry_run:
+            transaction.set_rollback(True)
+    return ImportOutcome(report=report, written=not dry_run, dry_run=dry_run, tenant=tenant)
+
+
+def import_activities_file(*, data: bytes, file: str, tenant_slug: str, encoding: str | None = None,
+                           **kwargs) -> ImportOutcome:
+    table, errors = read_csv(data, file=file, encoding=encoding)
+    if errors:
+        return _failed(errors)
+    return import_activities(table=table, tenant_slug=tenant_slug, **kwargs)
+
+
 # --- Pay ----------------------------------------------------------------------------------------
 
 
@@ -192,6 +229,7 @@ SYNC_ROWS = 5000
 
 def columns_for(kind: str):
     """The canonical column table of `kind` (owners are resolved later; here only names matter)."""
+    from performance.importers.activities import ACTIVITY_COLUMNS
     from performance.importers.opportunities import opportunity_columns
     from planning.importers.sellers import SELLER_COLUMNS
 
@@ -199,7 +237,9 @@ def columns_for(kind: str):
         return SELLER_COLUMNS
     if kind == OPPORTUNITIES:
         return opportunity_columns(owner_ids={}, base_currency="USD")
-    raise DomainError(f"kind: unknown import kind {kind!r} (sellers or opportunities)", field="kind")
+    if kind == ACTIVITIES:
+        return ACTIVITY_COLUMNS
+    raise DomainError(f"kind: unknown import kind {kind!r} (sellers, opportunities or activities)", field="kind")
 
 
 def import_job_create(*, kind: str, file_name: str, data: bytes, encoding: str = "", actor=None):
@@ -282,6 +322,8 @@ def import_job_execute(*, job_id: int):
               "mapping": job.mapping, "dry_run": job.dry_run, "actor": job.requested_by}
     if job.kind == OPPORTUNITIES:
         outcome = import_opportunities_file(as_of=job.as_of, progress=progress, **kwargs)
+    elif job.kind == ACTIVITIES:
+        outcome = import_activities_file(**kwargs)
     else:
         outcome = import_sellers_file(**kwargs)
     with tenant_atomic():
@@ -340,4 +382,6 @@ def import_records(*, kind: str, records, tenant_slug: str, file: str, as_of: dt
         return _failed(errors)
     if kind == SELLERS:
         return import_sellers(table=table, tenant_slug=tenant_slug, dry_run=dry_run, actor=actor)
+    if kind == ACTIVITIES:
+        return import_activities(table=table, tenant_slug=tenant_slug, dry_run=dry_run, actor=actor)
     return import_opportunities(table=table, tenant_slug=tenant_slug, as_of=as_of, dry_run=dry_run, actor=actor)

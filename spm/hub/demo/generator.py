@@ -25,6 +25,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from performance.activities.models import Activity
 from performance.models import (
     Opportunity,
     OpportunityEvent,
@@ -323,6 +324,11 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
         report.counts["splits"] = bulk_insert(
             OpportunitySplit, ["opportunity_id", "seller_id", "pct"],
             [(opp_ids[ext], seller_ids[s], pct) for ext, s, pct in opp["splits"]], tenant_id=tenant.pk)
+        report.counts["activities"] = bulk_insert(
+            Activity, ["owner_id", "kind", "occurred_on", "subject", "external_id", "created_at"],
+            ((seller_ids[o], kind, day, subject, ext, created) for o, kind, day, subject, ext, created
+             in _activities(np.random.default_rng(seed + 101), people, [row[1] for row in acc["rows"]], start, today)),
+            tenant_id=tenant.pk)  # its own random stream: adding activities changed no other figure
         report.counts["churn_events"] = bulk_insert(
             OpportunityEvent, ["opportunity_id", "type", "date"],
             [(opp_ids[ext], "churn", d) for ext, d in opp["churn"]], tenant_id=tenant.pk)
@@ -585,6 +591,39 @@ def _deal_history(row: tuple, stage_days: list[dt.date], path: list[str], *, pus
                     push[0] if push and day < push[1] else close, owner, category, stage in CLOSED_STAGES,
                     stage == "closed_won"))
     return out
+
+
+#: Meetings held per working month: SDRs book first meetings all day; AEs and CSMs hold fewer.
+MEETINGS_PER_MONTH = {"SDR": 14, "AE": 5, "CSM": 4}
+
+
+def _activities(rng, people: list[_Seller], account_names: list[str], start: dt.date, today: dt.date):
+    """Meetings (and some calls) of every rep from their hire to their last day or yesterday, weekdays
+    only, more for stronger reps: what the SDR scorecard counts. Yields owner ext, kind, day, subject,
+    external id and the time it was logged (the evening of that day)."""
+    n = 0
+    for p in people:
+        per_month = MEETINGS_PER_MONTH.get(p.role_type)
+        if per_month is None:
+            continue
+        first, last = max(p.hire, start), min(p.end or today, today - dt.timedelta(days=1))
+        days = (last - first).days + 1
+        if days <= 0:
+            continue
+        count = int(rng.poisson(per_month * p.skill * days / 30.4))
+        offsets = np.sort(rng.integers(0, days, count))
+        for off in offsets:
+            day = first + dt.timedelta(days=int(off))
+            if day.weekday() >= 5:  # nobody books a Saturday meeting: move it to the Monday before
+                day -= dt.timedelta(days=day.weekday())
+            day = max(day, first)
+            n += 1
+            kind = "meeting" if p.role_type == "SDR" or rng.random() < 0.8 else "call"
+            account = account_names[int(rng.integers(0, len(account_names)))]
+            subject = f"{'Discovery meeting' if p.role_type == 'SDR' else 'Meeting'} · {account}" if kind == "meeting" \
+                else f"Call · {account}"
+            logged = dt.datetime.combine(day, dt.time(17, int(rng.integers(0, 60))), tzinfo=dt.UTC)
+            yield p.ext, kind, day, subject, f"ACT-{n:06d}", logged
 
 
 def _fx_rows(rng, start: dt.date, today: dt.date) -> list[tuple]:

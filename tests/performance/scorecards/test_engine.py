@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
+
 from performance.scorecards.engine import (
+    MEETING_COLUMNS,
     QuotaRow,
     SellerInfo,
     attainment_histogram,
@@ -74,6 +77,7 @@ def test_seller_cards_for_a_quarter():
         # 1 open x 0.666667 x 5,000 / 35 days = 95.24 per day
         "velocity": "95.24",
         "pipeline_created": "20000.00", "pipeline_created_count": 4, "renewals": "0.00", "net_retention": None,
+        "meetings": 0, "pipeline_per_meeting": None,
     }
     bob = cards["seller"][1].figures
     assert bob["attainment"] == round(3000 / 2250, 6) and bob["quota"] == "2250.00"
@@ -104,3 +108,20 @@ def test_histogram_leaderboard_and_trend():
     rows = trend(cells_from_deals(DEALS), seller=ALICE, sellers=SELLERS, quotas=QUOTAS,
                  periods=["2016-Q4", "2017-Q1"], fy_start_month=1)
     assert [(r["period"], r["bookings"], r["attainment"]) for r in rows] == [("2016-Q4", "5000.00", None), ("2017-Q1", "10000.00", 0.5)]
+
+
+def test_sdr_meetings_count_the_period_and_divide_the_pipeline_they_created():
+    # Sam (SDR) created one deal of 700.00 in Feb 2017; meetings: 2 in Jan, 1 in Mar, 5 in Apr (next quarter).
+    meetings = pd.DataFrame([(4, date(2017, 1, 1), 2), (4, date(2017, 3, 1), 1), (4, date(2017, 4, 1), 5),
+                             (1, date(2017, 2, 1), 4)], columns=list(MEETING_COLUMNS))
+    cards = scorecards(cells_from_deals(DEALS), sellers=SELLERS, quotas=QUOTAS, period="2017-Q1", fy_start_month=1,
+                       meetings=meetings)
+    sam = next(c for c in cards["seller"] if c.key == "4").figures
+    assert sam["meetings"] == 3
+    assert sam["pipeline_per_meeting"] == "233.33"  # 700.00 / 3 = 233.333… → 233.33
+    east = next(c for c in cards["team"] if c.key == "East").figures
+    assert east["meetings"] == 7  # Sam 3 + Alice 4 (Bob none)
+    assert next(c for c in cards["seller"] if c.key == "3").figures["pipeline_per_meeting"] is None  # no meetings
+    rows = trend(cells_from_deals(DEALS), seller=SAM, sellers=SELLERS, quotas=QUOTAS, periods=["2017-Q1", "2017-Q2"],
+                 fy_start_month=1, meetings=meetings)
+    assert [r["meetings"] for r in rows] == [3, 5]
