@@ -123,6 +123,18 @@ class Line:
     amount: Decimal
     explanation: str
     adjustment_ref: Hashable = None
+    # Set instead of `explanation` (which is then "") by `calculate_frames(explain="facts")`: the line's
+    # structured facts as JSON text, rendered on read (compensation.engine.explain.render_facts).
+    # Not compared: a line with facts equals the same line with its text.
+    facts: str | None = field(default=None, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The explanation, rendered from the facts when the run stored those instead of text."""
+        if self.facts:
+            from .explain import render_facts
+            return render_facts(self.facts)
+        return self.explanation
 
 
 @dataclass(frozen=True)
@@ -441,11 +453,11 @@ def _rate_group(ctx: _Ctx, gkey, credits: list, cum_index: dict) -> list:
     cum_index[gkey] = (dates, cums)
     return out
 
-def _line(cr: _Credit, *, quota, quota_period, ab, aa, rate, amount, explanation) -> Line:
+def _line(cr: _Credit, *, quota, quota_period, ab, aa, rate, amount, explanation, facts=None) -> Line:
     return Line(seller=cr.seller, period=month_key(cr.deal.close_date), plan=cr.plan_key,
                 component=cr.comp.name, kind="commission", deal=cr.deal.key, credit_kind=cr.kind,
                 credit=to_decimal(cr.amount), quota=quota, quota_period=quota_period, attainment_before=ab,
-                attainment_after=aa, rate=rate, amount=amount, explanation=explanation)
+                attainment_after=aa, rate=rate, amount=amount, explanation=explanation, facts=facts)
 
 
 def _credit_text(cr: _Credit) -> str:

@@ -55,7 +55,12 @@ from spm.upsert import full_clean_or_raise
 logger = logging.getLogger(__name__)
 # The engine runs use: the set-based one. It gives the reference engine's lines to the cent
 # (tests/compensation/engine/test_engine_frames.py, and every engine test run against both).
-calculate = calculate_frames
+# Quota-based commission lines carry their structured facts instead of text: the text is rendered on
+# read (compensation.explanations.render_explanation), which took rendering off the run's hot path.
+def calculate(inp: EngineInput) -> EngineResult:
+    return calculate_frames(inp, explain="facts")
+
+
 CENT = Decimal("0.01")
 ATTAINMENT_PLACES = Decimal("1e-10")  # stored attainment fractions (0.6, 1.1666666667)
 ACTIVE = (CalculationRun.Status.QUEUED, CalculationRun.Status.RUNNING)
@@ -256,7 +261,7 @@ def _keyed_by_database_id(result: EngineResult, seller_ids: dict[str, int]) -> E
 
 LINE_FIELDS = ("statement_id", "run_id", "seller_id", "period", "position", "plan_name", "component", "kind",
                "opportunity_id", "deal_external_id", "credit_kind", "credit", "quota", "quota_period",
-               "attainment_before", "attainment_after", "rate", "amount", "explanation", "adjustment_id")
+               "attainment_before", "attainment_after", "rate", "amount", "explanation", "explain", "adjustment_id")
 CORRECTION = "Correction"  # component of the line that carries a change to an approved/paid month
 
 
@@ -418,7 +423,7 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
          deal_ids.get(line.deal) if line.deal else None, line.deal or "", line.credit_kind or "",
          d("credit", line.credit), d("quota", line.quota), line.quota_period or "",
          d("attainment_before", line.attainment_before), d("attainment_after", line.attainment_after),
-         d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.adjustment_ref)
+         d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.facts, line.adjustment_ref)
         for key, lines in wanted.items() for st in [by_key[key]] for position, line in enumerate(lines)
     ]
     bulk_insert(EarningLine, LINE_FIELDS, rows, tenant_id=tenant.pk)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from compensation.explanations import render_explanation
 from compensation.models import EarningLine, PlanAssignment, Statement
 from compensation.services import adjustment_create, plan_assignment_upsert
 from performance.models import Opportunity
@@ -78,8 +79,10 @@ def tenant(db):
 
 def snapshot(tenant):
     with tenant_atomic(tenant):
-        lines = sorted(EarningLine.objects.values_list("seller__external_id", "period", "position", "component", "kind",
-                                                       "deal_external_id", "amount", "explanation"))
+        lines = sorted((*row[:-2], render_explanation({"explanation": row[-2], "explain": row[-1]}))
+                       for row in EarningLine.objects.values_list("seller__external_id", "period", "position",
+                                                                  "component", "kind", "deal_external_id", "amount",
+                                                                  "explanation", "explain"))
         statements = sorted(Statement.objects.values_list("seller__external_id", "period", "total", "status",
                                                           "attainment"))
     return lines, statements
