@@ -184,6 +184,7 @@ class _Ctx:
     by_seller: dict = field(default_factory=dict)
     fx: dict = field(default_factory=dict)
     out: list = field(default_factory=list)  # (sort key, Line)
+    skeys: dict = field(default_factory=dict)  # seller -> _skey(seller)
 
     # ---- assignments -------------------------------------------------------------------
     def assignment_on(self, seller, d: date) -> Assignment | None:
@@ -230,7 +231,10 @@ class _Ctx:
         return None
 
     def emit(self, sort_tail: tuple, cat: int, line: Line) -> None:
-        self.out.append(((_skey(line.seller), line.period, cat) + sort_tail, line))
+        skey = self.skeys.get(line.seller)
+        if skey is None:  # one sort key per seller, not per line
+            skey = self.skeys[line.seller] = _skey(line.seller)
+        self.out.append(((skey, line.period, cat) + sort_tail, line))
 
 
 def _parties(deal: Deal) -> list[tuple[Hashable, Decimal, str]]:
@@ -453,10 +457,12 @@ def _rate_group(ctx: _Ctx, gkey, credits: list, cum_index: dict) -> list:
     cum_index[gkey] = (dates, cums)
     return out
 
-def _line(cr: _Credit, *, quota, quota_period, ab, aa, rate, amount, explanation, facts=None) -> Line:
+def _line(cr: _Credit, *, quota, quota_period, ab, aa, rate, amount, explanation, facts=None,
+          credit: Decimal | None = None) -> Line:
+    """`credit`: the credit as a Decimal when the caller has it exactly (else converted from the Fraction)."""
     return Line(seller=cr.seller, period=month_key(cr.deal.close_date), plan=cr.plan_key,
                 component=cr.comp.name, kind="commission", deal=cr.deal.key, credit_kind=cr.kind,
-                credit=to_decimal(cr.amount), quota=quota, quota_period=quota_period, attainment_before=ab,
+                credit=to_decimal(cr.amount) if credit is None else credit, quota=quota, quota_period=quota_period, attainment_before=ab,
                 attainment_after=aa, rate=rate, amount=amount, explanation=explanation, facts=facts)
 
 

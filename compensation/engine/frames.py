@@ -284,7 +284,7 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
             cents = int(results["cents"][i])
             amount = Decimal(cents).scaleb(-2) if cents else Decimal("0.00")
             dates.append(cr.deal.close_date)
-            cums.append(Fraction(after, SCALE))
+            cums.append(after)
             text, facts = "", None
             if explain == "facts":
                 facts = commission_facts(cr, comp_json, quota=quota, quota_period=qkey, n_months=n_months,
@@ -298,9 +298,18 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
                                        Fraction(int(results["uncapped"][i]), int(results["uncapped_den"][i])))
             lines.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=_ratio(before, q_micro),
                                     aa=_ratio(after, q_micro), rate=spec.rates[int(results["band"][i])],
-                                    amount=amount, explanation=text, facts=facts)))
-        cum_index[gkey] = (dates, cums)
+                                    amount=amount, explanation=text, facts=facts,
+                                    credit=Decimal(int(credit_s[i])).scaleb(-6))))
+        cum_index[gkey] = (dates, _MicroUnits(cums))
         out_by_group[gkey] = lines
+
+
+class _MicroUnits(list):
+    """Cumulative credits kept as integer micro-units; read (by the attainment map, a few per group) as
+    exact Fractions. Building a Fraction per line was a measurable part of the run."""
+
+    def __getitem__(self, i):
+        return Fraction(list.__getitem__(self, i), SCALE)
 
 
 @lru_cache(maxsize=4096)

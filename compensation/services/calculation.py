@@ -7,7 +7,6 @@ one transaction. Progress is committed in short separate transactions so a polli
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -21,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from compensation.disputes.models import Dispute
 from compensation.engine import (
     AdjustmentInput,
     Assignment,
@@ -43,7 +43,7 @@ from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLin
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
 from spm.background import require_queue
-from spm.db.bulk import bulk_insert
+from spm.db.bulk import bulk_insert, bulk_update
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_key, month_start, parse_period_key, quota_period_key
 from spm.models import FxRate, Tenant
@@ -254,9 +254,17 @@ def input_fingerprint(inp: EngineInput) -> str:
 def _keyed_by_database_id(result: EngineResult, seller_ids: dict[str, int]) -> EngineResult:
     """Translate the engine's seller keys (external ids) back to database ids for storage."""
     return EngineResult(
-        lines=tuple(dataclasses.replace(line, seller=seller_ids[line.seller]) for line in result.lines),
+        lines=tuple(_with_seller(line, seller_ids[line.seller]) for line in result.lines),
         attainment={(seller_ids[seller], month): values for (seller, month), values in result.attainment.items()},
     )
+
+
+def _with_seller(line: Line, seller) -> Line:
+    # dataclasses.replace re-runs __init__ per line (a second over a big run); a field copy is enough.
+    new = object.__new__(Line)
+    new.__dict__.update(line.__dict__)
+    new.__dict__["seller"] = seller
+    return new
 
 
 LINE_FIELDS = ("statement_id", "run_id", "seller_id", "period", "position", "plan_name", "component", "kind",
@@ -369,7 +377,11 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
         wanted.pop(key, None)
 
     rewritable = [st.pk for key, st in existing.items() if key not in locked]
-    EarningLine.objects.filter(statement_id__in=rewritable).delete()
+    # One DELETE, not Django's collector (which loads every line to SET_NULL a dispute's link): the one
+    # relation to lines is Dispute.line (SET_NULL), cleared first with one UPDATE.
+    Dispute.objects.filter(line__statement_id__in=rewritable).update(line=None)
+    doomed = EarningLine.objects.filter(statement_id__in=rewritable)
+    doomed._raw_delete(doomed.db)
     stale = [st.pk for key, st in existing.items() if key not in locked and key not in wanted]
     Statement.objects.filter(pk__in=stale).delete()
 
@@ -396,10 +408,12 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
             st.prepared_by_id = run.requested_by_id if run is not None else None
         st.published_at = None
     Statement.objects.bulk_create(to_create, batch_size=1000)
-    Statement.objects.bulk_update(
-        to_update, ["currency", "total", "attainment", "status", "prepared_by", "run", "published_at", "updated_at"],
-        batch_size=1000,
-    )
+    # COPY + one UPDATE … FROM (spm.db.bulk), not Django's bulk_update (a CASE per column and row).
+    now = timezone.now()
+    bulk_update(Statement, ["currency", "total", "attainment", "status", "prepared_by_id", "run_id", "published_at",
+                            "updated_at"],
+                ((st.pk, st.currency, st.total, json.dumps(st.attainment), st.status, st.prepared_by_id, st.run_id,
+                  None, now) for st in to_update))
     by_key = {(st.seller_id, st.period): st for st in [*to_create, *to_update]}
     if any(st.pk is None for st in to_create):  # backends without RETURNING ids on bulk insert
         by_key.update({
