@@ -547,8 +547,10 @@ def _spifs(ctx: _Ctx, deal: Deal, amount: Decimal, ccy: str) -> None:
 def _clawbacks(ctx: _Ctx, deals: list[Deal], commission_lines) -> None:
     by_key = {d.key: d for d in deals}
     earned: dict = defaultdict(lambda: defaultdict(lambda: ZERO))  # deal -> (seller, plan, idx, comp) -> sum
+    churned = {ev.deal for ev in ctx.inp.events}  # only churned deals' earnings are ever looked up
     for cr, line in commission_lines:
-        earned[cr.deal.key][(cr.seller, cr.plan_key, cr.comp_index, cr.comp.name)] += line.amount
+        if cr.deal.key in churned:
+            earned[cr.deal.key][(cr.seller, cr.plan_key, cr.comp_index, cr.comp.name)] += line.amount
     done: set = set()
     for ev in sorted(ctx.inp.events, key=lambda e: (e.date, e.deal)):
         deal = by_key.get(ev.deal)

@@ -192,7 +192,8 @@ def rate_groups(ctx, groups: dict, *, explain: bool | str = True) -> tuple[list,
         q = _whole(exact(quota) * SCALE)
         exact_edges = q is not None and all(
             (q * b.numerator) % b.denominator == 0 for b in (*spec.los, *(h for h in spec.his if h is not None)))
-        if exact_edges and all(_whole(cr.amount * SCALE) is not None for cr in credits):
+        # whole micro-units ⇔ the (reduced) denominator divides SCALE; no Fraction product per credit
+        if exact_edges and all(SCALE % cr.amount.denominator == 0 for cr in credits):
             vector_groups.append((gnum, gkey, q))
         else:  # not whole micro-units: the exact per-credit reference
             out_by_group[gkey] = _rate_group(ctx, gkey, credits, cum_index)
@@ -218,7 +219,7 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
     order = np.lexsort((src_rank, kind_a, deal_rank, date_a, gnum_a))  # last key is the primary one
     credits_sorted = [credits_all[i] for i in order]
     gnum_s = gnum_a[order]
-    micro = [int(cr.amount * SCALE) for cr in credits_sorted]
+    micro = [cr.amount.numerator * (SCALE // cr.amount.denominator) for cr in credits_sorted]
     # int64 when even the sum of every credit fits; else Python ints
     credit_s = np.asarray(micro, dtype=np.int64 if sum(map(abs, micro)) < INT64_SAFE else object)
     quota_s = np.asarray(qs, dtype=np.int64)[order]
