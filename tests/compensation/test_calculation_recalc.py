@@ -9,7 +9,7 @@ import pytest
 
 from compensation.explanations import render_explanation
 from compensation.models import EarningLine, PlanAssignment, Statement
-from compensation.services import adjustment_create, plan_assignment_upsert
+from compensation.services import adjustment_create, plan_assignment_upsert, recalculation
 from performance.models import Opportunity
 from performance.services import opportunity_event_record, opportunity_update
 from planning.models import Seller
@@ -74,6 +74,10 @@ def world() -> dict:
 @pytest.fixture
 def tenant(db):
     scenario_load(data=world(), tenant_slug="recalc")
+    # The load's commit would have sent its (whole-tenant) change; inside the test transaction it never
+    # commits, so drop it rather than let it ride along with the first edit (which would then rewrite
+    # every seller and hide whether an edit touches only its seller and managers).
+    recalculation._local.__dict__.pop("pending", None)
     return Tenant.objects.get(slug="recalc")
 
 
