@@ -11,7 +11,7 @@ on random plans).
 Facts (format version 1): the component as its canonical plan-document dict, the deal (key, type, amount
 when converted), the credit as an exact fraction "n/d", credit kind, split fraction, roll-up source, FX
 rate "n/d", target incentive, quota and quota period, months in it, attainment before/after as exact
-fractions "n/d", the rounded line amount and whether the cap bit. Everything else (base, band, rate, the
+fractions "n/d", the rounded line amount, whether the cap bit and the exact uncapped payout change. Everything else (base, band, rate, the
 payout pieces) is derived from those exactly as in the run.
 """
 from __future__ import annotations
@@ -57,22 +57,24 @@ def _frac(x: Fraction) -> str:
 
 def commission_facts(cr, comp_json: str, *, quota: Decimal, quota_period: str, n_months: int,
                      before: Fraction | tuple[int, int], after: Fraction | tuple[int, int], amount: Decimal,
-                     capped: bool) -> str:
+                     capped: bool, uncapped: tuple[int, int] | None = None) -> str:
     """The facts of one quota-based commission line as JSON text (what the run stores instead of text).
 
-    `before`/`after` are the exact attainments, as Fractions or (numerator, denominator) pairs."""
+    `before`/`after` are the exact attainments, as Fractions or (numerator, denominator) pairs; `uncapped`
+    the exact F(after) − F(before) before the cap when the caller has it (saves evaluating F on read)."""
     # Formatted directly (json.dumps of a dict per line was most of this function's cost); strings that
     # come from the customer's data go through the JSON string encoder.
     deal = cr.deal
     amt = cr.amount
     fx = "" if cr.fx is None else (f',"fx":{{"currency":{_q(deal.currency)},"deal_amount":"{deal.amount}",'
                                    f'"rate":"{cr.fx.numerator}/{cr.fx.denominator}"}}')
+    unc = "" if uncapped is None else f',"uncapped":"{_pair(uncapped)}"'
     return (f'{{"v":{FACTS_VERSION},"deal":{_q(deal.key)},"deal_type":{_q(deal.deal_type)},'
             f'"credit_kind":"{cr.kind}","credit":"{amt.numerator}/{amt.denominator}","split":"{cr.fraction}",'
             f'"source":{_q(str(cr.source))},"target_incentive":"{cr.assignment.target_incentive}",'
             f'"quota":"{quota}","quota_period":{_q(quota_period)},"months":{n_months},'
             f'"attainment_before":"{_pair(before)}","attainment_after":"{_pair(after)}",'
-            f'"amount":"{amount}","capped":{"true" if capped else "false"}{fx},"component":{comp_json}}}')
+            f'"amount":"{amount}","capped":{"true" if capped else "false"}{fx}{unc},"component":{comp_json}}}')
 
 
 _q = encode_basestring_ascii  # a str as a JSON string literal (C implementation)
@@ -135,5 +137,5 @@ def render_facts(facts: dict | str) -> str:
         base = group_base(cr, comp, Fraction(quota), n_months)
         return commission_text(cr, comp, quota, facts["quota_period"], base, Fraction(facts["attainment_before"]),
                                Fraction(facts["attainment_after"]), Decimal(facts["amount"]), n_months,
-                               bool(facts["capped"]))
+                               bool(facts["capped"]), Fraction(facts["uncapped"]) if "uncapped" in facts else None)
 

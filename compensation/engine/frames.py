@@ -290,7 +290,8 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
             if explain == "facts":
                 facts = commission_facts(cr, comp_json, quota=quota, quota_period=qkey, n_months=n_months,
                                          before=(before, q_micro), after=(after, q_micro), amount=amount,
-                                         capped=bool(results["capped"][i]))
+                                         capped=bool(results["capped"][i]),
+                                         uncapped=(int(results["uncapped"][i]), int(results["uncapped_den"][i])))
             elif explain:
                 ab, aa = Fraction(before, q_micro), Fraction(after, q_micro)
                 base = group_base(cr, comp, Fraction(q_micro, SCALE), n_months)
