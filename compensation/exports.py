@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from compensation.engine.formatting import plain
+from compensation.explanations import render_explanation
 from compensation.models import EarningLine, Statement
 from spm.services import validate_month_key
 
@@ -53,7 +54,7 @@ def statements_export(*, period_from: str, period_through: str | None = None) ->
                     "attainment_before": plain(line.attainment_before),
                     "attainment_after": plain(line.attainment_after),
                     "rate": plain(line.rate),
-                    "explanation": line.explanation,
+                    "explanation": render_explanation(line),
                 }
                 for line in st.lines.all()
             ],

@@ -172,12 +172,24 @@ class EarningLine(TenantModel):
     attainment_after = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     rate = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    explanation = models.TextField()
+    # The words of the line. Quota-based commission lines of a run store `explain` instead (their
+    # structured facts: credit, quota, attainment before/after, tiers, cap, FX …) and "" here; the text is
+    # rendered on read with the same wording (compensation.explanations.render_explanation). Rows
+    # written before that keep their text and no facts.
+    explanation = models.TextField(blank=True, default="")
+    explain = models.JSONField(null=True, blank=True)
     adjustment = models.ForeignKey(Adjustment, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines")
 
     class Meta:
         ordering = ["statement", "position"]
         indexes = [models.Index(fields=["tenant", "statement", "position"], name="line_statement_idx")]
+
+    @property
+    def explanation_text(self) -> str:
+        """The explanation as people read it (rendered from `explain` when the run stored facts)."""
+        from compensation.explanations import render_explanation
+
+        return render_explanation(self)
 
 
 # Feature sub-packages (imported here so Django registers their models).

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from compensation.explanations import render_explanation
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from planning.selectors import restrict_to_visible
 from spm.models import InputChange
@@ -172,3 +173,9 @@ def attainment_rows(attainment: dict | None) -> list[dict]:
             continue
         rows.append({"component": component, "fraction": fraction, "pct": fraction * 100, "bar": min(fraction * 100, 100)})
     return rows
+
+
+def line_explanation(row) -> str:
+    """A statement line's explanation as people read it (an EarningLine or a `.values()` dict with
+    `explanation` and `explain`): the stored text, or the text rendered from the run's stored facts."""
+    return render_explanation(row)

@@ -248,7 +248,7 @@ class StatementExportView(TenantView):
                 statement.seller.external_id, line.period, line.position, line.plan_name, line.component, line.kind,
                 line.deal_external_id or (line.opportunity.external_id if line.opportunity else ""),
                 line.credit, line.quota, line.quota_period, line.attainment_before, line.attainment_after,
-                line.rate, line.amount, statement.currency, line.explanation,
+                line.rate, line.amount, statement.currency, line.explanation_text,
             ])
         writer.writerow(["", "", "", "", "Total", "", "", "", "", "", "", "", "", statement.total, statement.currency, ""])
         return response

@@ -55,6 +55,7 @@ class PlanAssignmentSerializer(serializers.ModelSerializer):
 class EarningLineSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     deal = serializers.CharField(source="deal_external_id", read_only=True)
+    explanation = serializers.CharField(source="explanation_text", read_only=True)
 
     class Meta:
         model = EarningLine

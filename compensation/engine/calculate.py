@@ -123,6 +123,18 @@ class Line:
     amount: Decimal
     explanation: str
     adjustment_ref: Hashable = None
+    # Set instead of `explanation` (which is then "") by `calculate_frames(explain="facts")`: the line's
+    # structured facts as JSON text, rendered on read (compensation.engine.explain.render_facts).
+    # Not compared: a line with facts equals the same line with its text.
+    facts: str | None = field(default=None, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The explanation, rendered from the facts when the run stored those instead of text."""
+        if self.facts:
+            from .explain import render_facts
+            return render_facts(self.facts)
+        return self.explanation
 
 
 @dataclass(frozen=True)
@@ -172,6 +184,7 @@ class _Ctx:
     by_seller: dict = field(default_factory=dict)
     fx: dict = field(default_factory=dict)
     out: list = field(default_factory=list)  # (sort key, Line)
+    skeys: dict = field(default_factory=dict)  # seller -> _skey(seller)
 
     # ---- assignments -------------------------------------------------------------------
     def assignment_on(self, seller, d: date) -> Assignment | None:
@@ -218,7 +231,10 @@ class _Ctx:
         return None
 
     def emit(self, sort_tail: tuple, cat: int, line: Line) -> None:
-        self.out.append(((_skey(line.seller), line.period, cat) + sort_tail, line))
+        skey = self.skeys.get(line.seller)
+        if skey is None:  # one sort key per seller, not per line
+            skey = self.skeys[line.seller] = _skey(line.seller)
+        self.out.append(((skey, line.period, cat) + sort_tail, line))
 
 
 def _parties(deal: Deal) -> list[tuple[Hashable, Decimal, str]]:
@@ -441,11 +457,13 @@ def _rate_group(ctx: _Ctx, gkey, credits: list, cum_index: dict) -> list:
     cum_index[gkey] = (dates, cums)
     return out
 
-def _line(cr: _Credit, *, quota, quota_period, ab, aa, rate, amount, explanation) -> Line:
+def _line(cr: _Credit, *, quota, quota_period, ab, aa, rate, amount, explanation, facts=None,
+          credit: Decimal | None = None) -> Line:
+    """`credit`: the credit as a Decimal when the caller has it exactly (else converted from the Fraction)."""
     return Line(seller=cr.seller, period=month_key(cr.deal.close_date), plan=cr.plan_key,
                 component=cr.comp.name, kind="commission", deal=cr.deal.key, credit_kind=cr.kind,
-                credit=to_decimal(cr.amount), quota=quota, quota_period=quota_period, attainment_before=ab,
-                attainment_after=aa, rate=rate, amount=amount, explanation=explanation)
+                credit=to_decimal(cr.amount) if credit is None else credit, quota=quota, quota_period=quota_period, attainment_before=ab,
+                attainment_after=aa, rate=rate, amount=amount, explanation=explanation, facts=facts)
 
 
 def _credit_text(cr: _Credit) -> str:
@@ -529,8 +547,10 @@ def _spifs(ctx: _Ctx, deal: Deal, amount: Decimal, ccy: str) -> None:
 def _clawbacks(ctx: _Ctx, deals: list[Deal], commission_lines) -> None:
     by_key = {d.key: d for d in deals}
     earned: dict = defaultdict(lambda: defaultdict(lambda: ZERO))  # deal -> (seller, plan, idx, comp) -> sum
+    churned = {ev.deal for ev in ctx.inp.events}  # only churned deals' earnings are ever looked up
     for cr, line in commission_lines:
-        earned[cr.deal.key][(cr.seller, cr.plan_key, cr.comp_index, cr.comp.name)] += line.amount
+        if cr.deal.key in churned:
+            earned[cr.deal.key][(cr.seller, cr.plan_key, cr.comp_index, cr.comp.name)] += line.amount
     done: set = set()
     for ev in sorted(ctx.inp.events, key=lambda e: (e.date, e.deal)):
         deal = by_key.get(ev.deal)

@@ -48,6 +48,7 @@ from .calculate import (
     no_quota_line,
     quota_for_group,
 )
+from .explain import commission_facts, component_json
 from .payout import bands, exact
 
 __all__ = ["calculate_frames", "rate_groups", "rate_arrays", "SCALE"]
@@ -56,8 +57,12 @@ SCALE = 10**6  # credits and quotas in micro-units of the plan currency
 INT64_SAFE = 2**62
 
 
-def calculate_frames(inp: EngineInput, *, explain: bool = True) -> EngineResult:
-    """`calculate()` with the set-based rater; identical lines (explanations included when `explain`)."""
+def calculate_frames(inp: EngineInput, *, explain: bool | str = True) -> EngineResult:
+    """`calculate()` with the set-based rater; identical lines.
+
+    `explain`: True = explanation text on every line (as the reference); "facts" = quota-based commission
+    lines carry their structured facts instead (`Line.facts`, rendered on read by `explain.render_facts`,
+    same words) — what the product stores; False = no text on those lines (timing only)."""
     with localcontext() as dctx:
         dctx.prec = PREC
         return _calculate(inp, rate_groups=lambda ctx, groups: rate_groups(ctx, groups, explain=explain))
@@ -168,7 +173,7 @@ def rate_arrays(spec: _Spec, *, credit: np.ndarray, group_start: np.ndarray, quo
             "uncapped_den": uncapped_den}
 
 
-def rate_groups(ctx, groups: dict, *, explain: bool = True) -> tuple[list, dict]:
+def rate_groups(ctx, groups: dict, *, explain: bool | str = True) -> tuple[list, dict]:
     """Drop-in for `calculate._rate_groups`: same (credit, line) pairs and cumulative index."""
     keys = sorted(groups, key=group_order)
     out_by_group: dict = {}
@@ -187,7 +192,8 @@ def rate_groups(ctx, groups: dict, *, explain: bool = True) -> tuple[list, dict]
         q = _whole(exact(quota) * SCALE)
         exact_edges = q is not None and all(
             (q * b.numerator) % b.denominator == 0 for b in (*spec.los, *(h for h in spec.his if h is not None)))
-        if exact_edges and all(_whole(cr.amount * SCALE) is not None for cr in credits):
+        # whole micro-units ⇔ the (reduced) denominator divides SCALE; no Fraction product per credit
+        if exact_edges and all(SCALE % cr.amount.denominator == 0 for cr in credits):
             vector_groups.append((gnum, gkey, q))
         else:  # not whole micro-units: the exact per-credit reference
             out_by_group[gkey] = _rate_group(ctx, gkey, credits, cum_index)
@@ -213,7 +219,7 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
     order = np.lexsort((src_rank, kind_a, deal_rank, date_a, gnum_a))  # last key is the primary one
     credits_sorted = [credits_all[i] for i in order]
     gnum_s = gnum_a[order]
-    micro = [int(cr.amount * SCALE) for cr in credits_sorted]
+    micro = [cr.amount.numerator * (SCALE // cr.amount.denominator) for cr in credits_sorted]
     # int64 when even the sum of every credit fits; else Python ints
     credit_s = np.asarray(micro, dtype=np.int64 if sum(map(abs, micro)) < INT64_SAFE else object)
     quota_s = np.asarray(qs, dtype=np.int64)[order]
@@ -272,15 +278,21 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
         quota = quota_for_group(ctx, gkey, comp)
         n_months = _n_months(qkey, ctx.fy)
         dates, cums, lines = [], [], []
+        comp_json = component_json(comp) if explain == "facts" else ""
         for i in rows:
             cr = credits_sorted[i]
             before, after = int(results["before"][i]), int(results["after"][i])
             cents = int(results["cents"][i])
             amount = Decimal(cents).scaleb(-2) if cents else Decimal("0.00")
             dates.append(cr.deal.close_date)
-            cums.append(Fraction(after, SCALE))
-            text = ""
-            if explain:
+            cums.append(after)
+            text, facts = "", None
+            if explain == "facts":
+                facts = commission_facts(cr, comp_json, quota=quota, quota_period=qkey, n_months=n_months,
+                                         before=(before, q_micro), after=(after, q_micro), amount=amount,
+                                         capped=bool(results["capped"][i]),
+                                         uncapped=(int(results["uncapped"][i]), int(results["uncapped_den"][i])))
+            elif explain:
                 ab, aa = Fraction(before, q_micro), Fraction(after, q_micro)
                 base = group_base(cr, comp, Fraction(q_micro, SCALE), n_months)
                 text = commission_text(cr, comp, quota, qkey, base, ab, aa, amount, n_months,
@@ -288,9 +300,18 @@ def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_ind
                                        Fraction(int(results["uncapped"][i]), int(results["uncapped_den"][i])))
             lines.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=_ratio(before, q_micro),
                                     aa=_ratio(after, q_micro), rate=spec.rates[int(results["band"][i])],
-                                    amount=amount, explanation=text)))
-        cum_index[gkey] = (dates, cums)
+                                    amount=amount, explanation=text, facts=facts,
+                                    credit=Decimal(int(credit_s[i])).scaleb(-6))))
+        cum_index[gkey] = (dates, _MicroUnits(cums))
         out_by_group[gkey] = lines
+
+
+class _MicroUnits(list):
+    """Cumulative credits kept as integer micro-units; read (by the attainment map, a few per group) as
+    exact Fractions. Building a Fraction per line was a measurable part of the run."""
+
+    def __getitem__(self, i):
+        return Fraction(list.__getitem__(self, i), SCALE)
 
 
 @lru_cache(maxsize=4096)

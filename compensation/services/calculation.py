@@ -7,7 +7,6 @@ one transaction. Progress is committed in short separate transactions so a polli
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -21,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from compensation.disputes.models import Dispute
 from compensation.engine import (
     AdjustmentInput,
     Assignment,
@@ -43,7 +43,7 @@ from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLin
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
 from spm.background import require_queue
-from spm.db.bulk import bulk_insert
+from spm.db.bulk import bulk_insert, bulk_update
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_key, month_start, parse_period_key, quota_period_key
 from spm.models import FxRate, Tenant
@@ -55,7 +55,12 @@ from spm.upsert import full_clean_or_raise
 logger = logging.getLogger(__name__)
 # The engine runs use: the set-based one. It gives the reference engine's lines to the cent
 # (tests/compensation/engine/test_engine_frames.py, and every engine test run against both).
-calculate = calculate_frames
+# Quota-based commission lines carry their structured facts instead of text: the text is rendered on
+# read (compensation.explanations.render_explanation), which took rendering off the run's hot path.
+def calculate(inp: EngineInput) -> EngineResult:
+    return calculate_frames(inp, explain="facts")
+
+
 CENT = Decimal("0.01")
 ATTAINMENT_PLACES = Decimal("1e-10")  # stored attainment fractions (0.6, 1.1666666667)
 ACTIVE = (CalculationRun.Status.QUEUED, CalculationRun.Status.RUNNING)
@@ -249,14 +254,22 @@ def input_fingerprint(inp: EngineInput) -> str:
 def _keyed_by_database_id(result: EngineResult, seller_ids: dict[str, int]) -> EngineResult:
     """Translate the engine's seller keys (external ids) back to database ids for storage."""
     return EngineResult(
-        lines=tuple(dataclasses.replace(line, seller=seller_ids[line.seller]) for line in result.lines),
+        lines=tuple(_with_seller(line, seller_ids[line.seller]) for line in result.lines),
         attainment={(seller_ids[seller], month): values for (seller, month), values in result.attainment.items()},
     )
 
 
+def _with_seller(line: Line, seller) -> Line:
+    # dataclasses.replace re-runs __init__ per line (a second over a big run); a field copy is enough.
+    new = object.__new__(Line)
+    new.__dict__.update(line.__dict__)
+    new.__dict__["seller"] = seller
+    return new
+
+
 LINE_FIELDS = ("statement_id", "run_id", "seller_id", "period", "position", "plan_name", "component", "kind",
                "opportunity_id", "deal_external_id", "credit_kind", "credit", "quota", "quota_period",
-               "attainment_before", "attainment_after", "rate", "amount", "explanation", "adjustment_id")
+               "attainment_before", "attainment_after", "rate", "amount", "explanation", "explain", "adjustment_id")
 CORRECTION = "Correction"  # component of the line that carries a change to an approved/paid month
 
 
@@ -364,7 +377,11 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
         wanted.pop(key, None)
 
     rewritable = [st.pk for key, st in existing.items() if key not in locked]
-    EarningLine.objects.filter(statement_id__in=rewritable).delete()
+    # One DELETE, not Django's collector (which loads every line to SET_NULL a dispute's link): the one
+    # relation to lines is Dispute.line (SET_NULL), cleared first with one UPDATE.
+    Dispute.objects.filter(line__statement_id__in=rewritable).update(line=None)
+    doomed = EarningLine.objects.filter(statement_id__in=rewritable)
+    doomed._raw_delete(doomed.db)
     stale = [st.pk for key, st in existing.items() if key not in locked and key not in wanted]
     Statement.objects.filter(pk__in=stale).delete()
 
@@ -391,10 +408,12 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
             st.prepared_by_id = run.requested_by_id if run is not None else None
         st.published_at = None
     Statement.objects.bulk_create(to_create, batch_size=1000)
-    Statement.objects.bulk_update(
-        to_update, ["currency", "total", "attainment", "status", "prepared_by", "run", "published_at", "updated_at"],
-        batch_size=1000,
-    )
+    # COPY + one UPDATE … FROM (spm.db.bulk), not Django's bulk_update (a CASE per column and row).
+    now = timezone.now()
+    bulk_update(Statement, ["currency", "total", "attainment", "status", "prepared_by_id", "run_id", "published_at",
+                            "updated_at"],
+                ((st.pk, st.currency, st.total, json.dumps(st.attainment), st.status, st.prepared_by_id, st.run_id,
+                  None, now) for st in to_update))
     by_key = {(st.seller_id, st.period): st for st in [*to_create, *to_update]}
     if any(st.pk is None for st in to_create):  # backends without RETURNING ids on bulk insert
         by_key.update({
@@ -418,7 +437,7 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
          deal_ids.get(line.deal) if line.deal else None, line.deal or "", line.credit_kind or "",
          d("credit", line.credit), d("quota", line.quota), line.quota_period or "",
          d("attainment_before", line.attainment_before), d("attainment_after", line.attainment_after),
-         d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.adjustment_ref)
+         d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.facts, line.adjustment_ref)
         for key, lines in wanted.items() for st in [by_key[key]] for position, line in enumerate(lines)
     ]
     bulk_insert(EarningLine, LINE_FIELDS, rows, tenant_id=tenant.pk)

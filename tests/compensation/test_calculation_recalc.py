@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from compensation.explanations import render_explanation
 from compensation.models import EarningLine, PlanAssignment, Statement
-from compensation.services import adjustment_create, plan_assignment_upsert
+from compensation.services import adjustment_create, plan_assignment_upsert, recalculation
 from performance.models import Opportunity
 from performance.services import opportunity_event_record, opportunity_update
 from planning.models import Seller
@@ -73,13 +74,19 @@ def world() -> dict:
 @pytest.fixture
 def tenant(db):
     scenario_load(data=world(), tenant_slug="recalc")
+    # The load's commit would have sent its (whole-tenant) change; inside the test transaction it never
+    # commits, so drop it rather than let it ride along with the first edit (which would then rewrite
+    # every seller and hide whether an edit touches only its seller and managers).
+    recalculation._local.__dict__.pop("pending", None)
     return Tenant.objects.get(slug="recalc")
 
 
 def snapshot(tenant):
     with tenant_atomic(tenant):
-        lines = sorted(EarningLine.objects.values_list("seller__external_id", "period", "position", "component", "kind",
-                                                       "deal_external_id", "amount", "explanation"))
+        lines = sorted((*row[:-2], render_explanation({"explanation": row[-2], "explain": row[-1]}))
+                       for row in EarningLine.objects.values_list("seller__external_id", "period", "position",
+                                                                  "component", "kind", "deal_external_id", "amount",
+                                                                  "explanation", "explain"))
         statements = sorted(Statement.objects.values_list("seller__external_id", "period", "total", "status",
                                                           "attainment"))
     return lines, statements

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from compensation.explanations import render_explanation
 from compensation.models import CalculationRun, EarningLine, Statement
 from compensation.services import (
     adjustment_create,
@@ -30,11 +31,10 @@ pytestmark = pytest.mark.django_db
 
 def _lines(tenant):
     with tenant_atomic(tenant):
-        return list(
-            EarningLine.objects.order_by("seller__external_id", "period", "position")
-            .values_list("seller__external_id", "period", "component", "kind", "deal_external_id", "amount",
-                         "explanation")
-        )
+        return [(*row[:-2], render_explanation({"explanation": row[-2], "explain": row[-1]}))
+                for row in EarningLine.objects.order_by("seller__external_id", "period", "position")
+                .values_list("seller__external_id", "period", "component", "kind", "deal_external_id", "amount",
+                             "explanation", "explain")]
 
 
 def test_run_records_progress_counts_and_fingerprint(loaded, calculate):

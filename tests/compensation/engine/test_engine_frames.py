@@ -118,3 +118,14 @@ def test_computing_some_sellers_only_changes_none_of_their_lines(inp, only):
     part = calculate_frames(dataclasses.replace(inp, only_sellers=frozenset(only)))
     assert part.lines == tuple(ln for ln in full.lines if ln.seller in only)
     assert part.attainment == {k: v for k, v in full.attainment.items() if k[0] in only}
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds())
+def test_explanations_rendered_from_stored_facts_are_the_reference_text(inp):
+    """Render on read: the facts the product stores give, word for word, the text the run would store."""
+    import dataclasses
+
+    reference, facts = calculate(inp), calculate_frames(inp, explain="facts")
+    assert all(ln.explanation == "" for ln in facts.lines if ln.facts)
+    assert tuple(dataclasses.replace(ln, explanation=ln.text) for ln in facts.lines) == reference.lines

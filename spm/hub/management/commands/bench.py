@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -59,6 +60,11 @@ class Command(BaseCommand):
         parser.add_argument("--scenario-deals", type=int, default=0,
                             help="run only the load_scenario step: a synthetic scenario of N deals / N/100 sellers "
                                  "loaded new, unchanged and with 1 %% changed; replaces its own section of --output")
+        parser.add_argument("--engine-only", action="store_true",
+                            help="run only the Pay engine steps (generate, calculate, engine, recalculation on change, "
+                                 "statement page); prints the figures, writes nothing")
+        parser.add_argument("--profile", type=Path, default=None,
+                            help="write a cProfile of the calculation step to this file")
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
@@ -85,7 +91,7 @@ class Command(BaseCommand):
             return
         today = dt.date.today()
         figures, notes = [], []
-        if opts["pipeline_open_deals"]:
+        if opts["pipeline_open_deals"] and not opts["engine_only"]:
             self.stdout.write(f"pipeline page over {opts['pipeline_open_deals']:,} open deals…")
             figures += pipeline_bench.figures(open_deals=opts["pipeline_open_deals"], sellers=opts["pipeline_sellers"],
                                               requests=opts["pipeline_requests"], seed=opts["seed"], today=today)
@@ -113,7 +119,15 @@ class Command(BaseCommand):
             membership_set(user=user, role=Role.ADMIN)
         self.stdout.write(f"calculating {first}..{current}…")
         with tenant_scope(tenant):
-            run, wall = bench.timed(calculation_request, period_from=first, period_through=current, requested_by=user)
+            if opts["profile"]:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                run, wall = bench.timed(profiler.runcall, calculation_request, period_from=first,
+                                        period_through=current, requested_by=user)
+                profiler.dump_stats(str(opts["profile"]))
+            else:
+                run, wall = bench.timed(calculation_request, period_from=first, period_through=current, requested_by=user)
         with tenant_atomic(tenant):
             run = CalculationRun.objects.get(pk=run.pk)
             credits = run.line_count
@@ -141,6 +155,11 @@ class Command(BaseCommand):
             figures.append(bench.Figure("statement page", wall, bench.peak_mb(), None,
                                         f"HTTP {response.status_code}, {len(queries)} queries, "
                                         f"{top.n} lines on the statement"))
+        if opts["engine_only"]:
+            info = bench.machine()
+            text = bench.markdown("python manage.py bench " + " ".join(sys.argv[2:]), info, figures, notes)
+            self.stdout.write(text + f"\nload average: {os.getloadavg()}\n")
+            return
         self.stdout.write(f"weighted forecast refresh over {opts['open_deals']:,} open deals…")
         wall, floor, detail = weighted_refresh_figure(n_open=opts["open_deals"], n_sellers=max(opts["sellers"], 10))
         figures.append(bench.Figure("weighted forecast refresh (in memory)", wall, bench.peak_mb(), floor, detail))
