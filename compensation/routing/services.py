@@ -14,12 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from compensation.models import Statement
-from compensation.routing.models import ApprovalDelegate, ApprovalStep, StatementApproval
+from compensation.routing.models import ApprovalDelegate, ApprovalReminder, ApprovalStep, StatementApproval
 from compensation.services import approval_refusal, statement_approve
 from planning.selectors import personal_seller_ids
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError, PermissionDeniedError
-from spm.models import Membership
+from spm.models import Membership, Tenant
 from spm.roles import Role, has_capability
 from spm.tenancy.access import TenantAccess
 from spm.tenancy.context import current_tenant
@@ -155,28 +155,45 @@ def statement_route_approve(*, statement: Statement, actor, today: dt.date | Non
 
 def approval_reminders_send(*, older_than_days: int = 3, now=None) -> int:
     """E-mail each approver (and their current delegates) the statements waiting at their step for
-    more than `older_than_days` days. Returns the number of e-mails sent."""
+    more than `older_than_days` days. Returns the number of e-mails sent.
+
+    Idempotent per day: each (statement, step) reminded is claimed as an ApprovalReminder of today
+    before anything is sent, under a lock of the tenant row (two runs at once serialise), so a second
+    run on the same day — a beat retry, a manual command — sends nothing; a step still waiting
+    tomorrow is reminded again."""
     now = now or timezone.now()
-    steps = route_steps()
-    cutoff = now - dt.timedelta(days=older_than_days)
-    waiting = list(Statement.objects.filter(status=Statement.Status.PUBLISHED, published_at__lt=cutoff)
-                   .select_related("seller").order_by("period", "id"))
-    if not waiting:
-        return 0
     today = now.date()
-    inbox: dict[str, list[str]] = {}
-    members = list(Membership.objects.select_related("user"))
-    delegates = list(ApprovalDelegate.objects.filter(starts__lte=today).select_related("user", "delegate"))
-    for statement in waiting:
-        step = next_step(statement) if steps else ApprovalStep(position=1, role=Role.FINANCE)
-        if step is None:
-            continue
-        for m in members:
-            if m.role in (step.role, Role.ADMIN) and (step.role != Role.MANAGER or _may_take(step, m.user, statement)):
-                users = [m.user] + [d.delegate for d in delegates if d.user_id == m.user_id and (d.ends is None or d.ends >= today)]
-                for u in users:
-                    if u.email:
-                        inbox.setdefault(u.email, []).append(f"{statement.seller.name} {statement.period} (step {step.position}: {step.role})")
+    cutoff = now - dt.timedelta(days=older_than_days)
+    with transaction.atomic():
+        Tenant.objects.select_for_update().filter(pk=current_tenant().pk).first()  # one run at a time per tenant
+        waiting = list(Statement.objects.filter(status=Statement.Status.PUBLISHED, published_at__lt=cutoff)
+                       .select_related("seller").order_by("period", "id"))
+        if not waiting:
+            return 0
+        steps = route_steps()
+        reminded = set(ApprovalReminder.objects.filter(sent_on=today, statement__in=waiting)
+                       .values_list("statement_id", "position"))
+        inbox: dict[str, list[str]] = {}
+        claims: list[ApprovalReminder] = []
+        members = list(Membership.objects.select_related("user"))
+        delegates = list(ApprovalDelegate.objects.filter(starts__lte=today).select_related("user", "delegate"))
+        for statement in waiting:
+            step = next_step(statement) if steps else ApprovalStep(position=1, role=Role.FINANCE)
+            if step is None or (statement.pk, step.position) in reminded:
+                continue
+            emails = set()
+            for m in members:
+                if m.role in (step.role, Role.ADMIN) and (step.role != Role.MANAGER or _may_take(step, m.user, statement)):
+                    users = [m.user] + [d.delegate for d in delegates
+                                        if d.user_id == m.user_id and (d.ends is None or d.ends >= today)]
+                    emails.update(u.email for u in users if u.email)
+            for email in sorted(emails):
+                inbox.setdefault(email, []).append(
+                    f"{statement.seller.name} {statement.period} (step {step.position}: {step.role})")
+            if emails:
+                claims.append(ApprovalReminder(tenant=statement.tenant, statement=statement, position=step.position,
+                                               sent_on=today))
+        ApprovalReminder.objects.bulk_create(claims)
     for email, items in inbox.items():
         try:
             send_mail(f"{len(items)} statement{'s' if len(items) != 1 else ''} waiting for your approval",
