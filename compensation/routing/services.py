@@ -72,9 +72,9 @@ def approval_delegate_set(*, user, delegate, starts: dt.date, ends: dt.date | No
         return row
 
 
-def _may_take(step: ApprovalStep, user, statement: Statement) -> bool:
-    """Whether `user` (as themselves) may take `step` on `statement`."""
-    membership = Membership.objects.filter(user=user).first()
+def _takes(step: ApprovalStep, membership: Membership | None, team: set[int], statement: Statement, user_pk: int) -> bool:
+    """THE rule: may the member (as themselves) take `step` on `statement`? `team`: the sellers below
+    them (only read for a manager's step)."""
     if membership is None:
         return False
     if membership.role == Role.ADMIN:
@@ -83,9 +83,53 @@ def _may_take(step: ApprovalStep, user, statement: Statement) -> bool:
         return False
     if step.role == Role.MANAGER:
         # the seller's manager (anyone above them), never a peer team's manager
-        access = TenantAccess(tenant=current_tenant(), membership=membership)
-        return statement.seller_id in personal_seller_ids(access) and statement.seller.user_id != user.pk
+        return statement.seller_id in team and statement.seller.user_id != user_pk
     return True
+
+
+def _team(membership: Membership | None, step: ApprovalStep) -> set[int]:
+    if membership is None or step.role != Role.MANAGER or membership.role != Role.MANAGER:
+        return set()
+    return personal_seller_ids(TenantAccess(tenant=current_tenant(), membership=membership))
+
+
+def _may_take(step: ApprovalStep, user, statement: Statement) -> bool:
+    """Whether `user` (as themselves) may take `step` on `statement`."""
+    membership = Membership.objects.filter(user=user).first()
+    return _takes(step, membership, _team(membership, step), statement, user.pk)
+
+
+def steps_waiting_for(*, statements, actor, today: dt.date | None = None) -> list[tuple[Statement, ApprovalStep, object]]:
+    """(statement, its next step, on whose behalf or None) for each published statement of `statements`
+    whose next step `actor` may take now, themselves or as a delegate — what step_refusal would allow,
+    in a fixed number of queries (the manager's queue). Empty without a route (finance's queue serves)."""
+    today = today or timezone.localdate()
+    steps = route_steps()
+    statements = [s for s in statements if s.status == Statement.Status.PUBLISHED and s.prepared_by_id != actor.pk]
+    if not steps or not statements:
+        return []
+    done: dict[int, set[int]] = {}
+    for sid, position in StatementApproval.objects.filter(statement__in=statements).values_list("statement_id", "position"):
+        done.setdefault(sid, set()).add(position)
+    principals = [(actor, None)] + [
+        (d.user, d.user) for d in ApprovalDelegate.objects.filter(delegate=actor, starts__lte=today).select_related("user")
+        if d.ends is None or d.ends >= today]
+    members = {m.user_id: m for m in Membership.objects.filter(user__in=[u for u, _ in principals])}
+    teams: dict[tuple[int, int], set[int]] = {}
+    out = []
+    for statement in statements:
+        step = next((s for s in steps if s.position not in done.get(statement.pk, ())), None)
+        if step is None:
+            continue
+        for user, behalf in principals:
+            m = members.get(user.pk)
+            key = (user.pk, step.position)
+            if key not in teams:
+                teams[key] = _team(m, step)
+            if _takes(step, m, teams[key], statement, user.pk):
+                out.append((statement, step, behalf))
+                break
+    return out
 
 
 def _principal(step: ApprovalStep, actor, statement: Statement, today: dt.date):
