@@ -198,4 +198,9 @@ from compensation.accounting.models import AccountingPolicy  # noqa: E402,F401
 from compensation.disputes.models import Dispute, DisputeComment  # noqa: E402,F401
 from compensation.holds.models import Hold, HoldPolicy  # noqa: E402,F401
 from compensation.payroll.models import PayrollBatch, PayrollBatchItem  # noqa: E402,F401
-from compensation.routing.models import ApprovalDelegate, ApprovalStep, StatementApproval  # noqa: E402,F401
+from compensation.routing.models import (  # noqa: E402,F401
+    ApprovalDelegate,
+    ApprovalReminder,
+    ApprovalStep,
+    StatementApproval,
+)

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+from collections.abc import Callable
 
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from spm.errors import DomainError
 from spm.models import Tenant
 from spm.tenancy.db import tenant_atomic
 from spm.tenancy.tasks import tenant_task
+
+logger = logging.getLogger(__name__)
+
+
+def _each_tenant(work: Callable[[], int], what: str) -> int:
+    """Beat jobs: `work()` in every tenant, each in its own scope and transaction; a refusal in one tenant
+    (a DomainError, e.g. a calculation already running) is logged and rolls back only that tenant."""
+    total = 0
+    for tenant in Tenant.objects.order_by("id"):
+        try:
+            with tenant_atomic(tenant):
+                total += work()
+        except DomainError as exc:
+            logger.warning("beat job refused in a tenant", extra={"job": what, "tenant": tenant.slug, "reason": str(exc)})
+    return total
 
 
 @shared_task(acks_late=True)
@@ -27,11 +48,27 @@ def release_stale_runs() -> int:
     """
     from compensation.services import calculation_release_stale
 
-    released = 0
-    for tenant in Tenant.objects.order_by("id"):
-        with tenant_atomic(tenant):
-            released += calculation_release_stale()
-    return released
+    return _each_tenant(calculation_release_stale, "release_stale_runs")
+
+
+@shared_task
+def approval_reminders_daily() -> int:
+    """Beat, daily: e-mail approvers (and delegates) the statements waiting at their step for more than
+    APPROVAL_REMINDER_DAYS days, in every tenant. Safe to run twice a day: each step is reminded once a day."""
+    from compensation.routing.services import approval_reminders_send
+
+    return _each_tenant(lambda: approval_reminders_send(older_than_days=settings.APPROVAL_REMINDER_DAYS),
+                        "approval_reminders_daily")
+
+
+@shared_task
+def holds_release_daily() -> int:
+    """Beat, daily: release every hold whose release date has passed into the current month, in every
+    tenant (one recalculation per tenant). Safe to run twice: released holds are skipped."""
+    from compensation.holds.services import holds_release_due
+
+    today = timezone.localdate()
+    return _each_tenant(lambda: holds_release_due(today=today), "holds_release_daily")
 
 
 @shared_task(acks_late=True)

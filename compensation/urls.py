@@ -57,6 +57,7 @@ urlpatterns = [
     path("holds/<int:pk>/release/", hold_views.HoldReleaseView.as_view(), name="hold_release"),
     path("statements/<int:pk>/hold/", hold_views.HoldPlaceView.as_view(), name="hold_place"),
     path("approval-route/", routing_views.ApprovalRouteView.as_view(), name="approval_route"),
+    path("approvals/my-steps/", routing_views.MyStepsView.as_view(), name="my_steps"),
     path("statements/<int:pk>/approve-step/", routing_views.StatementStepApproveView.as_view(), name="statement_step_approve"),
     path("liability/", liability_views.LiabilityView.as_view(), name="liability"),
     path("periods/close/", liability_views.PeriodCloseView.as_view(), name="period_close"),

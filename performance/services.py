@@ -49,6 +49,25 @@ def _normalise_splits(splits) -> list[tuple[int, Decimal]]:
     return sorted(out.items())
 
 
+KEEP = object()  # "leave the stored value as it is" (a new deal: unknown)
+MAX_TERM_MONTHS = 120  # ten years: a longer "term" is a typo (days, or a total), not a contract
+
+
+def _contract_term(value, external_id: str) -> int | None:
+    """None (unknown) or whole months 1..120; anything else is a DomainError naming the field."""
+    if value is None or value == "":
+        return None
+    try:
+        months = int(str(value))
+    except ValueError:
+        raise DomainError(f"deal {external_id!r}: contract_term_months: {value!r} is not a whole number of months",
+                          field="contract_term_months") from None
+    if not 1 <= months <= MAX_TERM_MONTHS:
+        raise DomainError(f"deal {external_id!r}: contract_term_months: {months} must be 1 to {MAX_TERM_MONTHS}",
+                          field="contract_term_months")
+    return months
+
+
 def opportunity_upsert(
     *,
     external_id: str,
@@ -69,14 +88,17 @@ def opportunity_upsert(
     team: str = "",
     region: str = "",
     probability=None,
+    contract_term_months=KEEP,
     actor=None,
 ) -> tuple[Opportunity, bool]:
     """Create or update deal `external_id` with these values and splits (pct in percent, 50 = 50 %).
 
     Records a StageChange when the stage changes (or on creation). Splits are replaced when they
     differ. `is_closed`/`is_won` default to what the stage name means (`stage_state`); a won deal
-    is closed. Errors: ValidationError/DomainError on bad values (a closed-won deal needs a close
-    date). Idempotent; audited as deal.create / deal.update with before/after (splits included).
+    is closed. `contract_term_months` (whole months 1..120, None = unknown; omitted = keep the stored
+    value) drives commission accounting (compensation.accounting). Errors: ValidationError/DomainError on
+    bad values (a closed-won deal needs a close date). Idempotent; audited as deal.create / deal.update
+    with before/after (splits included).
     """
     try:
         amount = Decimal(str(amount))
@@ -108,6 +130,8 @@ def opportunity_upsert(
         "is_closed": bool(is_closed), "is_won": bool(is_won), "product": product or "", "team": team or "",
         "region": region or "", "probability": probability,
     }
+    if contract_term_months is not KEEP:
+        values["contract_term_months"] = _contract_term(contract_term_months, external_id)
     with transaction.atomic():
         existing = Opportunity.objects.select_for_update().filter(external_id=external_id).first()
         existing_state = (existing.is_won, existing.owner_id, existing.close_date) if existing else None
@@ -140,7 +164,7 @@ def opportunity_upsert(
 
 UPDATABLE_FIELDS = frozenset({"name", "owner", "account", "amount", "currency", "stage", "forecast_category",
                               "deal_type", "created_date", "close_date", "splits", "is_closed", "is_won", "product",
-                              "team", "region", "probability"})
+                              "team", "region", "probability", "contract_term_months"})
 
 
 def opportunity_update(*, opportunity: Opportunity, actor=None, **changes) -> Opportunity:
@@ -163,6 +187,7 @@ def opportunity_update(*, opportunity: Opportunity, actor=None, **changes) -> Op
             "created_date": locked.created_date, "close_date": locked.close_date,
             "is_closed": locked.is_closed, "is_won": locked.is_won, "product": locked.product,
             "team": locked.team, "region": locked.region, "probability": locked.probability,
+            "contract_term_months": locked.contract_term_months,
             "splits": [(split.seller, split.pct) for split in locked.splits.select_related("seller")],
         }
         if "stage" in changes and "is_closed" not in changes and "is_won" not in changes:

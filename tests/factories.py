@@ -327,9 +327,11 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
                                 amount=Decimal("1475.00"), reason=f"{slug} invoice unpaid",
                                 release_after=dt.date(2027, 4, 30), hold_adjustment=adjustment,
                                 created_by=world.users["finance"])
-        from compensation.models import ApprovalDelegate, ApprovalStep, StatementApproval
+        from compensation.models import ApprovalDelegate, ApprovalReminder, ApprovalStep, StatementApproval
 
         ApprovalStep.all_tenants.create(tenant=tenant, position=1, role="finance")
+        ApprovalReminder.all_tenants.create(tenant=tenant, statement=world.statements["rep"], position=1,
+                                            sent_on=dt.date(2027, 2, 5))
         StatementApproval.all_tenants.create(tenant=tenant, statement=paid, position=1, role="finance",
                                              approved_by=world.users["finance"])
         ApprovalDelegate.all_tenants.create(tenant=tenant, user=world.users["finance"], delegate=world.users["admin"],

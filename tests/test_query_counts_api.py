@@ -5,14 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.models import Adjustment, PlanAssignment, Statement
+from compensation.models import Adjustment, EarningLine, PlanAssignment, Statement
 from performance.models import OpportunitySplit
 from planning.models import Account, Territory, TerritoryPlan
 from spm.tenancy.db import tenant_atomic
 from tests.factories import OpportunityFactory, QuotaFactory, SellerFactory
 from tests.helpers import results
 
-ROUTES = ["sellers", "accounts", "territories", "quotas", "deals", "plans", "assignments", "statements",
+ROUTES = ["sellers", "accounts", "territories", "quotas", "deals", "plans", "assignments", "statements", "lines",
           "adjustments", "runs", "audit-events"]
 
 
@@ -25,7 +25,10 @@ def _grow(world, n: int = 15) -> None:
         deal = OpportunityFactory(tenant=tenant, owner=seller, amount=Decimal("1000"))
         with tenant_atomic(tenant):
             OpportunitySplit.objects.create(opportunity=deal, seller=world.sellers["rep"], pct=Decimal("10"))
-            Statement.objects.create(seller=seller, period="2027-01", total=Decimal("1.00"), status="published")
+            statement = Statement.objects.create(seller=seller, period="2027-01", total=Decimal("1.00"), status="published")
+            EarningLine.objects.create(statement=statement, seller=seller, period="2027-01", component="c",
+                                       kind="commission", amount=Decimal("1.00"), explanation="e", opportunity=deal,
+                                       deal_external_id=deal.external_id)
             Adjustment.objects.create(seller=seller, period="2027-01", amount=Decimal("5.00"), reason="r")
             PlanAssignment.objects.create(seller=seller, plan=world.plan, start_date=dt.date(2027, 1, 1))
             plan, _ = TerritoryPlan.objects.get_or_create(name="Grown")

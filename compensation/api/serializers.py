@@ -67,6 +67,14 @@ class EarningLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LineSerializer(EarningLineSerializer):
+    """A line on its own: which statement, seller and month it belongs to."""
+
+    class Meta(EarningLineSerializer.Meta):
+        fields = ["id", "statement", "seller", "period", *EarningLineSerializer.Meta.fields[1:]]
+        read_only_fields = fields
+
+
 @extend_schema_field({"type": "string", "description": "draft | published | approved | paid"})
 class StatementStatusField(serializers.ChoiceField):
     """A plain string in the schema: a named `status` enum shared by the list and detail components

@@ -25,6 +25,7 @@ from compensation.api.serializers import (
     CompPlanCreateSerializer,
     CompPlanSerializer,
     ExportStatementSerializer,
+    LineSerializer,
     PlanAssignmentSerializer,
     StatementDetailSerializer,
     StatementExportQuerySerializer,
@@ -213,6 +214,33 @@ class StatementViewSet(TenantReadOnlyViewSet):
                 exports.statements_csv(rows), headers={"Content-Disposition": f'attachment; filename="{filename}"'}
             )
         return Response(rows)
+
+
+class EarningLineFilter(django_filters.FilterSet):
+    statement = django_filters.NumberFilter(field_name="statement_id")
+    seller = django_filters.NumberFilter(field_name="seller_id")
+    period = django_filters.CharFilter()
+    deal = django_filters.CharFilter(field_name="deal_external_id", help_text="The deal's external id.")
+    kind = django_filters.ChoiceFilter(choices=EarningLine.Kind.choices)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Statement lines of the statements you may see (filter by statement, deal, period…)",
+                       responses={200: LineSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="One statement line", responses={200: LineSerializer, **READ_ERRORS}),
+)
+class EarningLineViewSet(TenantReadOnlyViewSet):
+    """Lines on their own (what a deal earned across statements, the line a dispute names); visibility is
+    the statements' (reps and managers never see draft lines)."""
+
+    queryset = EarningLine.all_tenants.none()
+    serializer_class = LineSerializer
+    filterset_class = EarningLineFilter
+    action_capabilities = {"list": "statements.view", "retrieve": "statements.view"}
+
+    def scope_queryset(self):
+        visible = selectors.statement_list(access=self.access).order_by().values("id")
+        return EarningLine.objects.filter(statement__in=visible).order_by("period", "statement_id", "position", "id")
 
 
 # --- adjustments and runs -------------------------------------------------------------------

@@ -57,3 +57,19 @@ class ApprovalDelegate(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.delegate_id} for {self.user_id} from {self.starts}"
+
+
+class ApprovalReminder(TenantModel):
+    """A reminder sent on `sent_on` about a statement waiting at step `position`. The daily job claims these
+    rows before e-mailing, so a statement's step is reminded at most once a day (a second run sends nothing)."""
+
+    statement = models.ForeignKey("compensation.Statement", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "statement", "position", "sent_on"],
+                                               name="approval_reminder_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} step {self.position} on {self.sent_on}"

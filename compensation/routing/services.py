@@ -14,12 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from compensation.models import Statement
-from compensation.routing.models import ApprovalDelegate, ApprovalStep, StatementApproval
+from compensation.routing.models import ApprovalDelegate, ApprovalReminder, ApprovalStep, StatementApproval
 from compensation.services import approval_refusal, statement_approve
 from planning.selectors import personal_seller_ids
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError, PermissionDeniedError
-from spm.models import Membership
+from spm.models import Membership, Tenant
 from spm.roles import Role, has_capability
 from spm.tenancy.access import TenantAccess
 from spm.tenancy.context import current_tenant
@@ -72,9 +72,9 @@ def approval_delegate_set(*, user, delegate, starts: dt.date, ends: dt.date | No
         return row
 
 
-def _may_take(step: ApprovalStep, user, statement: Statement) -> bool:
-    """Whether `user` (as themselves) may take `step` on `statement`."""
-    membership = Membership.objects.filter(user=user).first()
+def _takes(step: ApprovalStep, membership: Membership | None, team: set[int], statement: Statement, user_pk: int) -> bool:
+    """THE rule: may the member (as themselves) take `step` on `statement`? `team`: the sellers below
+    them (only read for a manager's step)."""
     if membership is None:
         return False
     if membership.role == Role.ADMIN:
@@ -83,9 +83,53 @@ def _may_take(step: ApprovalStep, user, statement: Statement) -> bool:
         return False
     if step.role == Role.MANAGER:
         # the seller's manager (anyone above them), never a peer team's manager
-        access = TenantAccess(tenant=current_tenant(), membership=membership)
-        return statement.seller_id in personal_seller_ids(access) and statement.seller.user_id != user.pk
+        return statement.seller_id in team and statement.seller.user_id != user_pk
     return True
+
+
+def _team(membership: Membership | None, step: ApprovalStep) -> set[int]:
+    if membership is None or step.role != Role.MANAGER or membership.role != Role.MANAGER:
+        return set()
+    return personal_seller_ids(TenantAccess(tenant=current_tenant(), membership=membership))
+
+
+def _may_take(step: ApprovalStep, user, statement: Statement) -> bool:
+    """Whether `user` (as themselves) may take `step` on `statement`."""
+    membership = Membership.objects.filter(user=user).first()
+    return _takes(step, membership, _team(membership, step), statement, user.pk)
+
+
+def steps_waiting_for(*, statements, actor, today: dt.date | None = None) -> list[tuple[Statement, ApprovalStep, object]]:
+    """(statement, its next step, on whose behalf or None) for each published statement of `statements`
+    whose next step `actor` may take now, themselves or as a delegate — what step_refusal would allow,
+    in a fixed number of queries (the manager's queue). Empty without a route (finance's queue serves)."""
+    today = today or timezone.localdate()
+    steps = route_steps()
+    statements = [s for s in statements if s.status == Statement.Status.PUBLISHED and s.prepared_by_id != actor.pk]
+    if not steps or not statements:
+        return []
+    done: dict[int, set[int]] = {}
+    for sid, position in StatementApproval.objects.filter(statement__in=statements).values_list("statement_id", "position"):
+        done.setdefault(sid, set()).add(position)
+    principals = [(actor, None)] + [
+        (d.user, d.user) for d in ApprovalDelegate.objects.filter(delegate=actor, starts__lte=today).select_related("user")
+        if d.ends is None or d.ends >= today]
+    members = {m.user_id: m for m in Membership.objects.filter(user__in=[u for u, _ in principals])}
+    teams: dict[tuple[int, int], set[int]] = {}
+    out = []
+    for statement in statements:
+        step = next((s for s in steps if s.position not in done.get(statement.pk, ())), None)
+        if step is None:
+            continue
+        for user, behalf in principals:
+            m = members.get(user.pk)
+            key = (user.pk, step.position)
+            if key not in teams:
+                teams[key] = _team(m, step)
+            if _takes(step, m, teams[key], statement, user.pk):
+                out.append((statement, step, behalf))
+                break
+    return out
 
 
 def _principal(step: ApprovalStep, actor, statement: Statement, today: dt.date):
@@ -155,28 +199,45 @@ def statement_route_approve(*, statement: Statement, actor, today: dt.date | Non
 
 def approval_reminders_send(*, older_than_days: int = 3, now=None) -> int:
     """E-mail each approver (and their current delegates) the statements waiting at their step for
-    more than `older_than_days` days. Returns the number of e-mails sent."""
+    more than `older_than_days` days. Returns the number of e-mails sent.
+
+    Idempotent per day: each (statement, step) reminded is claimed as an ApprovalReminder of today
+    before anything is sent, under a lock of the tenant row (two runs at once serialise), so a second
+    run on the same day — a beat retry, a manual command — sends nothing; a step still waiting
+    tomorrow is reminded again."""
     now = now or timezone.now()
-    steps = route_steps()
-    cutoff = now - dt.timedelta(days=older_than_days)
-    waiting = list(Statement.objects.filter(status=Statement.Status.PUBLISHED, published_at__lt=cutoff)
-                   .select_related("seller").order_by("period", "id"))
-    if not waiting:
-        return 0
     today = now.date()
-    inbox: dict[str, list[str]] = {}
-    members = list(Membership.objects.select_related("user"))
-    delegates = list(ApprovalDelegate.objects.filter(starts__lte=today).select_related("user", "delegate"))
-    for statement in waiting:
-        step = next_step(statement) if steps else ApprovalStep(position=1, role=Role.FINANCE)
-        if step is None:
-            continue
-        for m in members:
-            if m.role in (step.role, Role.ADMIN) and (step.role != Role.MANAGER or _may_take(step, m.user, statement)):
-                users = [m.user] + [d.delegate for d in delegates if d.user_id == m.user_id and (d.ends is None or d.ends >= today)]
-                for u in users:
-                    if u.email:
-                        inbox.setdefault(u.email, []).append(f"{statement.seller.name} {statement.period} (step {step.position}: {step.role})")
+    cutoff = now - dt.timedelta(days=older_than_days)
+    with transaction.atomic():
+        Tenant.objects.select_for_update().filter(pk=current_tenant().pk).first()  # one run at a time per tenant
+        waiting = list(Statement.objects.filter(status=Statement.Status.PUBLISHED, published_at__lt=cutoff)
+                       .select_related("seller").order_by("period", "id"))
+        if not waiting:
+            return 0
+        steps = route_steps()
+        reminded = set(ApprovalReminder.objects.filter(sent_on=today, statement__in=waiting)
+                       .values_list("statement_id", "position"))
+        inbox: dict[str, list[str]] = {}
+        claims: list[ApprovalReminder] = []
+        members = list(Membership.objects.select_related("user"))
+        delegates = list(ApprovalDelegate.objects.filter(starts__lte=today).select_related("user", "delegate"))
+        for statement in waiting:
+            step = next_step(statement) if steps else ApprovalStep(position=1, role=Role.FINANCE)
+            if step is None or (statement.pk, step.position) in reminded:
+                continue
+            emails = set()
+            for m in members:
+                if m.role in (step.role, Role.ADMIN) and (step.role != Role.MANAGER or _may_take(step, m.user, statement)):
+                    users = [m.user] + [d.delegate for d in delegates
+                                        if d.user_id == m.user_id and (d.ends is None or d.ends >= today)]
+                    emails.update(u.email for u in users if u.email)
+            for email in sorted(emails):
+                inbox.setdefault(email, []).append(
+                    f"{statement.seller.name} {statement.period} (step {step.position}: {step.role})")
+            if emails:
+                claims.append(ApprovalReminder(tenant=statement.tenant, statement=statement, position=step.position,
+                                               sent_on=today))
+        ApprovalReminder.objects.bulk_create(claims)
     for email, items in inbox.items():
         try:
             send_mail(f"{len(items)} statement{'s' if len(items) != 1 else ''} waiting for your approval",

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from compensation.models import Statement
 from compensation.routing.selectors import delegate_list
 from compensation.routing.services import (
     STEP_ROLES,
@@ -14,7 +15,9 @@ from compensation.routing.services import (
     approval_route_set,
     route_steps,
     statement_route_approve,
+    steps_waiting_for,
 )
+from compensation.selectors import statement_list
 from compensation.web import statement_or_404
 from spm.errors import DomainError
 from spm.models import Membership
@@ -85,3 +88,20 @@ class StatementStepApproveView(TenantView):
         return redirect(reverse("compensation:statement_detail", kwargs={"tenant": self.access.tenant.slug, "pk": statement.pk}))
 
 
+
+
+class MyStepsView(TenantTemplateView):
+    """The statements whose next route step the viewer may take (themselves or as a delegate): where a
+    manager finds the step-1 approvals a route such as manager → finance gives them."""
+
+    capability = "statements.view"
+    template_name = "compensation/my_steps.html"
+    limit = 500  # the oldest published statements first; a queue longer than this is worked down
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        published = list(statement_list(access=self.access, status=Statement.Status.PUBLISHED)
+                         .order_by("period", "seller__name", "id")[: self.limit])
+        context.update(waiting=steps_waiting_for(statements=published, actor=self.request.user),
+                       has_route=bool(route_steps()))
+        return context

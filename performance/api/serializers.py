@@ -29,7 +29,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
         fields = [
             "id", "external_id", "name", "account", "account_name", "owner", "owner_name", "amount",
             "currency", "stage", "is_closed", "is_won", "forecast_category", "deal_type", "created_date",
-            "close_date", "product", "team", "region", "probability", "splits",
+            "close_date", "product", "team", "region", "probability", "contract_term_months", "splits",
         ]
         read_only_fields = fields
 
@@ -61,6 +61,11 @@ class OpportunityWriteSerializer(serializers.Serializer):
         choices=Opportunity.ForecastCategory.choices, required=False, allow_null=True, default=None
     )
     deal_type = serializers.ChoiceField(choices=Opportunity.DealType.choices, default=Opportunity.DealType.NEW_LOGO)
+    # No default: an upsert that leaves it out keeps the stored term (null = unknown).
+    contract_term_months = serializers.IntegerField(
+        min_value=1, max_value=120, required=False, allow_null=True,
+        help_text="Contract term in whole months (null: unknown). Longer than 12 months: the commission is "
+                  "capitalised and amortised over it (ASC 340-40); otherwise expensed.")
     created_date = serializers.DateField(required=False, allow_null=True, default=None)
     close_date = serializers.DateField(required=False, allow_null=True, default=None)
     splits = SplitInputSerializer(many=True, required=False, allow_null=True, default=None)

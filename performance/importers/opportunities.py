@@ -1,6 +1,6 @@
 """Opportunities from any CRM: canonical columns `external_id,account,owner_email,stage,amount,currency,
-created_date,close_date,is_won,is_closed` (optional `product,team,region,forecast_category,probability,name,deal_type`),
-upserted on external id; extra columns are ignored.
+created_date,close_date,is_won,is_closed` (optional `product,team,region,forecast_category,probability,name,deal_type,
+contract_term_months`), upserted on external id; extra columns are ignored.
 
 read (`spm.imports.read_csv`) → clean (`clean_opportunities`, pure: the column table, then the row rules:
 one row per external id, a won deal is closed, a closed deal has a close date) → load
@@ -17,6 +17,7 @@ first history row, not a move: a million-row first import writes no million stag
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from decimal import Decimal
 from django.db import connection
 
 from performance.models import Opportunity, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
+from performance.services import MAX_TERM_MONTHS
 from planning.services import seller_inputs_changed
 from spm.audit import audit_record
 from spm.db.bulk import bulk_insert, bulk_update
@@ -48,6 +50,21 @@ def parse_probability(value: str) -> Decimal:
     if percent or number > 1:
         number = (number / 100).quantize(Decimal("0.0001"))
     return number
+
+
+_WHOLE = re.compile(r"\+?(\d{1,6})(?:\.0*)?")
+
+
+def parse_contract_term(value: str) -> int:
+    """Whole months, 1..120 (`36`, or `36.0` as spreadsheets write it); commission accounting capitalises
+    the commissions of contracts longer than 12 months (compensation.accounting)."""
+    whole = _WHOLE.fullmatch(value)
+    if whole is None:
+        raise CellError("not a whole number of months (e.g. 36)")
+    months = int(whole.group(1))
+    if not 1 <= months <= MAX_TERM_MONTHS:
+        raise CellError(f"a contract term must be 1 to {MAX_TERM_MONTHS} months (is {value})")
+    return months
 
 
 def opportunity_columns(*, owner_ids: dict[str, int], base_currency: str) -> list[Column]:
@@ -80,6 +97,10 @@ def opportunity_columns(*, owner_ids: dict[str, int], base_currency: str) -> lis
         Column("name", parse_text(200), required=False, blank="", aliases=("opportunity_name", "deal_name")),
         Column("deal_type", parse_choice(DEAL_TYPES, "deal type"), required=False, blank="new_logo",
                aliases=("type", "opportunity_type")),
+        # blank = unknown (accounting then expenses the commission, the practical expedient)
+        Column("contract_term_months", parse_contract_term, required=False, blank=None,
+               aliases=("contract_term", "term_months", "term", "contract_length", "contract_length_months",
+                        "contract_months", "term_in_months", "contract_term_in_months", "subscription_term")),
     ]
 
 
@@ -154,8 +175,10 @@ def _category(is_closed: bool, is_won: bool) -> str:
 
 # The stored columns compared and written, in this order (account is resolved to an id by the caller).
 FIELDS = ("owner_id", "account_id", "stage", "amount", "currency", "created_date", "close_date", "is_closed",
-          "is_won", "product", "team", "region", "forecast_category", "probability", "name", "deal_type")
-OPTIONAL = ("product", "team", "region", "forecast_category", "probability", "name", "deal_type")
+          "is_won", "product", "team", "region", "forecast_category", "probability", "name", "deal_type",
+          "contract_term_months")
+OPTIONAL = ("product", "team", "region", "forecast_category", "probability", "name", "deal_type",
+            "contract_term_months")
 _IDX = {f: i for i, f in enumerate(FIELDS)}
 _HISTORY_KEYS = [_IDX[f] for f in ("stage", "amount", "close_date", "owner_id")]
 _PAY_KEYS = [_IDX[f] for f in ("owner_id", "amount", "currency", "close_date", "is_won")]
@@ -214,7 +237,7 @@ def load_opportunities(
     updated = 0
     columns = [v["owner_email"], account_ids, v["stage"], v["amount"], v["currency"], v["created_date"],
                v["close_date"], v["is_closed"], v["is_won"], v["product"], v["team"], v["region"],
-               v["forecast_category"], v["probability"], v["name"], v["deal_type"]]
+               v["forecast_category"], v["probability"], v["name"], v["deal_type"], v["contract_term_months"]]
     fc = _IDX["forecast_category"]
     for r, ext in enumerate(v["external_id"]):
         values = [col[r] for col in columns]

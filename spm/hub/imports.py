@@ -1,18 +1,19 @@
 """CRM data in: the one path every import takes (commands, upload page, REST bulk upsert, webhook, demo).
 
-read (pure) → clean (pure, every error collected) → load (bulk, one transaction, one audit record) →
-then, outside that transaction, the Pay pillar recalculates the months whose won deals changed.
+read (pure) → clean (pure, every error collected) → load (bulk, one transaction, one audit record).
+The load records the sellers' months whose won deals changed in the kernel's change feed; Pay's
+subscriber recalculates them once that transaction commits (exactly one request per import: nothing
+here asks again). The outcome says so in words.
 
 All-or-nothing per file: any error → nothing is written (not even the tenant, which is created only
 once the file is known to be clean). The hub composes the pillars (it sits above all of them):
 Plan resolves owners and accounts and loads sellers, Perform loads the deals and their history,
-Pay is asked to recalculate.
+Pay recalculates through the change feed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,8 +29,6 @@ from spm.imports import ImportReport, RawTable, RowError, read_csv
 from spm.models import Tenant
 from spm.services import tenant_create_or_update
 from spm.tenancy.db import tenant_atomic
-
-logger = logging.getLogger(__name__)
 
 SELLERS = "sellers"
 OPPORTUNITIES = "opportunities"
@@ -117,13 +116,12 @@ def import_opportunities(
     mapping: dict | None = None,
     dry_run: bool = False,
     actor=None,
-    recalculate: bool = True,
     progress: Callable[[int, str], None] | None = None,
 ) -> ImportOutcome:
     """Upsert the deals of `table` into tenant `tenant_slug`, with history dated `as_of` (default today).
 
-    Nothing is written when any row has an error. After the load commits, Pay recalculates the months
-    (that already have statements) whose won deals changed, unless `recalculate` is false.
+    Nothing is written when any row has an error. When the load commits, the change feed has Pay
+    recalculate the months whose won deals changed; `recalculation` says which (blank: none calculated).
     """
     as_of = as_of or timezone.localdate()
     say = progress or (lambda pct, msg: None)
@@ -147,8 +145,8 @@ def import_opportunities(
             transaction.set_rollback(True)
     outcome = ImportOutcome(report=loaded.report, written=not dry_run, dry_run=dry_run, tenant=tenant,
                             pay_months=sorted(loaded.pay_months))
-    if not dry_run and recalculate and loaded.pay_months:
-        outcome.recalculation = request_pay_recalculation(tenant=tenant, months=loaded.pay_months, actor=actor)
+    if not dry_run and loaded.pay_months:
+        outcome.recalculation = pay_recalculation_note(tenant=tenant, months=loaded.pay_months)
     say(100, "done")
     return outcome
 
@@ -200,25 +198,21 @@ def import_activities_file(*, data: bytes, file: str, tenant_slug: str, encoding
 # --- Pay ----------------------------------------------------------------------------------------
 
 
-def request_pay_recalculation(*, tenant: Tenant, months: set[str] | list[str], actor=None) -> str:
-    """Ask Pay to recalculate the span of `months` that already has statements (a changed won deal
-    makes them stale). Returns what happened, in words; a run already in progress is reported, not raised."""
-    from compensation.models import Statement
-    from compensation.services import calculation_request
+def pay_recalculation_note(*, tenant: Tenant, months: set[str] | list[str]) -> str:
+    """What the change feed has Pay do about `months` (whose won deals changed), in words. Asks nothing
+    itself: Pay's subscriber already queued the one recalculation when the load committed. Blank when
+    none of those months has statements (nothing to recalculate)."""
+    from compensation.models import CalculationRun, Statement
 
     with tenant_atomic(tenant):
         calculated = set(Statement.objects.filter(period__in=list(months)).values_list("period", flat=True).distinct())
+        engine_ran = CalculationRun.objects.filter(status=CalculationRun.Status.SUCCEEDED).exists()
     if not calculated:
         return ""
     first, last = min(calculated), max(calculated)
-    try:
-        with tenant_atomic(tenant):
-            run = calculation_request(period_from=first, period_through=last,
-                                      requested_by=actor if getattr(actor, "pk", None) else None)
-    except DomainError as exc:
-        logger.info("import: recalculation not queued", extra={"tenant": tenant.slug, "reason": str(exc)})
-        return f"won deals of {first}–{last} changed; recalculate them ({exc})"
-    return f"recalculation of {first}–{last} queued (run {run.pk})"
+    if not engine_ran:  # statements made another way are not the engine's to rewrite (recalculation.py)
+        return f"won deals of {first}–{last} changed; calculate them to update the statements"
+    return f"recalculation of {first}–{last} queued"
 
 
 # --- the browser: import jobs with a column mapping, run at once or by a Celery task ---------------

@@ -116,7 +116,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Daily at 06:00 UTC: refresh risk alerts in every tenant and e-mail owners and managers a digest.
     "alerts-daily-digest": {"task": "performance.tasks.alerts_daily_digest",
                             "schedule": crontab(hour=6, minute=0)},
+    # Daily at 05:00 UTC: holds past their release date post into the current month (then recalculated).
+    "holds-release-due": {"task": "compensation.tasks.holds_release_daily", "schedule": crontab(hour=5, minute=0)},
+    # Daily at 07:00 UTC: approvers are reminded of statements waiting longer than APPROVAL_REMINDER_DAYS
+    # (each statement's step at most once a day, however often the job runs).
+    "approval-reminders": {"task": "compensation.tasks.approval_reminders_daily",
+                           "schedule": crontab(hour=7, minute=0)},
 }
+APPROVAL_REMINDER_DAYS = env.int("APPROVAL_REMINDER_DAYS", default=3)
+if APPROVAL_REMINDER_DAYS < 0:
+    raise ImproperlyConfigured("APPROVAL_REMINDER_DAYS must be 0 or more")
 
 # --- auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -173,3 +173,26 @@ def test_revops_starts_a_run_and_an_overlapping_one_conflicts(acme, api_as):
     overlap = client.post("/api/v1/t/acme/runs/", {"period_from": "2027-02"}, format="json")
     assert overlap.status_code == 409
     assert api_as(acme, "finance").post("/api/v1/t/acme/runs/", {"period_from": "2027-05"}, format="json").status_code == 403
+
+
+def _line(world, persona, deal="acme-D1", amount="6000.00"):
+    with tenant_atomic(world.tenant):
+        return EarningLine.objects.create(
+            statement=world.statements[persona], seller=world.sellers[persona], period="2027-01", position=1,
+            component="New business", kind="commission", opportunity=world.deals[persona], deal_external_id=deal,
+            amount=Decimal(amount), explanation="10 % of the deal")
+
+
+def test_lines_are_listed_by_statement_and_deal_with_the_statements_visibility(acme, api_as):
+    mine, peers = _line(acme, "rep"), _line(acme, "peer", deal="acme-D2", amount="4000.00")
+    rep = api_as(acme, "rep")
+    listed = results(rep.get("/api/v1/t/acme/lines/"))
+    assert [(r["id"], r["statement"], r["deal"], r["amount"]) for r in listed] == [
+        (mine.pk, acme.statements["rep"].pk, "acme-D1", "6000.00")]
+    assert rep.get(f"/api/v1/t/acme/lines/{peers.pk}/").status_code == 404  # not theirs: as if absent
+    finance = api_as(acme, "finance")
+    assert [r["id"] for r in results(finance.get("/api/v1/t/acme/lines/", {"deal": "acme-D2"}))] == [peers.pk]
+    assert [r["id"] for r in results(finance.get("/api/v1/t/acme/lines/", {"statement": acme.statements["rep"].pk}))] == [
+        mine.pk]
+    _set(acme, "rep", status="draft")  # reps never see draft statements, nor their lines
+    assert results(rep.get("/api/v1/t/acme/lines/")) == []

@@ -72,7 +72,7 @@ def import_figures(*, rows: int, reps: int = 2000, log=print) -> list[bench.Figu
                              ("as updates", second, dt.date(2026, 1, 19))):
         log(f"importing {rows:,} opportunities ({label})…")
         outcome, wall = bench.timed(import_opportunities_file, data=data, file="opportunities.csv",
-                                    tenant_slug="bench-import", as_of=day, recalculate=False)
+                                    tenant_slug="bench-import", as_of=day)
         assert outcome.ok, outcome.errors[:3]
         r = outcome.report
         written = (r.created + r.updated) * 2  # a deal and its history row per new/changed deal

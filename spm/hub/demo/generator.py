@@ -231,6 +231,23 @@ def _email(name: str, ext: str, domain: str) -> str:
     return f"{local}.{ext.lower()}@{domain}"
 
 
+# Contract terms in months by deal type: (terms, probabilities). Most contracts run a year; new logos and
+# renewals often sign for two or three, so commission accounting (ASC 340-40) capitalises part of the
+# commissions; expansions usually co-term with the current contract.
+CONTRACT_TERMS = {"new_logo": ((12, 24, 36), (0.55, 0.2, 0.25)), "expansion": ((12, 24), (0.8, 0.2)),
+                  "renewal": ((12, 24, 36), (0.5, 0.15, 0.35))}
+
+
+def _contract_terms(rng: np.random.Generator, deal_types: list[str]) -> list[int]:
+    """One term per deal. A generator of its own, so adding terms left every other generated value as it was."""
+    cumulative = {k: (terms, np.cumsum(p).tolist()) for k, (terms, p) in CONTRACT_TERMS.items()}
+    out = []
+    for deal_type, u in zip(deal_types, rng.random(len(deal_types)).tolist(), strict=True):
+        terms, upto = cumulative[deal_type]
+        out.append(terms[min(bisect_right(upto, u), len(terms) - 1)])
+    return out
+
+
 def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200, opportunities: int = 9000,
                      seed: int = 7, today: dt.date | None = None, with_plans: bool = True) -> DemoReport:
     """Generate the whole company into `tenant` (which must hold no sellers yet), in one transaction.
@@ -298,11 +315,14 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
         lap("accounts")
 
         opp = _opportunities(rng, opportunities, people, acc, today, start, end_next)
+        terms = _contract_terms(np.random.default_rng([seed, 34040]), [row[8] for row in opp["rows"]])
         bulk_insert(Opportunity, ["external_id", "name", "account_id", "owner_id", "amount", "currency", "stage",
-                                  "is_closed", "is_won", "forecast_category", "deal_type", "created_date", "close_date"],
+                                  "is_closed", "is_won", "forecast_category", "deal_type", "created_date", "close_date",
+                                  "contract_term_months"],
                     ((ext, name, acc_ids[a], seller_ids[o], amt, cur, st, st in CLOSED_STAGES, st == "closed_won", fc, dtp,
-                      cd, cl)
-                     for ext, name, a, o, amt, cur, st, fc, dtp, cd, cl in opp["rows"]), tenant_id=tenant.pk)
+                      cd, cl, term)
+                     for (ext, name, a, o, amt, cur, st, fc, dtp, cd, cl), term in zip(opp["rows"], terms, strict=True)),
+                    tenant_id=tenant.pk)
         opp_ids = id_map(Opportunity)
         report.counts["opportunities"] = len(opp["rows"])
         lap("opportunities")

@@ -495,8 +495,7 @@ def import_crm_maven(*, tenant: Tenant | None = None, data_dir: Path, shift_year
             external = dict(Seller.objects.values_list("email", "external_id"))
         c["accounts"] = len(canonical.accounts)
         for at, table in canonical.snapshots:
-            outcome = import_opportunities(table=table, tenant_slug=tenant.slug, as_of=at, actor=actor,
-                                           recalculate=False)
+            outcome = import_opportunities(table=table, tenant_slug=tenant.slug, as_of=at, actor=actor)
             _raise_if_failed(outcome)
             c["history rows"] += outcome.report.created + outcome.report.updated
         with tenant_atomic(tenant):

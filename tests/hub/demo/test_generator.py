@@ -87,3 +87,14 @@ def test_it_refuses_a_tenant_that_already_has_sellers():
     tenant, _ = _generate("acme")
     with pytest.raises(ValueError, match="already has sellers"):
         generate_company(tenant=tenant, seed=7, today=TODAY, **SIZE)
+
+
+@pytest.mark.django_db
+def test_a_realistic_share_of_deals_are_multi_year_contracts():
+    tenant, _ = _generate("acme")
+    with tenant_atomic(tenant):
+        terms = list(Opportunity.objects.values_list("deal_type", "contract_term_months"))
+    assert {t for _, t in terms} == {12, 24, 36}
+    multi_year = sum(t > 12 for _, t in terms) / len(terms)
+    assert 0.2 < multi_year < 0.5, multi_year  # most contracts run a year; new logos and renewals often longer
+    assert all(t in (12, 24) for deal_type, t in terms if deal_type == "expansion")

@@ -44,7 +44,17 @@ def job_of(world) -> ImportJob:
         return ImportJob.objects.order_by("-id").first()
 
 
-def test_upload_guesses_the_mapping_imports_and_saves_the_mapping(client, emails, django_capture_on_commit_callbacks):
+@pytest.fixture
+def calculated(emails):
+    """acme's January as the engine left it (recalculation on change keeps engine-made statements only)."""
+    with tenant_atomic(emails.tenant):
+        CalculationRun.objects.create(tenant=emails.tenant, period_from="2027-01", period_through="2027-01",
+                                      status=CalculationRun.Status.SUCCEEDED, progress=100)
+    return emails
+
+
+def test_upload_guesses_the_mapping_imports_and_saves_the_mapping(client, calculated, django_capture_on_commit_callbacks):
+    emails = calculated
     client.force_login(emails.users["revops"])
     response = upload(client, emails, CRM_FILE)
     job = job_of(emails)
@@ -66,8 +76,8 @@ def test_upload_guesses_the_mapping_imports_and_saves_the_mapping(client, emails
         won = Opportunity.objects.get(external_id="X-1")
         assert (won.amount, won.is_won, won.stage) == (Decimal("25000.00"), True, "Contract signed")
         assert ImportMapping.objects.get(kind="opportunities").mapping["amount"] == "Deal Value"
-        # the deal closes in 2027-01, which has statements: Pay was asked to recalculate it
-        assert CalculationRun.objects.filter(period_from="2027-01").exists()
+        # the deal closes in 2027-01, which has statements: the change feed had Pay recalculate it
+        assert CalculationRun.objects.filter(period_from="2027-01", message__startswith="Recalculated after").exists()
     assert "Pay: recalculation of 2027-01–2027-01 queued" in job.message
     page = client.get(url("hub:import_detail", emails, pk=job.pk)).content.decode()
     assert 'id="import-counts"' in page and "Imported: 2 rows" in page
@@ -169,10 +179,29 @@ def test_an_imported_won_deal_marks_its_sellers_month_changed(emails):
     from spm.models import InputChange
 
     mapping = guess_mapping(CRM_FILE.splitlines()[0].split(","), columns_for("opportunities"))
-    outcome = import_opportunities_file(data=CRM_FILE.encode(), file="crm.csv", tenant_slug="acme", mapping=mapping,
-                                        recalculate=False)
+    outcome = import_opportunities_file(data=CRM_FILE.encode(), file="crm.csv", tenant_slug="acme", mapping=mapping)
     assert outcome.ok and outcome.pay_months == ["2027-01"]
     with tenant_atomic(emails.tenant):
         changed = set(InputChange.objects.values_list("seller_id", "month"))
     assert (emails.sellers["rep"].pk, "2027-01") in changed
     assert (emails.sellers["manager"].pk, "2027-01") in changed  # the roll-up above the rep too
+
+
+def test_one_import_asks_pay_for_exactly_one_recalculation(calculated, monkeypatch, django_capture_on_commit_callbacks):
+    """The change feed is the one trigger: one task for the import's transaction, no second full run."""
+    from compensation import services as pay_services
+    from compensation import tasks as pay_tasks
+    from spm.hub.imports import import_opportunities_file
+
+    sent, requested = [], []
+    monkeypatch.setattr(pay_tasks.recalculate_after_change, "delay", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(pay_services, "calculation_request", lambda **kw: requested.append(kw))
+    canonical = CRM_FILE.replace("Opportunity ID,Account Name,Owner,Deal Stage,Deal Value,Currency,Created,Close Date,"
+                                 "Won,Closed", "external_id,account,owner_email,stage,amount,currency,created_date,"
+                                               "close_date,is_won,is_closed")
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = import_opportunities_file(data=canonical.encode(), file="crm.csv", tenant_slug="acme")
+    assert outcome.ok and outcome.recalculation == "recalculation of 2027-01–2027-01 queued"
+    assert requested == []
+    assert len(sent) == 1 and sent[0]["months"] == ["2027-01"]
+    assert calculated.sellers["rep"].pk in sent[0]["seller_ids"]
