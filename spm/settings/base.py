@@ -230,6 +230,11 @@ SPECTACULAR_SETTINGS = {
     # Schema generation inspects querysets outside any tenant scope: use the unscoped manager (it
     # only builds `.none()` querysets; nothing is read).
     "DEFAULT_QUERY_MANAGER": "all_tenants",
+    # Two choice sets share the field name "kind": name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "performance.activities.models.Activity.Kind",
+        "EarningLineKindEnum": "compensation.models.EarningLine.Kind",
+    },
 }
 
 LOGGING = {
