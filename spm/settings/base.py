@@ -169,6 +169,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 LOGIN_URL = "login"
+# Single sign-on (spm.sso): a provider's issuer must be https:// unless this is on (development,
+# and the tests' in-process provider on http://127.0.0.1).
+SSO_ALLOW_HTTP_ISSUER = env.bool("SSO_ALLOW_HTTP_ISSUER", default=False)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
