@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
     # Schema generation inspects querysets outside any tenant scope: use the unscoped manager (it
     # only builds `.none()` querysets; nothing is read).
     "DEFAULT_QUERY_MANAGER": "all_tenants",
+    # The roles appear under several field names (role, default_role): one enum component.
+    "ENUM_NAME_OVERRIDES": {"RoleEnum": "spm.roles.Role"},
 }
 
 LOGGING = {

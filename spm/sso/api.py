@@ -18,8 +18,6 @@ from .selectors import sso_provider_get
 from .services import sso_provider_save
 from .views import callback_uri
 
-DEFAULT_ROLE_CHOICES = [("", "None: refuse the sign-in"), *Role.choices]
-
 
 class RoleMappingSerializer(serializers.Serializer):
     value = serializers.CharField(max_length=200, help_text="A value of the groups claim, e.g. sales-managers")
@@ -38,7 +36,8 @@ class SsoProviderSerializer(serializers.Serializer):
     allowed_domains = serializers.ListField(child=serializers.CharField(max_length=253), default=list)
     role_claim = serializers.CharField(max_length=100, default="groups")
     role_mapping = RoleMappingSerializer(many=True, default=list, help_text="In priority order: the first match wins.")
-    default_role = serializers.ChoiceField(choices=DEFAULT_ROLE_CHOICES, allow_blank=True, default=Role.REP)
+    default_role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, default=Role.REP,
+                                           help_text="Role of a new member no mapping entry matches; blank refuses them.")
     create_members = serializers.BooleanField(default=False)
     redirect_uri = serializers.CharField(read_only=True, help_text="Register this at the identity provider.")
 
