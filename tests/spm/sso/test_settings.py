@@ -15,7 +15,7 @@ from spm.security.logging import MASK
 from spm.sso.models import SsoDomain, SsoProvider
 from spm.sso.selectors import sso_workspaces_for_domain
 from spm.tenancy.db import tenant_atomic
-from spm.tenancy.lifecycle import tenant_export
+from spm.tenancy.lifecycle import tenant_delete, tenant_export
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +133,7 @@ def test_the_api_reads_and_writes_the_provider_and_never_returns_the_secret(acme
     assert provider(acme).client_id == "rcc-api"
 
 
-def test_the_tenant_export_masks_the_client_secret():
+def test_the_tenant_export_masks_the_client_secret_and_deleting_the_tenant_empties_the_directory():
     world = factories.complete_tenant(factories.build_tenant("acme"))
     out = io.BytesIO()
     tenant_export(tenant=world.tenant, out=out)
@@ -143,3 +143,7 @@ def test_the_tenant_export_masks_the_client_secret():
     assert [r["client_secret"] for r in rows] == [MASK]
     assert rows[0]["client_id"] == "acme-rcc"
     assert "acme-sso-client-secret" not in everything
+    assert [t.slug for t in sso_workspaces_for_domain("acme.test")] == ["acme"]
+    counts = tenant_delete(tenant=world.tenant)
+    assert counts["spm_ssodomain"] == 1 and counts["spm_ssoprovider"] == 1
+    assert not SsoDomain.objects.exists()
