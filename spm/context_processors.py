@@ -42,6 +42,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ("Audit trail", "analytics:audit", "audit.view"),
         ("Members", "hub:members", "members.manage"),
         ("Data export", "tenancy:data_export", "tenant.export"),
+        ("Single sign-on", "sso_admin:settings", "sso.configure"),
     ]),
 ]
 

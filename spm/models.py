@@ -150,3 +150,6 @@ class InputChange(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.seller_id} {self.month or '*'} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+from spm.sso.models import SsoDomain, SsoProvider  # noqa: E402,F401  (Django finds sub-package models through this import)

@@ -32,6 +32,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "audit.view": frozenset({Role.FINANCE, Role.ADMIN}),
     "members.manage": frozenset({Role.ADMIN}),
     "tenant.export": frozenset({Role.ADMIN}),  # the whole tenant's data as a zip of CSVs
+    "sso.configure": frozenset({Role.ADMIN}),  # the tenant's OpenID Connect provider (who may sign in, as what)
     "analytics.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
     "planning.view": frozenset({Role.MANAGER, Role.REVOPS, Role.FINANCE, Role.EXECUTIVE, Role.ADMIN}),
     # Forecasting (issue 10): reps submit their own call, managers roll up and override their

@@ -3,6 +3,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from spm.sso import urls as sso_urls
+
 urlpatterns = [
     path("", include("spm.web.urls")),
     path("t/<slug:tenant>/", include("planning.urls")),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("t/<slug:tenant>/", include("analytics.urls")),
     path("t/<slug:tenant>/", include("spm.hub.urls")),
     path("t/<slug:tenant>/", include("spm.tenancy.urls")),
+    path("t/<slug:tenant>/settings/sso/", include((sso_urls.settings_patterns, "sso_admin"))),
+    path("sso/", include((sso_urls.public_patterns, "sso"))),
     path("api/v1/", include("spm.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("planning.api.urls")),
     path("api/v1/t/<slug:tenant>/", include("performance.api.urls")),

@@ -268,6 +268,14 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
             errors_csv=f"file,line,column,value,message\n{slug}-crm.csv,2,amount,12k,not an amount\n",
         )
         CrmWebhook.all_tenants.create(tenant=tenant, secret=f"{slug}-secret")
+        from spm.sso.models import SsoDomain, SsoProvider
+
+        SsoProvider.all_tenants.create(
+            tenant=tenant, enabled=True, issuer=f"https://login.{slug}.test", client_id=f"{slug}-rcc",
+            client_secret=f"{slug}-sso-client-secret", allowed_domains=[f"{slug}.test"],
+            role_mapping=[[f"{slug}-sales-managers", "manager"]], create_members=True,
+        )
+        SsoDomain.objects.create(tenant=tenant, domain=f"{slug}.test")
         WebhookDelivery.all_tenants.create(tenant=tenant, signature=f"{slug}-sig", timestamp=1)
         run = CalculationRun.all_tenants.create(
             tenant=tenant, period_from="2027-01", period_through="2027-01", status=CalculationRun.Status.SUCCEEDED,

@@ -23,6 +23,7 @@ PAGES = {
     "compensation:plans": ["manager", "revops", "finance", "executive", "admin"],
     "analytics:audit": ["finance", "admin"],
     "hub:members": ["admin"],
+    "sso_admin:settings": ["admin"],
 }
 
 

@@ -60,6 +60,7 @@ PAGES = [
     ("compensation:plans", "revops"),
     ("analytics:audit", "admin"),
     ("hub:members", "admin"),
+    ("sso_admin:settings", "admin"),
 ]
 
 

@@ -178,6 +178,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 LOGIN_URL = "login"
+# Single sign-on (spm.sso): a provider's issuer must be https:// unless this is on (development,
+# and the tests' in-process provider on http://127.0.0.1).
+SSO_ALLOW_HTTP_ISSUER = env.bool("SSO_ALLOW_HTTP_ISSUER", default=False)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -230,10 +233,11 @@ SPECTACULAR_SETTINGS = {
     # Schema generation inspects querysets outside any tenant scope: use the unscoped manager (it
     # only builds `.none()` querysets; nothing is read).
     "DEFAULT_QUERY_MANAGER": "all_tenants",
-    # Two choice sets share the field name "kind": name each enum after its model.
+    # Choice sets that share a field name ("kind", "role"/"default_role"): one named enum each.
     "ENUM_NAME_OVERRIDES": {
         "ActivityKindEnum": "performance.activities.models.Activity.Kind",
         "EarningLineKindEnum": "compensation.models.EarningLine.Kind",
+        "RoleEnum": "spm.roles.Role",
     },
 }
 

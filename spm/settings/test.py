@@ -17,3 +17,4 @@ SPM_BACKGROUND_TASKS = False  # tests that need it turn it on (tests/api/test_ba
 # Serve static files straight from static/ (no collectstatic before tests; the browser test needs them).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+SSO_ALLOW_HTTP_ISSUER = True  # the SSO tests run their provider on http://127.0.0.1

@@ -5,7 +5,9 @@ pillar defines it), so a table added later is exported and deleted without anyon
 
 * `tenant_export(tenant=..., out=...)` writes ``<table>.csv`` (all columns, ordered by id) for every
   tenant table, ``users.csv`` (the members' accounts: no password hashes) and ``manifest.json``
-  (tenant, time, row count per file). Streams rows in chunks; memory stays flat for big tenants.
+  (tenant, time, row count per file). Columns a model names in `export_masked_fields` (the SSO
+  client secret) are written as MASK: a credential has no place in a zip that is passed around.
+  Streams rows in chunks; memory stays flat for big tenants.
 * `tenant_delete(tenant=...)` deletes the rows of every tenant table, of any other table with a
   foreign key to the tenant, the accounts that belonged to this tenant only (not staff), then the
   tenant — one transaction, the tenant in scope so RLS lets the deletes through. Foreign keys
@@ -24,6 +26,8 @@ from typing import IO, TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
+
+from spm.security.logging import MASK
 
 from .db import tenant_atomic
 from .models import TenantModel, tenant_models
@@ -55,6 +59,14 @@ def _write_csv(archive: zipfile.ZipFile, name: str, header: list[str], rows) -> 
     return count
 
 
+def _masked(rows, columns: list[str], masked: tuple[str, ...]):
+    """The rows with the values of `masked` columns replaced by MASK (an empty value stays empty)."""
+    if not masked:
+        return rows
+    positions = [columns.index(name) for name in masked]
+    return ([MASK if i in positions and v else v for i, v in enumerate(row)] for row in rows)
+
+
 def export_tables() -> list[type[TenantModel]]:
     return sorted(tenant_models(), key=lambda m: m._meta.db_table)
 
@@ -70,6 +82,7 @@ def tenant_export(*, tenant: Tenant, out: IO[bytes]) -> dict[str, int]:
         for model in export_tables():
             columns = [f.attname for f in model._meta.concrete_fields]
             rows = model.all_tenants.filter(tenant=tenant).order_by("pk").values_list(*columns).iterator(CHUNK)
+            rows = _masked(rows, columns, getattr(model, "export_masked_fields", ()))
             counts[f"{model._meta.db_table}.csv"] = _write_csv(archive, f"{model._meta.db_table}.csv", columns, rows)
         member_ids = _member_user_ids(tenant)
         users = get_user_model()._default_manager.filter(pk__in=member_ids).order_by("pk").values_list(*USER_COLUMNS)
