@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
+from compensation.breakdown.grouping import explain
+from compensation.models import Adjustment, CalculationRun, CompPlan, PlanAssignment, Statement
 from planning.selectors import restrict_to_visible
 from spm.models import InputChange
 from spm.tenancy.access import TenantAccess
@@ -78,8 +80,14 @@ def statement_get(*, access: TenantAccess, pk: int) -> Statement | None:
     return statement_list(access=access).filter(pk=pk).first()
 
 
-def statement_lines(*, statement: Statement) -> QuerySet[EarningLine]:
-    return statement.lines.select_related("opportunity", "adjustment").order_by("position", "id")
+def line_explanation(row: Mapping) -> str:
+    """A line's explanation in words, from its row (a dict of its columns).
+
+    The one place every page, print and export reads an explanation: today the stored text (or,
+    when there is none, words built from the structured fields); when the engine stores only the
+    structured fields, rendering them here is the whole change.
+    """
+    return explain(row)
 
 
 def statement_period_summary(*, access: TenantAccess, status: str, by_currency: bool = False, months: int = 24) -> list[dict]:

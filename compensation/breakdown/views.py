@@ -14,8 +14,8 @@ from compensation.web import statement_or_404
 from spm.tenancy.views import TenantTemplateView, TenantView
 
 
-def breakdown_context(access, user, statement) -> dict:
-    """What the statement page shows besides its lines: the grouped view and the disputes."""
+def breakdown_context(access, user, statement, breakdown) -> dict:
+    """What the statement page shows besides its lines: the grouped view's totals, route, holds and disputes."""
     from compensation.disputes.views import DisputeOpenForm
 
     is_own = statement.seller.user_id is not None and statement.seller.user_id == user.pk
@@ -31,7 +31,7 @@ def breakdown_context(access, user, statement) -> dict:
         and step_refusal(statement, user) is None,
         "pay": earned_and_payable(statement),
         "can_hold": access.can("payroll.export") and not statement.is_locked,
-        "breakdown": statement_breakdown(statement=statement),
+        "breakdown": breakdown,
         "disputes": list(dispute_list(access=access, statement_id=statement.pk).order_by("-raised_at", "-id")),
         "can_dispute": can_dispute,
         "dispute_form": DisputeOpenForm() if can_dispute else None,
