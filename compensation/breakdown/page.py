@@ -15,7 +15,7 @@ from compensation.breakdown.grouping import Breakdown, DealRow
 from compensation.models import EarningLine
 from spm.templatetags.money import money, pct
 
-DEALS_PER_PAGE = 200
+DEALS_PER_PAGE = 100
 KIND_LABELS = dict(EarningLine.Kind.choices)
 DASH = "—"
 

@@ -63,7 +63,7 @@ class Command(BaseCommand):
         parser.add_argument("--statement-only", action="store_true",
                             help="run only the statement-page step (statements of --statement-lines lines, "
                                  "--statement-requests warm requests each); replaces its own section of --output")
-        parser.add_argument("--statement-lines", default="1500,5000", help="comma-separated line counts")
+        parser.add_argument("--statement-lines", default="200,1500,5000", help="comma-separated line counts")
         parser.add_argument("--statement-requests", type=int, default=20)
 
     def handle(self, *args, **opts):
