@@ -10,6 +10,7 @@ only for the lines shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from compensation.breakdown.grouping import Breakdown, DealRow
 from compensation.models import EarningLine
@@ -36,6 +37,14 @@ class StatementPage:
         return self.pages > 1
 
 
+def _cents(value) -> str:
+    """`money` for an amount already in cents (every line amount is): Decimal's own "," format,
+    which rounds nothing at two places, in a fraction of the time; anything else goes to `money`."""
+    if type(value) is Decimal and value.as_tuple().exponent == -2:
+        return f"{value:,.2f}" if value else "0.00"  # no "-0.00"
+    return money(value)
+
+
 def _span(before, after) -> str:
     return f"{pct(before)} → {pct(after)}" if after is not None else ""
 
@@ -54,8 +63,8 @@ def _deal(row: DealRow, url: _DealUrl, why: list[str]) -> dict:
     return {
         "name": row.name, "deal": row.deal, "url": url(row.opportunity_id),
         "credit": money(row.credit) if row.credit is not None else "",
-        "cells": [(money(c.amount), _span(c.attainment_before, c.attainment_after)) if c else None for c in row.ordered],
-        "total": money(row.total), "why": why,
+        "cells": [(_cents(c.amount), _span(c.attainment_before, c.attainment_after)) if c else None for c in row.ordered],
+        "total": _cents(row.total), "why": why,
     }
 
 
@@ -70,7 +79,7 @@ def _line(line: dict, url: _DealUrl, words: str) -> dict:
         "credit": money(line["credit"]) if line.get("credit") is not None else "",
         "attainment": _span(before, line.get("attainment_after")) if before is not None else "",
         "rate": pct(line["rate"], -2) if line.get("rate") is not None else "",
-        "amount": money(line["amount"]), "words": words,
+        "amount": _cents(line["amount"]), "words": words,
         "dispute": f"{line['component']}{f' · {deal}' if deal else ''} ({line['amount']})",
     }
 
