@@ -95,7 +95,9 @@ class StatementDetailView(TenantTemplateView):
         context.update(
             statement=statement,
             input_changes=statement_input_changes(statement) if getattr(statement, "inputs_changed", False) else [],
-            page=statement_page(breakdown, page=self.request.GET.get("page"), deal_url=deal_url),
+            # the line table is loaded when opened (it repeats the by-deal rows); inline when there is no deal
+            page=statement_page(breakdown, page=self.request.GET.get("page"), deal_url=deal_url,
+                                with_lines=not breakdown.deals),
             attainment=attainment_rows(statement.attainment),
             chart=chart,
             can_publish=self.access.can("statements.publish") and statement.status == Statement.Status.DRAFT,

@@ -143,3 +143,6 @@ def test_statement_page_runs_at_most_eight_queries_of_its_own_whatever_its_size(
     own = _own(large.captured_queries)
     assert len(own) <= STATEMENT_PAGE_MAX, "\n".join(own)
     assert len(large) == len(small), "the number of queries grows with the lines"
+    with CaptureQueriesContext(connection) as fragment:  # the line table, loaded when opened
+        assert client.get(path + "lines/?page=2").status_code == 200
+    assert len(_own(fragment.captured_queries)) <= STATEMENT_PAGE_MAX

@@ -84,8 +84,9 @@ def _line(line: dict, url: _DealUrl, words: str) -> dict:
     }
 
 
-def statement_page(breakdown: Breakdown, *, page: str | None, deal_url: str) -> StatementPage:
-    """The deal groups of `page` ("1", "2", … or "all"; anything else is page 1), formatted.
+def statement_page(breakdown: Breakdown, *, page: str | None, deal_url: str, with_lines: bool = True) -> StatementPage:
+    """The deal groups of `page` ("1", "2", … or "all"; anything else is page 1), formatted, and
+    with `with_lines` their lines one by one (the line table, loaded when opened, repeats them).
 
     `deal_url` is a deal page's URL for the id 0 (`reverse(..., pk=0)`): one reverse per page.
     """
@@ -105,6 +106,6 @@ def statement_page(breakdown: Breakdown, *, page: str | None, deal_url: str) -> 
     lines += [(ln, ln["words"]) for ln in breakdown.other]
     lines.sort(key=lambda item: (item[0].get("position") or 0, item[0]["id"]))
     return StatementPage(
-        deals=deals, lines=[_line(ln, url, words) for ln, words in lines], number=number, pages=pages,
+        deals=deals, lines=[_line(ln, url, words) for ln, words in lines] if with_lines else [], number=number, pages=pages,
         first=start + 1 if n else 0, last=stop, deal_count=n, line_count=breakdown.line_count,
     )

@@ -70,7 +70,9 @@ def test_a_large_statement_shows_100_deals_a_page_with_subtotals_over_all_lines(
     page = client.get(url("compensation:statement_detail", world, pk=statement.pk)).content.decode()
     assert "Deals 1–100 of 251" in page and "Page 1 of 3" in page and "?page=all#by-deal" in page
     assert "big line 098" in page and "big line 099" not in page  # the first deal is acme-D1
-    assert page.count('data-fill-field="id_line"') == DEALS_PER_PAGE + 1  # deal lines shown + the adjustment
+    assert 'hx-get="' + url("compensation:statement_lines", world, pk=statement.pk) + '?page=1"' in page
+    lines = client.get(url("compensation:statement_lines", world, pk=statement.pk) + "?page=1").content.decode()
+    assert lines.count('data-fill-field="id_line"') == DEALS_PER_PAGE + 1  # the page's deal lines + the adjustment
     # subtotals and the total are over every line, whatever the page shows: 5,900 + 250 × 10
     assert '<td class="num">8,400.00</td>' in page and "USD 8,500.00" in page
     last = client.get(url("compensation:statement_detail", world, pk=statement.pk) + "?page=3").content.decode()
