@@ -154,15 +154,21 @@ class EarningLine(TenantModel):
         DRAW_RECOVERY = "draw_recovery"
         ADJUSTMENT = "adjustment"
 
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
-    run = models.ForeignKey(CalculationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="+")
+    # Runs write millions of lines: the only index is the one reads use, (tenant, statement,
+    # position) below (the statement page, exports and every by-statement read; deleting a
+    # statement's lines uses it too). The foreign keys have none: no read filters lines by run,
+    # seller, deal or adjustment, and deals, sellers and adjustments are not deleted by the app.
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    run = models.ForeignKey(CalculationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                            db_index=False)
+    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="+", db_index=False)
     period = models.CharField(max_length=7)
     position = models.PositiveIntegerField(default=0)
     plan_name = models.CharField(max_length=200, blank=True)
     component = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    opportunity = models.ForeignKey("performance.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    opportunity = models.ForeignKey("performance.Opportunity", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_index=False)
     deal_external_id = models.CharField(max_length=64, blank=True)
     credit_kind = models.CharField(max_length=10, blank=True)
     credit = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
@@ -178,7 +184,8 @@ class EarningLine(TenantModel):
     # written before that keep their text and no facts.
     explanation = models.TextField(blank=True, default="")
     explain = models.JSONField(null=True, blank=True)
-    adjustment = models.ForeignKey(Adjustment, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines")
+    adjustment = models.ForeignKey(Adjustment, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines",
+                                   db_index=False)
 
     class Meta:
         ordering = ["statement", "position"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from compensation.breakdown.grouping import explain
 from compensation.explanations import render_explanation
-from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
+from compensation.models import Adjustment, CalculationRun, CompPlan, PlanAssignment, Statement
 from planning.selectors import restrict_to_visible
 from spm.models import InputChange
 from spm.tenancy.access import TenantAccess
@@ -79,8 +81,17 @@ def statement_get(*, access: TenantAccess, pk: int) -> Statement | None:
     return statement_list(access=access).filter(pk=pk).first()
 
 
-def statement_lines(*, statement: Statement) -> QuerySet[EarningLine]:
-    return statement.lines.select_related("opportunity", "adjustment").order_by("position", "id")
+def line_explanation(row) -> str:
+    """A line's explanation in words: the one place every page, print, export and the API reads it.
+
+    `row` is an EarningLine, a `.values()` dict with `explanation` and `explain`, or an engine Line:
+    the stored text, else the text rendered from the run's stored facts (same wording as the engine's),
+    else — for a row with neither — words built from its structured fields.
+    """
+    text = render_explanation(row)
+    if text or not isinstance(row, Mapping):
+        return text
+    return explain(row)
 
 
 def statement_period_summary(*, access: TenantAccess, status: str, by_currency: bool = False, months: int = 24) -> list[dict]:
@@ -173,9 +184,3 @@ def attainment_rows(attainment: dict | None) -> list[dict]:
             continue
         rows.append({"component": component, "fraction": fraction, "pct": fraction * 100, "bar": min(fraction * 100, 100)})
     return rows
-
-
-def line_explanation(row) -> str:
-    """A statement line's explanation as people read it (an EarningLine or a `.values()` dict with
-    `explanation` and `explain`): the stored text, or the text rendered from the run's stored facts."""
-    return render_explanation(row)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan_detail"),
     # pay in full (issue 12)
     path("statements/<int:pk>/print/", breakdown_views.StatementPrintView.as_view(), name="statement_print"),
+    path("statements/<int:pk>/lines/", breakdown_views.StatementLinesView.as_view(), name="statement_lines"),
     path("statements/<int:pk>/by-deal.csv", breakdown_views.StatementBreakdownCSVView.as_view(), name="statement_breakdown_csv"),
     path("statements/<int:pk>/disputes/", dispute_views.DisputeOpenView.as_view(), name="dispute_open"),
     path("disputes/", dispute_views.DisputeListView.as_view(), name="disputes"),

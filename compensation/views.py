@@ -12,24 +12,26 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from compensation import services
+from compensation.breakdown.page import statement_page
+from compensation.breakdown.selectors import statement_breakdown, statement_line_rows, statement_with_history
 from compensation.forms import AdjustmentForm, PayPeriodForm, PublishPeriodForm, RunRequestForm, StatementFilterForm
-from compensation.models import EarningLine, Statement
+from compensation.models import Statement
 from compensation.selectors import (
     adjustment_list,
     approval_queue,
     attainment_rows,
+    history_of,
+    line_explanation,
     plan_list,
     run_get,
     run_list,
-    seller_history,
     statement_input_changes,
-    statement_lines,
     statement_list,
     statement_period_summary,
 )
@@ -77,21 +79,26 @@ class StatementDetailView(TenantTemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # the adjust view has already looked it up when it re-renders the page with form errors
-        statement = getattr(self, "statement", None) or statement_or_404(self.access, kwargs["pk"])
-        history = seller_history(statement_list(access=self.access).filter(seller_id=statement.seller_id))
+        # One query for the statement, its seller's recent months (the chart) and what is held.
+        statement, recent = statement_with_history(access=self.access, pk=kwargs["pk"])
+        if statement is None:
+            raise Http404("No such statement")
+        history = history_of(recent)
         chart = None
         if history.periods:
             chart = charts.earnings_and_attainment(
                 history.periods, history.earnings, history.attainment, currency=statement.currency
             )
-        attainment = attainment_rows(statement.attainment)
-        lines = list(statement_lines(statement=statement))
+        rows = statement_line_rows(statement=statement)  # one query: every line, only the columns shown
+        breakdown = statement_breakdown(statement=statement, rows=rows)
+        deal_url = reverse("performance:deal_detail", kwargs={"tenant": self.access.tenant.slug, "pk": 0})
         context.update(
             statement=statement,
             input_changes=statement_input_changes(statement) if getattr(statement, "inputs_changed", False) else [],
-            lines=lines,
-            attainment=attainment,
+            # the line table is loaded when opened (it repeats the by-deal rows); inline when there is no deal
+            page=statement_page(breakdown, page=self.request.GET.get("page"), deal_url=deal_url,
+                                with_lines=not breakdown.deals),
+            attainment=attainment_rows(statement.attainment),
             chart=chart,
             can_publish=self.access.can("statements.publish") and statement.status == Statement.Status.DRAFT,
             can_approve=self.access.can("statements.approve") and statement.status == Statement.Status.PUBLISHED,
@@ -100,20 +107,23 @@ class StatementDetailView(TenantTemplateView):
         if context["can_approve"]:
             # The same rule the service applies, shown before the click instead of after it.
             context["approval_refusal"] = services.approval_refusal(statement, self.request.user)
-        context.update(self._adjustments(statement, context.get("adjust_form")))
+        on_statement = {r["adjustment_id"] for r in rows if r["adjustment_id"]}
+        context.update(self._adjustments(statement, context.get("adjust_form"), on_statement))
         from compensation.breakdown.views import breakdown_context  # grouped view and disputes
 
-        context.update(breakdown_context(self.access, self.request.user, statement))
+        context.update(breakdown_context(self.access, self.request.user, statement, breakdown))
         return context
 
-    def _adjustments(self, statement: Statement, form: AdjustmentForm | None) -> dict:
-        """The seller's adjustments of this month, and what the viewer may do about them."""
+    def _adjustments(self, statement: Statement, form: AdjustmentForm | None, on_statement: set[int]) -> dict:
+        """The seller's adjustments of this month (`on_statement`: the ids its lines carry), and what
+        the viewer may do about them."""
         adjustments = list(
             adjustment_list(access=self.access)
             .filter(seller_id=statement.seller_id, period=statement.period)
-            .annotate(on_statement=Exists(EarningLine.objects.filter(adjustment=OuterRef("pk"), statement=statement)))
             .order_by("created_at", "id")
         )
+        for a in adjustments:
+            a.on_statement = a.pk in on_statement
         can_adjust = self.access.can("statements.adjust")
         closed = period_is_closed(statement.period) if can_adjust or adjustments else False
         # The one rule for "can this month still take an adjustment" (closed period, approved or
@@ -243,12 +253,12 @@ class StatementExportView(TenantView):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         writer = csv.writer(response)
         writer.writerow(self.COLUMNS)
-        for line in statement_lines(statement=statement):
+        for line in statement_line_rows(statement=statement, extra=("period", "opportunity__external_id")):
             writer.writerow([
-                statement.seller.external_id, line.period, line.position, line.plan_name, line.component, line.kind,
-                line.deal_external_id or (line.opportunity.external_id if line.opportunity else ""),
-                line.credit, line.quota, line.quota_period, line.attainment_before, line.attainment_after,
-                line.rate, line.amount, statement.currency, line.explanation_text,
+                statement.seller.external_id, line["period"], line["position"], line["plan_name"], line["component"],
+                line["kind"], line["deal"] or line["opportunity__external_id"] or "",
+                line["credit"], line["quota"], line["quota_period"], line["attainment_before"], line["attainment_after"],
+                line["rate"], line["amount"], statement.currency, line_explanation(line),
             ])
         writer.writerow(["", "", "", "", "Total", "", "", "", "", "", "", "", "", statement.total, statement.currency, ""])
         return response

@@ -90,3 +90,60 @@ def test_statement_and_seller_pages_are_bounded_too(client, acme, django_assert_
     ):
         with django_assert_max_num_queries(MAX_QUERIES):
             assert client.get(path).status_code == 200
+
+
+# The statement page's own queries (issue 11 item 5): visibility, the statement with its history and
+# holds, its lines, adjustments, route and disputes. Every tenant page also reads the session, the
+# user, the tenant and the membership and sets the RLS scope; those are counted apart.
+STATEMENT_PAGE_MAX = 8
+BOOKKEEPING = ('"django_session"', '"auth_user"', '"spm_tenant"', '"spm_membership"')
+
+
+def _own(queries) -> list[str]:
+    """The queries of a request other than the bookkeeping every tenant page does."""
+    out = []
+    for q in queries:
+        sql = q["sql"]
+        source = sql.split(" FROM ", 1)[1].split()[0] if " FROM " in sql else ""
+        if source in BOOKKEEPING or "set_config(" in sql or sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
+            continue
+        out.append(sql)
+    return out
+
+
+def _lines(world, statement, n: int) -> None:
+    """n more commission lines on `statement`, one deal each (so the page has n deal groups)."""
+    tenant = world.tenant
+    account = factories.AccountFactory(tenant=tenant)
+    seller = statement.seller
+    with tenant_atomic(tenant):
+        deals = [factories.OpportunityFactory(tenant=tenant, owner=seller, account=account) for _ in range(n)]
+        EarningLine.objects.bulk_create([
+            EarningLine(tenant=tenant, statement=statement, seller=seller, period=statement.period, position=10 + i,
+                        component="New business", kind="commission", opportunity=deal,
+                        deal_external_id=deal.external_id, credit=Decimal("1000"), attainment_before=Decimal("0.1"),
+                        attainment_after=Decimal("0.2"), rate=Decimal("0.1"), amount=Decimal("100.00"),
+                        explanation=f"line {i}")
+            for i, deal in enumerate(deals)
+        ])
+
+
+@pytest.mark.parametrize("persona", ["rep", "finance"])
+def test_statement_page_runs_at_most_eight_queries_of_its_own_whatever_its_size(client, acme, persona):
+    statement = acme.statements["rep"]
+    _lines(acme, statement, 2)
+    client.force_login(acme.users[persona])
+    path = reverse("compensation:statement_detail", kwargs={"tenant": acme.tenant.slug, "pk": statement.pk})
+    client.get(path)  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(path).status_code == 200
+    _lines(acme, statement, 260)  # more deal groups than one page shows
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(path)
+    assert response.status_code == 200 and b'data-testid="deal-pages"' in response.content
+    own = _own(large.captured_queries)
+    assert len(own) <= STATEMENT_PAGE_MAX, "\n".join(own)
+    assert len(large) == len(small), "the number of queries grows with the lines"
+    with CaptureQueriesContext(connection) as fragment:  # the line table, loaded when opened
+        assert client.get(path + "lines/?page=2").status_code == 200
+    assert len(_own(fragment.captured_queries)) <= STATEMENT_PAGE_MAX

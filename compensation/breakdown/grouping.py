@@ -7,7 +7,7 @@ line is already in cents and a subtotal is a plain sum of lines).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,20 +18,15 @@ ZERO = Decimal("0.00")
 DEAL_KINDS = ("commission", "spif", "clawback")
 
 
-@dataclass
+Explain = Callable[[Mapping], str]
+
+
+@dataclass(slots=True)
 class Cell:
     amount: Decimal = ZERO
     lines: list[Mapping] = field(default_factory=list)
-
-    @property
-    def attainment_before(self) -> Decimal | None:
-        values = [ln["attainment_before"] for ln in self.lines if ln.get("attainment_before") is not None]
-        return values[0] if values else None
-
-    @property
-    def attainment_after(self) -> Decimal | None:
-        values = [ln["attainment_after"] for ln in self.lines if ln.get("attainment_after") is not None]
-        return values[-1] if values else None
+    attainment_before: Decimal | None = None  # the first line's that has one
+    attainment_after: Decimal | None = None  # the last line's that has one
 
 
 @dataclass
@@ -42,14 +37,21 @@ class DealRow:
     credit: Decimal | None
     cells: dict[str, Cell] = field(default_factory=dict)
     total: Decimal = ZERO
-    explanations: list[str] = field(default_factory=list)
+    lines: list[Mapping] = field(default_factory=list)  # the deal's lines, in statement order
     ordered: list[Cell | None] = field(default_factory=list)  # cells in the breakdown's column order
+    explain: Explain | None = None
 
     def cell_list(self, components: list[str]) -> list[Cell | None]:
         return [self.cells.get(c) for c in components]
 
+    @property
+    def explanations(self) -> list[str]:
+        """The deal's lines in words, built only for the rows a page or print actually shows."""
+        words = self.explain or explain
+        return [words(line) for line in self.lines]
 
-@dataclass
+
+@dataclass(slots=True)
 class ComponentSummary:
     component: str
     subtotal: Decimal
@@ -70,6 +72,10 @@ class Breakdown:
     @property
     def deal_total(self) -> Decimal:
         return sum((d.total for d in self.deals), ZERO)
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(d.lines) for d in self.deals) + len(self.other)
 
 
 def explain(line: Mapping) -> str:
@@ -92,53 +98,63 @@ def explain(line: Mapping) -> str:
     return f"{labels.get(kind, kind.title() or 'Line')}{subject}: {fmt_money(amount)}"
 
 
-def group_statement(lines: Iterable[Mapping]) -> Breakdown:
-    """Group a statement's lines (in statement order) by deal, with one column per component."""
+def group_statement(lines: Iterable[Mapping], *, explain_line: Explain = explain) -> Breakdown:
+    """Group a statement's lines (in statement order) by deal, with one column per component.
+
+    One pass over the lines: deal rows, cells, per-component subtotals and attainment are all
+    accumulated as the lines go by, so a 5,000-line statement groups in a few milliseconds. No
+    explanation is rendered here: `explain_line` is called for the rows a page shows (`words` on
+    other lines, `DealRow.explanations`).
+    """
     components: list[str] = []
     deals: dict[str, DealRow] = {}
     other: list[Mapping] = []
-    per_component: dict[str, list[Mapping]] = {}
+    summaries: dict[str, ComponentSummary] = {}
     total = ZERO
     for line in lines:
         amount = line.get("amount") or ZERO
         total += amount
         deal = line.get("deal") or ""
-        if not deal or line.get("kind") not in DEAL_KINDS:
-            other.append({**line, "words": explain(line)})
+        kind = line.get("kind")
+        if not deal or kind not in DEAL_KINDS:
+            other.append({**line})  # a copy: `words` is added to it below
             continue
         component = line["component"]
-        if component not in components:
+        summary = summaries.get(component)
+        if summary is None:
             components.append(component)
+            summary = summaries[component] = ComponentSummary(component, ZERO, None, None, "")
         row = deals.get(deal)
         if row is None:
             row = deals[deal] = DealRow(deal=deal, opportunity_id=line.get("opportunity_id"),
-                                        name=line.get("deal_name") or deal, credit=None)
-        if row.credit is None and line.get("kind") == "commission":
+                                        name=line.get("deal_name") or deal, credit=None, explain=explain_line)
+        if row.credit is None and kind == "commission":
             row.credit = line.get("credit")
-        cell = row.cells.setdefault(component, Cell())
+        cell = row.cells.get(component)
+        if cell is None:
+            cell = row.cells[component] = Cell()
         cell.amount += amount
         cell.lines.append(line)
         row.total += amount
-        row.explanations.append(explain(line))
-        per_component.setdefault(component, []).append(line)
-    summaries = []
-    for component in components:
-        items = per_component[component]
-        befores = [ln["attainment_before"] for ln in items if ln.get("attainment_before") is not None]
-        afters = [ln["attainment_after"] for ln in items if ln.get("attainment_after") is not None]
-        periods = [ln.get("quota_period") for ln in items if ln.get("quota_period")]
-        summaries.append(ComponentSummary(
-            component=component,
-            subtotal=sum((ln.get("amount") or ZERO for ln in items), ZERO),
-            attainment_before=befores[0] if befores else None,
-            attainment_after=afters[-1] if afters else None,
-            quota_period=periods[-1] if periods else "",
-        ))
+        row.lines.append(line)
+        summary.subtotal += amount
+        before, after = line.get("attainment_before"), line.get("attainment_after")
+        if before is not None:
+            if cell.attainment_before is None:
+                cell.attainment_before = before
+            if summary.attainment_before is None:
+                summary.attainment_before = before
+        if after is not None:
+            cell.attainment_after = summary.attainment_after = after
+        if line.get("quota_period"):
+            summary.quota_period = line["quota_period"]
     for row in deals.values():
         row.ordered = row.cell_list(components)
+    for line in other:
+        line["words"] = explain_line(line)  # few lines (draws, adjustments): always shown
     other_total = sum((ln.get("amount") or ZERO for ln in other), ZERO)
-    return Breakdown(components=components, deals=list(deals.values()), other=other, summaries=summaries,
-                     other_total=other_total, total=total)
+    return Breakdown(components=components, deals=list(deals.values()), other=other,
+                     summaries=[summaries[c] for c in components], other_total=other_total, total=total)
 
 
 def breakdown_csv_rows(breakdown: Breakdown, *, currency: str) -> list[list[str]]:

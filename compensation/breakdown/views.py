@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 
 from django.http import HttpResponse
+from django.urls import reverse
 
 from compensation.breakdown.grouping import breakdown_csv_rows
+from compensation.breakdown.page import statement_page
 from compensation.breakdown.selectors import statement_breakdown
 from compensation.disputes.selectors import dispute_list
 from compensation.selectors import attainment_rows
@@ -14,12 +16,17 @@ from compensation.web import statement_or_404
 from spm.tenancy.views import TenantTemplateView, TenantView
 
 
-def breakdown_context(access, user, statement) -> dict:
-    """What the statement page shows besides its lines: the grouped view and the disputes."""
+def may_dispute(statement, user) -> bool:
+    """The seller disputes lines of their own statement once it is published."""
+    is_own = statement.seller.user_id is not None and statement.seller.user_id == user.pk
+    return is_own and statement.status != statement.Status.DRAFT
+
+
+def breakdown_context(access, user, statement, breakdown) -> dict:
+    """What the statement page shows besides its lines: the grouped view's totals, route, holds and disputes."""
     from compensation.disputes.views import DisputeOpenForm
 
-    is_own = statement.seller.user_id is not None and statement.seller.user_id == user.pk
-    can_dispute = is_own and statement.status != statement.Status.DRAFT
+    can_dispute = may_dispute(statement, user)
     from compensation.holds.selectors import earned_and_payable
     from compensation.routing.selectors import route_progress
     from compensation.routing.services import step_refusal
@@ -31,11 +38,28 @@ def breakdown_context(access, user, statement) -> dict:
         and step_refusal(statement, user) is None,
         "pay": earned_and_payable(statement),
         "can_hold": access.can("payroll.export") and not statement.is_locked,
-        "breakdown": statement_breakdown(statement=statement),
+        "breakdown": breakdown,
         "disputes": list(dispute_list(access=access, statement_id=statement.pk).order_by("-raised_at", "-id")),
         "can_dispute": can_dispute,
         "dispute_form": DisputeOpenForm() if can_dispute else None,
     }
+
+
+class StatementLinesView(TenantTemplateView):
+    """The statement page's line table (htmx, when it is opened): the lines of one page of deal
+    groups and every line without a deal, each with its explanation and, for the seller, "Dispute"."""
+
+    capability = "statements.view"
+    template_name = "compensation/_statement_lines.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        statement = statement_or_404(self.access, kwargs["pk"])
+        deal_url = reverse("performance:deal_detail", kwargs={"tenant": self.access.tenant.slug, "pk": 0})
+        page = statement_page(statement_breakdown(statement=statement), page=self.request.GET.get("page"),
+                              deal_url=deal_url)
+        context.update(statement=statement, page=page, can_dispute=may_dispute(statement, self.request.user))
+        return context
 
 
 class StatementPrintView(TenantTemplateView):

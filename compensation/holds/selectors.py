@@ -21,6 +21,11 @@ def hold_list(*, access: TenantAccess, status: str | None = None) -> QuerySet[Ho
 
 
 def earned_and_payable(statement: Statement) -> dict:
-    """Payable is the statement total (the hold is a line on it); earned adds back what is held."""
-    held = Hold.objects.filter(statement=statement).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    """Payable is the statement total (the hold is a line on it); earned adds back what is held.
+
+    A statement read with a `held` annotation (the statement page's query) costs no query here.
+    """
+    held = getattr(statement, "held", None)
+    if held is None:
+        held = Hold.objects.filter(statement=statement).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
     return {"earned": statement.total + held, "payable": statement.total, "held": held}

@@ -12,6 +12,7 @@ Everything runs in the caller's transaction inside `tenant_atomic`; any DomainEr
 from __future__ import annotations
 
 from decimal import Decimal
+from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -207,31 +208,45 @@ def load_deals(rows: list[dict], seller_ids: dict[str, int], account_ids: dict[s
                affected: Affected) -> dict[str, int]:
     """Upsert deals and their splits by external id; returns external id → pk of the loaded deals."""
     tenant = current_tenant()
-    known_stages = {n: (c, w) for n, c, w in PipelineStage.objects.values_list("name", "is_closed", "is_won")}
+    flags = {n: (c, w) for n, c, w in PipelineStage.objects.values_list("name", "is_closed", "is_won")}
+    amount_field = Opportunity._meta.get_field("amount")
+    places, too_big = -amount_field.decimal_places, Decimal(10) ** (amount_field.max_digits - amount_field.decimal_places)
+    base_currency = tenant.base_currency
     values: dict[str, dict] = {}
     splits: dict[str, list[tuple[int, Decimal]]] = {}
     for r in rows:
-        ext = r["external_id"]
+        ext, name, stage, amount = r["external_id"], r["name"] or "", r["stage"], r["amount"]
         where = f"deal {ext!r}"
-        _too_long(ext, 64, where, "external_id")
-        _too_long(r["name"], 200, where, "name")
-        _too_long(r["stage"], STAGE_NAME_MAX, where, "stage")
-        _check_decimal(Opportunity, "amount", r["amount"], where)
-        is_closed, is_won = known_stages.get(r["stage"]) or stage_flags(r["stage"])
+        # The checks full_clean made, cheap first; the helpers word the error of a row that fails one.
+        if len(ext) > 64 or len(name) > 200 or len(stage) > STAGE_NAME_MAX:
+            _too_long(ext, 64, where, "external_id")
+            _too_long(name, 200, where, "name")
+            _too_long(stage, STAGE_NAME_MAX, where, "stage")
+        exponent = amount.as_tuple().exponent
+        if (isinstance(exponent, int) and exponent < places) or abs(amount) >= too_big:
+            _check_decimal(Opportunity, "amount", amount, where)
+        state = flags.get(stage)
+        if state is None:
+            state = flags[stage] = stage_flags(stage)
+        is_closed, is_won = bool(state[0]), bool(state[1])
         if is_won and r["close_date"] is None:
             raise DomainError(f"deal {ext!r}: close_date: required for a closed-won deal", field="close_date")
         values[ext] = {
-            "name": r["name"] or "", "owner_id": seller_ids[r["owner"]],
+            "name": name, "owner_id": seller_ids[r["owner"]],
             "account_id": account_ids[r["account"]] if r["account"] else None,
-            "amount": r["amount"], "currency": (r["currency"] or tenant.base_currency).upper(), "stage": r["stage"],
-            "is_closed": bool(is_closed), "is_won": bool(is_won),
-            "forecast_category": r["forecast_category"] or _category_for(bool(is_closed), bool(is_won)),
+            "amount": amount, "currency": (r["currency"] or base_currency).upper(), "stage": stage,
+            "is_closed": is_closed, "is_won": is_won,
+            "forecast_category": r["forecast_category"] or _category_for(is_closed, is_won),
             "deal_type": r["deal_type"], "created_date": r["created_date"], "close_date": r["close_date"],
         }
-        splits[ext] = _splits(r["splits"], seller_ids)
-    # One read of the tenant's deals and splits (cheaper than an IN list of every external id).
-    existing = {o["external_id"]: o for o in Opportunity.objects.values("id", "external_id", *DEAL_FIELDS).iterator(10000)
-                if o["external_id"] in values}
+        splits[ext] = _splits(r["splits"], seller_ids) if r["splits"] else []
+    # One read of the tenant's deals and splits (cheaper than an IN list of every external id), as
+    # tuples in DEAL_FIELDS order: an unchanged deal is one tuple comparison.
+    deal_tuple = itemgetter(*DEAL_FIELDS)
+    existing = {}
+    for row in Opportunity.objects.values_list("external_id", "id", *DEAL_FIELDS).iterator(10000):
+        if row[0] in values:
+            existing[row[0]] = row
     old_splits: dict[int, list] = {}
     if existing:
         for opp_id, seller_id, pct in OpportunitySplit.objects.values_list("opportunity_id", "seller_id", "pct").iterator(10000):
@@ -239,7 +254,7 @@ def load_deals(rows: list[dict], seller_ids: dict[str, int], account_ids: dict[s
     new_ext = [ext for ext in values if ext not in existing]
     bulk_insert(Opportunity, ["external_id", *DEAL_FIELDS],
                 ([ext, *(values[ext][f] for f in DEAL_FIELDS)] for ext in new_ext), tenant_id=tenant.pk)
-    ids = {ext: e["id"] for ext, e in existing.items()}
+    ids = {ext: e[1] for ext, e in existing.items()}
     if new_ext:
         fresh = set(new_ext)
         ids.update((e, pk) for e, pk in Opportunity.objects.values_list("external_id", "id").iterator(10000) if e in fresh)
@@ -257,13 +272,15 @@ def load_deals(rows: list[dict], seller_ids: dict[str, int], account_ids: dict[s
             if v["is_won"]:
                 affected.add([v["owner_id"], *(s for s, _ in splits[ext])], [month_key(v["close_date"])])
             continue
-        fields_changed = [f for f in DEAL_FIELDS if not (_dec_equal(e[f], v[f]) if f == "amount" else e[f] == v[f])]
-        before_splits = sorted(old_splits.get(pk, []))
+        # Tuple equality compares field by field with ==, Decimal amounts by value (1.5 == 1.50).
+        fields_changed = e[2:] != deal_tuple(v)
+        before_splits = sorted(old_splits.get(pk, ()))
         splits_changed = before_splits != splits[ext]
         if not fields_changed and not splits_changed:
             counts["unchanged"] += 1
             continue
         counts["updated"] += 1
+        e = dict(zip(DEAL_FIELDS, e[2:], strict=True))
         if e["stage"] != v["stage"]:
             stage_rows.append((pk, e["stage"], v["stage"], now))
         if fields_changed:

@@ -103,6 +103,24 @@ def machine() -> dict[str, str]:
             "python": platform.python_version(), "postgresql": pg, "date": dt.date.today().isoformat()}
 
 
+def load_average() -> str:
+    """The 1/5/15-minute load averages, for a figure measured on a shared machine."""
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def replace_section(path, title: str, section: str) -> str:
+    """Replace (or add) the section headed `title` of the benchmarks file, keeping every other section."""
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    if title in old:
+        head, rest = old.split(title, 1)
+        tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
+        text = head.rstrip() + "\n\n" + section + (("\n" + tail.lstrip("\n")) if tail else "")
+    else:
+        text = old.rstrip() + "\n\n" + section
+    path.write_text(text)
+    return section
+
+
 def markdown(command: str, info: dict[str, str], figures: list[Figure], notes: list[str]) -> str:
     out = ["# Benchmarks", "", "Produced by `manage.py bench` (see `spm/hub/demo/bench.py`); the floor of each",
            "step is measured in the same run (PERFORMANCE.md), the ratio is wall ÷ floor.", "",

@@ -47,3 +47,35 @@ def test_another_reps_statement_is_not_found(client, world):
     client.force_login(world.users["peer"])
     for name in ("compensation:statement_print", "compensation:statement_breakdown_csv"):
         assert client.get(url(name, world, pk=world.statements["rep"].pk)).status_code == 404
+
+
+def test_a_large_statement_shows_100_deals_a_page_with_subtotals_over_all_lines(client, world):
+    from decimal import Decimal
+
+    from compensation.breakdown.page import DEALS_PER_PAGE
+    from compensation.models import EarningLine
+    from spm.tenancy.db import tenant_atomic
+
+    statement = world.statements["rep"]
+    tenant = world.tenant
+    with tenant_atomic(tenant):
+        EarningLine.objects.bulk_create([
+            EarningLine(tenant=tenant, statement=statement, seller=statement.seller, period=statement.period,
+                        position=100 + i, component="New business", kind="commission",
+                        deal_external_id=f"BIG-{i:03d}", credit=Decimal("1000"), amount=Decimal("10.00"),
+                        explanation=f"big line {i:03d}")
+            for i in range(250)
+        ])
+    client.force_login(world.users["rep"])
+    page = client.get(url("compensation:statement_detail", world, pk=statement.pk)).content.decode()
+    assert "Deals 1–100 of 251" in page and "Page 1 of 3" in page and "?page=all#by-deal" in page
+    assert "big line 098" in page and "big line 099" not in page  # the first deal is acme-D1
+    assert 'hx-get="' + url("compensation:statement_lines", world, pk=statement.pk) + '?page=1"' in page
+    lines = client.get(url("compensation:statement_lines", world, pk=statement.pk) + "?page=1").content.decode()
+    assert lines.count('data-fill-field="id_line"') == DEALS_PER_PAGE + 1  # the page's deal lines + the adjustment
+    # subtotals and the total are over every line, whatever the page shows: 5,900 + 250 × 10
+    assert '<td class="num">8,400.00</td>' in page and "USD 8,500.00" in page
+    last = client.get(url("compensation:statement_detail", world, pk=statement.pk) + "?page=3").content.decode()
+    assert "Deals 201–251 of 251" in last and "big line 249" in last and "big line 198" not in last
+    every = client.get(url("compensation:statement_detail", world, pk=statement.pk) + "?page=all").content.decode()
+    assert "All 251 deals" in every and "big line 000" in every and "big line 249" in every

@@ -23,7 +23,7 @@ from performance.forecasting.bench import write_section as write_forecast_sectio
 from planning.territories import bench as territory_bench
 from spm.celery import app as celery_app
 from spm.fiscal import shift_month
-from spm.hub.demo import bench, bench_import, bench_scenario, pipeline_bench
+from spm.hub.demo import bench, bench_import, bench_scenario, pipeline_bench, statement_bench
 from spm.hub.demo.capacity import capacity_bench
 from spm.hub.demo.generator import generate_company
 from spm.roles import Role
@@ -66,6 +66,12 @@ class Command(BaseCommand):
         parser.add_argument("--profile", type=Path, default=None,
                             help="write a cProfile of the calculation step to this file")
 
+        parser.add_argument("--statement-only", action="store_true",
+                            help="run only the statement-page step (statements of --statement-lines lines, "
+                                 "--statement-requests warm requests each); replaces its own section of --output")
+        parser.add_argument("--statement-lines", default="200,1500,5000", help="comma-separated line counts")
+        parser.add_argument("--statement-requests", type=int, default=20)
+
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
             raise CommandError("bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite is the demo database, "
@@ -83,6 +89,8 @@ class Command(BaseCommand):
             self.stdout.write(bench_scenario.write_section(opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]),
                                                            bench.machine(), figures))
             return
+        if opts["statement_only"]:
+            return self._statement_page(opts)
         if opts["import_only"]:
             figures = bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
             text = bench_import.write_section(opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]),
@@ -176,6 +184,14 @@ class Command(BaseCommand):
         if opts["import_rows"]:
             figures += bench_import.import_figures(rows=opts["import_rows"], log=self.stdout.write)
         self._write(opts, figures, notes)
+
+    def _statement_page(self, opts):
+        sizes = [int(s) for s in opts["statement_lines"].split(",") if s.strip()]
+        load_before = bench.load_average()
+        figures = statement_bench.figures(sizes=sizes, requests=opts["statement_requests"])
+        info = {**bench.machine(), "load": f"{load_before} before, {bench.load_average()} after (1/5/15 min)"}
+        self.stdout.write(statement_bench.write_section(
+            opts["output"], "python manage.py bench " + " ".join(sys.argv[2:]), info, figures, []))
 
     def _write(self, opts, figures, notes):
         info = bench.machine()

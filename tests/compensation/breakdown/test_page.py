@@ -1,0 +1,40 @@
+"""The statement page's window of deal groups and its preformatted cells (no database)."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from compensation.breakdown.grouping import group_statement
+from compensation.breakdown.page import DEALS_PER_PAGE, _cents, statement_page
+from spm.templatetags.money import money
+
+URL = "/t/acme0/deals/0/"  # a slug with a zero: only the id segment is replaced
+
+
+def _lines(n):
+    return [{"id": i, "position": i, "component": "New business", "kind": "commission", "deal": f"D{i}",
+             "deal_name": f"Deal {i}", "opportunity_id": 100 + i, "credit": D("1000"), "amount": D("10.00"),
+             "attainment_before": D("0.1"), "attainment_after": D("0.2"), "rate": D("0.01"), "quota_period": "2027-Q1",
+             "explanation": f"why {i}"} for i in range(n)]
+
+
+@pytest.mark.parametrize("value", ["1234.50", "-1234.50", "0.00", "-0.00", "1234567.89", "-0.05", "7"])
+def test_cents_reads_exactly_like_the_money_filter(value):
+    assert _cents(D(value)) == money(D(value))
+
+
+def test_a_page_shows_its_window_with_totals_over_every_line():
+    breakdown = group_statement(_lines(DEALS_PER_PAGE + 5))
+    page = statement_page(breakdown, page="2", deal_url=URL)
+    assert (page.number, page.pages, page.first, page.last) == (2, 2, DEALS_PER_PAGE + 1, DEALS_PER_PAGE + 5)
+    assert [d["deal"] for d in page.deals][:1] == [f"D{DEALS_PER_PAGE}"] and len(page.lines) == 5
+    assert page.deals[0]["url"] == f"/t/acme0/deals/{100 + DEALS_PER_PAGE}/"
+    assert page.lines[0]["attainment"] == "10% → 20%" and page.lines[0]["rate"] == "1%"
+    assert breakdown.summaries[0].subtotal == D("10.00") * (DEALS_PER_PAGE + 5)
+
+
+@pytest.mark.parametrize(("asked", "number", "shown"), [("all", 0, DEALS_PER_PAGE + 5), ("x", 1, DEALS_PER_PAGE),
+                                                        ("99", 1, DEALS_PER_PAGE), (None, 1, DEALS_PER_PAGE)])
+def test_show_all_and_unknown_pages(asked, number, shown):
+    page = statement_page(group_statement(_lines(DEALS_PER_PAGE + 5)), page=asked, deal_url=URL)
+    assert (page.number, len(page.deals)) == (number, shown)
