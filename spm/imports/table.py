@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
 from spm.imports.report import RowError
@@ -194,7 +195,7 @@ def clean_table(
             continue
         out.present.add(col.name)
         if shortest > i:
-            raw_values = [row[i] for row in table.rows]
+            raw_values = list(map(itemgetter(i), table.rows))
         else:
             raw_values = [row[i] if i < len(row) else "" for row in table.rows]
         parsed: dict[str, Any] = {}
@@ -219,7 +220,7 @@ def clean_table(
             get = parsed.get
             out.values[col.name] = [get(raw) for raw in raw_values]
         else:
-            out.values[col.name] = [parsed[raw] for raw in raw_values]
+            out.values[col.name] = list(map(parsed.__getitem__, raw_values))
     return out, errors
 
 
