@@ -21,7 +21,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
@@ -41,11 +41,27 @@ class CellError(ValueError):
 class RawTable:
     file: str
     header: list[str]
-    rows: list[list[str]]
+    rows: Sequence[list[str]]
     lines: list[int]  # physical line each record starts on; the header is line 1
+    columns: list[list[str]] | None = None  # the same cells column by column, when read that way
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+class _RowsOfColumns(Sequence):
+    """The rows of a table read column by column, built only if someone asks for them."""
+
+    def __init__(self, columns: list[list[str]], n: int) -> None:
+        self._columns, self._n = columns, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self._n))]
+        return [c[k] for c in self._columns]
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,9 @@ def read_csv(data: bytes | str, *, file: str = "", encoding: str | None = None) 
             return None, [error]
     else:
         text = data.removeprefix("\ufeff")
+    fast = _read_plain(text, file)
+    if fast is not None:
+        return fast, []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -137,6 +156,39 @@ def read_csv(data: bytes | str, *, file: str = "", encoding: str | None = None) 
                 lines.append(last + 1)
             last = reader.line_num
     return RawTable(file=file, header=header, rows=rows, lines=lines), []
+
+
+#: Files with at least this many lines may take pandas' C reader (`_read_plain`); smaller ones, and any
+#: file it cannot read exactly as the csv module would, take the csv module.
+FAST_MIN_LINES = 2000
+_FIELD_LIMIT = csv.field_size_limit()
+
+
+def _read_plain(text: str, file: str) -> RawTable | None:
+    """A big file with no quotes or NULs, no blank (or all-empty) lines and no field longer than the csv module
+    allows is read by pandas' C reader column by column (several times faster than csv.reader). Without
+    quotes every record is one line, so record k is line k + 2 — the same lines, cells and errors as the
+    csv module. Anything else returns None (the caller reads it the csv module's way)."""
+    if text.count("\n") < FAST_MIN_LINES or '"' in text or "\0" in text:
+        return None
+    body = text.replace("\r\n", "\n")
+    if "\r" in body:
+        return None
+    lines = body.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines or not lines[0] or any(not line.strip(",") for line in lines) or len(max(lines, key=len)) > _FIELD_LIMIT:
+        return None
+    header = [h.strip() for h in lines[0].split(",")]
+    width = max(line.count(",") for line in lines) + 1
+    import pandas as pd  # noqa: PLC0415 (pandas loads only when a big file needs it)
+
+    frame = pd.read_csv(io.StringIO(body), header=None, skiprows=1, names=range(width), dtype=str, na_filter=False,
+                        engine="c", skip_blank_lines=False, quoting=csv.QUOTE_NONE)
+    columns = [frame[c].tolist() for c in range(width)]  # a short record's missing cells are "" (as clean reads them)
+    n = len(frame)
+    return RawTable(file=file, header=header, rows=_RowsOfColumns(columns, n), lines=list(range(2, n + 2)),
+                    columns=columns)
 
 
 # --- mapping ------------------------------------------------------------------------------------
@@ -183,7 +235,7 @@ def clean_table(
     index = {h: i for i, h in reversed(list(enumerate(table.header)))}
     out = CleanTable(file=table.file, lines=table.lines)
     n = len(table.rows)
-    shortest = min(map(len, table.rows), default=0)
+    shortest = min(map(len, table.rows), default=0) if table.columns is None else 0
     for col in columns:
         source = mapping.get(col.name, col.name)
         i = index.get(source)
@@ -194,7 +246,9 @@ def clean_table(
             out.values[col.name] = [None if col.blank is REQUIRED else col.blank] * n
             continue
         out.present.add(col.name)
-        if shortest > i:
+        if table.columns is not None:
+            raw_values = table.columns[i] if i < len(table.columns) else [""] * n
+        elif shortest > i:
             raw_values = list(map(itemgetter(i), table.rows))
         else:
             raw_values = [row[i] if i < len(row) else "" for row in table.rows]
