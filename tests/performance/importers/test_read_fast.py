@@ -57,3 +57,26 @@ def test_files_the_fast_reader_cannot_mirror_take_the_csv_module(monkeypatch, sp
     (fast, _), (slow, _) = _read_both(text, monkeypatch)
     assert fast.columns is None
     assert (fast.rows, fast.lines) == (slow.rows, slow.lines)
+
+
+def test_plain_amounts_convert_in_one_pass_to_exactly_what_the_parser_returns():
+    from decimal import Decimal
+
+    from spm.imports import Column, RawTable, clean_table
+    from spm.imports.table import parse_decimal
+
+    parse = parse_decimal(minimum=Decimal(0), what="an amount")
+    values = ["4821", "4821.00", "4821.", "007", "0.00", "1.234", "1,200.50", " 7 ", "-5", "12k", "٣"]
+    table = RawTable(file="f.csv", header=["amount"], rows=[[v] for v in values], lines=list(range(2, len(values) + 2)))
+    clean, errors = clean_table(table, [Column("amount", parse)])
+    pattern, _ = parse.fast
+    assert [v for v in values if pattern.fullmatch(v)] == ["4821", "4821.00", "4821.", "007", "0.00"]
+    expected = []
+    for v in values:
+        try:
+            expected.append(parse(v.strip()))
+        except ValueError:
+            expected.append(None)
+    assert [str(x) for x in clean.values["amount"]] == [str(x) for x in expected]  # same value and exponent
+    assert [(e.line, e.value) for e in errors] == [(10, "-5"), (11, "12k")]
+    assert parse_decimal(minimum=Decimal(0), maximum=Decimal(100)).__dict__.get("fast") is None  # bounded: the parser
