@@ -113,9 +113,9 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
     return clean, errors
 
 
-def _history_sql(tenant_id: int, as_of: dt.date, externals: list[str], fields: list[str]) -> None:
-    """PostgreSQL: the history rows straight from the just-written deals, one statement (a second import
-    on the same day replaces that day's row)."""
+def _history_sql(tenant_id: int, as_of: dt.date, ids: list[int], externals: list[str], fields: list[str]) -> None:
+    """PostgreSQL: the history rows straight from the just-written deals — known deals by id, new ones by
+    external id — (a second import on the same day replaces that day's row)."""
     table = OpportunityHistory._meta.db_table
     cols = ", ".join(fields)
     sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in fields)
@@ -123,14 +123,15 @@ def _history_sql(tenant_id: int, as_of: dt.date, externals: list[str], fields: l
         # A plain INSERT when the day has no rows yet (the usual case): ON CONFLICT's speculative
         # insertion costs about a third more per row, and can only matter on a same-day re-import.
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = %s AND as_of = %s)", [tenant_id, as_of])
-        same_day = cursor.fetchone()[0]
-        cursor.execute(
-            f"INSERT INTO {table} (tenant_id, opportunity_id, as_of, {cols}) "
-            f"SELECT tenant_id, id, %s, {cols} FROM {Opportunity._meta.db_table} "
-            f"WHERE tenant_id = %s AND external_id = ANY(%s)"
-            + (f" ON CONFLICT (tenant_id, opportunity_id, as_of) DO UPDATE SET {sets}" if same_day else ""),
-            [as_of, tenant_id, externals],
-        )
+        conflict = f" ON CONFLICT (tenant_id, opportunity_id, as_of) DO UPDATE SET {sets}" if cursor.fetchone()[0] else ""
+        for key, values, cast in (("id", ids, "bigint[]"), ("external_id", externals, "text[]")):
+            if values:
+                cursor.execute(
+                    f"INSERT INTO {table} (tenant_id, opportunity_id, as_of, {cols}) "
+                    f"SELECT tenant_id, id, %s, {cols} FROM {Opportunity._meta.db_table} "
+                    f"WHERE tenant_id = %s AND {key} = ANY(%s::{cast}){conflict}",
+                    [as_of, tenant_id, values],
+                )
 
 
 def _history_rows(history, as_of, fields, stored, tenant_id: int, *, new: bool) -> None:
@@ -312,7 +313,8 @@ def load_opportunities(
     if history:
         h_fields = ["stage", "amount", "currency", "close_date", "owner_id", "forecast_category", "is_closed", "is_won"]
         if connection.vendor == "postgresql":
-            _history_sql(tenant.pk, as_of, [ext for ext, _, _ in history], h_fields)
+            _history_sql(tenant.pk, as_of, [stored[ext][0] for ext, _, old in history if old],
+                         [ext for ext, _, old in history if not old], h_fields)
         else:
             _history_rows(history, as_of, h_fields, stored, tenant.pk, new=bool(new_rows))
         result.history_rows = len(history)
