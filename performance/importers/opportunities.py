@@ -31,7 +31,7 @@ from planning.services import seller_months_changed
 from spm.audit import audit_record
 from spm.db.bulk import bulk_insert, bulk_update
 from spm.errors import DomainError
-from spm.imports import CellError, CleanTable, Column, ImportReport, RawTable, RowError, clean_table
+from spm.imports import CellError, CleanTable, Column, ImportReport, RawTable, RowError, bulk_allocations, clean_table
 from spm.imports.table import parse_bool, parse_choice, parse_currency, parse_date, parse_decimal, parse_text
 from spm.tenancy.context import current_tenant
 
@@ -200,6 +200,7 @@ def _month(d: dt.date | None) -> str | None:
     return f"{d.year:04d}-{d.month:02d}" if d else None
 
 
+@bulk_allocations()  # a million stored and file rows: no GC walks over them while the rows are built
 def load_opportunities(
     clean: CleanTable,
     *,

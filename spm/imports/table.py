@@ -19,9 +19,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gc
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
@@ -82,6 +84,20 @@ class CleanTable:
 
     def __len__(self) -> int:
         return len(self.lines)
+
+
+@contextmanager
+def bulk_allocations() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of acyclic objects (cells, parsed values, row
+    tuples) are built: each full collection walks every one of them, which made cleaning a million rows
+    about a third slower. The previous state is restored, whatever happens."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- read ---------------------------------------------------------------------------------------
@@ -230,7 +246,12 @@ def clean_table(
     column is one error at line 1 (then no cell of that column is checked). Refused cells keep
     None in their slot; the caller loads nothing when any error was collected.
     """
-    errors = [] if errors is None else errors
+    with bulk_allocations():
+        return _clean_table(table, columns, mapping=mapping, errors=[] if errors is None else errors)
+
+
+def _clean_table(table: RawTable, columns: list[Column], *, mapping: dict[str, str] | None,
+                 errors: list[RowError]) -> tuple[CleanTable, list[RowError]]:
     mapping = dict(mapping or {})
     index = {h: i for i, h in reversed(list(enumerate(table.header)))}
     out = CleanTable(file=table.file, lines=table.lines)

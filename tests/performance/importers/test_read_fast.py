@@ -80,3 +80,21 @@ def test_plain_amounts_convert_in_one_pass_to_exactly_what_the_parser_returns():
     assert [str(x) for x in clean.values["amount"]] == [str(x) for x in expected]  # same value and exponent
     assert [(e.line, e.value) for e in errors] == [(10, "-5"), (11, "12k")]
     assert parse_decimal(minimum=Decimal(0), maximum=Decimal(100)).__dict__.get("fast") is None  # bounded: the parser
+
+
+def test_the_collector_is_paused_only_while_rows_are_built():
+    import gc
+
+    from spm.imports import bulk_allocations
+
+    seen = []
+    with bulk_allocations():
+        seen.append(gc.isenabled())
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(RuntimeError), bulk_allocations():
+            raise RuntimeError("a failing import")
+        assert not gc.isenabled()  # a caller's own setting is left as it was
+    finally:
+        gc.enable()
