@@ -40,11 +40,21 @@ class Opportunity(TenantModel):
         EXPANSION = "expansion"
         RENEWAL = "renewal"
 
+    # No database FK constraints on tenant, owner and account: imports write deals in bulk, and a million
+    # rows spent seconds in per-row FK triggers (three per deal). Integrity is kept set-based instead:
+    # RLS WITH CHECK pins tenant_id, owners and accounts are resolved within the tenant before writing
+    # and the import checks them with one anti-join (performance.importers.opportunities); Django's
+    # collector still applies CASCADE / PROTECT / SET_NULL. The tenant index is redundant: every
+    # index and the unique constraint lead with tenant_id.
+    tenant = models.ForeignKey("spm.Tenant", on_delete=models.CASCADE, editable=False, related_name="+",
+                               db_constraint=False, db_index=False)
     external_id = models.CharField(max_length=64)
     name = models.CharField(max_length=200, blank=True)
-    account = models.ForeignKey("planning.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
+    account = models.ForeignKey("planning.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities",
+                                db_constraint=False)
     # Indexed by opp_owner_close_idx (tenant, owner, close_date): no second single-column index to maintain.
-    owner = models.ForeignKey("planning.Seller", on_delete=models.PROTECT, related_name="opportunities", db_index=False)
+    owner = models.ForeignKey("planning.Seller", on_delete=models.PROTECT, related_name="opportunities", db_index=False,
+                              db_constraint=False)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
     stage = models.CharField(max_length=STAGE_NAME_MAX, default="prospecting")  # the tenant's own stage name
@@ -99,7 +109,12 @@ class OpportunitySplit(TenantModel):
 
 
 class StageChange(TenantModel):
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
+    # Written in bulk by imports (one per stage move): no FK constraints (see Opportunity.tenant), and
+    # the tenant index is redundant with stage_change_opp_idx.
+    tenant = models.ForeignKey("spm.Tenant", on_delete=models.CASCADE, editable=False, related_name="+",
+                               db_constraint=False, db_index=False)
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes",
+                                    db_constraint=False)
     from_stage = models.CharField(max_length=STAGE_NAME_MAX, blank=True)
     to_stage = models.CharField(max_length=STAGE_NAME_MAX)
     changed_at = models.DateTimeField()
@@ -146,8 +161,10 @@ class OpportunityHistory(TenantModel):
     """The state of a deal as of `as_of`: one row whenever stage, amount, close date or owner changed
     (plus the first sight). The state on day D is the latest row with as_of <= D."""
 
-    # No database constraints on these two: history is written in bulk by imports (a million rows
-    # would spend seconds in deferred FK checks); rows go with their deal through Django's cascade.
+    # No database constraints: history is written in bulk by imports (a million rows would spend
+    # seconds in deferred FK checks); rows go with their deal through Django's cascade.
+    tenant = models.ForeignKey("spm.Tenant", on_delete=models.CASCADE, editable=False, related_name="+",
+                               db_constraint=False, db_index=False)
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="history",
                                     db_constraint=False, db_index=False)  # opp_history_unique_as_of leads with it
     as_of = models.DateField()

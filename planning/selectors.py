@@ -105,14 +105,26 @@ def seller_rows() -> list[tuple[int, int | None, str]]:
     return list(Seller.objects.order_by("id").values_list("id", "manager_id", "external_id"))
 
 
+def missing_references(*, seller_ids, account_ids) -> tuple[set[int], set[int]]:
+    """The seller and account ids among these that the tenant in scope does not have (two queries):
+    how bulk writers of tables with no FK constraints check their references set-based."""
+    sellers, accounts = set(seller_ids) - {None}, set(account_ids) - {None}
+    if sellers:
+        sellers -= set(Seller.objects.values_list("id", flat=True))
+    if accounts:
+        accounts -= set(Account.objects.values_list("id", flat=True))
+    return sellers, accounts
+
+
 def quota_rows() -> list[tuple[int, str, str, Decimal]]:
     """(seller id, measure, period key, amount) of every quota of the tenant in scope (one query)."""
     return list(Quota.objects.order_by("seller_id", "measure", "period").values_list("seller_id", "measure", "period", "amount"))
 
 
-def with_managers(seller_ids) -> set[int]:
-    """The sellers and every manager above them, recursively (one query; cycle-safe)."""
-    parent = dict(Seller.objects.values_list("id", "manager_id"))
+def with_managers(seller_ids, parent: dict[int, int | None] | None = None) -> set[int]:
+    """The sellers and every manager above them, recursively (one query, none when the caller passes
+    `parent`, {seller id: manager id}; cycle-safe)."""
+    parent = dict(Seller.objects.values_list("id", "manager_id")) if parent is None else parent
     out: set[int] = set()
     for seller_id in seller_ids:
         node = seller_id

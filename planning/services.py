@@ -9,7 +9,7 @@ from django.db import transaction
 
 from planning.models import Account, Quota, Seller, Territory
 from planning.selectors import subtree_ids, with_managers
-from spm.changes import inputs_changed
+from spm.changes import inputs_changed, inputs_changed_by_month
 from spm.errors import DomainError
 from spm.fiscal import months_in_period, parse_period_key
 from spm.models import Membership
@@ -150,3 +150,11 @@ def seller_inputs_changed(*, seller_ids, months, reason: str) -> int:
     whose roll-up components credit the same deals. `months` None = every month."""
     ids = with_managers([s for s in seller_ids if s])
     return inputs_changed(seller_ids=ids, months=months, reason=reason) if ids else 0
+
+
+def seller_months_changed(*, sellers_by_month: dict[str, set[int]], reason: str) -> int:
+    """`seller_inputs_changed` for many months at once ({month: seller ids}), each month with its own
+    sellers and their managers: one query for the hierarchy and one write (an import's change feed)."""
+    parent = dict(Seller.objects.values_list("id", "manager_id"))
+    return inputs_changed_by_month(reason=reason, sellers_by_month={
+        month: with_managers([s for s in ids if s], parent) for month, ids in sellers_by_month.items()})

@@ -15,6 +15,7 @@ from spm.imports.table import (
     CleanTable,
     Column,
     RawTable,
+    bulk_allocations,
     clean_table,
     errors_csv,
     guess_mapping,
@@ -22,6 +23,7 @@ from spm.imports.table import (
 )
 
 __all__ = [
-    "REQUIRED", "CellError", "CleanTable", "Column", "ImportReport", "RawTable", "RowError", "clean_table",
+    "REQUIRED", "CellError", "CleanTable", "Column", "ImportReport", "RawTable", "RowError", "bulk_allocations",
+    "clean_table",
     "errors_csv", "guess_mapping", "read_csv",
 ]

@@ -19,11 +19,14 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gc
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
 from spm.imports.report import RowError
@@ -40,11 +43,27 @@ class CellError(ValueError):
 class RawTable:
     file: str
     header: list[str]
-    rows: list[list[str]]
+    rows: Sequence[list[str]]
     lines: list[int]  # physical line each record starts on; the header is line 1
+    columns: list[list[str]] | None = None  # the same cells column by column, when read that way
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+class _RowsOfColumns(Sequence):
+    """The rows of a table read column by column, built only if someone asks for them."""
+
+    def __init__(self, columns: list[list[str]], n: int) -> None:
+        self._columns, self._n = columns, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self._n))]
+        return [c[k] for c in self._columns]
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,20 @@ class CleanTable:
 
     def __len__(self) -> int:
         return len(self.lines)
+
+
+@contextmanager
+def bulk_allocations() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of acyclic objects (cells, parsed values, row
+    tuples) are built: each full collection walks every one of them, which made cleaning a million rows
+    about a third slower. The previous state is restored, whatever happens."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- read ---------------------------------------------------------------------------------------
@@ -105,6 +138,9 @@ def read_csv(data: bytes | str, *, file: str = "", encoding: str | None = None) 
             return None, [error]
     else:
         text = data.removeprefix("\ufeff")
+    fast = _read_plain(text, file)
+    if fast is not None:
+        return fast, []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -136,6 +172,39 @@ def read_csv(data: bytes | str, *, file: str = "", encoding: str | None = None) 
                 lines.append(last + 1)
             last = reader.line_num
     return RawTable(file=file, header=header, rows=rows, lines=lines), []
+
+
+#: Files with at least this many lines may take pandas' C reader (`_read_plain`); smaller ones, and any
+#: file it cannot read exactly as the csv module would, take the csv module.
+FAST_MIN_LINES = 2000
+_FIELD_LIMIT = csv.field_size_limit()
+
+
+def _read_plain(text: str, file: str) -> RawTable | None:
+    """A big file with no quotes or NULs, no blank (or all-empty) lines and no field longer than the csv module
+    allows is read by pandas' C reader column by column (several times faster than csv.reader). Without
+    quotes every record is one line, so record k is line k + 2 — the same lines, cells and errors as the
+    csv module. Anything else returns None (the caller reads it the csv module's way)."""
+    if text.count("\n") < FAST_MIN_LINES or '"' in text or "\0" in text:
+        return None
+    body = text.replace("\r\n", "\n")
+    if "\r" in body:
+        return None
+    lines = body.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines or not lines[0] or any(not line.strip(",") for line in lines) or len(max(lines, key=len)) > _FIELD_LIMIT:
+        return None
+    header = [h.strip() for h in lines[0].split(",")]
+    width = max(line.count(",") for line in lines) + 1
+    import pandas as pd  # noqa: PLC0415 (pandas loads only when a big file needs it)
+
+    frame = pd.read_csv(io.StringIO(body), header=None, skiprows=1, names=range(width), dtype=str, na_filter=False,
+                        engine="c", skip_blank_lines=False, quoting=csv.QUOTE_NONE)
+    columns = [frame[c].tolist() for c in range(width)]  # a short record's missing cells are "" (as clean reads them)
+    n = len(frame)
+    return RawTable(file=file, header=header, rows=_RowsOfColumns(columns, n), lines=list(range(2, n + 2)),
+                    columns=columns)
 
 
 # --- mapping ------------------------------------------------------------------------------------
@@ -177,12 +246,17 @@ def clean_table(
     column is one error at line 1 (then no cell of that column is checked). Refused cells keep
     None in their slot; the caller loads nothing when any error was collected.
     """
-    errors = [] if errors is None else errors
+    with bulk_allocations():
+        return _clean_table(table, columns, mapping=mapping, errors=[] if errors is None else errors)
+
+
+def _clean_table(table: RawTable, columns: list[Column], *, mapping: dict[str, str] | None,
+                 errors: list[RowError]) -> tuple[CleanTable, list[RowError]]:
     mapping = dict(mapping or {})
     index = {h: i for i, h in reversed(list(enumerate(table.header)))}
     out = CleanTable(file=table.file, lines=table.lines)
     n = len(table.rows)
-    shortest = min(map(len, table.rows), default=0)
+    shortest = min(map(len, table.rows), default=0) if table.columns is None else 0
     for col in columns:
         source = mapping.get(col.name, col.name)
         i = index.get(source)
@@ -193,13 +267,22 @@ def clean_table(
             out.values[col.name] = [None if col.blank is REQUIRED else col.blank] * n
             continue
         out.present.add(col.name)
-        if shortest > i:
-            raw_values = [row[i] for row in table.rows]
+        if table.columns is not None:
+            raw_values = table.columns[i] if i < len(table.columns) else [""] * n
+        elif shortest > i:
+            raw_values = list(map(itemgetter(i), table.rows))
         else:
             raw_values = [row[i] if i < len(row) else "" for row in table.rows]
         parsed: dict[str, Any] = {}
         failed: dict[str, str] = {}
-        for raw in set(raw_values):  # each distinct raw value is parsed once
+        distinct = set(raw_values)
+        fast = getattr(col.parse, "fast", None)
+        if fast is not None:  # the common spelling converted in one pass; the rest go through the parser
+            pattern, convert = fast
+            plain = [raw for raw in distinct if pattern.fullmatch(raw)]
+            parsed.update(zip(plain, map(convert, plain), strict=True))
+            distinct.difference_update(plain)
+        for raw in distinct:  # each distinct raw value is parsed once
             stripped = raw.strip()
             if not stripped:
                 if col.blank is REQUIRED:
@@ -219,7 +302,7 @@ def clean_table(
             get = parsed.get
             out.values[col.name] = [get(raw) for raw in raw_values]
         else:
-            out.values[col.name] = [parsed[raw] for raw in raw_values]
+            out.values[col.name] = list(map(parsed.__getitem__, raw_values))
     return out, errors
 
 
@@ -260,6 +343,10 @@ def parse_decimal(*, minimum: Decimal | None = None, maximum: Decimal | None = N
         if maximum is not None and number > maximum:
             raise CellError(f"must be at most {maximum}")
         return number + 0  # normalise -0
+    if (minimum is None or minimum <= 0) and maximum is None:
+        # ASCII digits with at most `places` decimals: Decimal(value) is exactly what parse returns
+        # (nothing to quantize, never negative or -0); clean_table converts these without the call.
+        parse.fast = (re.compile(rf"[0-9]+(\.[0-9]{{0,{places}}})?"), Decimal)
     return parse
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import random
 
 from spm.hub.demo import bench
@@ -71,6 +72,7 @@ def import_figures(*, rows: int, reps: int = 2000, log=print) -> list[bench.Figu
     for label, data, day in (("new", first, dt.date(2026, 1, 5)), ("unchanged", first, dt.date(2026, 1, 12)),
                              ("as updates", second, dt.date(2026, 1, 19))):
         log(f"importing {rows:,} opportunities ({label})…")
+        load = os.getloadavg()[0]  # the machine is shared: say how busy it was
         outcome, wall = bench.timed(import_opportunities_file, data=data, file="opportunities.csv",
                                     tenant_slug="bench-import", as_of=day)
         assert outcome.ok, outcome.errors[:3]
@@ -81,7 +83,7 @@ def import_figures(*, rows: int, reps: int = 2000, log=print) -> list[bench.Figu
         figures.append(bench.Figure(
             f"import_opportunities {rows:,} rows ({label})", wall, bench.peak_mb(), floor,
             f"{len(data) / 1e6:.0f} MB CSV; {r.created:,} created, {r.updated:,} updated, {r.unchanged:,} unchanged; "
-            f"floor = COPY of {max(written, r.rows):,} six-column rows into a bare temp table"))
+            f"floor = COPY of {max(written, r.rows):,} six-column rows into a bare temp table; load average {load:.1f}"))
     return figures
 
 
