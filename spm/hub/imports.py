@@ -27,6 +27,7 @@ from spm.errors import DomainError
 from spm.imports import ImportReport, RawTable, RowError, read_csv
 from spm.models import Tenant
 from spm.services import tenant_create_or_update
+from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
 
 logger = logging.getLogger(__name__)
@@ -251,6 +252,24 @@ def import_job_start(*, job, mapping: dict[str, str], as_of: dt.date | None = No
     tenant_id = job.tenant_id
     transaction.on_commit(lambda: import_job_run.delay(tenant_id=tenant_id, job_id=job.pk))
     return job
+
+
+def import_job_resend_queued(*, older_than: dt.timedelta) -> list[int]:
+    """Send again the import jobs of the tenant in scope still `queued` after `older_than` (message lost).
+
+    Safe to deliver twice: import_job_execute runs a job only while it is queued, under a row lock.
+    Jobs keep only their upload time, so the age counts from the upload (an early re-send is a no-op)."""
+    from performance.models import ImportJob
+    from spm.hub.tasks import import_job_run
+
+    tenant = current_tenant()
+    ids = list(ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=timezone.now() - older_than)
+               .values_list("pk", flat=True))
+    for job_id in ids:
+        transaction.on_commit(lambda job_id=job_id: import_job_run.delay(tenant_id=tenant.pk, job_id=job_id))
+    if ids:
+        logger.warning("import jobs re-sent to the queue", extra={"tenant_id": tenant.pk, "job_ids": ids})
+    return ids
 
 
 def _store_outcome(job, outcome: ImportOutcome) -> None:
