@@ -1,9 +1,12 @@
 """A small load test: N virtual users on mixed role journeys against a running server.
 
 Each virtual user signs in as one demo persona (rotating rep, manager, revops, finance, exec,
-admin), reads the links of its own navigation from the dashboard, then for the duration requests a
-random page of its journey (its navigation, its API lists) with no think time. Latencies are kept
-per page (ids in paths folded to <id>), errors are any status >= 400 or a transport failure.
+admin) and reads the links of its own navigation from the dashboard; sign-ins are spread over the
+ramp and are not measured (each is a deliberately slow password hash). When every user is in, all
+of them start together: for the duration each requests a random page of its journey (its
+navigation, its API lists), then pauses a random think time (default 1–3 s, uniform, like locust's
+`between(1, 3)`) as a person reading the page would. Latencies are kept per page (ids in paths
+folded to <id>), errors are any status >= 400 or a transport failure.
 
 Threads and `requests` (no extra dependency); the GIL is released while waiting for the server, so
 one process drives 50 users against a server on the same machine. Used by `manage.py loadtest`.
@@ -11,6 +14,7 @@ one process drives 50 users against a server on the same machine. Used by `manag
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import statistics
@@ -76,7 +80,8 @@ def journey(base: str, tenant: str, persona: str, session: requests.Session, tim
 
 
 def virtual_user(n: int, base: str, tenant: str, password: str, seconds: float, results: Results,
-                 timeout: float, delay: float = 0.0) -> None:
+                 timeout: float, delay: float = 0.0, think: tuple[float, float] = (1.0, 3.0),
+                 start: threading.Barrier | None = None) -> None:
     persona = PERSONAS[n % len(PERSONAS)]
     rng = random.Random(n)
     time.sleep(delay)  # ramp-up: sign-ins (a password hash each) spread out, as real users arrive
@@ -85,8 +90,14 @@ def virtual_user(n: int, base: str, tenant: str, password: str, seconds: float, 
         pages = journey(base, tenant, persona, session, timeout)
     except Exception as exc:  # noqa: BLE001 - a failed sign-in is a failed user, reported
         results.record("sign-in", 0.0, f"{type(exc).__name__}: {exc}")
+        if start is not None:
+            start.abort()  # the others must not wait for this user: the run is failed anyway
         return
-    deadline = time.monotonic() + seconds  # measured from the end of this user's sign-in
+    if start is not None:
+        with contextlib.suppress(threading.BrokenBarrierError):  # everybody in: the measured minute starts together
+            start.wait(timeout=delay + 3 * timeout + 60)
+        time.sleep(rng.uniform(0, think[1]))  # users do not click in lockstep
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         path = rng.choice(pages)
         started = time.perf_counter()
@@ -98,36 +109,44 @@ def virtual_user(n: int, base: str, tenant: str, password: str, seconds: float, 
         except requests.RequestException as exc:
             error = type(exc).__name__
         results.record(label(path), time.perf_counter() - started, error)
+        time.sleep(rng.uniform(*think))  # reading the page
 
 
 def run(*, base: str, tenant: str = "acme", users: int = 50, seconds: float = 60, password: str = "demo",
-        timeout: float = 30, ramp: float = 0.0) -> dict:
+        timeout: float = 30, ramp: float = 0.0, think: tuple[float, float] = (1.0, 3.0)) -> dict:
     results = Results()
+    start = threading.Barrier(users + 1)
     threads = [threading.Thread(target=virtual_user, daemon=True,
-                                args=(n, base, tenant, password, seconds, results, timeout, ramp * n / max(users, 1)))
+                                args=(n, base, tenant, password, seconds, results, timeout, ramp * n / max(users, 1),
+                                      think, start))
                for n in range(users)]
-    started = time.monotonic()
     for t in threads:
         t.start()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        start.wait(timeout=ramp + 3 * timeout + 60)
+    started = time.monotonic()  # the measured part: every user signed in
     for t in threads:
-        t.join(ramp + seconds + 3 * timeout + 30)
+        t.join(seconds + think[1] + 2 * timeout + 30)
     elapsed = time.monotonic() - started
     rows = []
     for page, values in sorted(results.latencies.items()):
         rows.append({"page": page, "requests": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
                      "p99": percentile(values, 99), "max": max(values), "errors": results.errors.get(page, 0)})
     total = sum(r["requests"] for r in rows)
-    return {"users": users, "seconds": seconds, "ramp": ramp, "elapsed": elapsed, "requests": total,
+    return {"users": users, "seconds": seconds, "ramp": ramp, "think": think, "elapsed": elapsed, "requests": total,
             "errors": sum(results.errors.values()), "rps": total / elapsed if elapsed else 0.0,
             "rows": rows, "samples": results.samples}
 
 
 def markdown(report: dict, *, target: str, note: str = "") -> str:
+    think = report.get("think", (0, 0))
     lines = [
         "## Load (`manage.py loadtest`)", "",
         f"{report['users']} virtual users on mixed role journeys (rep, manager, revops, finance, exec, admin; "
-        f"their navigation pages and API lists, no think time) for {report['seconds']:.0f} s each "
-        f"(sign-ins spread over {report.get('ramp', 0):.0f} s) against {target}. "
+        f"their navigation pages and API lists) for {report['seconds']:.0f} s, all at once after signing in "
+        f"(sign-ins spread over {report.get('ramp', 0):.0f} s, not measured); after each page a user thinks "
+        f"{think[0]:g}–{think[1]:g} s (uniform, like locust's `between({think[0]:g}, {think[1]:g})`) "
+        f"against {target}. "
         f"{report['requests']:,} requests, {report['rps']:.1f}/s, **{report['errors']} errors**.", "",
     ]
     if note:
