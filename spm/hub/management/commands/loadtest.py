@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--url", required=True, help="base URL of the running server")
         parser.add_argument("--users", type=int, default=50)
         parser.add_argument("--seconds", type=float, default=60)
-        parser.add_argument("--ramp", type=float, default=20, help="seconds over which users sign in (not measured)")
+        parser.add_argument("--ramp", type=float, default=10, help="seconds over which the users arrive")
         parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
                             help="seconds a user pauses after each page, uniform between MIN and MAX (0 0: none)")
         parser.add_argument("--tenant", default="acme")
