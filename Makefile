@@ -45,7 +45,7 @@ loadtest: migrate
 	REDIS_URL= $(BIN)/python manage.py demo_setup
 	DJANGO_SETTINGS_MODULE=spm.settings.production SECRET_KEY=$${SECRET_KEY:-loadtest-only-secret-key-0123456789abcdef} \
 	  ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false SECURE_COOKIES=false CONN_MAX_AGE=60 LOGIN_THROTTLE_RATE=1000/min \
-	  $(BIN)/gunicorn spm.wsgi -b 127.0.0.1:$(LOAD_PORT) -w 3 --threads 4 --timeout 60 --access-logfile /dev/null \
+	  $(BIN)/gunicorn spm.wsgi -b 127.0.0.1:$(LOAD_PORT) -w 2 --threads 8 --keep-alive 10 --timeout 60 --access-logfile /dev/null \
 	  --pid .loadtest-gunicorn.pid --daemon
 	sleep 3
 	$(BIN)/python manage.py loadtest --url http://127.0.0.1:$(LOAD_PORT) --output docs/benchmarks.md $(LOAD_ARGS); \
