@@ -5,7 +5,8 @@ the links of its own navigation from the dashboard (not measured). Virtual users
 in turn, each with its own connection and its persona's session, arrive spread over the ramp, and
 for the duration request a random page of their journey (navigation, API lists), then pause a
 random think time (default 1–3 s, uniform, like locust's `between(1, 3)`) as a person reading the
-page would. Latencies are kept per page (ids in paths
+page would. With `warmup`, each persona first opens each of its pages once (not measured): the
+pages' per-process caches are then warm, as in a deployment that has been serving for a while. Latencies are kept per page (ids in paths
 folded to <id>), errors are any status >= 400 or a transport failure.
 
 Threads and `requests` (no extra dependency); the GIL is released while waiting for the server, so
@@ -14,6 +15,7 @@ one process drives 50 users against a server on the same machine. Used by `manag
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import statistics
@@ -100,8 +102,14 @@ def virtual_user(n: int, base: str, persona: tuple[requests.Session, list[str]],
         time.sleep(rng.uniform(*think))  # reading the page
 
 
+def _warm(base: str, session: requests.Session, pages: list[str], timeout: float) -> None:
+    for path in pages:
+        with contextlib.suppress(requests.RequestException):
+            session.get(base + path, timeout=timeout)
+
+
 def run(*, base: str, tenant: str = "acme", users: int = 50, seconds: float = 60, password: str = "demo",
-        timeout: float = 30, ramp: float = 0.0, think: tuple[float, float] = (1.0, 3.0)) -> dict:
+        timeout: float = 30, ramp: float = 0.0, think: tuple[float, float] = (1.0, 3.0), warmup: bool = False) -> dict:
     """Sign each persona in once (not measured: a sign-in is a deliberately slow password hash, and 50
     of them would load the server before the test starts), then run `users` users, rotating personas,
     each on its own connection with its persona's session, for `seconds` after its start."""
@@ -113,6 +121,13 @@ def run(*, base: str, tenant: str = "acme", users: int = 50, seconds: float = 60
             personas[persona] = (session, journey(base, tenant, persona, session, timeout))
         except Exception as exc:  # noqa: BLE001 - a failed sign-in is reported; its users do not run
             results.record("sign-in", 0.0, f"{persona}: {type(exc).__name__}: {exc}")
+    if warmup:  # each persona opens each of its pages once, in parallel, not measured (see module doc)
+        warmers = [threading.Thread(target=_warm, args=(base, session, pages, timeout), daemon=True)
+                   for session, pages in personas.values()]
+        for t in warmers:
+            t.start()
+        for t in warmers:
+            t.join(len(PERSONAS) * 60 + timeout)
     threads = [threading.Thread(target=virtual_user, daemon=True,
                                 args=(n, base, personas[PERSONAS[n % len(PERSONAS)]], seconds, results, timeout,
                                       ramp * n / max(users, 1) + random.Random(-n).uniform(0, think[1]), think))
@@ -128,7 +143,7 @@ def run(*, base: str, tenant: str = "acme", users: int = 50, seconds: float = 60
         rows.append({"page": page, "requests": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
                      "p99": percentile(values, 99), "max": max(values), "errors": results.errors.get(page, 0)})
     total = sum(r["requests"] for r in rows)
-    return {"users": users, "seconds": seconds, "ramp": ramp, "think": think, "elapsed": elapsed, "requests": total,
+    return {"users": users, "seconds": seconds, "ramp": ramp, "think": think, "warmup": warmup, "elapsed": elapsed, "requests": total,
             "errors": sum(results.errors.values()), "rps": total / elapsed if elapsed else 0.0,
             "rows": rows, "samples": results.samples}
 
@@ -139,7 +154,9 @@ def markdown(report: dict, *, target: str, note: str = "") -> str:
         "## Load (`manage.py loadtest`)", "",
         f"{report['users']} virtual users on mixed role journeys (rep, manager, revops, finance, exec, admin; "
         f"their navigation pages and API lists) for {report['seconds']:.0f} s each, arriving over "
-        f"{report.get('ramp', 0):.0f} s (one sign-in per persona, not measured); after each page a user thinks "
+        f"{report.get('ramp', 0):.0f} s (one sign-in per persona"
+        f"{', then each persona opened each of its pages once to warm the caches' if report.get('warmup') else ''}"
+        f", not measured); after each page a user thinks "
         f"{think[0]:g}–{think[1]:g} s (uniform, like locust's `between({think[0]:g}, {think[1]:g})`) "
         f"against {target}. "
         f"{report['requests']:,} requests, {report['rps']:.1f}/s, **{report['errors']} errors**.", "",

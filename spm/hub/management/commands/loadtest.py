@@ -24,14 +24,16 @@ class Command(BaseCommand):
         parser.add_argument("--ramp", type=float, default=10, help="seconds over which the users arrive")
         parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
                             help="seconds a user pauses after each page, uniform between MIN and MAX (0 0: none)")
+        parser.add_argument("--no-warmup", dest="warmup", action="store_false",
+                            help="measure from cold: skip each persona's one unmeasured visit of its pages")
         parser.add_argument("--tenant", default="acme")
         parser.add_argument("--password", default="demo")
         parser.add_argument("--note", default="", help="a line about the set-up (server, workers, machine)")
         parser.add_argument("--output", type=Path, default=None, help="markdown file whose Load section to replace")
 
-    def handle(self, *args, url, users, seconds, ramp, think, tenant, password, note, output, **options):
+    def handle(self, *args, url, users, seconds, ramp, think, warmup, tenant, password, note, output, **options):
         report = run(base=url.rstrip("/"), tenant=tenant, users=users, seconds=seconds, password=password, ramp=ramp,
-                     think=tuple(think))
+                     think=tuple(think), warmup=warmup)
         text = markdown(report, target=url, note=note)
         self.stdout.write(text)
         if output:
