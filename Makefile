@@ -31,16 +31,21 @@ test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # PostgreSQL only: DATABASE_URL=postgres://…/spm_bench make bench [BENCH_ARGS="--sellers 10000 …"]
+# Ends with the load test (below) on the same database; LOADTEST=0 skips it.
+LOADTEST ?= 1
 bench: migrate
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	@if [ "$(LOADTEST)" = "0" ]; then echo "load test skipped (LOADTEST=0)"; else $(MAKE) --no-print-directory loadtest; fi
 
-# PostgreSQL with the demo data (demo_setup): gunicorn on LOAD_PORT, 50 users on mixed role journeys
-# for 60 s, p50/p95/p99 per page into the Load section of docs/benchmarks.md; fails on any error.
+# PostgreSQL with the demo data (demo_setup, run eagerly: skipped when acme exists): gunicorn on
+# LOAD_PORT, 50 users on mixed role journeys with 1–3 s think time for 60 s, p50/p95/p99 per page
+# into the Load section of docs/benchmarks.md; fails on any error. LOAD_ARGS="--users 20 …" to vary.
 LOAD_PORT ?= 8099
 loadtest: migrate
+	REDIS_URL= $(BIN)/python manage.py demo_setup
 	DJANGO_SETTINGS_MODULE=spm.settings.production SECRET_KEY=$${SECRET_KEY:-loadtest-only-secret-key-0123456789abcdef} \
 	  ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false SECURE_COOKIES=false CONN_MAX_AGE=60 LOGIN_THROTTLE_RATE=1000/min \
-	  $(BIN)/gunicorn spm.wsgi -b 127.0.0.1:$(LOAD_PORT) -w 3 --threads 4 --timeout 60 --access-logfile /dev/null \
+	  $(BIN)/gunicorn spm.wsgi -b 127.0.0.1:$(LOAD_PORT) -w 2 --threads 8 --keep-alive 10 --timeout 60 --access-logfile /dev/null \
 	  --pid .loadtest-gunicorn.pid --daemon
 	sleep 3
 	$(BIN)/python manage.py loadtest --url http://127.0.0.1:$(LOAD_PORT) --output docs/benchmarks.md $(LOAD_ARGS); \

@@ -24,7 +24,8 @@ class DashboardView(TenantTemplateView):
         return ["analytics/dashboard_overview.html"]
 
     def get(self, request, *args, **kwargs):
-        request.session["last_tenant"] = self.access.tenant.slug
+        if request.session.get("last_tenant") != self.access.tenant.slug:  # else no session write per view
+            request.session["last_tenant"] = self.access.tenant.slug
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

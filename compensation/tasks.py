@@ -71,6 +71,30 @@ def holds_release_daily() -> int:
     return _each_tenant(lambda: holds_release_due(today=today), "holds_release_daily")
 
 
+@shared_task
+def resend_lost_runs() -> int:
+    """Beat, every minute: runs still queued whose message the broker lost (a Redis restart) are sent again.
+
+    Only when the broker's queue is empty (a waiting message may be the run's own); a run counts as
+    lost after SPM_RESEND_QUEUED_AFTER seconds in `queued`. Idempotent: see calculation_resend_queued.
+    """
+    import datetime as dt
+
+    from django.conf import settings
+
+    from compensation.services import calculation_resend_queued
+    from spm.background import queue_backlog
+
+    if queue_backlog() != 0:
+        return 0
+    older_than = dt.timedelta(seconds=settings.SPM_RESEND_QUEUED_AFTER)
+    resent = 0
+    for tenant in Tenant.objects.order_by("id"):
+        with tenant_atomic(tenant):
+            resent += len(calculation_resend_queued(older_than=older_than))
+    return resent
+
+
 @shared_task(acks_late=True)
 @tenant_task
 def recalculate_after_change(*, tenant_id: int, seller_ids=(), months=None, all_sellers: bool = False):

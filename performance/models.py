@@ -79,6 +79,9 @@ class Opportunity(TenantModel):
         indexes = [
             models.Index(fields=["tenant", "owner", "close_date"], name="opp_owner_close_idx"),
             models.Index(fields=["tenant", "stage", "close_date"], name="opp_stage_close_idx"),
+            # The deal lists (page and API) show newest close first, 50 at a time: read from this index
+            # instead of sorting every deal of the tenant per request.
+            models.Index(fields=["tenant", "-close_date", "-id"], name="opp_tenant_close_idx"),
         ]
         ordering = ["-close_date", "external_id"]
         verbose_name_plural = "opportunities"

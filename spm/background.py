@@ -112,3 +112,27 @@ class RequestMarkerMiddleware:
             return self.get_response(request)
         finally:
             _serving_request.reset(token)
+
+
+def queue_backlog(app=None, *, timeout: float = 2.0) -> int | None:
+    """How many messages wait in the default queue of the broker; None when eager or unreachable.
+
+    The sweepers of lost work (compensation.tasks.resend_lost_runs, spm.hub.tasks.resend_lost_imports)
+    re-send a queued run only when this is 0: a message still waiting there may be that run's own.
+    Redis here keeps nothing on disk, so after a restart the queue is empty and every run or import
+    still `queued` in the database has lost its message.
+    """
+    from spm.celery import app as default_app
+
+    app = app or default_app
+    if app.conf.task_always_eager:
+        return None
+    try:
+        with app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+            # Declared as the worker declares it (a Redis restarted empty has forgotten the queue).
+            queue = app.amqp.queues[app.conf.task_default_queue].bind(conn.default_channel)
+            return queue.queue_declare().message_count
+    except Exception as exc:  # noqa: BLE001 - down or unreachable: nothing can be re-sent now anyway
+        logger.warning("task queue unavailable: %s", type(exc).__name__)
+        return None

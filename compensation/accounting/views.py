@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from compensation.accounting.selectors import accounting_policy, deal_schedules, journal_csv, journal_rows
 from compensation.accounting.services import accounting_policy_set
+from compensation.liability.selectors import cached
 from spm.errors import DomainError
 from spm.tenancy.views import TenantTemplateView, TenantView
 
@@ -35,10 +36,14 @@ class AccountingView(TenantTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         through = _through(self.request)
-        rows, totals = journal_rows(through=through)
-        for r in rows:
-            r.statements_total = totals.get(r.period)
-        schedules = [s for s in deal_schedules(through=through) if s.capitalised]
+
+        def compute():  # every earning line and deal of the tenant: cached per data version
+            rows, totals = journal_rows(through=through)
+            for r in rows:
+                r.statements_total = totals.get(r.period)
+            return rows, [s for s in deal_schedules(through=through) if s.capitalised]
+
+        rows, schedules = cached("accounting", access=self.access, key_parts=(through,), compute=compute)
         policy = accounting_policy()
         context.update(
             rows=rows, through=through or "", schedules=schedules[:SCHEDULES_SHOWN], schedule_count=len(schedules),

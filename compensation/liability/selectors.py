@@ -5,17 +5,23 @@ deals rated by the calculation engine as if they closed on their close dates).""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Sum
+from django.core.cache import cache
+from django.db.models import Max, Sum
 
-from compensation.engine import Deal, EngineError, PlanValidationError, calculate, month_key
-from compensation.models import EarningLine, Statement
+from compensation.engine import Deal, EngineError, PlanValidationError, month_key
+from compensation.engine.frames import calculate_frames
+from compensation.models import CalculationRun, EarningLine, Statement
 from compensation.selectors import statement_totals_base
 from compensation.services.calculation import load_engine_input
+from performance.pipeline.selectors import data_version as pipeline_data_version
 from performance.selectors import opportunity_list
+from planning.selectors import visible_seller_ids
+from spm.models import InputChange
 
 if TYPE_CHECKING:
     from spm.tenancy.access import TenantAccess
@@ -97,9 +103,42 @@ class ForecastLiability:
     error: str = ""
 
 
-def forecast_liability(*, access: TenantAccess) -> ForecastLiability:
+CACHE_SECONDS = 300
+
+
+def cached(kind: str, *, access: TenantAccess, key_parts: tuple = (), compute, version: tuple | None = None):
+    """``compute()``, kept 5 minutes per tenant, viewer scope, inputs and data version.
+
+    The page's figures aggregate every earning line of the tenant (and the forecast runs the engine
+    three times): seconds per view, the same for every viewer until something changes. The version
+    moves with any new or changed deal, history row, stage change, audited write (plans,
+    assignments, quotas, adjustments, approvals, payments), change-feed entry or finished run.
+    Index reads only; a page with several cached parts reads `data_version` once and passes it."""
+    raw = repr((kind, version or data_version(access), key_parts))
+    key = "liability:" + hashlib.sha1(raw.encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is None:
+        hit = compute()
+        cache.set(key, hit, CACHE_SECONDS)
+    return hit
+
+
+def data_version(access: TenantAccess) -> tuple:
+    """Tenant, viewer scope and the version of the data behind the page (see `cached`)."""
+    ids = visible_seller_ids(access)
+    scope = "all" if ids is None else hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
+    changed = InputChange.objects.aggregate(m=Max("changed_at"))["m"]
+    finished = CalculationRun.objects.aggregate(m=Max("finished_at"))["m"]
+    return (access.tenant.pk, scope, pipeline_data_version(), changed, finished)
+
+
+def forecast_liability(*, access: TenantAccess, version: tuple | None = None) -> ForecastLiability:
     """What commit (and commit + best-case) open deals would add to payouts if they closed on their
-    close dates, computed by the engine over the months they close in (three engine runs)."""
+    close dates, computed by the engine over the months they close in (three engine runs; cached)."""
+    return cached("forecast", access=access, version=version, compute=lambda: _forecast_liability(access=access))
+
+
+def _forecast_liability(*, access: TenantAccess) -> ForecastLiability:
     open_deals = list(
         opportunity_list(access=access).filter(forecast_category__in=("commit", "best_case"), close_date__isnull=False)
         .exclude(is_closed=True).prefetch_related("splits").order_by("external_id")
@@ -122,7 +161,8 @@ def forecast_liability(*, access: TenantAccess) -> ForecastLiability:
 
     def total(extra) -> Decimal:
         deals = sorted([*inp.deals, *extra], key=lambda d: d.key)
-        run = calculate(dataclasses.replace(inp, deals=deals))
+        # The production engine (vectorised, no explanation texts): the reference engine took seconds.
+        run = calculate_frames(dataclasses.replace(inp, deals=deals), explain=False)
         return sum((Decimal(line.amount) for line in run.lines if line.period in months), ZERO)
 
     try:

@@ -27,14 +27,20 @@ class LiabilityView(TenantTemplateView):
             self.access.tenant.base_currency if self.access.tenant.base_currency in currencies else (currencies[0] if currencies else ""))
         rows = [r for r in by_period if r["currency"] == currency][-MONTHS_SHOWN:]
         period = self.request.GET.get("period") or None
-        cost = selectors.comp_cost_of_sales(period=period)
+        # Whole-table aggregations of the earning lines: cached per data version (see selectors.cached).
+        version = selectors.data_version(self.access)
+        cost = selectors.cached("cost", access=self.access, key_parts=(period,), version=version,
+                                compute=lambda: selectors.comp_cost_of_sales(period=period))
         totals = {b: sum((r[b] for r in rows), selectors.ZERO) for b in ("accrued", "approved_unpaid", "paid")}
         context.update(
             rows=rows, currency=currency, currencies=currencies, totals=totals, period=period or "",
             chart=charts.liability_bars(rows, currency=currency) if rows else None,
             cost=cost, cost_chart=charts.cost_of_sales_line(cost) if cost else None,
-            teams=selectors.liability_by_team(period=period), plans=selectors.liability_by_plan(period=period),
-            forecast=selectors.forecast_liability(access=self.access),
+            teams=selectors.cached("teams", access=self.access, key_parts=(period,), version=version,
+                                   compute=lambda: selectors.liability_by_team(period=period)),
+            plans=selectors.cached("plans", access=self.access, key_parts=(period,), version=version,
+                                   compute=lambda: selectors.liability_by_plan(period=period)),
+            forecast=selectors.forecast_liability(access=self.access, version=version),
             can_close=self.access.can("periods.close"),
             closed={p.key for p in Period.objects.filter(status=Period.Status.CLOSED)},
         )

@@ -122,6 +122,26 @@ def calculation_release_stale() -> int:
     )
 
 
+def calculation_resend_queued(*, older_than: dt.timedelta) -> list[int]:
+    """Send again the runs of the tenant in scope still `queued` after `older_than` (their message was lost).
+
+    No worker has claimed them (a claim is the first thing a worker does), so sending the task again
+    is safe: its claim (queued → running, a conditional update) lets exactly one delivery run it.
+    The sweeper (compensation.tasks.resend_lost_runs) calls this only when the broker's queue is empty.
+    """
+    from compensation.tasks import calculation_run
+
+    tenant = current_tenant()
+    ids = list(CalculationRun.objects.filter(status=CalculationRun.Status.QUEUED,
+                                             created_at__lt=timezone.now() - older_than).values_list("pk", flat=True))
+    if ids:
+        CalculationRun.objects.filter(pk__in=ids).update(message="Queued (sent again: the queue had lost it)")
+        for run_id in ids:
+            transaction.on_commit(lambda run_id=run_id: calculation_run.delay(tenant_id=tenant.pk, run_id=run_id))
+        logger.warning("calculation runs re-sent to the queue", extra={"tenant_id": tenant.pk, "run_ids": ids})
+    return ids
+
+
 def calculation_request(*, period_from: str, period_through: str | None = None, requested_by=None) -> CalculationRun:
     """Queue a calculation of months `period_from`..`period_through` (default: one month).
 

@@ -8,6 +8,7 @@ force on the row's date (`FxRate`, 1 unit = rate_to_base base units).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -399,6 +400,38 @@ def _money(x: float | None) -> str | None:
 
 def _rate(x: float | None) -> float | None:
     return None if x is None else round(float(x), 6)
+
+
+BACKTEST_CACHE_SECONDS = 300
+
+
+_UNREAD = object()
+
+
+def cache_version(model_id=_UNREAD) -> tuple:
+    """Tenant, day, data version and trained model (`model_id`: the page's latest_win_model() id, or
+    None, else read here): what a cached forecast figure depends on besides its own parts."""
+    from performance.pipeline.selectors import data_version
+
+    if model_id is _UNREAD:
+        model_id = latest_win_model().pk if latest_win_model() else None
+    return (current_tenant().pk, timezone.localdate(), data_version(), model_id)
+
+
+def cached(kind: str, parts: tuple, compute, *, version: tuple | None = None):
+    """``compute()``, kept 5 minutes per tenant, ``parts`` (the viewer's scope, the period), day and data
+    version. The forecast page replays every past quarter (the backtest) and rates every open deal
+    (the system forecasts): the same for every view until a deal, history row, stage change, audited
+    write (a submitted call) or a new trained model changes it."""
+    from django.core.cache import cache
+
+    raw = repr((kind, parts, version or cache_version()))
+    key = "forecast:" + hashlib.sha1(raw.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, BACKTEST_CACHE_SECONDS)
+    return value
 
 
 def backtest_report(*, today: dt.date | None = None, model: bool = True, seller_ids: set[int] | None = None,

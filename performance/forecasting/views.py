@@ -99,16 +99,26 @@ class ForecastView(TenantTemplateView):
         else:
             top = [by_id[r] for r in roots if r in by_id]
         human = {"commit": sum(r["commit"]["call"] for r in top), "best_case": sum(r["best_case"]["call"] for r in top)}
-        frames = selectors.history_frames(seller_ids=visible_seller_ids(access))  # read once for both uses
-        system = selectors.system_forecasts(access=access, period=period, frames=frames)
+        seller_ids = visible_seller_ids(access)
+        frames: list = []
+
+        def frames_of():  # the deal history, read at most once, and only when a cached figure is stale
+            if not frames:
+                frames.append(selectors.history_frames(seller_ids=seller_ids))
+            return frames[0]
+
+        scope = "all" if seller_ids is None else ",".join(map(str, sorted(seller_ids)))
+        model_run = selectors.latest_win_model()
+        version = selectors.cache_version(model_run.pk if model_run else None)
+        system = selectors.cached("system", (scope, period), lambda: selectors.system_forecasts(
+            access=access, period=period, frames=frames_of()), version=version)
         target = selectors.target_for(access=access, period=period)
         actual = selectors.actual_for(access=access, period=period)
-        model_run = selectors.latest_win_model()
         # The backtest: the stored company-wide one (with the model) for tenant-wide viewers once a
         # training has run; otherwise a live one of the viewer's own scope without the model.
         stored = (model_run.metrics or {}).get("backtest") if model_run and roots is None else None
-        report = stored or selectors.backtest_report(model=False, seller_ids=visible_seller_ids(access), roots=roots,
-                                                     frames=frames)
+        report = stored or selectors.cached("backtest", (scope, roots), lambda: selectors.backtest_report(
+            model=False, seller_ids=seller_ids, roots=roots, frames=frames_of()), version=version)
         own = viewer_sellers(access)
         monthly = selectors.weighted_by_month(access=access)
         figures = {"Target": float(target), "Won so far": actual, "Human call": human["commit"],

@@ -8,11 +8,12 @@ from datetime import date
 import plotly.graph_objects as go
 from django.http import Http404, QueryDict
 
+from performance.forecasting.selectors import cached
 from performance.pipeline.params import parse_params
 from performance.pipeline.selectors import PipelineFilters
 from performance.scorecards import engine
 from performance.scorecards.selectors import scorecard_data
-from planning.selectors import seller_get
+from planning.selectors import seller_get, visible_seller_ids
 from spm.fiscal import parse_period_key, quarter_key, shift_month
 from spm.tenancy.views import TenantTemplateView
 from spm.web.charts import BRAND, earnings_and_attainment, to_html
@@ -61,11 +62,20 @@ class ScorecardsView(_ScorecardBase):
         if kind not in KINDS:
             p.errors.append(f"kind: {kind[:20]!r} is not one of seller, team, region; showing sellers.")
             kind = "seller"
-        data = scorecard_data(access=self.access, as_of=p.as_of, filters=p.filters)
-        cards = engine.scorecards(data["cells"], sellers=data["sellers"], quotas=data["quotas"], period=p.period,
-                                  fy_start_month=fy, meetings=data["meetings"])
+
+        def compute():  # every deal and quota of the viewer's scope: cached per data version
+            data = scorecard_data(access=self.access, as_of=p.as_of, filters=p.filters)
+            cards = engine.scorecards(data["cells"], sellers=data["sellers"], quotas=data["quotas"], period=p.period,
+                                      fy_start_month=fy, meetings=data["meetings"])
+            trend = self.trend(data, seller=None, as_of=parse_period_key(p.period, fy)[0], fy=fy)
+            teams = sorted({s.team for s in data["sellers"] if s.team})
+            return cards, trend, teams, sorted({s.region for s in data["sellers"] if s.region})
+
+        ids = visible_seller_ids(self.access)
+        scope = "all" if ids is None else ",".join(map(str, sorted(ids)))
+        cards, trend, teams, regions = cached("scorecards", (scope, p.as_of, sorted(p.filters.as_query().items()), p.period, fy),
+                              compute)
         hist = engine.attainment_histogram(cards["seller"])
-        trend = self.trend(data, seller=None, as_of=parse_period_key(p.period, fy)[0], fy=fy)
         currency = self.access.tenant.base_currency
         base = QueryDict(mutable=True)
         base.update(p.filters.as_query())
@@ -89,8 +99,7 @@ class ScorecardsView(_ScorecardBase):
             leaders=engine.leaderboard(cards["seller"], "attainment", 5),
             bookings_leaders=engine.leaderboard(cards["seller"], "bookings", 5),
             trend=trend, trend_chart=trend_chart(trend, currency=currency),
-            teams=sorted({s.team for s in data["sellers"] if s.team}),
-            regions=sorted({s.region for s in data["sellers"] if s.region}),
+            teams=teams, regions=regions,
             query=base.urlencode(),
         )
         return context

@@ -148,7 +148,17 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    """handler500: a JSON body under /api/ (no traceback, no HTML), the site's 500 page elsewhere."""
+    """handler500: a JSON body under /api/ (no traceback, no HTML), the site's 500 page elsewhere.
+
+    A lost database connection raised outside a view (session or auth middleware) is a 503 like the
+    views' (spm.web.unavailable): Django calls this handler while that exception is being handled."""
+    import sys
+
+    from spm.web.unavailable import DATABASE_ERRORS, unavailable_response
+
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_ERRORS):
+        return unavailable_response(request, exc)
     if _is_api(request):
         from django.http import JsonResponse
 

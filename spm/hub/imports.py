@@ -25,9 +25,10 @@ from planning.importers.accounts import account_ids_for_names
 from planning.importers.sellers import clean_sellers, existing_managers, load_sellers
 from planning.models import Seller
 from spm.errors import DomainError
-from spm.imports import ImportReport, RawTable, RowError, read_csv
+from spm.imports import ImportReport, RawTable, RowError, load_guard, read_csv
 from spm.models import Tenant
 from spm.services import tenant_create_or_update
+from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
 
 SELLERS = "sellers"
@@ -89,7 +90,7 @@ def import_sellers(*, table: RawTable, tenant_slug: str, mapping: dict | None = 
     rows, errors = clean_sellers(table, existing_managers=managers, mapping=mapping)
     if errors:
         return _failed(errors, len(table))
-    with transaction.atomic():
+    with load_guard(table.file), transaction.atomic():  # a database failure: nothing written, said in words
         tenant = tenant or tenant_create_or_update(slug=tenant_slug, name=tenant_slug.replace("-", " ").title())
         with tenant_atomic(tenant):
             report = load_sellers(rows, actor=actor)
@@ -135,7 +136,7 @@ def import_opportunities(
     say(20, f"{len(table):,} rows checked")
     if errors:
         return _failed(errors, len(table))
-    with transaction.atomic():
+    with load_guard(table.file), transaction.atomic():
         tenant = tenant or tenant_create_or_update(slug=tenant_slug, name=tenant_slug.replace("-", " ").title())
         with tenant_atomic(tenant):
             accounts = account_ids_for_names(clean.values["account"])
@@ -179,7 +180,7 @@ def import_activities(*, table: RawTable, tenant_slug: str, mapping: dict | None
     rows, errors = clean_activities(table, owner_ids=owner_ids, deals=deals, today=timezone.localdate(), mapping=mapping)
     if errors:
         return _failed(errors, len(table))
-    with transaction.atomic():
+    with load_guard(table.file), transaction.atomic():
         with tenant_atomic(tenant):
             report = load_activities(rows, actor=actor)
         if dry_run:
@@ -287,6 +288,40 @@ def import_job_start(*, job, mapping: dict[str, str], as_of: dt.date | None = No
     return job
 
 
+def import_job_resend_queued(*, older_than: dt.timedelta) -> list[int]:
+    """Send again the import jobs of the tenant in scope still `queued` after `older_than` (message lost).
+
+    Safe to deliver twice: import_job_execute runs a job only while it is queued, under a row lock.
+    Jobs keep only their upload time, so the age counts from the upload (an early re-send is a no-op)."""
+    from performance.models import ImportJob
+    from spm.hub.tasks import import_job_run
+
+    tenant = current_tenant()
+    ids = list(ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=timezone.now() - older_than)
+               .values_list("pk", flat=True))
+    for job_id in ids:
+        transaction.on_commit(lambda job_id=job_id: import_job_run.delay(tenant_id=tenant.pk, job_id=job_id))
+    if ids:
+        logger.warning("import jobs re-sent to the queue", extra={"tenant_id": tenant.pk, "job_ids": ids})
+    return ids
+
+
+def _job_failed(job, exc: Exception):
+    """Mark job failed after its load raised (the load's transaction rolled back: nothing was written)."""
+    from performance.models import ImportJob
+
+    if isinstance(exc, DomainError):
+        message = exc.message
+    else:
+        logger.exception("import job failed", extra={"job_id": job.pk})
+        message = "The import failed unexpectedly, so nothing was imported; the error was logged for the operators."
+    with tenant_atomic():
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, message=message[:300], progress=100, finished_at=timezone.now(),
+            report={"rows": job.row_count, "created": 0, "updated": 0, "unchanged": 0, "errors": [], "error_count": 0})
+        return ImportJob.objects.get(pk=job.pk)
+
+
 def _store_outcome(job, outcome: ImportOutcome) -> None:
     from spm.imports import errors_csv
 
@@ -314,12 +349,15 @@ def import_job_execute(*, job_id: int):
     slug = job.tenant.slug
     kwargs = {"data": bytes(job.data), "file": job.file_name, "tenant_slug": slug, "encoding": job.encoding or None,
               "mapping": job.mapping, "dry_run": job.dry_run, "actor": job.requested_by}
-    if job.kind == OPPORTUNITIES:
-        outcome = import_opportunities_file(as_of=job.as_of, progress=progress, **kwargs)
-    elif job.kind == ACTIVITIES:
-        outcome = import_activities_file(**kwargs)
-    else:
-        outcome = import_sellers_file(**kwargs)
+    try:
+        if job.kind == OPPORTUNITIES:
+            outcome = import_opportunities_file(as_of=job.as_of, progress=progress, **kwargs)
+        elif job.kind == ACTIVITIES:
+            outcome = import_activities_file(**kwargs)
+        else:
+            outcome = import_sellers_file(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - the load rolled back; the job must say so, never stay "running"
+        return _job_failed(job, exc)
     with tenant_atomic():
         _store_outcome(job, outcome)
         r = outcome.report

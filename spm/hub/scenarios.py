@@ -32,6 +32,7 @@ from spm.audit import audit_record
 from spm.errors import DomainError
 from spm.fiscal import is_month_key, parse_period_key
 from spm.hub.scenario_bulk import Affected, load_deals, load_quotas, load_sellers
+from spm.imports import load_guard
 from spm.models import Tenant
 from spm.services import fx_rate_set, tenant_create_or_update
 from spm.tenancy.db import tenant_atomic
@@ -617,7 +618,7 @@ def scenario_load(*, data: dict, tenant_slug: str, actor=None) -> ScenarioReport
     tenant_errors, tenant_values = _validate_tenant(data.get("tenant"))
     if tenant_errors:
         raise ScenarioError(tenant_errors)
-    with transaction.atomic():
+    with load_guard(f"scenario for {tenant_slug}"), transaction.atomic():  # DB failure: nothing written
         tenant = Tenant.objects.filter(slug=tenant_slug).first()
         created = tenant is None
         if created or tenant_values:

@@ -8,6 +8,7 @@
   `spm.db.bulk`; returns an `ImportReport`.
 """
 
+from spm.imports.failures import load_failure, load_guard
 from spm.imports.report import ImportReport, RowError
 from spm.imports.table import (
     REQUIRED,
@@ -24,6 +25,5 @@ from spm.imports.table import (
 
 __all__ = [
     "REQUIRED", "CellError", "CleanTable", "Column", "ImportReport", "RawTable", "RowError", "bulk_allocations",
-    "clean_table",
-    "errors_csv", "guess_mapping", "read_csv",
+    "clean_table", "errors_csv", "guess_mapping", "load_failure", "load_guard", "read_csv",
 ]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "spm.background.RequestMarkerMiddleware",
+    "spm.web.unavailable.DatabaseUnavailableMiddleware",  # a view's dropped DB connection: 503, not 500
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,8 +112,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A run or import still `queued` this long after it was sent, with the broker's queue empty, lost its
+# message (Redis restarted without persistence): the sweepers below send it again.
+SPM_RESEND_QUEUED_AFTER = env.int("SPM_RESEND_QUEUED_AFTER", default=60)
 CELERY_BEAT_SCHEDULE: dict = {
     "release-stale-calculation-runs": {"task": "compensation.tasks.release_stale_runs", "schedule": 600.0},
+    "resend-lost-calculation-runs": {"task": "compensation.tasks.resend_lost_runs", "schedule": 60.0},
+    "resend-lost-import-jobs": {"task": "spm.hub.tasks.resend_lost_imports", "schedule": 60.0},
     # Daily at 06:00 UTC: refresh risk alerts in every tenant and e-mail owners and managers a digest.
     "alerts-daily-digest": {"task": "performance.tasks.alerts_daily_digest",
                             "schedule": crontab(hour=6, minute=0)},

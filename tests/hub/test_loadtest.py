@@ -34,18 +34,19 @@ def test_a_short_run_against_the_live_server_has_no_errors(live_server, tmp_path
     # SQLite's in-memory test database is one connection shared by the live server's threads:
     # concurrent users only on PostgreSQL.
     users = 6 if connection.vendor == "postgresql" else 1
-    report = run(base=live_server.url, users=users, seconds=3, timeout=20)
+    report = run(base=live_server.url, users=users, seconds=3, timeout=20, think=(0.0, 0.1))
     # Sign-in and the journeys work; a page of another feature that fails is counted as an error
     # (the command then exits non-zero) — the runner's job, checked here, is to see and report it.
     assert not [x for x in report["samples"] if x.startswith("sign-in")], report["samples"]
     pages = {row["page"] for row in report["rows"]}
     assert len(pages) >= 2 and all(p.startswith(("/t/acme/", "/api/v1/t/acme/")) for p in pages), pages
-    assert "| page | requests | p50 | p95 | p99 |" in markdown(report, target=live_server.url)
+    text = markdown(report, target=live_server.url)
+    assert "| page | requests | p50 | p95 | p99 |" in text and "thinks 0–0.1 s" in text
 
     out = tmp_path / "benchmarks.md"
     out.write_text("# Benchmarks\n\nbench figures\n")
     try:
-        call_command("loadtest", url=live_server.url, users=1, seconds=1, output=out, stdout=io.StringIO())
+        call_command("loadtest", url=live_server.url, users=1, seconds=1, think=[0, 0], warmup=False, output=out, stdout=io.StringIO())
     except CommandError as exc:
         assert "failed requests" in str(exc)
     text = out.read_text()

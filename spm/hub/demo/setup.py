@@ -133,8 +133,24 @@ def demo_setup(*, small: bool = False, today: dt.date | None = None, data_dir: P
         summary = _statements(tenant, first, today, users[tenant.slug])
         log(f"{tenant.slug}: {summary} ({time.perf_counter() - started:.1f}s)")
     lap("statements")
+    _analyze()
+    lap("analyze")
     report.lines = [f"{k}: {v:.1f}s" for k, v in report.seconds.items()]
     return report
+
+
+def _analyze() -> None:
+    """Fresh planner statistics after the bulk load (PostgreSQL). Until autovacuum gets to them, the
+    planner takes the new tables for empty and, e.g., sorts every deal for a 50-row page (160 ms
+    instead of 1 ms). ANALYZE needs the tables' owner: the login user, not the app role."""
+    from django.db import connection
+
+    from spm.tenancy.db import owner_mode
+
+    if connection.vendor != "postgresql":
+        return
+    with owner_mode(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _globex_plans(tenant: Tenant, rep_ids: list[str], manager_ids: list[str], today: dt.date) -> None:

@@ -1,9 +1,13 @@
 """A small load test: N virtual users on mixed role journeys against a running server.
 
-Each virtual user signs in as one demo persona (rotating rep, manager, revops, finance, exec,
-admin), reads the links of its own navigation from the dashboard, then for the duration requests a
-random page of its journey (its navigation, its API lists) with no think time. Latencies are kept
-per page (ids in paths folded to <id>), errors are any status >= 400 or a transport failure.
+Each of the six demo personas (rep, manager, revops, finance, exec, admin) signs in once and reads
+the links of its own navigation from the dashboard (not measured). Virtual users take the personas
+in turn, each with its own connection and its persona's session, arrive spread over the ramp, and
+for the duration request a random page of their journey (navigation, API lists), then pause a
+random think time (default 1–3 s, uniform, like locust's `between(1, 3)`) as a person reading the
+page would. With `warmup`, each persona first opens each of its pages once (not measured): the
+pages' per-process caches are then warm, as in a deployment that has been serving for a while. Latencies are kept per page (ids in paths
+folded to <id>), errors are any status >= 400 or a transport failure.
 
 Threads and `requests` (no extra dependency); the GIL is released while waiting for the server, so
 one process drives 50 users against a server on the same machine. Used by `manage.py loadtest`.
@@ -11,6 +15,7 @@ one process drives 50 users against a server on the same machine. Used by `manag
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import statistics
@@ -75,18 +80,14 @@ def journey(base: str, tenant: str, persona: str, session: requests.Session, tim
     return links + [f"/api/v1/t/{tenant}/{p}" for p in API_PAGES[persona]]
 
 
-def virtual_user(n: int, base: str, tenant: str, password: str, seconds: float, results: Results,
-                 timeout: float, delay: float = 0.0) -> None:
-    persona = PERSONAS[n % len(PERSONAS)]
+def virtual_user(n: int, base: str, persona: tuple[requests.Session, list[str]], seconds: float, results: Results,
+                 timeout: float, delay: float = 0.0, think: tuple[float, float] = (1.0, 3.0)) -> None:
+    signed_in, pages = persona
+    session = requests.Session()  # its own connection, the persona's session cookie
+    session.cookies.update(signed_in.cookies)
     rng = random.Random(n)
-    time.sleep(delay)  # ramp-up: sign-ins (a password hash each) spread out, as real users arrive
-    try:
-        session = sign_in(base, f"{persona}@{tenant}.example", password, timeout)
-        pages = journey(base, tenant, persona, session, timeout)
-    except Exception as exc:  # noqa: BLE001 - a failed sign-in is a failed user, reported
-        results.record("sign-in", 0.0, f"{type(exc).__name__}: {exc}")
-        return
-    deadline = time.monotonic() + seconds  # measured from the end of this user's sign-in
+    time.sleep(delay)  # users arrive spread over the ramp, and never click in lockstep
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         path = rng.choice(pages)
         started = time.perf_counter()
@@ -98,36 +99,66 @@ def virtual_user(n: int, base: str, tenant: str, password: str, seconds: float, 
         except requests.RequestException as exc:
             error = type(exc).__name__
         results.record(label(path), time.perf_counter() - started, error)
+        time.sleep(rng.uniform(*think))  # reading the page
+
+
+def _warm(base: str, session: requests.Session, pages: list[str], timeout: float) -> None:
+    for path in pages:
+        with contextlib.suppress(requests.RequestException):
+            session.get(base + path, timeout=timeout)
 
 
 def run(*, base: str, tenant: str = "acme", users: int = 50, seconds: float = 60, password: str = "demo",
-        timeout: float = 30, ramp: float = 0.0) -> dict:
+        timeout: float = 30, ramp: float = 0.0, think: tuple[float, float] = (1.0, 3.0), warmup: bool = False) -> dict:
+    """Sign each persona in once (not measured: a sign-in is a deliberately slow password hash, and 50
+    of them would load the server before the test starts), then run `users` users, rotating personas,
+    each on its own connection with its persona's session, for `seconds` after its start."""
     results = Results()
+    personas: dict[str, tuple[requests.Session, list[str]]] = {}
+    for persona in PERSONAS[:users]:
+        try:
+            session = sign_in(base, f"{persona}@{tenant}.example", password, timeout)
+            personas[persona] = (session, journey(base, tenant, persona, session, timeout))
+        except Exception as exc:  # noqa: BLE001 - a failed sign-in is reported; its users do not run
+            results.record("sign-in", 0.0, f"{persona}: {type(exc).__name__}: {exc}")
+    if warmup:  # each persona opens each of its pages once, in parallel, not measured (see module doc)
+        warmers = [threading.Thread(target=_warm, args=(base, session, pages, timeout), daemon=True)
+                   for session, pages in personas.values()]
+        for t in warmers:
+            t.start()
+        for t in warmers:
+            t.join(len(PERSONAS) * 60 + timeout)
     threads = [threading.Thread(target=virtual_user, daemon=True,
-                                args=(n, base, tenant, password, seconds, results, timeout, ramp * n / max(users, 1)))
-               for n in range(users)]
+                                args=(n, base, personas[PERSONAS[n % len(PERSONAS)]], seconds, results, timeout,
+                                      ramp * n / max(users, 1) + random.Random(-n).uniform(0, think[1]), think))
+               for n in range(users) if PERSONAS[n % len(PERSONAS)] in personas]
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
-        t.join(ramp + seconds + 3 * timeout + 30)
+        t.join(ramp + seconds + 2 * think[1] + 2 * timeout + 30)
     elapsed = time.monotonic() - started
     rows = []
     for page, values in sorted(results.latencies.items()):
         rows.append({"page": page, "requests": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
                      "p99": percentile(values, 99), "max": max(values), "errors": results.errors.get(page, 0)})
     total = sum(r["requests"] for r in rows)
-    return {"users": users, "seconds": seconds, "ramp": ramp, "elapsed": elapsed, "requests": total,
+    return {"users": users, "seconds": seconds, "ramp": ramp, "think": think, "warmup": warmup, "elapsed": elapsed, "requests": total,
             "errors": sum(results.errors.values()), "rps": total / elapsed if elapsed else 0.0,
             "rows": rows, "samples": results.samples}
 
 
 def markdown(report: dict, *, target: str, note: str = "") -> str:
+    think = report.get("think", (0, 0))
     lines = [
         "## Load (`manage.py loadtest`)", "",
         f"{report['users']} virtual users on mixed role journeys (rep, manager, revops, finance, exec, admin; "
-        f"their navigation pages and API lists, no think time) for {report['seconds']:.0f} s each "
-        f"(sign-ins spread over {report.get('ramp', 0):.0f} s) against {target}. "
+        f"their navigation pages and API lists) for {report['seconds']:.0f} s each, arriving over "
+        f"{report.get('ramp', 0):.0f} s (one sign-in per persona"
+        f"{', then each persona opened each of its pages once to warm the caches' if report.get('warmup') else ''}"
+        f", not measured); after each page a user thinks "
+        f"{think[0]:g}–{think[1]:g} s (uniform, like locust's `between({think[0]:g}, {think[1]:g})`) "
+        f"against {target}. "
         f"{report['requests']:,} requests, {report['rps']:.1f}/s, **{report['errors']} errors**.", "",
     ]
     if note:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from spm.errors import DomainError
 from spm.imports import errors_csv
 
 
@@ -20,6 +21,13 @@ class ImportCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--errors", type=Path, default=None, help="write every refused cell to this CSV")
         parser.add_argument("--encoding", default=None, help="the file's encoding (default UTF-8)")
+
+    def execute(self, *args, **options):
+        # A load the database refused (disk full, a constraint) rolled back whole: its message, exit 1.
+        try:
+            return super().execute(*args, **options)
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
 
     def read(self, path: Path) -> bytes:
         try:

@@ -4,7 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from spm.hub.scenarios import ScenarioError, scenario_load
+from spm.errors import DomainError
+from spm.hub.scenarios import scenario_load
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file} is not valid JSON: {exc}") from None
         try:
             report = scenario_load(data=data, tenant_slug=tenant)
-        except ScenarioError as exc:
+        except DomainError as exc:  # invalid data (ScenarioError), or a load the database refused
             raise CommandError(f"{file}: nothing was written.\n{exc}") from None
         for line in report.lines():
             self.stdout.write(line)

@@ -1,4 +1,4 @@
-"""`loadtest --url http://127.0.0.1:8010 [--users 50] [--seconds 60] [--tenant acme] [--output FILE]`
+"""`loadtest --url http://127.0.0.1:8010 [--users 50] [--seconds 60] [--think 1 3] [--tenant acme] [--output FILE]`
 
 Against a running server with the demo data (`demo_setup`; personas sign in with password "demo"):
 N users on mixed role journeys, p50/p95/p99 per page, errors. `--output` replaces the "## Load"
@@ -21,14 +21,19 @@ class Command(BaseCommand):
         parser.add_argument("--url", required=True, help="base URL of the running server")
         parser.add_argument("--users", type=int, default=50)
         parser.add_argument("--seconds", type=float, default=60)
-        parser.add_argument("--ramp", type=float, default=10, help="seconds over which users sign in")
+        parser.add_argument("--ramp", type=float, default=10, help="seconds over which the users arrive")
+        parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
+                            help="seconds a user pauses after each page, uniform between MIN and MAX (0 0: none)")
+        parser.add_argument("--no-warmup", dest="warmup", action="store_false",
+                            help="measure from cold: skip each persona's one unmeasured visit of its pages")
         parser.add_argument("--tenant", default="acme")
         parser.add_argument("--password", default="demo")
         parser.add_argument("--note", default="", help="a line about the set-up (server, workers, machine)")
         parser.add_argument("--output", type=Path, default=None, help="markdown file whose Load section to replace")
 
-    def handle(self, *args, url, users, seconds, ramp, tenant, password, note, output, **options):
-        report = run(base=url.rstrip("/"), tenant=tenant, users=users, seconds=seconds, password=password, ramp=ramp)
+    def handle(self, *args, url, users, seconds, ramp, think, warmup, tenant, password, note, output, **options):
+        report = run(base=url.rstrip("/"), tenant=tenant, users=users, seconds=seconds, password=password, ramp=ramp,
+                     think=tuple(think), warmup=warmup)
         text = markdown(report, target=url, note=note)
         self.stdout.write(text)
         if output:
