@@ -14,6 +14,7 @@ Pay recalculates through the change feed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ from spm.models import Tenant
 from spm.services import tenant_create_or_update
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
+
+logger = logging.getLogger(__name__)
 
 SELLERS = "sellers"
 OPPORTUNITIES = "opportunities"
