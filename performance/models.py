@@ -172,10 +172,12 @@ class OpportunityHistory(TenantModel):
 
 
 from performance.imports.models import CrmWebhook, ImportJob, ImportMapping, WebhookDelivery  # noqa: E402
+from performance.pipeline.models import PipelineStageNorm, PipelineSummary, PipelineSummaryState  # noqa: E402
 
 __all__ = [
     "CrmWebhook", "ImportJob", "ImportMapping", "Opportunity", "OpportunityEvent", "OpportunityHistory",
-    "OpportunitySplit", "PipelineStage", "StageChange", "WebhookDelivery",
+    "OpportunitySplit", "PipelineStage", "PipelineStageNorm", "PipelineSummary", "PipelineSummaryState",
+    "StageChange", "WebhookDelivery",
 ]
 
 import performance.alerts.models, performance.coaching.models, performance.forecasting.models  # noqa: E401,E402,F401,I001  forecasting/alerts/coaching models

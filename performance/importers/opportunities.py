@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.db import connection
 
 from performance.models import Opportunity, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
+from performance.pipeline.summaries import pipeline_summaries_refresh
 from planning.services import seller_inputs_changed
 from spm.audit import audit_record
 from spm.db.bulk import bulk_insert, bulk_update
@@ -212,6 +213,7 @@ def load_opportunities(
     for deal_id, seller_id in OpportunitySplit.objects.values_list("opportunity_id", "seller_id"):
         split_sellers[deal_id].append(seller_id)
     updated = 0
+    touched: set[int] = set()  # owners whose pipeline summary moves (new deals are added below)
     columns = [v["owner_email"], account_ids, v["stage"], v["amount"], v["currency"], v["created_date"],
                v["close_date"], v["is_closed"], v["is_won"], v["product"], v["team"], v["region"],
                v["forecast_category"], v["probability"], v["name"], v["deal_type"]]
@@ -239,6 +241,7 @@ def load_opportunities(
         if values == old_values:
             continue
         updated += 1
+        touched.update((values[_IDX["owner_id"]], old_values[_IDX["owner_id"]]))
         changed.append((pk, *values))
         if any(values[i] != old_values[i] for i in _HISTORY_KEYS):
             history.append((ext, values, old_values[_IDX["stage"]]))
@@ -288,6 +291,8 @@ def load_opportunities(
                  if old and values[_IDX["stage"]] != old]
         result.stage_changes = bulk_insert(StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"],
                                            moves, tenant_id=tenant.pk)
+    touched.update(row[1 + _IDX["owner_id"]] for row in new_rows)
+    pipeline_summaries_refresh(owner_ids=touched, norms=bool(result.stage_changes))
     for month, sellers in sorted(pay.items()):  # the change feed: these statements are now stale
         seller_inputs_changed(seller_ids=sellers, months=[month], reason=f"import of {clean.file}"[:200])
     say(95, "history recorded")

@@ -14,6 +14,7 @@ from django.http import QueryDict
 from performance.pipeline import charts
 from performance.pipeline.params import parse_params
 from performance.pipeline.selectors import cached, deal_drilldown, pipeline_flow, pipeline_overview, pipeline_risks
+from performance.pipeline.summaries import summary_serves_or_roll
 from spm.fiscal import parse_period_key, quarter_key, shift_month
 from spm.tenancy.views import TenantTemplateView
 from spm.web.paging import paginate
@@ -43,8 +44,9 @@ class PipelineView(_PipelineBase):
         context = super().get_context_data(**kwargs)
         p = self.params()
         fy = self.access.tenant.fiscal_year_start_month
+        fresh = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
         overview = cached("page", access=self.access, key_parts=(p.as_of, p.period, p.filters),
-                          compute=lambda: self.page_data(p))
+                          compute=lambda: self.page_data(p), fresh=fresh)
         doc = overview["metrics"]
         currency = overview["currency"]
         sellers = overview["sellers"]

@@ -116,6 +116,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Daily at 06:00 UTC: refresh risk alerts in every tenant and e-mail owners and managers a digest.
     "alerts-daily-digest": {"task": "performance.tasks.alerts_daily_digest",
                             "schedule": crontab(hour=6, minute=0)},
+    # Daily just after midnight: pipeline summaries hold one day's aging, so roll them to the new day.
+    "pipeline-summaries-daily": {"task": "performance.tasks.pipeline_summaries_daily",
+                                 "schedule": crontab(hour=0, minute=5)},
 }
 
 # --- auth -----------------------------------------------------------------------------------

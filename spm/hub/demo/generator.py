@@ -33,6 +33,7 @@ from performance.models import (
     PipelineStage,
     StageChange,
 )
+from performance.pipeline.summaries import pipeline_summaries_rebuild
 from planning.models import Account, Quota, Seller, Territory, TerritoryPlan
 from spm.db.bulk import bulk_insert, id_map
 from spm.fiscal import quarter_bounds, quarter_key, shift_month
@@ -329,6 +330,8 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
         report.counts["fx_rates"] = bulk_insert(FxRate, ["currency", "rate_to_base", "effective_from"],
                                                 _fx_rows(rng, start, today), tenant_id=tenant.pk)
         report.counts["multi_currency_deals"] = opp["foreign"]
+        pipeline_summaries_rebuild()  # the pipeline page's summary and stage norms, as an import leaves them
+        lap("pipeline_summaries")
 
         quotas = _quotas(people, opp["won"], start, today)
         report.counts["quotas"] = bulk_insert(Quota, ["seller_id", "measure", "period", "amount", "source"],
