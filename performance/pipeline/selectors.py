@@ -215,7 +215,8 @@ def cells_frame(rows: list[tuple], owner_attrs: dict[int, tuple[str, str]]) -> p
             own = own.where(own != "", df["owner_id"].map(fallback[attr]).fillna(""))
         df[col] = own.to_numpy()
     df["cycle_days"] = pd.to_numeric(df["cycle_days"], errors="coerce").astype("float64")
-    df["close_month"] = [_as_date(m) for m in df["close_month"]]
+    if connection.vendor != "postgresql":  # SQLite gives text; PostgreSQL dates already
+        df["close_month"] = [_as_date(m) for m in df["close_month"]]
     df["n"] = df["n"].astype("int64")
     df["amount_cents"] = df["amount_cents"].fillna(0).astype("int64")
     df["in_period"] = df["in_period"].astype(bool)
