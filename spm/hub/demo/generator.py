@@ -25,6 +25,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from performance.forecasting.models import ForecastOverride, ForecastSubmission
 from performance.models import (
     Opportunity,
     OpportunityEvent,
@@ -37,6 +38,7 @@ from performance.pipeline.summaries import pipeline_summaries_rebuild
 from planning.models import Account, Quota, Seller, Territory, TerritoryPlan
 from spm.db.bulk import bulk_insert, id_map
 from spm.fiscal import quarter_bounds, quarter_key, shift_month
+from spm.hub.demo.forecast_calls import forecast_calls
 from spm.models import FxRate, Tenant
 from spm.tenancy.db import tenant_atomic
 
@@ -338,6 +340,17 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
                                               [(seller_ids[s], "bookings", k, amt, "manual") for (s, k), amt in quotas.items()],
                                               tenant_id=tenant.pk)
         lap("quotas_fx")
+        open_commit = [(o, cl, amt) for _e, _n, _a, o, amt, _c, st, fc, _d, _cd, cl in opp["rows"]
+                       if st not in CLOSED_STAGES and fc == "commit"]
+        submissions, overrides = forecast_calls(rng, people=people, won=opp["won"], open_commit=open_commit, start=start,
+                                                today=today, fy_start_month=tenant.fiscal_year_start_month)
+        report.counts["forecast_submissions"] = bulk_insert(
+            ForecastSubmission, ["seller_id", "period", "commit", "best_case", "note", "submitted_at"],
+            [(seller_ids[s], *rest) for s, *rest in submissions], tenant_id=tenant.pk)
+        report.counts["forecast_overrides"] = bulk_insert(
+            ForecastOverride, ["seller_id", "period", "commit", "best_case", "note", "created_at"],
+            [(seller_ids[s], *rest) for s, *rest in overrides], tenant_id=tenant.pk)
+        lap("forecast_calls")
         if with_plans:
             report.counts["plan_assignments"] = _plans(people, start, today)
             lap("plans")
