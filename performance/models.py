@@ -69,6 +69,9 @@ class Opportunity(TenantModel):
         indexes = [
             models.Index(fields=["tenant", "owner", "close_date"], name="opp_owner_close_idx"),
             models.Index(fields=["tenant", "stage", "close_date"], name="opp_stage_close_idx"),
+            # Drill-downs list the largest deals first: walk this in order and stop after a page,
+            # instead of sorting a manager's whole subtree (a top-N sort of 200,000 deals).
+            models.Index(models.F("tenant"), models.F("amount").desc(), models.F("id"), name="opp_amount_idx"),
         ]
         ordering = ["-close_date", "external_id"]
         verbose_name_plural = "opportunities"
