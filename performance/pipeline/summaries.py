@@ -33,7 +33,8 @@ from django.db import connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
-from performance.models import Opportunity
+from performance.models import Opportunity, StageChange
+from performance.pipeline.inspection import MIN_STAYS, NORM_QUANTILE
 from performance.pipeline.models import PipelineStageNorm, PipelineSummary, PipelineSummaryState
 from performance.pipeline.selectors import (
     PipelineFilters,
@@ -84,9 +85,25 @@ def _insert_rows(qs, *, state: PipelineSummaryState) -> None:
         execute_cells(insert, [state.tenant_id, *params], cursor)
 
 
+def _norms_sql() -> dict[str, tuple[float, int]]:
+    """PostgreSQL: ``inspection.stage_norms`` of ``inspection.stage_stays`` in one statement (a
+    window over the tenant's stage changes, percentile_cont = pandas' linear quantile), so an
+    import's refresh does not pull a million stage changes into Python."""
+    table = StageChange._meta.db_table
+    sql = (
+        f"SELECT to_stage, percentile_cont(%s) WITHIN GROUP (ORDER BY days), count(*) FROM ("
+        f"  SELECT to_stage, EXTRACT(EPOCH FROM (LEAD(changed_at) OVER (PARTITION BY opportunity_id "
+        f"  ORDER BY changed_at, id) - changed_at)) / 86400.0 AS days FROM {table} WHERE tenant_id = %s) stays "
+        f"WHERE days IS NOT NULL GROUP BY to_stage HAVING count(*) >= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [NORM_QUANTILE, current_tenant().pk, MIN_STAYS])
+        return {stage: (round(float(days), 1), int(n)) for stage, days, n in cursor.fetchall()}
+
+
 def _refresh_norms() -> None:
     """Stage norms from the whole stage history, replaced in one go (imports and the roll)."""
-    norms = stage_norms(with_counts=True)
+    norms = _norms_sql() if connection.vendor == "postgresql" else stage_norms(with_counts=True)
     PipelineStageNorm.objects.all().delete()
     PipelineStageNorm.objects.bulk_create([
         PipelineStageNorm(tenant=current_tenant(), stage=stage, norm_days=days, stays=stays)

@@ -223,3 +223,23 @@ def test_the_page_reads_the_summary_in_bounded_queries_and_equals_the_exact_page
     assert from_summary.context["overview"]["coverage"] == exact.context["overview"]["coverage"]
     assert from_summary.context["overview"]["velocity"] == exact.context["overview"]["velocity"]
     assert set(from_summary.context["doc"]["by_owner"]) == {"boss@s.test", "ann@s.test", "bob@s.test"}
+
+
+def test_a_read_of_today_on_rows_of_another_day_rolls_the_summary_once(client, world, monkeypatch,
+                                                                       django_capture_on_commit_callbacks):
+    """The page answers from the exact path and schedules one roll; the next read is served."""
+    from django.core.cache import cache
+
+    today = dt.date(2017, 7, 3)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: today)
+    cache.delete(f"pipeline:summary-roll:{world.tenant.pk}:{today.isoformat()}")
+    url = reverse("performance:pipeline", kwargs={"tenant": world.tenant.slug})
+    client.force_login(world.user)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert client.get(url).status_code == 200
+    assert len(callbacks) == 1
+    with tenant_atomic(world.tenant):
+        assert summary_serves(as_of=today, period="2017-Q3", filters=None)
+    with django_capture_on_commit_callbacks() as again:
+        client.get(url)
+    assert again == []  # served: nothing more to roll
