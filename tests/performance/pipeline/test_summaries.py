@@ -15,7 +15,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 
 from performance.models import Opportunity, PipelineStageNorm, PipelineSummary, StageChange
@@ -191,7 +190,7 @@ def test_the_summary_serves_only_its_day_period_and_no_product_filter(world):
         assert not summary_serves(as_of=D, period=PERIOD, filters=PipelineFilters(product="Cloud"))
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the dirty trigger is PostgreSQL's")
+@pytest.mark.postgres  # the dirty trigger is PostgreSQL's
 def test_a_write_that_skips_the_refresh_is_never_read(world):
     with tenant_atomic(world.tenant):
         Opportunity.objects.filter(owner=world.ann).update(amount=Decimal("1.00"))  # no hook
