@@ -65,10 +65,10 @@ class PipelineViewSet(TenantGenericViewSet):
         return p
 
     def _overview(self, p):
-        fresh = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
+        version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
         return cached("overview", access=self.access, key_parts=(p.as_of, p.period, p.filters),
                       compute=lambda: pipeline_overview(access=self.access, as_of=p.as_of, period=p.period,
-                                                        filters=p.filters), fresh=fresh)
+                                                        filters=p.filters), version=version)
 
     @extend_schema(summary="Pipeline metrics as of a day (the pipeline_metrics document)", parameters=FILTERS,
                    responses=RESPONSES)

@@ -41,12 +41,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf, Round
 
 from performance.models import Opportunity, OpportunityHistory, StageChange
 from performance.pipeline import inspection, metrics
-from planning.selectors import quota_list, seller_list, visible_seller_ids
+from planning.selectors import id_set, quota_list, seller_list, visible_seller_ids
 from spm.fiscal import parse_period_key
 from spm.models import FxRate, Membership, Tenant
 from spm.roles import Role
@@ -72,16 +71,6 @@ class PipelineFilters:
         if self.owner_ids:
             q["owner"] = ",".join(str(i) for i in sorted(self.owner_ids))
         return q
-
-
-def id_set(ids) -> object:
-    """``field__in`` value for a (possibly large) set of ids: on PostgreSQL one array parameter
-    (``unnest``) instead of thousands of placeholders — a manager's subtree can hold thousands of
-    sellers, and expanding them costs more than the query."""
-    ids = sorted(ids)
-    if connection.vendor == "postgresql" and len(ids) > 50:
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return ids
 
 
 def scoped_deals(*, access: TenantAccess, filters: PipelineFilters | None = None) -> QuerySet[Opportunity]:
@@ -540,14 +529,15 @@ def data_version() -> tuple[int, ...]:
     )
 
 
-def cached(kind: str, *, access: TenantAccess, key_parts: tuple, compute, fresh: bool = False):
+def cached(kind: str, *, access: TenantAccess, key_parts: tuple, compute, version: tuple | None = None):
     """``compute()`` — or its cached result for the same tenant, viewer scope, inputs and data
     version once the deal table holds about CACHE_MIN_DEALS rows. Small databases (the demo and
-    every test) always compute fresh, and so does a view the summaries serve (``fresh``: reading
-    them costs less than the version check); the ``pipeline_metrics`` command never comes here."""
-    if fresh or not _large_tables():
+    every test) always compute fresh; the ``pipeline_metrics`` command never comes here.
+    ``version``: the summary's (``summaries.summary_version``) when it serves the view — then
+    the four max-id lookups of ``data_version`` are not needed."""
+    if not _large_tables():
         return compute()
-    version = data_version()
+    version = ("summary", *version) if version is not None else data_version()
     ids = visible_seller_ids(access)
     scope = "all" if ids is None else hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
     raw = repr((kind, access.tenant.pk, scope, version, key_parts))

@@ -158,12 +158,22 @@ def pipeline_summaries_rebuild(*, as_of: date | None = None) -> PipelineSummaryS
     return state
 
 
-def summary_serves(*, as_of: date, period: str, filters: PipelineFilters | None) -> bool:
-    """Whether the summary holds this view: same day and period, clean, no product filter (one query)."""
+def summary_version(*, as_of: date, period: str, filters: PipelineFilters | None) -> tuple | None:
+    """When the summary holds this view (same day and period, clean, no product filter): what
+    changes with anything the page shows — the summary's last refresh (every deal write) and the
+    newest audit event (seller, quota and setting changes are audited) — else None. One query."""
     if not summaries_enabled() or (filters is not None and filters.product):
-        return False
-    return PipelineSummaryState.objects.filter(as_of=as_of, period=period, stale=False,
-                                               dirty_xid__isnull=True).exists()
+        return None
+    from spm.models import AuditEvent
+
+    return (PipelineSummaryState.objects.filter(as_of=as_of, period=period, stale=False, dirty_xid__isnull=True)
+            .annotate(audit=Subquery(AuditEvent.objects.order_by("-id").values("id")[:1]))
+            .values_list("refreshed_at", "audit").first())
+
+
+def summary_serves(*, as_of: date, period: str, filters: PipelineFilters | None) -> bool:
+    """Whether the summary holds this view (see ``summary_version``)."""
+    return summary_version(as_of=as_of, period=period, filters=filters) is not None
 
 
 def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None,
@@ -203,12 +213,14 @@ def stored_stage_norms() -> dict[str, float] | None:
     return dict(PipelineStageNorm.objects.order_by("stage").values_list("stage", "norm_days"))
 
 
-def summary_serves_or_roll(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None) -> bool:
-    """``summary_serves``; when it does not but the view is today's default (rows of another day,
-    or dirty), schedule one roll of the tenant (at most one per tenant and day every 10 minutes)
-    so the next reads are served — this read takes the exact path."""
-    if summary_serves(as_of=as_of, period=period, filters=filters):
-        return True
+def summary_serves_or_roll(*, access: TenantAccess, as_of: date, period: str,
+                           filters: PipelineFilters | None) -> tuple | None:
+    """``summary_version``; when the summary does not serve the view but it is today's default
+    (rows of another day, or dirty), schedule one roll of the tenant (at most one per tenant and
+    day every 10 minutes) so the next reads are served — this read takes the exact path."""
+    version = summary_version(as_of=as_of, period=period, filters=filters)
+    if version is not None:
+        return version
     tenant = access.tenant
     if (summaries_enabled() and not (filters and filters.product) and as_of == timezone.localdate()
             and period == quarter_key(as_of, tenant.fiscal_year_start_month)
@@ -216,4 +228,4 @@ def summary_serves_or_roll(*, access: TenantAccess, as_of: date, period: str, fi
         from performance.tasks import pipeline_summaries_roll
 
         transaction.on_commit(lambda: pipeline_summaries_roll.delay(tenant_id=tenant.pk, as_of=as_of.isoformat()))
-    return False
+    return None

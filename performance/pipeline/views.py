@@ -44,9 +44,9 @@ class PipelineView(_PipelineBase):
         context = super().get_context_data(**kwargs)
         p = self.params()
         fy = self.access.tenant.fiscal_year_start_month
-        fresh = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
+        version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
         overview = cached("page", access=self.access, key_parts=(p.as_of, p.period, p.filters),
-                          compute=lambda: self.page_data(p), fresh=fresh)
+                          compute=lambda: self.page_data(p), version=version)
         doc = overview["metrics"]
         currency = overview["currency"]
         sellers = overview["sellers"]

@@ -213,7 +213,7 @@ def test_the_page_reads_the_summary_in_bounded_queries_and_equals_the_exact_page
 
     with monkeypatch.context() as m:
         m.setattr(selectors, "metric_cells", no_deal_scan)
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(17):
             from_summary = client.get(url)
     assert from_summary.status_code == 200
     settings.PIPELINE_SUMMARIES = False
@@ -242,3 +242,18 @@ def test_a_read_of_today_on_rows_of_another_day_rolls_the_summary_once(client, w
     with django_capture_on_commit_callbacks() as again:
         client.get(url)
     assert again == []  # served: nothing more to roll
+
+
+def test_a_large_tenant_caches_the_served_page_until_a_deal_write_refreshes_the_summary(client, world, monkeypatch):
+    url = reverse("performance:pipeline", kwargs={"tenant": world.tenant.slug}) + f"?as_of={D.isoformat()}"
+    monkeypatch.setattr(selectors, "_large_tables", lambda: True)  # as if the deal table were large
+    client.force_login(world.user)
+    first = client.get(url).context["doc"]["overall"]["open_amount"]
+    with monkeypatch.context() as m:
+        m.setattr(selectors, "metric_cells", lambda *a, **k: pytest.fail("computed again"))
+        m.setattr("performance.pipeline.summaries.summary_cells", lambda *a, **k: pytest.fail("computed again"))
+        assert client.get(url).context["doc"]["overall"]["open_amount"] == first  # from the cache
+    with tenant_atomic(world.tenant):
+        opportunity_upsert(external_id="C1", owner=world.ann, amount="1000.00", stage="Engaging",
+                           close_date=dt.date(2017, 9, 1), created_date=dt.date(2017, 6, 1))
+    assert Decimal(client.get(url).context["doc"]["overall"]["open_amount"]) == Decimal(first) + 1000
