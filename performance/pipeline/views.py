@@ -8,6 +8,7 @@ of aggregate queries); flow and risk panels load by htmx after it.
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.http import QueryDict
 
@@ -27,14 +28,19 @@ class _PipelineBase(TenantTemplateView):
         return parse_params(self.request.GET, fy_start_month=self.access.tenant.fiscal_year_start_month)
 
     def querystring(self, p, **extra) -> str:
-        q = QueryDict(mutable=True)
-        q.update(p.filters.as_query())
-        q["as_of"] = p.as_of.isoformat()
-        q["period"] = p.period
-        for k, v in extra.items():
-            if v:
-                q[k] = v
-        return q.urlencode()
+        """The page's filters with ``extra`` set (replacing a filter of the same name). The part
+        without ``extra`` is built once per request: breakdown tables ask for one per row."""
+        keys = tuple(sorted(k for k, v in extra.items() if v))
+        bases = self.__dict__.setdefault("_querystrings", {})
+        if keys not in bases:
+            q = QueryDict(mutable=True)
+            q.update(p.filters.as_query())
+            q["as_of"] = p.as_of.isoformat()
+            q["period"] = p.period
+            for k in keys:
+                q.pop(k, None)
+            bases[keys] = q.urlencode()
+        return "&".join(part for part in (bases[keys], urlencode([(k, extra[k]) for k in keys])) if part)
 
 
 class PipelineView(_PipelineBase):
