@@ -163,9 +163,10 @@ def measure(*, tenant, user, requests: int, today: dt.date) -> list[dict]:
         ("pipeline risks panel", reverse("performance:pipeline_risks", kwargs={"tenant": tenant.slug}) + query),
         ("pipeline metrics API", f"/api/v1/t/{tenant.slug}/pipeline/metrics/{query}"),
     ]
-    # A served process has its URLconf, base templates and plotly loaded: warm those (not the data)
-    # with one request to the definitions page, so "cold" measures the data, not Python imports.
-    client.get(reverse("performance:pipeline_definitions", kwargs={"tenant": tenant.slug}))
+    # A served process has its URLconf, templates, plotly and Babel loaded: warm those (not the
+    # data) with one page narrowed to one team — another view, computed and cached under another
+    # key — so "cold" measures reading and computing the figures, not a process's first imports.
+    client.get(targets[0][1] + "&team=Team%200")
     out = []
     for name, url in targets:
         cache.clear()  # cold: nothing cached by an earlier request
@@ -221,7 +222,7 @@ def figures(*, open_deals: int, sellers: int, requests: int, seed: int, today: d
     for m in measure(tenant=tenant, user=user, requests=requests, today=today):
         out.append(bench.Figure(
             f"{m['name']} p95", m["p95"], bench.peak_mb(), floor,
-            f"HTTP {m['status']}; cold (first request, app cache cleared, process warmed) {m['cold'] * 1000:.0f} ms "
+            f"HTTP {m['status']}; cold (first request, app cache cleared; process warmed by another view) {m['cold'] * 1000:.0f} ms "
             f"({m['cold'] / floor:.1f}× floor); then p50 {m['p50'] * 1000:.0f} ms, p95 {m['p95'] * 1000:.0f} ms over "
             f"{m['requests']} requests; {m['queries']} queries cold; {open_deals:,} open deals in the manager's subtree; "
             f"floor = one GROUP BY owner over them ({floor * 1000:.0f} ms)"))
