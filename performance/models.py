@@ -82,6 +82,9 @@ class Opportunity(TenantModel):
             # The deal lists (page and API) show newest close first, 50 at a time: read from this index
             # instead of sorting every deal of the tenant per request.
             models.Index(fields=["tenant", "-close_date", "-id"], name="opp_tenant_close_idx"),
+            # Drill-downs list the largest deals first: walk this in order and stop after a page,
+            # instead of sorting a manager's whole subtree (a top-N sort of 200,000 deals).
+            models.Index(models.F("tenant"), models.F("amount").desc(), models.F("id"), name="opp_amount_idx"),
         ]
         ordering = ["-close_date", "external_id"]
         verbose_name_plural = "opportunities"
@@ -192,10 +195,12 @@ class OpportunityHistory(TenantModel):
 
 
 from performance.imports.models import CrmWebhook, ImportJob, ImportMapping, WebhookDelivery  # noqa: E402
+from performance.pipeline.models import PipelineStageNorm, PipelineSummary, PipelineSummaryState  # noqa: E402
 
 __all__ = [
     "CrmWebhook", "ImportJob", "ImportMapping", "Opportunity", "OpportunityEvent", "OpportunityHistory",
-    "OpportunitySplit", "PipelineStage", "StageChange", "WebhookDelivery",
+    "OpportunitySplit", "PipelineStage", "PipelineStageNorm", "PipelineSummary", "PipelineSummaryState",
+    "StageChange", "WebhookDelivery",
 ]
 
 import performance.activities.models, performance.alerts.models, performance.coaching.models, performance.forecasting.models  # noqa: E401,E402,F401,I001  activities/forecasting/alerts/coaching models

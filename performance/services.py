@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, PipelineStage, StageChange, stage_flags
+from performance.pipeline.summaries import pipeline_summaries_refresh
 from planning.services import seller_inputs_changed
 from spm.audit import audit_record, snapshot
 from spm.errors import DomainError
@@ -151,6 +152,8 @@ def opportunity_upsert(
             )
         if opp.upsert_status == CREATED or old_stage != opp.stage:
             StageChange.objects.create(opportunity=opp, from_stage=old_stage, to_stage=opp.stage, changed_at=timezone.now())
+        # The pipeline summary of the deal's owner (and its previous one) moves with the deal.
+        pipeline_summaries_refresh(owner_ids={opp.owner_id, existing_state[1] if existing_state else None})
         if opp.upsert_status == UNCHANGED and not splits_changed:
             return opp, False
         _record_credit_change(existing_state, opp, old_splits, new_splits)

@@ -34,3 +34,31 @@ def alerts_daily_digest() -> dict:
         totals["alerts"] += refreshed["open"]
         totals["emails"] += sent
     return totals
+
+
+@shared_task(acks_late=True)
+@tenant_task
+def pipeline_summaries_roll(*, tenant_id: int, as_of: str | None = None) -> dict:
+    """Rebuild one tenant's pipeline summary for a day (default today); safe to run twice."""
+    from datetime import date
+
+    from performance.pipeline.summaries import pipeline_summaries_rebuild
+
+    with tenant_atomic(Tenant.objects.get(pk=tenant_id)):
+        state = pipeline_summaries_rebuild(as_of=date.fromisoformat(as_of) if as_of else None)
+    return {"tenant_id": tenant_id, "as_of": state.as_of.isoformat()}
+
+
+@shared_task
+def pipeline_summaries_daily() -> dict:
+    """Beat, just after midnight: roll every tenant's pipeline summary to the new day (aging moves)."""
+    from performance.models import Opportunity
+
+    tenants = 0
+    for tenant in Tenant.objects.order_by("id"):
+        with tenant_atomic(tenant):
+            if not Opportunity.objects.exists():
+                continue
+        pipeline_summaries_roll(tenant_id=tenant.pk)
+        tenants += 1
+    return {"tenants": tenants}

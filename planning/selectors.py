@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from planning.models import Account, Quota, Seller
 from spm.roles import TENANT_WIDE_ROLES
@@ -73,16 +75,27 @@ def visible_seller_ids(access: TenantAccess, *, pay: bool = False) -> set[int] |
     return result
 
 
+def id_set(ids) -> object:
+    """``field__in`` value for a (possibly large) set of ids: on PostgreSQL one array parameter
+    (``unnest``) instead of thousands of placeholders — a manager's subtree can hold thousands of
+    sellers, and Django preparing (and the server parsing) one placeholder each costs more than
+    the query (0.16 s for 2,000 ids on a loaded machine)."""
+    ids = sorted(ids)
+    if connection.vendor == "postgresql" and len(ids) > 50:
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
+
+
 def restrict_to_visible(qs: QuerySet, access: TenantAccess, field: str = "seller", *, pay: bool = False) -> QuerySet:
     """Filter any queryset with a seller foreign key down to what the viewer may see."""
     ids = visible_seller_ids(access, pay=pay)
-    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+    return qs if ids is None else qs.filter(**{f"{field}__in": id_set(ids)})
 
 
 def seller_list(*, access: TenantAccess) -> QuerySet[Seller]:
     qs = Seller.objects.select_related("manager", "user")
     ids = visible_seller_ids(access)
-    return qs if ids is None else qs.filter(pk__in=ids)
+    return qs if ids is None else qs.filter(pk__in=id_set(ids))
 
 
 def seller_get(*, access: TenantAccess, pk: int) -> Seller | None:

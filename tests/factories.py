@@ -382,7 +382,20 @@ def complete_tenant(world: TenantWorld) -> TenantWorld:
     world.run = run
     world.adjustment = adjustment
     complete_tenant_forecasting(world)
+    complete_tenant_pipeline_summaries(world)
     return world
+
+
+def complete_tenant_pipeline_summaries(world: TenantWorld) -> None:
+    """The pipeline summary tables (helper "pipespeed"): a roll as of the world's day, plus a
+    stage norm named after the tenant (the sweep looks for the slug in answers)."""
+    from performance.models import PipelineStageNorm
+    from performance.pipeline.summaries import pipeline_summaries_rebuild
+
+    with tenant_atomic(world.tenant):
+        pipeline_summaries_rebuild(as_of=dt.date(2027, 2, 15))
+        PipelineStageNorm.all_tenants.create(tenant=world.tenant, stage=f"{world.tenant.slug} stage", norm_days=12.5,
+                                             stays=5)
 
 
 def complete_tenant_forecasting(world: TenantWorld) -> None:

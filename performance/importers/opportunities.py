@@ -27,6 +27,7 @@ from operator import itemgetter
 from django.db import connection
 
 from performance.models import Opportunity, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
+from performance.pipeline.summaries import pipeline_summaries_refresh
 from performance.services import MAX_TERM_MONTHS
 from planning.selectors import missing_references
 from planning.services import seller_months_changed
@@ -264,6 +265,7 @@ def load_opportunities(
     for deal_id, seller_id in OpportunitySplit.objects.values_list("opportunity_id", "seller_id"):
         split_sellers[deal_id].append(seller_id)
     updated = 0
+    touched: set[int] = set()  # owners whose pipeline summary moves (new deals are added below)
     columns = [v["owner_email"], account_ids, v["stage"], v["amount"], v["currency"], v["created_date"],
                v["close_date"], v["is_closed"], v["is_won"], v["product"], v["team"], v["region"],
                v["forecast_category"], v["probability"], v["name"], v["deal_type"], v["contract_term_months"]]
@@ -297,6 +299,7 @@ def load_opportunities(
         if values == old_values:
             continue
         updated += 1
+        touched.update((values[_IDX["owner_id"]], old_values[_IDX["owner_id"]]))
         changed.append((pk, *values))
         if any(values[i] != old_values[i] for i in _HISTORY_KEYS):
             history.append((ext, values, old_values[_IDX["stage"]]))
@@ -347,6 +350,8 @@ def load_opportunities(
                  if old and values[_IDX["stage"]] != old]
         result.stage_changes = bulk_insert(StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"],
                                            moves, tenant_id=tenant.pk)
+    touched.update(row[1 + _IDX["owner_id"]] for row in new_rows)
+    pipeline_summaries_refresh(owner_ids=touched, norms=bool(result.stage_changes))
     # The change feed: these sellers' months (and their managers') are now stale — one set-based write.
     seller_months_changed(sellers_by_month=pay, reason=f"import of {clean.file}"[:200])
     say(95, "history recorded")

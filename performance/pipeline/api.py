@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from performance.pipeline.params import parse_params
 from performance.pipeline.selectors import cached, pipeline_flow, pipeline_overview, pipeline_risks
+from performance.pipeline.summaries import summary_serves_or_roll
 from spm.api.base import TenantGenericViewSet
 from spm.api.schema import READ_ERRORS, error_responses
 
@@ -64,9 +65,10 @@ class PipelineViewSet(TenantGenericViewSet):
         return p
 
     def _overview(self, p):
+        version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
         return cached("overview", access=self.access, key_parts=(p.as_of, p.period, p.filters),
                       compute=lambda: pipeline_overview(access=self.access, as_of=p.as_of, period=p.period,
-                                                        filters=p.filters))
+                                                        filters=p.filters), version=version)
 
     @extend_schema(summary="Pipeline metrics as of a day (the pipeline_metrics document)", parameters=FILTERS,
                    responses=RESPONSES)

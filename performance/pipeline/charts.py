@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import plotly.graph_objects as go
-
-from spm.web.charts import BRAND, PALETTE, bars, to_html
+from spm.web.charts import BRAND, PALETTE, bars, spec_html
 
 
 def aging_chart(aging: dict, *, currency: str) -> str:
@@ -20,27 +18,23 @@ def bookings_chart(by_quarter: dict, *, currency: str) -> str:
 def flow_chart(flow: dict, *, currency: str) -> str:
     """Waterfall: open at start + created − won − lost = open at end (amounts)."""
     amounts = {k: float(Decimal(v["amount"])) for k, v in flow.items()}
-    fig = go.Figure(go.Waterfall(
-        x=["Open at start", "Created", "Won", "Lost", "Open at end"],
-        measure=["absolute", "relative", "relative", "relative", "total"],
-        y=[amounts["open_start"], amounts["created"], -amounts["won"], -amounts["lost"], 0],
-        increasing={"marker": {"color": PALETTE[3]}}, decreasing={"marker": {"color": PALETTE[4]}},
-        totals={"marker": {"color": BRAND}},
-        hovertemplate=f"%{{x}}<br>{currency} %{{y:,.2f}}<extra></extra>",
-    ))
-    fig.update_yaxes(tickformat=",.0f", title_text=currency)
-    return to_html(fig, height=280)
+    trace = {
+        "type": "waterfall", "x": ["Open at start", "Created", "Won", "Lost", "Open at end"],
+        "measure": ["absolute", "relative", "relative", "relative", "total"],
+        "y": [amounts["open_start"], amounts["created"], -amounts["won"], -amounts["lost"], 0],
+        "increasing": {"marker": {"color": PALETTE[3]}}, "decreasing": {"marker": {"color": PALETTE[4]}},
+        "totals": {"marker": {"color": BRAND}}, "hovertemplate": f"%{{x}}<br>{currency} %{{y:,.2f}}<extra></extra>",
+    }
+    return spec_html([trace], layout={"yaxis": {"tickformat": ",.0f", "title": {"text": currency}}}, height=280)
 
 
 def owner_chart(by_owner: dict, *, currency: str, limit: int = 15) -> str:
     """Open pipeline and bookings of the largest owners (horizontal bars)."""
     rows = sorted(by_owner.items(), key=lambda kv: -float(Decimal(kv[1]["open_amount"])))[:limit]
     rows.reverse()
-    fig = go.Figure()
-    fig.add_bar(y=[k for k, _ in rows], x=[float(Decimal(m["open_amount"])) for _, m in rows], name="Open",
-                orientation="h", marker_color=BRAND)
-    fig.add_bar(y=[k for k, _ in rows], x=[float(Decimal(m["bookings"])) for _, m in rows], name="Bookings",
-                orientation="h", marker_color=PALETTE[1])
-    fig.update_xaxes(tickformat=",.0f", title_text=currency)
-    fig.update_layout(barmode="group")
-    return to_html(fig, height=max(240, 28 * len(rows) + 80))
+    names = [k for k, _ in rows]
+    traces = [{"type": "bar", "y": names, "x": [float(Decimal(m[key])) for _, m in rows], "name": label,
+               "orientation": "h", "marker": {"color": color}}
+              for key, label, color in (("open_amount", "Open", BRAND), ("bookings", "Bookings", PALETTE[1]))]
+    return spec_html(traces, layout={"xaxis": {"tickformat": ",.0f", "title": {"text": currency}}, "barmode": "group"},
+                     height=max(240, 28 * len(rows) + 80))

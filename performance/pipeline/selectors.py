@@ -41,12 +41,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf, Round
 
 from performance.models import Opportunity, OpportunityHistory, StageChange
 from performance.pipeline import inspection, metrics
-from planning.selectors import quota_list, seller_list, visible_seller_ids
+from planning.selectors import id_set, quota_list, seller_list, visible_seller_ids
 from spm.fiscal import parse_period_key
 from spm.models import FxRate, Membership, Tenant
 from spm.roles import Role
@@ -72,16 +71,6 @@ class PipelineFilters:
         if self.owner_ids:
             q["owner"] = ",".join(str(i) for i in sorted(self.owner_ids))
         return q
-
-
-def id_set(ids) -> object:
-    """``field__in`` value for a (possibly large) set of ids: on PostgreSQL one array parameter
-    (``unnest``) instead of thousands of placeholders — a manager's subtree can hold thousands of
-    sellers, and expanding them costs more than the query."""
-    ids = sorted(ids)
-    if connection.vendor == "postgresql" and len(ids) > 50:
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return ids
 
 
 def scoped_deals(*, access: TenantAccess, filters: PipelineFilters | None = None) -> QuerySet[Opportunity]:
@@ -132,15 +121,14 @@ def _open_on(day: date) -> Q:
     return ~_closed_by(day) & (Q(created_date__lte=day) | Q(created_date__isnull=True))
 
 
-def metric_cells(qs: QuerySet[Opportunity], *, as_of: date, owner_attrs: dict[int, tuple[str, str]],
-                 period: tuple[date, date] | None = None) -> pd.DataFrame:
-    """The metric cell frame of ``metrics`` for the deals of ``qs``, in one aggregate query.
+def cell_query(qs: QuerySet[Opportunity], *, as_of: date, period: tuple[date, date] | None = None) -> tuple[str, list]:
+    """SQL (and params) of the metric cells of the deals of ``qs``: one aggregate whose columns are
+    ``o, t, r, s, b, cy, mo, ip, n, cents`` — owner, the deal's own team and region, state, aging
+    bucket, cycle days and close month (won), in-period flag (0/1), count, amount in cents.
 
-    ``owner_attrs`` maps owner id -> (team, region): a deal with a blank team/region takes its
-    owner's (resolved here on the few cells rather than by joining every deal to its seller).
-    With ``period`` the frame also has ``in_period`` (close date within it), so coverage needs no
-    second pass over the deals. The state is computed once in an inner query (the tenant-scoped,
-    filtered queryset) and the outer query only buckets and groups.
+    The state is computed once in an inner query (the tenant-scoped, filtered queryset) and the
+    outer query only buckets and groups. The page's exact path runs it (``metric_cells``) and the
+    summaries store its rows (``summaries``), so both read the same definitions.
     """
     qs, amount = with_base_amount(qs, as_of)
     state = Case(
@@ -168,18 +156,42 @@ def metric_cells(qs: QuerySet[Opportunity], *, as_of: date, owner_attrs: dict[in
     if period is not None:
         in_period, period_params = "CASE WHEN _cl >= %s AND _cl <= %s THEN 1 ELSE 0 END", [day(period[0]), day(period[1])]
     sql = (
-        f"SELECT _o, _t, _r, _s, "
-        f"CASE WHEN _s = 'open' AND _c IS NOT NULL THEN CASE {bucket_sql} ELSE '{metrics.BUCKET_NAMES[-1]}' END END, "
-        f"CASE WHEN _s = 'won' AND _c IS NOT NULL AND _cl IS NOT NULL THEN {cycle} END, "
-        f"CASE WHEN _s = 'won' THEN {month} END, {in_period}, COUNT(*), SUM(CAST(ROUND(_a * 100) AS BIGINT)) "
+        f"SELECT _o AS o, _t AS t, _r AS r, _s AS s, "
+        f"CASE WHEN _s = 'open' AND _c IS NOT NULL THEN CASE {bucket_sql} ELSE '{metrics.BUCKET_NAMES[-1]}' END END AS b, "
+        f"CASE WHEN _s = 'won' AND _c IS NOT NULL AND _cl IS NOT NULL THEN {cycle} END AS cy, "
+        f"CASE WHEN _s = 'won' THEN {month} END AS mo, {in_period} AS ip, COUNT(*) AS n, "
+        f"SUM(CAST(ROUND(_a * 100) AS BIGINT)) AS cents "
         f"FROM ({inner_sql}) cells WHERE _s <> '' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
     )
+    return sql, [*bucket_params, *period_params, *inner_params]
+
+
+def execute_cells(sql: str, params: list, cursor) -> None:
+    if connection.vendor == "postgresql":
+        # Tens of thousands of groups: hash them in memory rather than spilling batches to disk.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute(sql, params)
+
+
+def metric_cells(qs: QuerySet[Opportunity], *, as_of: date, owner_attrs: dict[int, tuple[str, str]],
+                 period: tuple[date, date] | None = None) -> pd.DataFrame:
+    """The metric cell frame of ``metrics`` for the deals of ``qs``, in one aggregate query.
+
+    ``owner_attrs`` maps owner id -> (team, region): a deal with a blank team/region takes its
+    owner's (resolved here on the few cells rather than by joining every deal to its seller).
+    With ``period`` the frame also has ``in_period`` (close date within it), so coverage needs no
+    second pass over the deals.
+    """
+    sql, params = cell_query(qs, as_of=as_of, period=period)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Tens of thousands of groups: hash them in memory rather than spilling batches to disk.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(sql, [*bucket_params, *period_params, *inner_params])
+        execute_cells(sql, params, cursor)
         rows = cursor.fetchall()
+    return cells_frame(rows, owner_attrs)
+
+
+def cells_frame(rows: list[tuple], owner_attrs: dict[int, tuple[str, str]]) -> pd.DataFrame:
+    """Cell rows (the columns of ``cell_query``, from it or from ``PipelineSummary``) as the cell
+    frame of ``metrics``, with team and region resolved (the deal's own, else its owner's)."""
     if not rows:
         return metrics.empty_cells().assign(in_period=pd.Series(dtype=bool))
     df = pd.DataFrame.from_records(rows, columns=["owner_id", "team", "region", "state", "bucket", "cycle_days",
@@ -192,7 +204,8 @@ def metric_cells(qs: QuerySet[Opportunity], *, as_of: date, owner_attrs: dict[in
             own = own.where(own != "", df["owner_id"].map(fallback[attr]).fillna(""))
         df[col] = own.to_numpy()
     df["cycle_days"] = pd.to_numeric(df["cycle_days"], errors="coerce").astype("float64")
-    df["close_month"] = [_as_date(m) for m in df["close_month"]]
+    if connection.vendor != "postgresql":  # SQLite gives text; PostgreSQL dates already
+        df["close_month"] = [_as_date(m) for m in df["close_month"]]
     df["n"] = df["n"].astype("int64")
     df["amount_cents"] = df["amount_cents"].fillna(0).astype("int64")
     df["in_period"] = df["in_period"].astype(bool)
@@ -314,13 +327,19 @@ def close_date_moves(qs: QuerySet[Opportunity], *, start: date, end: date, limit
     return result
 
 
-def stage_norms() -> dict[str, float]:
-    """``{stage: norm days}`` from the tenant's whole stage history (see ``inspection``)."""
+def stage_norms(*, with_counts: bool = False) -> dict:
+    """``{stage: norm days}`` from the tenant's whole stage history (see ``inspection``);
+    ``with_counts``: ``{stage: (norm days, completed stays)}``."""
     changes = pd.DataFrame(
         list(StageChange.objects.order_by().values_list("opportunity_id", "to_stage", "changed_at")),
         columns=["opportunity_id", "to_stage", "changed_at"],
     )
-    return inspection.stage_norms(inspection.stage_stays(changes))
+    stays = inspection.stage_stays(changes)
+    norms = inspection.stage_norms(stays)
+    if not with_counts:
+        return norms
+    counts = stays.groupby("stage").size()
+    return {stage: (days, int(counts[stage])) for stage, days in norms.items()}
 
 
 def stuck_deals(qs: QuerySet[Opportunity], *, as_of: date, norms: dict[str, float], limit: int = 25) -> dict:
@@ -397,7 +416,11 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
     start, end, _ = parse_period_key(period, fy)
     sellers = seller_infos(access=access, filters=filters)
     attrs = owner_attrs(access=access)
-    cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
+    from performance.pipeline.summaries import summary_cells  # it builds on this module
+
+    cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs)
+    if cells is None:
+        cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
     refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
     doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
     money_in_period = period_money(cells)
@@ -439,8 +462,14 @@ def pipeline_risks(*, access: TenantAccess, as_of: date, filters: PipelineFilter
 
 
 def cached_stage_norms(*, tenant_id: int) -> dict[str, float]:
-    """Stage norms read the tenant's whole stage history, so they are cached, keyed by the latest
-    stage change (a new change — an import, a deal update — makes a new key; one cheap query)."""
+    """The norms stored by the last summary roll or import (``summaries``); for a tenant without
+    them, computed from the whole stage history and cached, keyed by the latest stage change (a
+    new change — an import, a deal update — makes a new key; one cheap query)."""
+    from performance.pipeline.summaries import stored_stage_norms  # it builds on this module
+
+    stored = stored_stage_norms()
+    if stored is not None:
+        return stored
     latest = StageChange.objects.aggregate(m=Max("id"))["m"] or 0
     key = f"pipeline:stage-norms:{tenant_id}:{latest}"
     norms = cache.get(key)
@@ -500,13 +529,15 @@ def data_version() -> tuple[int, ...]:
     )
 
 
-def cached(kind: str, *, access: TenantAccess, key_parts: tuple, compute):
+def cached(kind: str, *, access: TenantAccess, key_parts: tuple, compute, version: tuple | None = None):
     """``compute()`` — or its cached result for the same tenant, viewer scope, inputs and data
     version once the deal table holds about CACHE_MIN_DEALS rows. Small databases (the demo and
-    every test) always compute fresh; the ``pipeline_metrics`` command never goes through here."""
+    every test) always compute fresh; the ``pipeline_metrics`` command never comes here.
+    ``version``: the summary's (``summaries.summary_version``) when it serves the view — then
+    the four max-id lookups of ``data_version`` are not needed."""
     if not _large_tables():
         return compute()
-    version = data_version()
+    version = ("summary", *version) if version is not None else data_version()
     ids = visible_seller_ids(access)
     scope = "all" if ids is None else hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
     raw = repr((kind, access.tenant.pk, scope, version, key_parts))

@@ -8,12 +8,14 @@ of aggregate queries); flow and risk panels load by htmx after it.
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.http import QueryDict
 
 from performance.pipeline import charts
 from performance.pipeline.params import parse_params
 from performance.pipeline.selectors import cached, deal_drilldown, pipeline_flow, pipeline_overview, pipeline_risks
+from performance.pipeline.summaries import summary_serves_or_roll
 from spm.fiscal import parse_period_key, quarter_key, shift_month
 from spm.tenancy.views import TenantTemplateView
 from spm.web.paging import paginate
@@ -26,14 +28,19 @@ class _PipelineBase(TenantTemplateView):
         return parse_params(self.request.GET, fy_start_month=self.access.tenant.fiscal_year_start_month)
 
     def querystring(self, p, **extra) -> str:
-        q = QueryDict(mutable=True)
-        q.update(p.filters.as_query())
-        q["as_of"] = p.as_of.isoformat()
-        q["period"] = p.period
-        for k, v in extra.items():
-            if v:
-                q[k] = v
-        return q.urlencode()
+        """The page's filters with ``extra`` set (replacing a filter of the same name). The part
+        without ``extra`` is built once per request: breakdown tables ask for one per row."""
+        keys = tuple(sorted(k for k, v in extra.items() if v))
+        bases = self.__dict__.setdefault("_querystrings", {})
+        if keys not in bases:
+            q = QueryDict(mutable=True)
+            q.update(p.filters.as_query())
+            q["as_of"] = p.as_of.isoformat()
+            q["period"] = p.period
+            for k in keys:
+                q.pop(k, None)
+            bases[keys] = q.urlencode()
+        return "&".join(part for part in (bases[keys], urlencode([(k, extra[k]) for k in keys])) if part)
 
 
 class PipelineView(_PipelineBase):
@@ -43,8 +50,9 @@ class PipelineView(_PipelineBase):
         context = super().get_context_data(**kwargs)
         p = self.params()
         fy = self.access.tenant.fiscal_year_start_month
+        version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
         overview = cached("page", access=self.access, key_parts=(p.as_of, p.period, p.filters),
-                          compute=lambda: self.page_data(p))
+                          compute=lambda: self.page_data(p), version=version)
         doc = overview["metrics"]
         currency = overview["currency"]
         sellers = overview["sellers"]

@@ -25,6 +25,7 @@ the tenant's base currency:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -120,13 +121,12 @@ def ramped_quota_cents(quotas, seller: SellerInfo, period: str, fy_start_month: 
         return None
     total = Decimal(0)
     found = False
-    for month in months_in_period(period, fy_start_month):
-        d = date(int(month[:4]), int(month[5:7]), 1)
+    for month, quarter, year in _period_keys(period, fy_start_month):
         row, share = by_key.get(month), Decimal(1)
         if row is None:
-            row, share = by_key.get(_quarter_key(d, fy_start_month)), Decimal(1) / 3
+            row, share = by_key.get(quarter), Decimal(1) / 3
         if row is None:
-            row, share = by_key.get(_year_key(d, fy_start_month)), Decimal(1) / 12
+            row, share = by_key.get(year), Decimal(1) / 12
         if row is None:
             continue
         found = True
@@ -135,12 +135,15 @@ def ramped_quota_cents(quotas, seller: SellerInfo, period: str, fy_start_month: 
     return int((total * 100).quantize(Decimal(1))) if found else None
 
 
-def _quarter_key(d: date, fy: int) -> str:
-    return quota_period_key(d, "quarter", fy)
-
-
-def _year_key(d: date, fy: int) -> str:
-    return quota_period_key(d, "year", fy)
+@functools.lru_cache(maxsize=256)
+def _period_keys(period: str, fy: int) -> tuple[tuple[str, str, str], ...]:
+    """(month, quarter key, year key) of each month of ``period``: the same for every seller of a
+    page, so parsed once rather than per seller (thousands on a manager's page)."""
+    out = []
+    for month in months_in_period(period, fy):
+        d = date(int(month[:4]), int(month[5:7]), 1)
+        out.append((month, quota_period_key(d, "quarter", fy), quota_period_key(d, "year", fy)))
+    return tuple(out)
 
 
 def _figures(cells: pd.DataFrame, start: date, end: date, quota_cents: int | None, meetings: int = 0) -> dict:
@@ -258,7 +261,7 @@ def quarter_keys_back(as_of: date, count: int, fy_start_month: int) -> list[str]
     y, m = as_of.year, as_of.month
     for i in range(count):
         yy, mm = add_months(y, m, -3 * i)
-        keys.append(_quarter_key(date(yy, mm, 1), fy_start_month))
+        keys.append(quota_period_key(date(yy, mm, 1), "quarter", fy_start_month))
     return sorted(set(keys), key=lambda k: parse_period_key(k, fy_start_month)[0])
 
 

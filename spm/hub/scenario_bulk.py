@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from performance.models import STAGE_NAME_MAX, Opportunity, OpportunitySplit, PipelineStage, StageChange, stage_flags
+from performance.pipeline.summaries import pipeline_summaries_refresh
 from planning.models import Quota, Seller
 from spm.db.bulk import bulk_insert
 from spm.errors import DomainError
@@ -297,4 +298,6 @@ def load_deals(rows: list[dict], seller_ids: dict[str, int], account_ids: dict[s
         OpportunitySplit.objects.filter(opportunity_id__in=resplit[i:i + 10000]).delete()
     bulk_insert(OpportunitySplit, ["opportunity_id", "seller_id", "pct"], split_rows, tenant_id=tenant.pk)
     bulk_insert(StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"], stage_rows, tenant_id=tenant.pk)
+    pipeline_summaries_refresh(owner_ids={v["owner_id"] for v in values.values()} | {e["owner_id"] for e in existing.values()},
+                               norms=bool(stage_rows))
     return ids

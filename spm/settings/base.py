@@ -128,6 +128,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # (each statement's step at most once a day, however often the job runs).
     "approval-reminders": {"task": "compensation.tasks.approval_reminders_daily",
                            "schedule": crontab(hour=7, minute=0)},
+    # Daily just after midnight: pipeline summaries hold one day's aging, so roll them to the new day.
+    "pipeline-summaries-daily": {"task": "performance.tasks.pipeline_summaries_daily",
+                                 "schedule": crontab(hour=0, minute=5)},
 }
 APPROVAL_REMINDER_DAYS = env.int("APPROVAL_REMINDER_DAYS", default=3)
 if APPROVAL_REMINDER_DAYS < 0:

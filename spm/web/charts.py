@@ -8,6 +8,7 @@ Templates include ``_chart_head.html`` and output the fragment with ``{{ chart|s
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -32,6 +33,9 @@ LAYOUT = {
     "colorway": PALETTE,
     "bargap": 0.35,
 }
+
+
+CONFIG = {"displayModeBar": False, "responsive": True}
 
 
 @functools.cache
@@ -61,7 +65,22 @@ def to_html(fig: go.Figure, *, height: int = 320) -> str:
     layout.pop("template", None)
     _merge(layout, {**LAYOUT, "height": height})
     layout["template"] = json.loads(_template_json())
-    return chart_fragment(payload, config={"displayModeBar": False, "responsive": True})
+    return chart_fragment(payload, config=CONFIG)
+
+
+@functools.cache
+def _base_layout() -> dict:
+    """The layout ``to_html`` gives every figure (LAYOUT over the plotly_white template), built once."""
+    return _merge({"template": json.loads(_template_json())}, {**LAYOUT, "height": 320})
+
+
+def spec_html(data: list[dict], *, layout: dict | None = None, height: int = 320) -> str:
+    """A figure given as plotly.js JSON — traces (``{"type": "bar", "x": …}``) and layout keys on
+    top of ``to_html``'s — rendered the same way without building plotly objects (cheap enough
+    for pages that draw fresh figures on every request)."""
+    full = copy.deepcopy(_base_layout())
+    full.update(layout or {}, height=height)
+    return _fragment({"data": data, "layout": full, "config": CONFIG})
 
 
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -70,9 +89,13 @@ _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 def chart_fragment(fig: go.Figure | dict, *, config: dict | None = None) -> str:
     """The CSP-safe HTML of a figure (or its plain dict): a target div and a JSON data block (see the
     module docstring)."""
-    target = f"chart-{uuid.uuid4().hex[:12]}"
     payload = dict(fig) if isinstance(fig, dict) else json.loads(pio.to_json(fig, validate=False))
     payload["config"] = config or {}
+    return _fragment(payload)
+
+
+def _fragment(payload: dict) -> str:
+    target = f"chart-{uuid.uuid4().hex[:12]}"
     # Escaped like Django's json_script: the JSON can never close its <script> element.
     data = json.dumps(payload, separators=(",", ":")).translate(_JSON_ESCAPES)
     return (f'<div id="{target}" class="plotly-graph-div" style="width:100%"></div>'
@@ -80,11 +103,10 @@ def chart_fragment(fig: go.Figure | dict, *, config: dict | None = None) -> str:
 
 
 def bars(x: Sequence, y: Sequence, *, name: str, currency: str = "", height: int = 320) -> str:
-    fig = go.Figure(go.Bar(x=list(x), y=[float(v) for v in y], name=name, marker_color=BRAND,
-                           hovertemplate=f"%{{x}}<br>{currency} %{{y:,.2f}}<extra></extra>"))
-    fig.update_yaxes(tickformat=",.0f", title_text=currency or None)
-    fig.update_xaxes(type="category")
-    return to_html(fig, height=height)
+    trace = {"type": "bar", "x": list(x), "y": [float(v) for v in y], "name": name, "marker": {"color": BRAND},
+             "hovertemplate": f"%{{x}}<br>{currency} %{{y:,.2f}}<extra></extra>"}
+    yaxis = {"tickformat": ",.0f", **({"title": {"text": currency}} if currency else {})}
+    return spec_html([trace], layout={"xaxis": {"type": "category"}, "yaxis": yaxis}, height=height)
 
 
 CACHE_SECONDS = 3600

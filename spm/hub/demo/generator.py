@@ -26,6 +26,7 @@ from decimal import Decimal
 import numpy as np
 
 from performance.activities.models import Activity
+from performance.forecasting.models import ForecastOverride, ForecastSubmission
 from performance.models import (
     Opportunity,
     OpportunityEvent,
@@ -34,9 +35,11 @@ from performance.models import (
     PipelineStage,
     StageChange,
 )
+from performance.pipeline.summaries import pipeline_summaries_rebuild
 from planning.models import Account, Quota, Seller, Territory, TerritoryPlan
 from spm.db.bulk import bulk_insert, id_map
 from spm.fiscal import quarter_bounds, quarter_key, shift_month
+from spm.hub.demo.forecast_calls import forecast_calls
 from spm.models import FxRate, Tenant
 from spm.tenancy.db import tenant_atomic
 
@@ -355,12 +358,25 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
         report.counts["fx_rates"] = bulk_insert(FxRate, ["currency", "rate_to_base", "effective_from"],
                                                 _fx_rows(rng, start, today), tenant_id=tenant.pk)
         report.counts["multi_currency_deals"] = opp["foreign"]
+        pipeline_summaries_rebuild()  # the pipeline page's summary and stage norms, as an import leaves them
+        lap("pipeline_summaries")
 
         quotas = _quotas(people, opp["won"], start, today)
         report.counts["quotas"] = bulk_insert(Quota, ["seller_id", "measure", "period", "amount", "source"],
                                               [(seller_ids[s], "bookings", k, amt, "manual") for (s, k), amt in quotas.items()],
                                               tenant_id=tenant.pk)
         lap("quotas_fx")
+        open_commit = [(o, cl, amt) for _e, _n, _a, o, amt, _c, st, fc, _d, _cd, cl in opp["rows"]
+                       if st not in CLOSED_STAGES and fc == "commit"]
+        submissions, overrides = forecast_calls(rng, people=people, won=opp["won"], open_commit=open_commit, start=start,
+                                                today=today, fy_start_month=tenant.fiscal_year_start_month)
+        report.counts["forecast_submissions"] = bulk_insert(
+            ForecastSubmission, ["seller_id", "period", "commit", "best_case", "note", "submitted_at"],
+            [(seller_ids[s], *rest) for s, *rest in submissions], tenant_id=tenant.pk)
+        report.counts["forecast_overrides"] = bulk_insert(
+            ForecastOverride, ["seller_id", "period", "commit", "best_case", "note", "created_at"],
+            [(seller_ids[s], *rest) for s, *rest in overrides], tenant_id=tenant.pk)
+        lap("forecast_calls")
         if with_plans:
             report.counts["plan_assignments"] = _plans(people, start, today)
             lap("plans")

@@ -132,3 +132,29 @@ def test_the_forecast_backtest_scores_past_quarters_with_every_method(acme):
         assert q["methods"]["model"]["forecast"] is not None or q["model"].get("note")
         assert float(q["actual"]) > 0
     assert not [n for n in report["notes"] if n.startswith("weighted: no probability")]
+
+
+def test_the_backtest_compares_the_human_call_recorded_by_the_demo(acme):
+    """Weekly rep submissions and manager overrides over the past quarters: the commit method has a
+    forecast in every quarter, and the sandbaggers' first calls sit well under what they booked."""
+    from performance.forecasting.models import ForecastOverride, ForecastSubmission
+
+    tenant, report = acme
+    assert report.counts["forecast_submissions"] > 0 and report.counts["forecast_overrides"] > 0
+    out = io.StringIO()
+    call_command("forecast_backtest", "--tenant", "acme", "--format", "json", "--as-of", TODAY.isoformat(), stdout=out)
+    doc = json.loads(out.getvalue())
+    assert all(q["methods"]["commit"]["forecast"] is not None for q in doc["quarters"])
+    assert doc["summary"]["commit"]["quarters"] == len(doc["quarters"])
+    with tenant_atomic(tenant):
+        assert not ForecastSubmission.objects.filter(submitted_at__date__gt=TODAY).exists()
+        assert not ForecastOverride.objects.filter(created_at__date__gt=TODAY).exists()
+        won = defaultdict(float)
+        for owner, close, amount in Opportunity.objects.filter(is_won=True).values_list("owner_id", "close_date", "amount"):
+            won[(owner, f"{close.year}-Q{(close.month - 1) // 3 + 1}")] += float(amount)
+        first = {}
+        for seller, period, commit in ForecastSubmission.objects.order_by("submitted_at").values_list(
+                "seller_id", "period", "commit"):
+            first.setdefault((seller, period), float(commit))
+    under = [k for k, call in first.items() if won.get(k, 0) > 0 and call < 0.85 * won[k]]
+    assert len(under) >= 3  # sandbaggers under-call at the start of a quarter

@@ -1,0 +1,231 @@
+"""Pipeline summaries (see ``performance.pipeline.models``): write them with the deals, read them for the page.
+
+Writes (call inside the transaction that changed deals, after the writes, tenant in scope):
+
+* ``pipeline_summaries_refresh(owner_ids=…)`` — the one hook for loaders and services: replaces
+  the summary rows of the touched owners (a deal that changed owner touches both) from the deals,
+  set-based (one DELETE, one INSERT … SELECT of the same cell aggregate the exact path runs).
+  ``owner_ids=None`` rebuilds every owner; ``norms=True`` also recomputes the stage norms (imports
+  and history writes). A no-op when the tenant has no summary yet or another transaction left it
+  dirty (it is then unusable until the next roll, so there is nothing to keep exact).
+* ``pipeline_summaries_rebuild(as_of=…)`` — everything, for a day: the daily roll (Celery beat),
+  the lazy roll a read schedules when the rows are for another day, the demo and bench loaders.
+
+Both lock the tenant's state row first (``SELECT … FOR UPDATE``): writers of one tenant and a roll
+serialise on it, and the deal trigger's UPDATE of the same row makes a roll wait for the writing
+transaction to commit before it reads the deals.
+
+Reads: ``summary_cells`` returns the metric cell frame of ``selectors.metric_cells`` for the view
+(as of the state's day, for its period, visible owners, owner/team/region/segment filters) from
+O(owners × cells) rows, or None when the summary cannot serve it — another day or period, a
+product filter, dirty rows — and the caller takes the exact path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import pandas as pd
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Subquery
+from django.utils import timezone
+
+from performance.models import Opportunity, StageChange
+from performance.pipeline.inspection import MIN_STAYS, NORM_QUANTILE
+from performance.pipeline.models import PipelineStageNorm, PipelineSummary, PipelineSummaryState
+from performance.pipeline.selectors import (
+    PipelineFilters,
+    cell_query,
+    cells_frame,
+    execute_cells,
+    id_set,
+    owner_attrs,
+    stage_norms,
+)
+from planning.selectors import seller_list, visible_seller_ids
+from spm.fiscal import parse_period_key, quarter_key
+from spm.tenancy.access import TenantAccess
+from spm.tenancy.context import current_tenant
+
+COLUMNS = ("owner_id", "team", "region", "state", "bucket", "cycle_days", "close_month", "in_period", "n",
+           "amount_cents")
+
+
+def summaries_enabled() -> bool:
+    """Pages read summaries on PostgreSQL (where the dirty trigger backs them); SQLite (the embedded
+    demo, small) computes exactly unless a test turns them on."""
+    return getattr(settings, "PIPELINE_SUMMARIES", connection.vendor == "postgresql")
+
+
+def _xid() -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT txid_current()")
+        return cursor.fetchone()[0]
+
+
+def _locked_state() -> PipelineSummaryState | None:
+    return PipelineSummaryState.objects.select_for_update().first()
+
+
+def _insert_rows(qs, *, state: PipelineSummaryState) -> None:
+    """INSERT … SELECT the cell aggregate of the deals of ``qs`` as of the state's day and period."""
+    start, end, _ = parse_period_key(state.period, current_tenant().fiscal_year_start_month)
+    sql, params = cell_query(qs, as_of=state.as_of, period=(start, end))
+    table = PipelineSummary._meta.db_table
+    insert = (
+        f"INSERT INTO {table} (tenant_id, {', '.join(COLUMNS)}) "
+        f"SELECT %s, o, COALESCE(t, ''), COALESCE(r, ''), s, b, cy, mo, ip <> 0, n, COALESCE(cents, 0) FROM ({sql}) q"
+    )
+    with connection.cursor() as cursor:
+        execute_cells(insert, [state.tenant_id, *params], cursor)
+
+
+def _norms_sql() -> dict[str, tuple[float, int]]:
+    """PostgreSQL: ``inspection.stage_norms`` of ``inspection.stage_stays`` in one statement (a
+    window over the tenant's stage changes, percentile_cont = pandas' linear quantile), so an
+    import's refresh does not pull a million stage changes into Python."""
+    table = StageChange._meta.db_table
+    sql = (
+        f"SELECT to_stage, percentile_cont(%s) WITHIN GROUP (ORDER BY days), count(*) FROM ("
+        f"  SELECT to_stage, EXTRACT(EPOCH FROM (LEAD(changed_at) OVER (PARTITION BY opportunity_id "
+        f"  ORDER BY changed_at, id) - changed_at)) / 86400.0 AS days FROM {table} WHERE tenant_id = %s) stays "
+        f"WHERE days IS NOT NULL GROUP BY to_stage HAVING count(*) >= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [NORM_QUANTILE, current_tenant().pk, MIN_STAYS])
+        return {stage: (round(float(days), 1), int(n)) for stage, days, n in cursor.fetchall()}
+
+
+def _refresh_norms() -> None:
+    """Stage norms from the whole stage history, replaced in one go (imports and the roll)."""
+    norms = _norms_sql() if connection.vendor == "postgresql" else stage_norms(with_counts=True)
+    PipelineStageNorm.objects.all().delete()
+    PipelineStageNorm.objects.bulk_create([
+        PipelineStageNorm(tenant=current_tenant(), stage=stage, norm_days=days, stays=stays)
+        for stage, (days, stays) in norms.items()
+    ])
+
+
+def pipeline_summaries_refresh(*, owner_ids: Iterable[int] | None = None, norms: bool = False) -> bool:
+    """Keep the summary exact after deal writes of the current transaction (see module docstring).
+
+    Inputs: the ids of the owners whose deals were created, changed, closed or deleted (old and
+    new owner on a reassignment), or None for all. Effects: their summary rows replaced; the
+    dirty mark of this transaction cleared. Returns whether the summary was maintained.
+    Idempotent: running it twice leaves the same rows.
+    """
+    state = _locked_state()
+    if state is None or state.stale or state.dirty_xid not in (None, _xid()):
+        return False
+    if owner_ids is None:
+        PipelineSummary.objects.all().delete()
+        _insert_rows(Opportunity.objects.all(), state=state)
+    else:
+        ids = sorted({int(i) for i in owner_ids if i is not None})
+        if ids:
+            PipelineSummary.objects.filter(owner_id__in=id_set(ids)).delete()
+            _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
+    if norms:
+        _refresh_norms()
+    state.dirty_xid = None
+    state.refreshed_at = timezone.now()
+    state.save(update_fields=["dirty_xid", "refreshed_at"])
+    return True
+
+
+def pipeline_summaries_rebuild(*, as_of: date | None = None) -> PipelineSummaryState:
+    """Rebuild the tenant's summary (and stage norms) as of ``as_of`` (default today) for its
+    fiscal quarter. Set-based: one DELETE and one INSERT … SELECT over the tenant's deals."""
+    tenant = current_tenant()
+    as_of = as_of or timezone.localdate()
+    PipelineSummaryState.objects.bulk_create(
+        [PipelineSummaryState(tenant=tenant, as_of=as_of, period="", stale=True, refreshed_at=timezone.now())],
+        ignore_conflicts=True,
+    )
+    state = _locked_state()
+    state.as_of = as_of
+    state.period = quarter_key(as_of, tenant.fiscal_year_start_month)
+    PipelineSummary.objects.all().delete()
+    _insert_rows(Opportunity.objects.all(), state=state)
+    _refresh_norms()
+    state.stale, state.dirty_xid, state.refreshed_at = False, None, timezone.now()
+    state.save(update_fields=["as_of", "period", "stale", "dirty_xid", "refreshed_at"])
+    return state
+
+
+def summary_version(*, as_of: date, period: str, filters: PipelineFilters | None) -> tuple | None:
+    """When the summary holds this view (same day and period, clean, no product filter): what
+    changes with anything the page shows — the summary's last refresh (every deal write) and the
+    newest audit event (seller, quota and setting changes are audited) — else None. One query."""
+    if not summaries_enabled() or (filters is not None and filters.product):
+        return None
+    from spm.models import AuditEvent
+
+    return (PipelineSummaryState.objects.filter(as_of=as_of, period=period, stale=False, dirty_xid__isnull=True)
+            .annotate(audit=Subquery(AuditEvent.objects.order_by("-id").values("id")[:1]))
+            .values_list("refreshed_at", "audit").first())
+
+
+def summary_serves(*, as_of: date, period: str, filters: PipelineFilters | None) -> bool:
+    """Whether the summary holds this view (see ``summary_version``)."""
+    return summary_version(as_of=as_of, period=period, filters=filters) is not None
+
+
+def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None,
+                  attrs: dict[int, tuple[str, str]] | None = None) -> pd.DataFrame | None:
+    """The cell frame of ``selectors.metric_cells`` (with ``in_period`` for ``period``) for the
+    viewer's scope and filters, from the summary rows; None when the summary cannot serve it.
+    ``attrs``: ``selectors.owner_attrs`` when the caller has it already."""
+    if not summary_serves(as_of=as_of, period=period, filters=filters):
+        return None
+    f = filters or PipelineFilters()
+    qs = PipelineSummary.objects.all()
+    ids = visible_seller_ids(access)
+    if ids is not None:
+        qs = qs.filter(owner_id__in=id_set(ids))
+    if f.owner_ids:
+        qs = qs.filter(owner_id__in=f.owner_ids)
+    if f.segment:
+        qs = qs.filter(owner_id__in=Subquery(seller_list(access=access).filter(segment=f.segment).values("id")))
+    # A plain cursor: tens of thousands of rows skip the ORM's per-row conversion (same values).
+    sql, params = qs.order_by().values_list(*COLUMNS).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    cells = cells_frame(rows, attrs if attrs is not None else owner_attrs(access=access))
+    # Team and region filter on the resolved value (the deal's own, else its owner's), as the exact path.
+    if f.team:
+        cells = cells[cells["team"] == f.team]
+    if f.region:
+        cells = cells[cells["region"] == f.region]
+    return cells.reset_index(drop=True)
+
+
+def stored_stage_norms() -> dict[str, float] | None:
+    """``{stage: norm days}`` stored by the last roll or import, or None when the tenant has none yet."""
+    if not PipelineSummaryState.objects.exists():
+        return None
+    return dict(PipelineStageNorm.objects.order_by("stage").values_list("stage", "norm_days"))
+
+
+def summary_serves_or_roll(*, access: TenantAccess, as_of: date, period: str,
+                           filters: PipelineFilters | None) -> tuple | None:
+    """``summary_version``; when the summary does not serve the view but it is today's default
+    (rows of another day, or dirty), schedule one roll of the tenant (at most one per tenant and
+    day every 10 minutes) so the next reads are served — this read takes the exact path."""
+    version = summary_version(as_of=as_of, period=period, filters=filters)
+    if version is not None:
+        return version
+    tenant = access.tenant
+    if (summaries_enabled() and not (filters and filters.product) and as_of == timezone.localdate()
+            and period == quarter_key(as_of, tenant.fiscal_year_start_month)
+            and cache.add(f"pipeline:summary-roll:{tenant.pk}:{as_of.isoformat()}", 1, 600)):
+        from performance.tasks import pipeline_summaries_roll
+
+        transaction.on_commit(lambda: pipeline_summaries_roll.delay(tenant_id=tenant.pk, as_of=as_of.isoformat()))
+    return None

@@ -1,0 +1,259 @@
+"""Pipeline summaries equal the exact computation after every kind of write, and serve the page.
+
+Hand-made tenant (as of 2017-06-30, quarter 2017-Q2): two owners under a manager plus an idle one,
+won / lost / open deals, a deal with its own team, deals with no created or close date, a deal
+created after the day, a deal closed after the day (open on it) and EUR deals converted at the
+close-date rate (open ones at the day's rate). Each test compares the report and the period money
+computed from the summary rows with the same computed over the deals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from performance.models import Opportunity, PipelineStageNorm, PipelineSummary, StageChange
+from performance.pipeline import selectors
+from performance.pipeline.metrics import report
+from performance.pipeline.selectors import (
+    PipelineFilters,
+    metric_cells,
+    owner_attrs,
+    period_money,
+    scoped_deals,
+    seller_refs,
+    system_access,
+)
+from performance.pipeline.summaries import (
+    pipeline_summaries_rebuild,
+    pipeline_summaries_refresh,
+    stored_stage_norms,
+    summary_cells,
+    summary_serves,
+)
+from performance.services import opportunity_update, opportunity_upsert
+from spm.models import FxRate, Membership
+from spm.roles import Role
+from spm.tenancy.access import TenantAccess
+from spm.tenancy.db import tenant_atomic
+from tests.factories import MembershipFactory, OpportunityFactory, SellerFactory, TenantFactory, UserFactory
+
+D = dt.date(2017, 6, 30)
+PERIOD = "2017-Q2"
+
+
+def _deal(tenant, owner, amount, created, closed, state, **kw):
+    is_closed, is_won = {"won": (True, True), "lost": (True, False), "open": (False, False)}[state]
+    stage = {"won": "Won", "lost": "Lost", "open": "Engaging"}[state]
+    return OpportunityFactory(tenant=tenant, owner=owner, amount=Decimal(amount), created_date=created, close_date=closed,
+                              stage=stage, is_closed=is_closed, is_won=is_won, **kw)
+
+
+class World:
+    pass
+
+
+@pytest.fixture
+def world(db, settings):
+    settings.PIPELINE_SUMMARIES = True
+    w = World()
+    w.tenant = tenant = TenantFactory(slug="summ", fiscal_year_start_month=1)
+    w.user = UserFactory(username="boss@s.test", email="boss@s.test")
+    w.membership = MembershipFactory(tenant=tenant, user=w.user, role=Role.MANAGER)
+    w.boss = SellerFactory(tenant=tenant, email="boss@s.test", team="East", region="EMEA", user=w.user,
+                           role_type="manager")
+    w.ann = SellerFactory(tenant=tenant, email="ann@s.test", team="East", region="EMEA", manager=w.boss, segment="SMB")
+    w.bob = SellerFactory(tenant=tenant, email="bob@s.test", team="West", region="AMER", manager=w.boss, segment="ENT")
+    w.idle = SellerFactory(tenant=tenant, email="idle@s.test", team="North", region="APAC")
+    with tenant_atomic(tenant):
+        FxRate.all_tenants.create(tenant=tenant, currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2017, 1, 1))
+        FxRate.all_tenants.create(tenant=tenant, currency="EUR", rate_to_base=Decimal("1.20"), effective_from=dt.date(2017, 6, 1))
+    _deal(tenant, w.ann, "1000.00", dt.date(2017, 1, 1), dt.date(2017, 1, 31), "won")
+    _deal(tenant, w.ann, "2500.50", dt.date(2017, 3, 1), dt.date(2017, 4, 10), "won")
+    _deal(tenant, w.ann, "700.00", dt.date(2017, 2, 1), dt.date(2017, 6, 30), "lost")
+    _deal(tenant, w.ann, "300.00", dt.date(2017, 5, 31), None, "open")
+    _deal(tenant, w.ann, "100.05", dt.date(2017, 2, 1), dt.date(2017, 3, 1), "won", currency="EUR")
+    _deal(tenant, w.ann, "100.05", dt.date(2017, 4, 1), None, "open", currency="EUR")
+    _deal(tenant, w.bob, "400.00", dt.date(2017, 5, 30), dt.date(2017, 8, 1), "open", team="Special")
+    _deal(tenant, w.bob, "60.00", dt.date(2016, 12, 31), dt.date(2017, 6, 1), "open", region="LATAM")
+    _deal(tenant, w.bob, "80.00", None, None, "open")
+    _deal(tenant, w.bob, "90.00", dt.date(2017, 6, 30), dt.date(2017, 7, 1), "won")
+    _deal(tenant, w.bob, "999.00", dt.date(2017, 7, 1), None, "open")
+    _deal(tenant, w.idle, "55.00", dt.date(2017, 6, 1), dt.date(2017, 6, 20), "won")
+    with tenant_atomic(tenant):
+        pipeline_summaries_rebuild(as_of=D)
+    return w
+
+
+def manager_access(w) -> TenantAccess:
+    return TenantAccess(tenant=w.tenant, membership=Membership.all_tenants.get(pk=w.membership.pk))
+
+
+def both(w, access=None, filters=None):
+    """(from the summary, exact) report + period money for one view."""
+    with tenant_atomic(w.tenant):
+        access = access or system_access(w.tenant)
+        refs = seller_refs(access=access, filters=filters)
+        exact = metric_cells(scoped_deals(access=access, filters=filters), as_of=D, owner_attrs=owner_attrs(access=access),
+                             period=(dt.date(2017, 4, 1), dt.date(2017, 6, 30)))
+        summ = summary_cells(access=access, as_of=D, period=PERIOD, filters=filters)
+        assert summ is not None, "the summary should serve this view"
+        return tuple((report(c, as_of=D, sellers=refs, fy_start_month=1), period_money(c)) for c in (summ, exact))
+
+
+def assert_equal_everywhere(w):
+    views = [
+        (None, None),
+        (manager_access(w), None),
+        (None, PipelineFilters(team="East")),
+        (None, PipelineFilters(team="Special")),
+        (None, PipelineFilters(region="LATAM")),
+        (None, PipelineFilters(segment="ENT")),
+        (None, PipelineFilters(owner_ids=frozenset({w.ann.pk}))),
+    ]
+    for access, filters in views:
+        from_summary, exact = both(w, access, filters)
+        assert from_summary == exact, filters
+
+
+def test_a_rebuilt_summary_equals_the_exact_computation(world):
+    assert_equal_everywhere(world)
+    doc, money = both(world)[0]
+    assert doc["overall"]["open_count"] == 6  # 300, EUR, 400, 60 (slipped), 80 (no dates), 90 (closes after D)
+    assert money == {"pipeline": 6000, "booked": 250050 + 5500}  # closing (the slipped 60) / won in 2017-Q2
+    with tenant_atomic(world.tenant):
+        assert PipelineSummary.objects.count() < Opportunity.objects.count()
+
+
+def test_service_creates_updates_closes_and_reassignments_keep_it_exact(world):
+    with tenant_atomic(world.tenant):
+        new, _ = opportunity_upsert(external_id="N1", owner=world.ann, amount="123.45", stage="Engaging",
+                                    close_date=dt.date(2017, 6, 15), created_date=dt.date(2017, 6, 1))
+    assert_equal_everywhere(world)
+    with tenant_atomic(world.tenant):
+        opportunity_update(opportunity=new, amount=Decimal("500.00"))
+        opportunity_update(opportunity=new, owner=world.bob)  # both owners' rows move
+    assert_equal_everywhere(world)
+    with tenant_atomic(world.tenant):
+        opportunity_update(opportunity=new, stage="Won", is_closed=True, is_won=True)
+        lost = Opportunity.objects.get(amount=Decimal("300.00"))
+        opportunity_update(opportunity=lost, stage="Lost", is_closed=True, is_won=False, close_date=dt.date(2017, 6, 29))
+    assert_equal_everywhere(world)
+    assert both(world)[0][0]["by_owner"]["bob@s.test"]["bookings"] == "500.00"  # his 90 closes after D
+
+
+def test_a_delete_refreshed_through_the_hook_stays_exact(world):
+    with tenant_atomic(world.tenant):
+        victim = Opportunity.objects.get(amount=Decimal("400.00"))
+        owner = victim.owner_id
+        victim.delete()
+        pipeline_summaries_refresh(owner_ids=[owner])
+    assert_equal_everywhere(world)
+
+
+def test_an_import_keeps_it_exact_and_refreshes_the_stage_norms(world, tmp_path):
+    with tenant_atomic(world.tenant):
+        first = Opportunity.objects.filter(owner=world.ann).order_by("id").first()
+    deals = tmp_path / "deals.csv"
+    deals.write_text(
+        "external_id,account,owner_email,stage,amount,currency,created_date,close_date,is_won,is_closed\n"
+        f"{first.external_id},,bob@s.test,Won,1500.00,USD,2017-01-01,2017-02-01,true,true\n"
+        "I1,,ann@s.test,Engaging,42.00,USD,2017-06-01,2017-06-25,false,false\n"
+        "I2,,idle@s.test,Lost,17.00,USD,2017-03-01,2017-05-01,false,true\n", encoding="utf-8")
+    call_command("import_opportunities", str(deals), "--tenant", "summ", "--as-of", "2017-06-30", stdout=StringIO())
+    assert_equal_everywhere(world)
+
+
+def test_stage_norms_are_stored_by_the_roll_and_read_from_the_store(world):
+    with tenant_atomic(world.tenant):
+        for i, deal in enumerate(Opportunity.objects.order_by("id")[:6]):
+            at = dt.datetime(2017, 1, 1, tzinfo=dt.UTC)
+            StageChange.objects.create(opportunity=deal, from_stage="", to_stage="Engaging", changed_at=at)
+            StageChange.objects.create(opportunity=deal, from_stage="Engaging", to_stage="Won",
+                                       changed_at=at + dt.timedelta(days=10 + i))
+        pipeline_summaries_rebuild(as_of=D)
+        assert stored_stage_norms() == selectors.stage_norms() == {"Engaging": 13.8}  # p75 of 10..15 days = 13.75, one decimal
+        assert PipelineStageNorm.objects.get().stays == 6
+        assert selectors.cached_stage_norms(tenant_id=world.tenant.pk) == {"Engaging": 13.8}
+
+
+def test_the_summary_serves_only_its_day_period_and_no_product_filter(world):
+    with tenant_atomic(world.tenant):
+        assert summary_serves(as_of=D, period=PERIOD, filters=None)
+        assert not summary_serves(as_of=D + dt.timedelta(days=1), period=PERIOD, filters=None)
+        assert not summary_serves(as_of=D, period="2017-Q3", filters=None)
+        assert not summary_serves(as_of=D, period=PERIOD, filters=PipelineFilters(product="Cloud"))
+
+
+@pytest.mark.postgres  # the dirty trigger is PostgreSQL's
+def test_a_write_that_skips_the_refresh_is_never_read(world):
+    with tenant_atomic(world.tenant):
+        Opportunity.objects.filter(owner=world.ann).update(amount=Decimal("1.00"))  # no hook
+        assert not summary_serves(as_of=D, period=PERIOD, filters=None)
+        pipeline_summaries_refresh(owner_ids=[world.ann.pk])
+        assert summary_serves(as_of=D, period=PERIOD, filters=None)
+        FxRate.objects.create(currency="EUR", rate_to_base=Decimal("2"), effective_from=dt.date(2017, 6, 15))
+        assert not summary_serves(as_of=D, period=PERIOD, filters=None)
+        pipeline_summaries_refresh(owner_ids=None)
+    assert_equal_everywhere(world)
+
+
+def test_the_page_reads_the_summary_in_bounded_queries_and_equals_the_exact_page(client, world, settings, monkeypatch,
+                                                                                 django_assert_max_num_queries):
+    url = reverse("performance:pipeline", kwargs={"tenant": world.tenant.slug}) + f"?as_of={D.isoformat()}"
+    client.force_login(world.user)
+
+    def no_deal_scan(*args, **kwargs):
+        raise AssertionError("the page scanned the deals instead of reading the summary")
+
+    with monkeypatch.context() as m:
+        m.setattr(selectors, "metric_cells", no_deal_scan)
+        with django_assert_max_num_queries(17):
+            from_summary = client.get(url)
+    assert from_summary.status_code == 200
+    settings.PIPELINE_SUMMARIES = False
+    exact = client.get(url)
+    assert from_summary.context["doc"] == exact.context["doc"]
+    assert from_summary.context["overview"]["coverage"] == exact.context["overview"]["coverage"]
+    assert from_summary.context["overview"]["velocity"] == exact.context["overview"]["velocity"]
+    assert set(from_summary.context["doc"]["by_owner"]) == {"boss@s.test", "ann@s.test", "bob@s.test"}
+
+
+def test_a_read_of_today_on_rows_of_another_day_rolls_the_summary_once(client, world, monkeypatch,
+                                                                       django_capture_on_commit_callbacks):
+    """The page answers from the exact path and schedules one roll; the next read is served."""
+    from django.core.cache import cache
+
+    today = dt.date(2017, 7, 3)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: today)
+    cache.delete(f"pipeline:summary-roll:{world.tenant.pk}:{today.isoformat()}")
+    url = reverse("performance:pipeline", kwargs={"tenant": world.tenant.slug})
+    client.force_login(world.user)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert client.get(url).status_code == 200
+    assert len(callbacks) == 1
+    with tenant_atomic(world.tenant):
+        assert summary_serves(as_of=today, period="2017-Q3", filters=None)
+    with django_capture_on_commit_callbacks() as again:
+        client.get(url)
+    assert again == []  # served: nothing more to roll
+
+
+def test_a_large_tenant_caches_the_served_page_until_a_deal_write_refreshes_the_summary(client, world, monkeypatch):
+    url = reverse("performance:pipeline", kwargs={"tenant": world.tenant.slug}) + f"?as_of={D.isoformat()}"
+    monkeypatch.setattr(selectors, "_large_tables", lambda: True)  # as if the deal table were large
+    client.force_login(world.user)
+    first = client.get(url).context["doc"]["overall"]["open_amount"]
+    with monkeypatch.context() as m:
+        m.setattr(selectors, "metric_cells", lambda *a, **k: pytest.fail("computed again"))
+        m.setattr("performance.pipeline.summaries.summary_cells", lambda *a, **k: pytest.fail("computed again"))
+        assert client.get(url).context["doc"]["overall"]["open_amount"] == first  # from the cache
+    with tenant_atomic(world.tenant):
+        opportunity_upsert(external_id="C1", owner=world.ann, amount="1000.00", stage="Engaging",
+                           close_date=dt.date(2017, 9, 1), created_date=dt.date(2017, 6, 1))
+    assert Decimal(client.get(url).context["doc"]["overall"]["open_amount"]) == Decimal(first) + 1000
