@@ -36,7 +36,7 @@ from compensation.selectors import (
 from compensation.web import statement_or_404
 from spm.errors import DomainError
 from spm.services import period_is_closed
-from spm.templatetags.money import money
+from spm.templatetags.fmt import money, period
 from spm.tenancy.views import TenantTemplateView, TenantView
 from spm.web import charts
 from spm.web.forms import add_service_error
@@ -192,9 +192,9 @@ class StatementAdjustView(StatementDetailView):
             else:
                 messages.success(
                     request,
-                    f"Adjustment of {statement.currency} {money(adjustment.amount)} added for {statement.seller} in "
-                    f"{statement.period}. It becomes a line of this statement at the next calculation of "
-                    f"{statement.period}.",
+                    f"Adjustment of {money(adjustment.amount, statement.currency)} added for {statement.seller} in "
+                    f"{period(statement.period)}. It becomes a line of this statement at the next calculation of "
+                    f"{period(statement.period)}.",
                 )
                 return redirect(_statement_url(self.access, statement.pk) + "#adjustments")
         context = self.get_context_data(adjust_form=form, **kwargs)
