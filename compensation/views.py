@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from compensation import services
 from compensation.forms import AdjustmentForm, PayPeriodForm, PublishPeriodForm, RunRequestForm, StatementFilterForm
@@ -274,7 +275,10 @@ class ApprovalsView(TenantTemplateView):
         context.update(paginate(self.request, queue, per_page=100))
         context.update(approval_context(self.access, self.request, context["object_list"]))
         context["draft_periods"] = statement_period_summary(access=self.access, status=Statement.Status.DRAFT)
-        latest_draft = context["draft_periods"][0]["period"] if context["draft_periods"] else None
+        # Preset to the latest month that has ended and still has drafts: the running month's
+        # statements are days old and not ready to go to sellers.
+        running = timezone.localdate().strftime("%Y-%m")
+        latest_draft = next((p["period"] for p in context["draft_periods"] if p["period"] < running), None)
         context.setdefault("publish_form", PublishPeriodForm(initial={"period": latest_draft}))
         context["can_publish"] = self.access.can("statements.publish")
         context["approved_periods"] = statement_period_summary(
