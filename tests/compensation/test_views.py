@@ -480,3 +480,14 @@ def test_bulk_pay_of_an_empty_or_bad_period_says_so(client, acme):
     assert "There was no approved statement to mark paid in 2027-02." in response.content.decode()
     response = client.post(url("compensation:approvals", acme), {"action": "pay_period", "period": "2027-13"}, follow=True)
     assert "Choose a month like 2027-01" in response.content.decode()
+
+
+def test_publish_drafts_is_preset_to_the_latest_ended_month_with_drafts(client, acme):
+    running = dt.date.today().replace(day=1)
+    ended = (running - dt.timedelta(days=1)).strftime("%Y-%m")
+    with tenant_atomic(acme.tenant):  # drafts of the running month (days old) and of the month before
+        for period in (running.strftime("%Y-%m"), ended):
+            Statement.objects.create(seller=acme.sellers["peer"], period=period, currency="USD",
+                                     total=Decimal("10.00"), status=Statement.Status.DRAFT)
+    content = get_as(client, acme, "finance", url("compensation:approvals", acme)).content.decode()
+    assert f'name="period" value="{ended}"' in content
