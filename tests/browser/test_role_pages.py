@@ -159,7 +159,7 @@ def _visit_role(browser, base: str, role: str) -> list[str]:
             if scroll > client:
                 problems.append(f"{url} at {width} px: {scroll - client} px of horizontal overflow")
             name = urlparse(url).path.strip("/").replace("/", "_") or "home"
-            page.screenshot(path=str(SHOTS / f"{role}-{name}-{width}.jpg"), full_page=True, quality=80)
+            page.screenshot(path=str(SHOTS / f"{role}-{name}-{width}.png"), full_page=True)
             if width == 1366:
                 links = {**_in_app_links(page, base), **links}
     for url in sorted(links.values()):
