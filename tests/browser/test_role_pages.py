@@ -73,39 +73,39 @@ def _text(page, selector: str) -> str:
 # Per role: (path of a page in its navigation, check on that page). Each check asserts what the
 # role came for; a failing check names the page.
 def _rep(page, base):
-    page.goto(f"{base}/t/acme/")
+    _open(page, f"{base}/t/acme/")
     assert "USD 6,000.00" in _text(page, "main")  # the latest statement's earnings
-    page.goto(f"{base}/t/acme/statements/")
+    _open(page, f"{base}/t/acme/statements/")
     assert page.locator("table.data tbody tr").count() >= 1 and "Jan 2027" in _text(page, "table.data")
 
 
 def _manager(page, base):
-    page.goto(f"{base}/t/acme/")
+    _open(page, f"{base}/t/acme/")
     assert _text(page, "[data-testid=team-earnings]") == "USD 6,000"
     team = _text(page, "main table.data")
     assert "acme Rep" in team and "reports to" not in team  # direct reports: the manager is not repeated
 
 
 def _revops(page, base):
-    page.goto(f"{base}/t/acme/runs/")
+    _open(page, f"{base}/t/acme/runs/")
     assert page.locator("table.data tbody tr").count() >= 1
-    page.goto(f"{base}/t/acme/statements/")
+    _open(page, f"{base}/t/acme/statements/")
     assert "acme Peer" in _text(page, "table.data")
 
 
 def _finance(page, base):
-    page.goto(f"{base}/t/acme/approvals/")
+    _open(page, f"{base}/t/acme/approvals/")
     assert "USD 12,000.00" in _text(page, "[data-testid='batch-2027-01-USD']")  # the batch total, to the cent
     assert page.get_by_role("button", name="Approve").count() >= 1
 
 
 def _exec(page, base):
-    page.goto(f"{base}/t/acme/")
+    _open(page, f"{base}/t/acme/")
     assert _text(page, "[data-testid=bookings]") == "USD 2M"
 
 
 def _admin(page, base):
-    page.goto(f"{base}/t/acme/members/")
+    _open(page, f"{base}/t/acme/members/")
     row = page.locator("tr[data-member]").filter(has_text="peer@acme.test")  # never signs in here
     assert row.get_by_role("button", name="Remove").is_visible()
     assert row.get_by_text("never").is_visible()  # last sign-in is shown, not clipped
@@ -116,7 +116,7 @@ CHECKS = {"rep": _rep, "manager": _manager, "revops": _revops, "finance": _finan
 
 def _sign_in(context, base: str, email: str):
     page = context.new_page()
-    page.goto(f"{base}/accounts/login/")
+    _open(page, f"{base}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", "pw")
     page.click("button[type=submit]")
