@@ -70,6 +70,7 @@ def team_dashboard(*, access: TenantAccess, limit: int = 200) -> dict:
     team_statements = statements.exclude(seller__in=own)
     return {
         "latest_period": latest_period,
+        "own_seller_ids": own,  # the page names a row's manager only when it is not the viewer
         "rows": rows,
         "statement_count": len(by_seller),
         "team_total": sum((r["statement"].total for r in rows if r["statement"]), Decimal(0)),

@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from compensation import services
 from compensation.breakdown.page import statement_page
@@ -38,7 +39,7 @@ from compensation.selectors import (
 from compensation.web import statement_or_404
 from spm.errors import DomainError
 from spm.services import period_is_closed
-from spm.templatetags.money import money
+from spm.templatetags.fmt import money, period
 from spm.tenancy.views import TenantTemplateView, TenantView
 from spm.web import charts
 from spm.web.forms import add_service_error
@@ -202,9 +203,9 @@ class StatementAdjustView(StatementDetailView):
             else:
                 messages.success(
                     request,
-                    f"Adjustment of {statement.currency} {money(adjustment.amount)} added for {statement.seller} in "
-                    f"{statement.period}. It becomes a line of this statement at the next calculation of "
-                    f"{statement.period}.",
+                    f"Adjustment of {money(adjustment.amount, statement.currency)} added for {statement.seller} in "
+                    f"{period(statement.period)}. It becomes a line of this statement at the next calculation of "
+                    f"{period(statement.period)}.",
                 )
                 return redirect(_statement_url(self.access, statement.pk) + "#adjustments")
         context = self.get_context_data(adjust_form=form, **kwargs)
@@ -284,7 +285,10 @@ class ApprovalsView(TenantTemplateView):
         context.update(paginate(self.request, queue, per_page=100))
         context.update(approval_context(self.access, self.request, context["object_list"]))
         context["draft_periods"] = statement_period_summary(access=self.access, status=Statement.Status.DRAFT)
-        latest_draft = context["draft_periods"][0]["period"] if context["draft_periods"] else None
+        # Preset to the latest month that has ended and still has drafts: the running month's
+        # statements are days old and not ready to go to sellers.
+        running = timezone.localdate().strftime("%Y-%m")
+        latest_draft = next((p["period"] for p in context["draft_periods"] if p["period"] < running), None)
         context.setdefault("publish_form", PublishPeriodForm(initial={"period": latest_draft}))
         context["can_publish"] = self.access.can("statements.publish")
         context["approved_periods"] = statement_period_summary(

@@ -140,6 +140,14 @@ def datetime_label(value: dt.datetime | None, time_zone: str = "UTC") -> str:
     return f"{date_label(value.date())} {value:%H:%M}"
 
 
+def person_name(user) -> str:
+    """A user by name ('Ana Ruiz'), else e-mail, else username; '' for None (audit values, approvers)."""
+    if user is None:
+        return ""
+    full = f"{getattr(user, 'first_name', '') or ''} {getattr(user, 'last_name', '') or ''}".strip()
+    return full or getattr(user, "email", "") or getattr(user, "username", "") or ""
+
+
 def nice_step(span: float, ticks: int = 5) -> float:
     """A 1-2-2.5-5 × 10ⁿ step that cuts `span` into about `ticks` intervals (axis ticks people read)."""
     if span <= 0 or not math.isfinite(span):

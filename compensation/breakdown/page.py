@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from compensation.breakdown.grouping import Breakdown, DealRow
 from compensation.models import EarningLine
-from spm.templatetags.money import money, pct
+from spm.templatetags.fmt import money, percent
 
 DEALS_PER_PAGE = 100
 KIND_LABELS = dict(EarningLine.Kind.choices)
@@ -46,7 +46,7 @@ def _cents(value) -> str:
 
 
 def _span(before, after) -> str:
-    return f"{pct(before)} → {pct(after)}" if after is not None else ""
+    return f"{percent(before)} → {percent(after)}" if after is not None else ""
 
 
 class _DealUrl:
@@ -78,7 +78,7 @@ def _line(line: dict, url: _DealUrl, words: str) -> dict:
         "credit_kind": line.get("credit_kind") or "",
         "credit": money(line["credit"]) if line.get("credit") is not None else "",
         "attainment": _span(before, line.get("attainment_after")) if before is not None else "",
-        "rate": pct(line["rate"], -2) if line.get("rate") is not None else "",
+        "rate": percent(line["rate"], 2) if line.get("rate") is not None else "",
         "amount": _cents(line["amount"]), "words": words,
         "dispute": f"{line['component']}{f' · {deal}' if deal else ''} ({line['amount']})",
     }

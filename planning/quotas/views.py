@@ -14,7 +14,7 @@ from planning.capacity.forms import PublishForm
 from planning.capacity.selectors import capacity_scenario_list, quotas_out_of_line
 from planning.quotas import services
 from planning.quotas.selectors import allocation_list, quota_export_rows, quota_grid, quota_set_get
-from planning.selectors import visible_seller_ids
+from planning.selectors import quota_list, visible_seller_ids
 from spm.errors import DomainError
 from spm.tenancy.views import TenantTemplateView, TenantView
 
@@ -28,6 +28,53 @@ def _year(request) -> int:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.now().year + 1
 
 
+def _year_with_quotas(access, planned: int) -> int:
+    """Next year's plan once it has quotas; until then the running year (not an empty grid of zeros)."""
+    if quota_list(access=access).filter(period__startswith=str(planned)).exists():
+        return planned
+    return planned - 1
+
+
+SHOW_ALL_UP_TO = 30  # rows; a longer grid opens on its teams, one team per page
+
+
+def _by_team(grid: dict, wanted: str) -> dict:
+    """Group a long grid by team: each first-line manager with the sellers below them.
+
+    A company-wide grid of every seller is one very long table; grouped, the page opens on one row
+    per team (its quota carriers' totals per period) and `?team=<seller id>` shows that team's rows.
+    Short grids (a rep, a small team) stay whole. `grid["rows"]` is narrowed in place.
+    """
+    rows = grid["rows"]
+    if len(rows) <= SHOW_ALL_UP_TO or wanted == "all":
+        return {"teams": None, "team": None}
+    teams, i = [], 0
+    while i < len(rows):
+        end = i + 1
+        while end < len(rows) and rows[end]["indent"] > rows[i]["indent"]:
+            end += 1
+        subtree = rows[i:end]
+        # A first-line manager: has reports, none of whom manage anyone.
+        if rows[i]["reports"] and not any(r["reports"] for r in subtree[1:]):
+            teams.append({"head": rows[i], "rows": subtree})
+            i = end
+        else:
+            i += 1
+    for team in teams:
+        carriers = [r for r in team["rows"] if not r["reports"]]
+        team["size"] = len(carriers)
+        team["totals"] = [sum(vals) for vals in zip(*(r["values"] for r in carriers), strict=True)] if carriers else []
+        team["total"] = sum(r["total"] for r in carriers)
+    at = next((i for i, t in enumerate(teams) if str(t["head"]["seller"].pk) == wanted), None)
+    if at is None:
+        return {"teams": teams, "team": None}
+    chosen = teams[at]
+    grid["rows"] = chosen["rows"]
+    grid["totals"], grid["grand_total"] = chosen["totals"], chosen["total"]
+    return {"teams": teams, "team": chosen, "previous_team": teams[at - 1]["head"]["seller"] if at else None,
+            "next_team": teams[at + 1]["head"]["seller"] if at + 1 < len(teams) else None}
+
+
 class QuotaGridView(TenantTemplateView):
     """Replaces the flat list: every visible seller's quota by quarter (or month), manager roll-ups, totals."""
 
@@ -38,6 +85,8 @@ class QuotaGridView(TenantTemplateView):
         context = super().get_context_data(**kwargs)
         by = "month" if self.request.GET.get("by") == "month" else "quarter"
         year = kwargs.get("year") or _year(self.request)
+        if not self.request.GET.get("year") and not kwargs.get("year"):
+            year = _year_with_quotas(self.access, year)
         grid = quota_grid(access=self.access, year=year, by=by)
         grid["rows"] = grid["rows"][: self.max_rows]
         # The connection: against the year's published capacity scenario, which quotas are out of line.
@@ -45,6 +94,8 @@ class QuotaGridView(TenantTemplateView):
         flagged = {r["seller_id"]: r for r in quotas_out_of_line(scenario=scenario)} if scenario else {}
         for row in grid["rows"]:
             row["out_of_line"] = flagged.get(row["seller"].pk)
+        context.update(_by_team(grid, self.request.GET.get("team", "")))
+        context["can_view_capacity"] = self.access.can("planning.view")
         context.update(grid=grid, scenario=scenario, flagged=len(flagged), can_edit=self.access.can("quotas.edit"),
                        import_form=kwargs.get("import_form") or ImportForm(), report=kwargs.get("report"))
         return context

@@ -29,9 +29,12 @@ class MemberAddForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.REP)
     seller = forms.CharField(
         label="Seller (optional)", required=False, max_length=64,
-        help_text="Seller id, so a rep or manager sees their own statements.",
-        widget=forms.TextInput(attrs={"list": "sellers", "placeholder": "seller id"}),
+        help_text="So a rep or manager sees their own statements.", widget=forms.Select(),
     )
+
+    def __init__(self, *args, seller_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seller"].widget.choices = [("", "No seller")] + list(seller_choices)
 
 
 class MemberRoleForm(forms.Form):
@@ -64,12 +67,20 @@ class MembersView(TenantTemplateView):
         for m in context["object_list"]:
             m.linked_sellers = linked.get(m.user_id, [])
         context["roles"] = Role.choices
-        context["seller_options"] = list(seller_list(access=self.access).order_by("name").values_list("external_id", "name"))
-        context.setdefault("add_form", MemberAddForm())
+        context["seller_choices"] = choices = self._seller_choices()
+        context["linking"] = self._member_to_link(context["object_list"])
+        context.setdefault("add_form", MemberAddForm(seller_choices=choices))
         return context
 
+    def _member_to_link(self, members):
+        """The member chosen with ?link=<id> for the link-a-seller card (one picker per page, not per row)."""
+        wanted = self.request.GET.get("link", "")
+        if not wanted.isdigit():
+            return None
+        return next((m for m in members if m.pk == int(wanted)), None) or selectors.member_list().filter(pk=wanted).first()
+
     def post(self, request, *args, **kwargs):
-        form = MemberAddForm(request.POST)
+        form = MemberAddForm(request.POST, seller_choices=self._seller_choices())
         seller = None
         if form.is_valid() and form.cleaned_data["seller"]:
             seller = _seller_by_external_id(self.access, form.cleaned_data["seller"])
@@ -90,6 +101,11 @@ class MembersView(TenantTemplateView):
                 messages.success(request, f"Added {membership.user.email} as {membership.get_role_display()}.{invited}")
                 return redirect(_members_url(self.access))
         return self.render_to_response(self.get_context_data(add_form=form, **kwargs))
+
+    def _seller_choices(self) -> list[tuple[str, str]]:
+        """Pickers offer the sellers nobody is linked to yet, by name (the id only tells namesakes apart)."""
+        unlinked = seller_list(access=self.access).filter(user__isnull=True).order_by("name")
+        return [(external_id, f"{name} · {external_id}") for external_id, name in unlinked.values_list("external_id", "name")]
 
 
 class _MemberActionView(TenantView):
@@ -144,7 +160,7 @@ class MemberSellerView(_MemberActionView):
         unlink = self.request.POST.get("unlink", "")
         form = MemberSellerForm({"seller": unlink or self.request.POST.get("seller", "")})
         if not form.is_valid():
-            raise DomainError("Enter a seller id.")
+            raise DomainError("Choose a seller.")
         seller = _seller_by_external_id(self.access, form.cleaned_data["seller"])
         if seller is None:
             raise DomainError(f"No seller with id {form.cleaned_data['seller']!r}.")

@@ -9,9 +9,12 @@
     {{ statement.period|period }}                    Nov 2026
     {{ event.created_at|when }}                      Dec 2, 2026 14:05 (tenant time zone)
     {{ deal.close_date|day }}                        Dec 2, 2026
+    {{ statement.approved_by|person }}               Ana Ruiz (the e-mail when the user has no name)
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django import template
 
@@ -61,6 +64,9 @@ def percent(value, places: int = 1) -> str:
 
 @register.filter(is_safe=True)
 def period(value) -> str:
+    """A period key ('2026-11' → Nov 2026) or a date's month."""
+    if isinstance(value, dt.date):
+        return formatting.month_label(value)
     tenant = current_tenant_or_none()
     return formatting.period_label(value, getattr(tenant, "fiscal_year_start_month", 1) or 1)
 
@@ -73,3 +79,9 @@ def when(value) -> str:
 @register.filter(is_safe=True)
 def day(value) -> str:
     return formatting.date_label(value)
+
+
+@register.filter
+def person(user) -> str:
+    """A user as people name them: full name, else e-mail, else username; blank for no user."""
+    return formatting.person_name(user)

@@ -20,6 +20,8 @@ import plotly.io as pio
 from django.core.cache import cache
 from plotly.utils import PlotlyJSONEncoder
 
+from spm.formatting import month_label, percent_ticks, period_label
+
 BRAND = "#4f46e5"
 ACCENT = "#06b6d4"
 PALETTE = [BRAND, ACCENT, "#f59e0b", "#10b981", "#ef4444", "#8b5cf6"]
@@ -102,10 +104,19 @@ def _fragment(payload: dict) -> str:
             f'<script type="application/json" data-chart="{target}">{data}</script>')
 
 
+def _labels(x: Sequence) -> list[str]:
+    """Periods on an axis read as words: '2026-11' → 'Nov 2026', a date → its month."""
+    return [month_label(v) if hasattr(v, "month") else period_label(str(v)) for v in x]
+
+
+# Money axes on plotly's own round steps with short suffixes (20k, 1.5M, 2B; never "G" for billions).
+MONEY_TICKS = {"exponentformat": "B", "separatethousands": True}
+
+
 def bars(x: Sequence, y: Sequence, *, name: str, currency: str = "", height: int = 320) -> str:
-    trace = {"type": "bar", "x": list(x), "y": [float(v) for v in y], "name": name, "marker": {"color": BRAND},
-             "hovertemplate": f"%{{x}}<br>{currency} %{{y:,.2f}}<extra></extra>"}
-    yaxis = {"tickformat": ",.0f", **({"title": {"text": currency}} if currency else {})}
+    trace = {"type": "bar", "x": _labels(x), "y": [float(v) for v in y], "name": name, "marker": {"color": BRAND},
+             "hovertemplate": f"%{{x}}<br>{currency} %{{y:,.0f}}<extra></extra>"}
+    yaxis = {**MONEY_TICKS, **({"title": {"text": currency}} if currency else {})}
     return spec_html([trace], layout={"xaxis": {"type": "category"}, "yaxis": yaxis}, height=height)
 
 
@@ -140,23 +151,30 @@ def earnings_and_attainment(
 
 def _earnings_and_attainment(periods, earnings, attainment, *, currency: str, height: int) -> str:
     fig = go.Figure()
-    fig.add_bar(x=list(periods), y=[float(v) for v in earnings], name="Earnings", marker_color=BRAND,
+    labels = _labels(periods)
+    fig.add_bar(x=labels, y=[float(v) for v in earnings], name="Earnings", marker_color=BRAND,
                 hovertemplate=f"%{{x}}<br>{currency} %{{y:,.2f}}<extra>Earnings</extra>")
+    top = max((float(v) for values in attainment.values() for v in values if v is not None), default=1.0)
     for i, (component, values) in enumerate(attainment.items()):
         fig.add_scatter(
-            x=list(periods), y=[None if v is None else float(v) for v in values], name=f"{component} attainment",
+            x=labels, y=[None if v is None else float(v) for v in values], name=f"{component} attainment",
             yaxis="y2", mode="lines+markers", line={"color": PALETTE[(i + 1) % len(PALETTE)], "width": 2},
             hovertemplate="%{x}<br>%{y:.1%}<extra>" + component + "</extra>", connectgaps=True,
         )
     fig.update_layout(
         xaxis={"type": "category"},
-        yaxis={"title": {"text": currency or None}, "tickformat": ",.0f"},
-        yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "showgrid": False, "rangemode": "tozero"},
+        yaxis={"title": {"text": currency or None}, **MONEY_TICKS},
+        # Round steps (0, 100, 200, 300 %), not plotly's auto ticks of the data's range (56 / 113 / 169 %).
+        yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "showgrid": False,
+                "tickmode": "array", "tickvals": percent_ticks(top), "range": [0, percent_ticks(top)[-1] * 1.04]},
     )
     return to_html(fig, height=height)
 
 
 def donut(labels: Sequence[str], values: Sequence, *, height: int = 300) -> str:
-    fig = go.Figure(go.Pie(labels=list(labels), values=list(values), hole=0.6, sort=False,
-                           marker={"colors": PALETTE}, textinfo="value"))
+    # Empty slices are left out: plotly would print a stray "0" label for each.
+    shown = [(label, value) for label, value in zip(labels, values, strict=True) if value]
+    fig = go.Figure(go.Pie(labels=[label for label, _ in shown], values=[value for _, value in shown], hole=0.6,
+                           sort=False, marker={"colors": PALETTE}, texttemplate="%{value:,}",
+                           hovertemplate="%{label}: %{value:,}<extra></extra>"))
     return to_html(fig, height=height)

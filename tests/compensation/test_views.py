@@ -25,8 +25,8 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
 from compensation.models import Adjustment, CalculationRun, EarningLine, Statement
+from spm.formatting import money, percent
 from spm.models import AuditEvent, Period
-from spm.templatetags.money import money, pct
 from spm.tenancy.db import tenant_atomic
 from tests.helpers import get_as, url
 
@@ -69,7 +69,7 @@ def test_statement_list_shows_own_statements_to_a_rep(client, acme):
 def test_statement_detail_shows_lines_and_chart(client, acme):
     response = get_as(client, acme, "rep", url("compensation:statement_detail", acme, pk=acme.statements["rep"].pk))
     content = response.content.decode()
-    assert "acme Rep · 2027-01" in content
+    assert "acme Rep · Jan 2027" in content
     assert "plotly-graph-div" in content
     assert "Download CSV" in content
     assert "Approve</button>" not in content  # reps cannot approve
@@ -245,10 +245,10 @@ def test_finance_adds_an_adjustment_and_is_offered_a_recalculation(client, acme)
     assert (adjustment.seller_id, adjustment.period, adjustment.amount) == (acme.sellers["rep"].pk, "2027-01", Decimal("250.00"))
     assert adjustment.created_by == acme.users["finance"]
     page = client.get(response["Location"]).content.decode()
-    assert "USD 250.00 added" in page and "next calculation of 2027-01" in page
+    assert "USD 250.00 added" in page and "next calculation of Jan 2027" in page
     assert "Pending: next calculation" in page
     assert "You adjusted this statement, so you cannot approve it." in page
-    assert "Recalculate 2027-01" not in page  # finance may not run calculations
+    assert "Recalculate Jan 2027" not in page  # finance may not run calculations
     with tenant_atomic(acme.tenant):
         assert AuditEvent.objects.filter(action="adjustment.create", object_id=str(adjustment.pk)).exists()
 
@@ -256,7 +256,7 @@ def test_finance_adds_an_adjustment_and_is_offered_a_recalculation(client, acme)
 def test_revops_recalculates_the_month_from_the_statement(client, acme):
     post_adjustment(client, acme, "revops")
     page = client.get(url("compensation:statement_detail", acme, pk=acme.statements["rep"].pk)).content.decode()
-    assert "Recalculate 2027-01</button>" in page
+    assert "Recalculate Jan 2027</button>" in page
     response = client.post(url("compensation:statement_recalculate", acme, pk=acme.statements["rep"].pk))
     with tenant_atomic(acme.tenant):
         run = CalculationRun.objects.get()
@@ -293,7 +293,7 @@ def test_a_closed_period_is_refused_on_the_form(client, acme):
     assert "Period 2027-01 is closed" in response.content.decode()
     assert adjustments(acme) == []
     page = client.get(url("compensation:statement_detail", acme, pk=acme.statements["rep"].pk)).content.decode()
-    assert "2027-01 is closed" in page and "Add adjustment</button>" not in page
+    assert "Jan 2027 is closed" in page and "Add adjustment</button>" not in page
 
 
 def test_an_approved_statement_takes_no_adjustment_of_its_month(client, acme):
@@ -366,16 +366,16 @@ def test_money_rounds_half_up_to_the_cent(value, expected):
     assert money(value) == expected
 
 
-def test_money_with_a_currency_and_pct():
+def test_money_with_a_currency_and_percent():
     assert money(Decimal("1234.5"), "USD") == "USD 1,234.50"
     assert money(Decimal("-3"), "eur") == "EUR -3.00"
-    assert (pct(Decimal("0.625")), pct(1), pct(Decimal("0.3333")), pct("0.125", "-2"), pct(Decimal("0.625"), 2)) == (
-        "62.5%", "100%", "33.3%", "12.5%", "62.50%")
-    assert pct(None) == ""
+    assert (percent(Decimal("0.625")), percent(1), percent(Decimal("0.3333")), percent("0.125", 2)) == (
+        "62.5%", "100%", "33.3%", "12.5%")
+    assert percent(None) == ""
 
 
 def test_the_filters_load_in_templates():
-    out = Template('{% load money %}{{ v|money }} {{ v|money:"USD" }} {{ f|pct }}').render(
+    out = Template('{% load fmt %}{{ v|money }} {{ v|money:"USD" }} {{ f|percent }}').render(
         Context({"v": Decimal("6000"), "f": Decimal("0.6")}))
     assert out == "6,000.00 USD 6,000.00 60%"
 
@@ -454,7 +454,7 @@ def test_the_approvals_page_pays_every_approved_statement_of_a_period(client, ac
     approve(globex, "rep")
     client.force_login(acme.users["finance"])
     page = client.get(url("compensation:approvals", acme)).content.decode()
-    assert "Mark approved statements of 2027-01 paid" in page
+    assert "Mark approved statements of Jan 2027 paid" in page
     assert "USD 12,000.00" in page  # 2 × 6,000.00, exact to the cent
     response = client.post(url("compensation:approvals", acme), {"action": "pay_period", "period": "2027-01"}, follow=True)
     content = response.content.decode()
@@ -480,3 +480,14 @@ def test_bulk_pay_of_an_empty_or_bad_period_says_so(client, acme):
     assert "There was no approved statement to mark paid in 2027-02." in response.content.decode()
     response = client.post(url("compensation:approvals", acme), {"action": "pay_period", "period": "2027-13"}, follow=True)
     assert "Choose a month like 2027-01" in response.content.decode()
+
+
+def test_publish_drafts_is_preset_to_the_latest_ended_month_with_drafts(client, acme):
+    running = dt.date.today().replace(day=1)
+    ended = (running - dt.timedelta(days=1)).strftime("%Y-%m")
+    with tenant_atomic(acme.tenant):  # drafts of the running month (days old) and of the month before
+        for period in (running.strftime("%Y-%m"), ended):
+            Statement.objects.create(seller=acme.sellers["peer"], period=period, currency="USD",
+                                     total=Decimal("10.00"), status=Statement.Status.DRAFT)
+    content = get_as(client, acme, "finance", url("compensation:approvals", acme)).content.decode()
+    assert f'name="period" value="{ended}"' in content

@@ -151,3 +151,13 @@ def test_another_tenants_member_is_404(client, acme, globex, name):
     response = client.post(url(name, acme, pk=target.pk), {"role": "admin", "confirm": "yes", "seller": "acme-rep"})
     assert response.status_code == 404
     assert roles(globex)["rep@globex.test"] == "rep"
+
+
+def test_linking_picks_from_the_unlinked_sellers_by_name(client, acme):
+    client.force_login(acme.users["admin"])
+    pk = member(acme, "executive").pk
+    content = client.get(url("hub:members", acme) + f"?link={pk}").content.decode()
+    picker = content.split('id="link-seller-choice"')[1].split("</select>")[0]
+    assert 'action="{}"'.format(url("hub:member_seller", acme, pk=pk)) in content
+    assert '<option value="acme-mgr2">acme Other Manager · acme-mgr2</option>' in picker
+    assert "acme-rep" not in picker  # already linked to the rep

@@ -82,3 +82,12 @@ def test_templates_use_the_tenant_locale_and_zone(acme):
         out = template.render(Context({"x": Decimal("1234567.5"), "p": "2026-11",
                                        "t": dt.datetime(2026, 12, 2, 14, 5, tzinfo=dt.UTC)}))
     assert out == "EUR 1.234.567,50|EUR 1,2M|Nov 2026|Dec 2, 2026 15:05"
+
+
+def test_people_read_by_name_and_months_by_word(acme):
+    named, bare = acme.users["rep"], acme.users["finance"]
+    named.first_name, named.last_name, bare.first_name, bare.last_name = "Ana", "Ruiz", "", ""
+    template = Template("{% load fmt %}{{ a|person }}|{{ b|person }}|{{ c|person }}|{{ d|period }}")
+    with tenant_scope(acme.tenant):
+        out = template.render(Context({"a": named, "b": bare, "c": None, "d": dt.date(2026, 11, 30)}))
+    assert out == "Ana Ruiz|finance@acme.test||Nov 2026"

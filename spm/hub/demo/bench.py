@@ -108,23 +108,40 @@ def load_average() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def replace_section(path, title: str, section: str) -> str:
-    """Replace (or add) the section headed `title` of the benchmarks file, keeping every other section."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if title in old:
-        head, rest = old.split(title, 1)
-        tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
-        text = head.rstrip() + "\n\n" + section + (("\n" + tail.lstrip("\n")) if tail else "")
+TITLE = "# Benchmarks"
+INTRO = ("Produced by `manage.py bench` (see `spm/hub/demo/bench.py`); the floor of each\n"
+         "step is measured in the same run (PERFORMANCE.md), the ratio is wall ÷ floor.")
+
+
+def replace_section(path, key: str, section: str, *, legacy_heading: str | None = None) -> str:
+    """Write `section` between `<!-- bench:key -->` markers in the benchmarks file, keeping every other section.
+
+    A run writes only the steps it ran, so `--only pipeline` or `--import-only` must not erase the
+    figures of the others. Without markers yet, a section that starts with `legacy_heading` (up to the
+    next `## ` heading) is replaced; failing that the section is appended. Returns the file's text.
+    """
+    start, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
+    block = f"{start}\n{section.strip()}\n{end}"
+    old = path.read_text() if path.exists() else ""
+    if not old.strip():
+        old = f"{TITLE}\n\n{INTRO}\n"
+    if start in old and end in old:
+        head, _, rest = old.partition(start)
+        text = head + block + rest.partition(end)[2]
+    elif legacy_heading and legacy_heading in old:
+        head, _, rest = old.partition(legacy_heading)
+        tail = rest[rest.index("\n## ") + 1:] if "\n## " in rest else ""
+        text = head + block + "\n\n" + tail
     else:
-        text = old.rstrip() + "\n\n" + section
+        text = old.rstrip() + "\n\n" + block + "\n"
+    text = text.rstrip() + "\n"
     path.write_text(text)
-    return section
+    return text
 
 
 def markdown(command: str, info: dict[str, str], figures: list[Figure], notes: list[str]) -> str:
-    out = ["# Benchmarks", "", "Produced by `manage.py bench` (see `spm/hub/demo/bench.py`); the floor of each",
-           "step is measured in the same run (PERFORMANCE.md), the ratio is wall ÷ floor.", "",
-           f"Command: `{command}`", "",
+    """The figures of one `manage.py bench` run (one section of docs/benchmarks.md)."""
+    out = [f"Command: `{command}`", "",
            f"Machine: {info['cpus']} CPUs, {info['memory']} RAM, Python {info['python']}, "
            f"PostgreSQL {info['postgresql']}; run on {info['date']}.", "",
            "| step | wall | peak memory | floor | ratio | detail |", "|---|---:|---:|---:|---:|---|"]

@@ -87,6 +87,7 @@ def import_figures(*, rows: int, reps: int = 2000, log=print) -> list[bench.Figu
     return figures
 
 
+KEY = "crm-import"
 SECTION = "## CRM import at scale"
 
 
@@ -100,11 +101,5 @@ def write_section(path, command: str, info: dict[str, str], figures: list[bench.
         floor = f"{f.floor:.2f} s" if f.floor else "–"
         lines.append(f"| {f.name} | {f.wall:.2f} s | {f.peak_mb:.0f} MB | {floor} | {f.ratio} | {f.detail} |")
     section = "\n".join(lines) + "\n"
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in old:  # replace this section only, up to the next one
-        head, rest = old.split(SECTION, 1)
-        tail = rest[rest.index("\n## ") + 1:] if "\n## " in rest else ""
-    else:
-        head, tail = old, ""
-    path.write_text(head.rstrip() + "\n\n" + section + ("\n" + tail if tail else ""))
+    bench.replace_section(path, KEY, section, legacy_heading=SECTION)
     return section

@@ -17,6 +17,7 @@ from spm.hub.scenarios import scenario_load
 from spm.models import Tenant
 from spm.tenancy.db import tenant_atomic
 
+KEY = "scenario-loading"
 SECTION = "## Scenario loading (issue 11): load_scenario set-based"
 SLUG = "bench-scenario"
 
@@ -106,12 +107,5 @@ def write_section(path, command: str, info: dict[str, str], figures: list[bench.
         floor = f"{f.floor:.2f} s" if f.floor else "–"
         lines.append(f"| {f.name} | {f.wall:.2f} s | {f.peak_mb:.0f} MB | {floor} | {f.ratio} | {f.detail} |")
     section = "\n".join(lines) + "\n"
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in old:
-        head, rest = old.split(SECTION, 1)
-        tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
-        text = head.rstrip() + "\n\n" + section + (("\n" + tail.lstrip("\n")) if tail else "")
-    else:
-        text = old.rstrip() + "\n\n" + section
-    path.write_text(text)
+    bench.replace_section(path, KEY, section, legacy_heading=SECTION)
     return section

@@ -198,4 +198,5 @@ def write_section(path, command: str, info: dict[str, str], figures: list, notes
         floor = f"{f.floor * 1000:.1f} ms" if f.floor else "–"
         lines.append(f"| {f.name} | {f.wall * 1000:.0f} ms | {f.peak_mb:.0f} MB | {floor} | {f.ratio} | {f.detail} |")
     lines += ["", *[f"- {n}" for n in [*NOTES, *notes]]]
-    return bench.replace_section(path, SECTION, "\n".join(lines) + "\n")
+    bench.replace_section(path, "statement-page", "\n".join(lines), legacy_heading=SECTION)
+    return "\n".join(lines) + "\n"

@@ -6,7 +6,7 @@ import pytest
 
 from compensation.breakdown.grouping import group_statement
 from compensation.breakdown.page import DEALS_PER_PAGE, _cents, statement_page
-from spm.templatetags.money import money
+from spm.templatetags.fmt import money
 
 URL = "/t/acme0/deals/0/"  # a slug with a zero: only the id segment is replaced
 

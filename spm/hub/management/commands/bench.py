@@ -198,7 +198,9 @@ class Command(BaseCommand):
         command = "python manage.py bench " + " ".join(sys.argv[2:])
         notes.append("peak memory is the process's maximum resident set so far (resource.getrusage), so it only grows.")
         text = bench.markdown(command.strip(), info, figures, notes)
-        opts["output"].write_text(text)
+        # Only the steps this run measured: the whole-pipeline run and `--only pipeline` have sections of their own.
+        key = "pipeline-only" if opts["only"] == "pipeline" else "main"
+        bench.replace_section(opts["output"], key, text)
         self.stdout.write(text)
         self.stdout.write(self.style.SUCCESS(f"written to {opts['output']}"))
 
