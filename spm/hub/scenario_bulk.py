@@ -298,6 +298,7 @@ def load_deals(rows: list[dict], seller_ids: dict[str, int], account_ids: dict[s
         OpportunitySplit.objects.filter(opportunity_id__in=resplit[i:i + 10000]).delete()
     bulk_insert(OpportunitySplit, ["opportunity_id", "seller_id", "pct"], split_rows, tenant_id=tenant.pk)
     bulk_insert(StageChange, ["opportunity_id", "from_stage", "to_stage", "changed_at"], stage_rows, tenant_id=tenant.pk)
-    pipeline_summaries_refresh(owner_ids={v["owner_id"] for v in values.values()} | {e["owner_id"] for e in existing.values()},
+    owner_at = 2 + DEAL_FIELDS.index("owner_id")  # existing rows are (external id, id, *DEAL_FIELDS)
+    pipeline_summaries_refresh(owner_ids={v["owner_id"] for v in values.values()} | {e[owner_at] for e in existing.values()},
                                norms=bool(stage_rows))
     return ids
