@@ -26,9 +26,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# The migrations check compares models with migration files only: an in-memory database, so it never
+# connects to a CI database pytest has not created yet (Django would warn it cannot check the history).
 test: lint
-	# Models against migration files only: an in-memory database, so no connection to a CI database that
-	# pytest has not created yet (Django would warn that it cannot check the migration history).
 	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run --settings=spm.settings.test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
