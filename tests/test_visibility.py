@@ -135,7 +135,11 @@ def test_the_statement_and_deal_pages_follow_the_same_rule(world):
     client = Client()
     client.force_login(world.users["rep"])
     statements = _page(client, "/t/acme/statements/")
-    assert "acme Rep" in statements and "acme Peer" not in statements and "acme Junior" not in statements
+    # A rep's own list leads with period and total (no name column): the links say whose statements are listed.
+    link = "/t/acme/statements/{}/".format
+    assert link(world.statements["rep"].pk) in statements
+    assert link(world.statements["peer"].pk) not in statements and link(world.statements["junior"].pk) not in statements
+    assert "acme Peer" not in statements and "acme Junior" not in statements
     deals = _page(client, "/t/acme/deals/")
     assert "acme rep deal" in deals and "acme peer deal" not in deals
     assert client.get(f"/t/acme/statements/{world.statements['peer'].pk}/").status_code == 404

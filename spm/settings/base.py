@@ -100,7 +100,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL")
 # The in-memory transport names a host: a bare "memory://" makes kombu log "No hostname was supplied".
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+MEMORY_BROKER_URL = "memory://localhost/"
+CELERY_BROKER_URL = REDIS_URL or MEMORY_BROKER_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # Without a broker, a task started by a request runs on an in-process thread pool, never on the
