@@ -10,7 +10,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.core.cache import cache
 from django.db.models import Max, Sum
 
 from compensation.engine import Deal, EngineError, PlanValidationError, month_key
@@ -21,6 +20,7 @@ from compensation.services.calculation import load_engine_input
 from performance.pipeline.selectors import data_version as pipeline_data_version
 from performance.selectors import opportunity_list
 from planning.selectors import visible_seller_ids
+from spm.caching import cached_value
 from spm.models import InputChange
 
 if TYPE_CHECKING:
@@ -114,13 +114,7 @@ def cached(kind: str, *, access: TenantAccess, key_parts: tuple = (), compute, v
     moves with any new or changed deal, history row, stage change, audited write (plans,
     assignments, quotas, adjustments, approvals, payments), change-feed entry or finished run.
     Index reads only; a page with several cached parts reads `data_version` once and passes it."""
-    raw = repr((kind, version or data_version(access), key_parts))
-    key = "liability:" + hashlib.sha1(raw.encode()).hexdigest()
-    hit = cache.get(key)
-    if hit is None:
-        hit = compute()
-        cache.set(key, hit, CACHE_SECONDS)
-    return hit
+    return cached_value("liability", (kind, version or data_version(access), key_parts), compute, seconds=CACHE_SECONDS)
 
 
 def data_version(access: TenantAccess) -> tuple:

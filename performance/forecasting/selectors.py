@@ -8,7 +8,6 @@ force on the row's date (`FxRate`, 1 unit = rate_to_base base units).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -30,6 +29,7 @@ from planning.selectors import (
     subtree_ids,
     visible_seller_ids,
 )
+from spm.caching import cached_value
 from spm.fiscal import months_in_period, parse_period_key, quota_period_key
 from spm.models import FxRate
 from spm.tenancy.context import current_tenant
@@ -423,15 +423,7 @@ def cached(kind: str, parts: tuple, compute, *, version: tuple | None = None):
     version. The forecast page replays every past quarter (the backtest) and rates every open deal
     (the system forecasts): the same for every view until a deal, history row, stage change, audited
     write (a submitted call) or a new trained model changes it."""
-    from django.core.cache import cache
-
-    raw = repr((kind, parts, version or cache_version()))
-    key = "forecast:" + hashlib.sha1(raw.encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, BACKTEST_CACHE_SECONDS)
-    return value
+    return cached_value("forecast", (kind, parts, version or cache_version()), compute, seconds=BACKTEST_CACHE_SECONDS)
 
 
 def backtest_report(*, today: dt.date | None = None, model: bool = True, seller_ids: set[int] | None = None,

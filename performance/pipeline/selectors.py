@@ -46,6 +46,7 @@ from django.db.models.functions import Coalesce, NullIf, Round
 from performance.models import Opportunity, OpportunityHistory, StageChange
 from performance.pipeline import inspection, metrics
 from planning.selectors import id_set, quota_list, seller_list, visible_seller_ids
+from spm.caching import cached_value
 from spm.fiscal import parse_period_key
 from spm.models import FxRate, Membership, Tenant
 from spm.roles import Role
@@ -540,10 +541,4 @@ def cached(kind: str, *, access: TenantAccess, key_parts: tuple, compute, versio
     version = ("summary", *version) if version is not None else data_version()
     ids = visible_seller_ids(access)
     scope = "all" if ids is None else hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
-    raw = repr((kind, access.tenant.pk, scope, version, key_parts))
-    key = "pipeline:" + hashlib.sha1(raw.encode()).hexdigest()
-    hit = cache.get(key)
-    if hit is None:
-        hit = compute()
-        cache.set(key, hit, CACHE_SECONDS)
-    return hit
+    return cached_value("pipeline", (kind, access.tenant.pk, scope, version, key_parts), compute, seconds=CACHE_SECONDS)
