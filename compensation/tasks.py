@@ -78,21 +78,10 @@ def resend_lost_runs() -> int:
     Only when the broker's queue is empty (a waiting message may be the run's own); a run counts as
     lost after SPM_RESEND_QUEUED_AFTER seconds in `queued`. Idempotent: see calculation_resend_queued.
     """
-    import datetime as dt
-
-    from django.conf import settings
-
     from compensation.services import calculation_resend_queued
-    from spm.background import queue_backlog
+    from spm.background import resend_lost_work
 
-    if queue_backlog() != 0:
-        return 0
-    older_than = dt.timedelta(seconds=settings.SPM_RESEND_QUEUED_AFTER)
-    resent = 0
-    for tenant in Tenant.objects.order_by("id"):
-        with tenant_atomic(tenant):
-            resent += len(calculation_resend_queued(older_than=older_than))
-    return resent
+    return resend_lost_work(calculation_resend_queued)
 
 
 @shared_task(acks_late=True)

@@ -136,3 +136,24 @@ def queue_backlog(app=None, *, timeout: float = 2.0) -> int | None:
     except Exception as exc:  # noqa: BLE001 - down or unreachable: nothing can be re-sent now anyway
         logger.warning("task queue unavailable: %s", type(exc).__name__)
         return None
+
+
+def resend_lost_work(resend) -> int:
+    """The body of the lost-work sweepers: when the broker's queue is empty, `resend(older_than=…)` in
+    every tenant's scope re-sends what has sat `queued` longer than SPM_RESEND_QUEUED_AFTER; returns
+    how many were re-sent (0 while the queue still holds messages or the broker is unreachable)."""
+    import datetime as dt
+
+    from django.conf import settings
+
+    from spm.models import Tenant
+    from spm.tenancy.db import tenant_atomic
+
+    if queue_backlog() != 0:
+        return 0
+    older_than = dt.timedelta(seconds=settings.SPM_RESEND_QUEUED_AFTER)
+    resent = 0
+    for tenant in Tenant.objects.order_by("id"):
+        with tenant_atomic(tenant):
+            resent += len(resend(older_than=older_than))
+    return resent

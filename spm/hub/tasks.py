@@ -21,20 +21,7 @@ def import_job_run(*, tenant_id: int, job_id: int):
 def resend_lost_imports() -> int:
     """Beat, every minute: import jobs still queued whose message the broker lost are sent again
     (only when the broker's queue is empty; see compensation.tasks.resend_lost_runs)."""
-    import datetime as dt
-
-    from django.conf import settings
-
-    from spm.background import queue_backlog
+    from spm.background import resend_lost_work
     from spm.hub.imports import import_job_resend_queued
-    from spm.models import Tenant
-    from spm.tenancy.db import tenant_atomic
 
-    if queue_backlog() != 0:
-        return 0
-    older_than = dt.timedelta(seconds=settings.SPM_RESEND_QUEUED_AFTER)
-    resent = 0
-    for tenant in Tenant.objects.order_by("id"):
-        with tenant_atomic(tenant):
-            resent += len(import_job_resend_queued(older_than=older_than))
-    return resent
+    return resend_lost_work(import_job_resend_queued)
