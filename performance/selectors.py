@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 
 from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, PipelineStage
 from planning.selectors import visible_seller_ids
+from spm.errors import DomainError
 from spm.tenancy.access import TenantAccess
 
 
@@ -81,3 +82,15 @@ def deal_owners_by_external_id() -> dict[str, tuple[int, int]]:
     """{external id: (deal id, owner id)} of the tenant in scope, in one query (activity imports)."""
     return {ext: (pk, owner) for ext, pk, owner in
             Opportunity.objects.exclude(external_id="").order_by().values_list("external_id", "id", "owner_id")}
+
+
+def seller_deal(*, seller, pk: int | None) -> Opportunity | None:
+    """Deal `pk` when `seller` owns it (None for no deal); a DomainError on `opportunity` otherwise.
+
+    What notes, follow-ups and activities attach to: only one of their seller's own deals."""
+    if pk is None:
+        return None
+    deal = Opportunity.objects.filter(owner=seller, pk=pk).first()
+    if deal is None:
+        raise DomainError("opportunity: not one of this seller's deals", field="opportunity")
+    return deal

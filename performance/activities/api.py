@@ -8,11 +8,10 @@ from rest_framework.response import Response
 
 from performance.activities import selectors, services
 from performance.activities.models import Activity
-from performance.models import Opportunity
+from performance.selectors import seller_deal
 from planning.api.serializers import visible_seller_field
 from spm.api.base import TenantGenericViewSet
 from spm.api.schema import READ_ERRORS, error_responses
-from spm.errors import DomainError
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -53,12 +52,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGene
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         owner = data.validated_data["owner"]
-        deal_id = data.validated_data.get("opportunity_id")
-        deal = None
-        if deal_id is not None:
-            deal = Opportunity.objects.filter(owner=owner, pk=deal_id).first()
-            if deal is None:
-                raise DomainError("opportunity: not one of this seller's deals", field="opportunity")
+        deal = seller_deal(seller=owner, pk=data.validated_data.get("opportunity_id"))
         activity = services.activity_log(owner=owner, kind=data.validated_data["kind"], actor=request.user,
                                          occurred_on=data.validated_data["occurred_on"],
                                          subject=data.validated_data.get("subject", ""), opportunity=deal)

@@ -9,11 +9,10 @@ from rest_framework.response import Response
 
 from performance.coaching import selectors, services
 from performance.coaching.models import CoachingNote, FollowUp
-from performance.models import Opportunity
+from performance.selectors import seller_deal
 from planning.api.serializers import visible_seller_field
 from spm.api.base import TenantGenericViewSet
 from spm.api.schema import READ_ERRORS, error_responses
-from spm.errors import DomainError
 
 WRITE_ERRORS = error_responses(400, 403)
 
@@ -40,15 +39,6 @@ class FollowUpSerializer(serializers.ModelSerializer):
     opportunity = serializers.IntegerField(source="opportunity_id", required=False, allow_null=True, default=None)
 
 
-def _deal(seller, opportunity_id):
-    if opportunity_id is None:
-        return None
-    deal = Opportunity.objects.filter(owner=seller, pk=opportunity_id).first()
-    if deal is None:
-        raise DomainError("opportunity: not one of this seller's deals", field="opportunity")
-    return deal
-
-
 def _seller_param(request):
     value = request.query_params.get("seller")
     return int(value) if value and value.isdigit() else None
@@ -73,7 +63,7 @@ class NoteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGenericV
         data.is_valid(raise_exception=True)
         seller = data.validated_data["seller"]
         note = services.coaching_note_create(seller=seller, body=data.validated_data["body"], actor=request.user,
-                                             opportunity=_deal(seller, data.validated_data.get("opportunity_id")))
+                                             opportunity=seller_deal(seller=seller, pk=data.validated_data.get("opportunity_id")))
         return Response(CoachingNoteSerializer(note, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
 
 
@@ -97,7 +87,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGene
         seller = data.validated_data["seller"]
         follow_up = services.follow_up_create(
             seller=seller, title=data.validated_data["title"], due_date=data.validated_data["due_date"],
-            actor=request.user, opportunity=_deal(seller, data.validated_data.get("opportunity_id")))
+            actor=request.user, opportunity=seller_deal(seller=seller, pk=data.validated_data.get("opportunity_id")))
         return Response(FollowUpSerializer(follow_up, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 

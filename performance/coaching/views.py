@@ -14,6 +14,7 @@ from performance.activities.services import activity_log
 from performance.coaching import selectors, services
 from performance.coaching.forms import ActivityForm, FollowUpForm, NoteForm
 from performance.models import Opportunity
+from performance.selectors import seller_deal
 from spm.errors import DomainError
 from spm.tenancy.views import TenantTemplateView, TenantView
 
@@ -75,55 +76,44 @@ class _CoachingPost(TenantView):
             raise Http404("No such seller")
         return seller
 
-    def _deal(self, seller, pk):
-        if pk is None:
-            return None
-        deal = Opportunity.objects.filter(owner=seller, pk=pk).first()
-        if deal is None:
-            raise DomainError("opportunity: not one of this seller's deals", field="opportunity")
-        return deal
-
     def _back(self, seller):
         return redirect(reverse("performance:coaching_seller", kwargs={"tenant": self.access.tenant.slug, "pk": seller.pk}))
+
+    def _submit(self, form_class, write):
+        """Validate `form_class` for the seller of the URL, then `write(seller, data, deal)` (a service
+        call returning the success message); any refusal becomes an error message on the 1:1 page."""
+        seller = self._seller(self.kwargs["pk"])
+        form = form_class(self.request.POST, deals=_open_deals(seller))
+        if not form.is_valid():
+            messages.error(self.request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            return self._back(seller)
+        try:
+            deal = seller_deal(seller=seller, pk=form.cleaned_data["opportunity"])
+            messages.success(self.request, write(seller, form.cleaned_data, deal))
+        except DomainError as exc:
+            messages.error(self.request, str(exc))
+        return self._back(seller)
 
 
 class NoteCreateView(_CoachingPost):
     capability = "coaching.write"
 
     def post(self, request, *args, **kwargs):
-        seller = self._seller(kwargs["pk"])
-        form = NoteForm(request.POST, deals=_open_deals(seller))
-        if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-            return self._back(seller)
-        try:
-            services.coaching_note_create(seller=seller, body=form.cleaned_data["body"], actor=request.user,
-                                          opportunity=self._deal(seller, form.cleaned_data["opportunity"]))
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "Note saved.")
-        return self._back(seller)
+        def write(seller, data, deal):
+            services.coaching_note_create(seller=seller, body=data["body"], actor=request.user, opportunity=deal)
+            return "Note saved."
+        return self._submit(NoteForm, write)
 
 
 class FollowUpCreateView(_CoachingPost):
     capability = "coaching.write"
 
     def post(self, request, *args, **kwargs):
-        seller = self._seller(kwargs["pk"])
-        form = FollowUpForm(request.POST, deals=_open_deals(seller))
-        if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-            return self._back(seller)
-        try:
-            services.follow_up_create(seller=seller, title=form.cleaned_data["title"],
-                                      due_date=form.cleaned_data["due_date"], actor=request.user,
-                                      opportunity=self._deal(seller, form.cleaned_data["opportunity"]))
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "Follow-up added.")
-        return self._back(seller)
+        def write(seller, data, deal):
+            services.follow_up_create(seller=seller, title=data["title"], due_date=data["due_date"],
+                                      actor=request.user, opportunity=deal)
+            return "Follow-up added."
+        return self._submit(FollowUpForm, write)
 
 
 class FollowUpCompleteView(_CoachingPost):
@@ -148,17 +138,8 @@ class ActivityCreateView(_CoachingPost):
     capability = "activities.log"
 
     def post(self, request, *args, **kwargs):
-        seller = self._seller(kwargs["pk"])
-        form = ActivityForm(request.POST, deals=_open_deals(seller))
-        if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-            return self._back(seller)
-        try:
-            activity = activity_log(owner=seller, kind=form.cleaned_data["kind"], actor=request.user,
-                                    occurred_on=form.cleaned_data["occurred_on"], subject=form.cleaned_data["subject"],
-                                    opportunity=self._deal(seller, form.cleaned_data["opportunity"]))
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"{activity.get_kind_display()} logged.")
-        return self._back(seller)
+        def write(seller, data, deal):
+            activity = activity_log(owner=seller, kind=data["kind"], occurred_on=data["occurred_on"],
+                                    subject=data["subject"], actor=request.user, opportunity=deal)
+            return f"{activity.get_kind_display()} logged."
+        return self._submit(ActivityForm, write)
