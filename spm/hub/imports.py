@@ -79,6 +79,28 @@ def seller_ids_by_email() -> dict[str, int]:
     return {email.lower(): pk for pk, email in Seller.objects.exclude(email="").values_list("id", "email")}
 
 
+def _load(*, file: str, tenant: Tenant | None, tenant_slug: str, dry_run: bool, load: Callable[[], object]):
+    """The one write of every import: `load()` in the tenant's scope, in one transaction (the tenant is
+    created here when absent, so a refused file leaves none behind), rolled back for a dry run; a
+    database failure is said in words naming `file`. Returns the tenant and what `load` returned."""
+    with load_guard(file), transaction.atomic():
+        tenant = tenant or tenant_create_or_update(slug=tenant_slug, name=tenant_slug.replace("-", " ").title())
+        with tenant_atomic(tenant):
+            result = load()
+        if dry_run:
+            transaction.set_rollback(True)
+    return tenant, result
+
+
+def _from_file(importer, *, data: bytes, file: str, tenant_slug: str, encoding: str | None = None,
+               **kwargs) -> ImportOutcome:
+    """`importer` over the CSV bytes of `file` (an unreadable file is its own error report)."""
+    table, errors = read_csv(data, file=file, encoding=encoding)
+    if errors:
+        return _failed(errors)
+    return importer(table=table, tenant_slug=tenant_slug, **kwargs)
+
+
 # --- sellers ------------------------------------------------------------------------------------
 
 
@@ -93,20 +115,13 @@ def import_sellers(*, table: RawTable, tenant_slug: str, mapping: dict | None = 
     rows, errors = clean_sellers(table, existing_managers=managers, mapping=mapping)
     if errors:
         return _failed(errors, len(table))
-    with load_guard(table.file), transaction.atomic():  # a database failure: nothing written, said in words
-        tenant = tenant or tenant_create_or_update(slug=tenant_slug, name=tenant_slug.replace("-", " ").title())
-        with tenant_atomic(tenant):
-            report = load_sellers(rows, actor=actor)
-        if dry_run:
-            transaction.set_rollback(True)
+    tenant, report = _load(file=table.file, tenant=tenant, tenant_slug=tenant_slug, dry_run=dry_run,
+                           load=lambda: load_sellers(rows, actor=actor))
     return ImportOutcome(report=report, written=not dry_run, dry_run=dry_run, tenant=tenant)
 
 
-def import_sellers_file(*, data: bytes, file: str, tenant_slug: str, encoding: str | None = None, **kwargs) -> ImportOutcome:
-    table, errors = read_csv(data, file=file, encoding=encoding)
-    if errors:
-        return _failed(errors)
-    return import_sellers(table=table, tenant_slug=tenant_slug, **kwargs)
+def import_sellers_file(**kwargs) -> ImportOutcome:
+    return _from_file(import_sellers, **kwargs)
 
 
 # --- opportunities ------------------------------------------------------------------------------
@@ -139,14 +154,12 @@ def import_opportunities(
     say(20, f"{len(table):,} rows checked")
     if errors:
         return _failed(errors, len(table))
-    with load_guard(table.file), transaction.atomic():
-        tenant = tenant or tenant_create_or_update(slug=tenant_slug, name=tenant_slug.replace("-", " ").title())
-        with tenant_atomic(tenant):
-            accounts = account_ids_for_names(clean.values["account"])
-            account_ids = [accounts.get(name) if name else None for name in clean.values["account"]]
-            loaded = load_opportunities(clean, account_ids=account_ids, as_of=as_of, actor=actor, progress=say)
-        if dry_run:
-            transaction.set_rollback(True)
+    def load():
+        accounts = account_ids_for_names(clean.values["account"])
+        account_ids = [accounts.get(name) if name else None for name in clean.values["account"]]
+        return load_opportunities(clean, account_ids=account_ids, as_of=as_of, actor=actor, progress=say)
+
+    tenant, loaded = _load(file=table.file, tenant=tenant, tenant_slug=tenant_slug, dry_run=dry_run, load=load)
     outcome = ImportOutcome(report=loaded.report, written=not dry_run, dry_run=dry_run, tenant=tenant,
                             pay_months=sorted(loaded.pay_months))
     if not dry_run and loaded.pay_months:
@@ -155,12 +168,8 @@ def import_opportunities(
     return outcome
 
 
-def import_opportunities_file(*, data: bytes, file: str, tenant_slug: str, encoding: str | None = None,
-                              **kwargs) -> ImportOutcome:
-    table, errors = read_csv(data, file=file, encoding=encoding)
-    if errors:
-        return _failed(errors)
-    return import_opportunities(table=table, tenant_slug=tenant_slug, **kwargs)
+def import_opportunities_file(**kwargs) -> ImportOutcome:
+    return _from_file(import_opportunities, **kwargs)
 
 
 # --- activities (meetings, calls, e-mails) ------------------------------------------------------
@@ -183,20 +192,13 @@ def import_activities(*, table: RawTable, tenant_slug: str, mapping: dict | None
     rows, errors = clean_activities(table, owner_ids=owner_ids, deals=deals, today=timezone.localdate(), mapping=mapping)
     if errors:
         return _failed(errors, len(table))
-    with load_guard(table.file), transaction.atomic():
-        with tenant_atomic(tenant):
-            report = load_activities(rows, actor=actor)
-        if dry_run:
-            transaction.set_rollback(True)
+    tenant, report = _load(file=table.file, tenant=tenant, tenant_slug=tenant_slug, dry_run=dry_run,
+                           load=lambda: load_activities(rows, actor=actor))
     return ImportOutcome(report=report, written=not dry_run, dry_run=dry_run, tenant=tenant)
 
 
-def import_activities_file(*, data: bytes, file: str, tenant_slug: str, encoding: str | None = None,
-                           **kwargs) -> ImportOutcome:
-    table, errors = read_csv(data, file=file, encoding=encoding)
-    if errors:
-        return _failed(errors)
-    return import_activities(table=table, tenant_slug=tenant_slug, **kwargs)
+def import_activities_file(**kwargs) -> ImportOutcome:
+    return _from_file(import_activities, **kwargs)
 
 
 # --- Pay ----------------------------------------------------------------------------------------

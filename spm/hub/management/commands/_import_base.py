@@ -1,4 +1,4 @@
-"""What `import_sellers` and `import_opportunities` share: reading the file, printing the report."""
+"""What the import commands share: reading the file, calling the importer, printing the report."""
 
 from __future__ import annotations
 
@@ -13,6 +13,17 @@ from spm.imports import errors_csv
 
 class ImportCommand(BaseCommand):
     kind = ""
+    importer = None  # spm.hub.imports.import_<kind>_file, as a staticmethod
+
+    def handle(self, *args, **opts):
+        path = opts["file"] = Path(opts["file"])
+        outcome = self.importer(data=self.read(path), file=str(path), tenant_slug=opts["tenant"],
+                                encoding=opts["encoding"], dry_run=opts["dry_run"], **self.options(opts))
+        self.finish(outcome, opts)
+
+    def options(self, opts) -> dict:
+        """Arguments of this kind's importer beyond the shared ones."""
+        return {}
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="CSV file with the canonical columns (extra columns are ignored)")

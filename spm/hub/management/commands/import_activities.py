@@ -6,8 +6,6 @@ external_id; owners (and named deals) must already be in the workspace. Any erro
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from spm.hub.imports import import_activities_file
 from spm.hub.management.commands._import_base import ImportCommand
 
@@ -15,9 +13,4 @@ from spm.hub.management.commands._import_base import ImportCommand
 class Command(ImportCommand):
     help = "Import meetings, calls and e-mails from a CSV file (external_id,owner_email,kind,date[,subject,opportunity_external_id])."
     kind = "activities"
-
-    def handle(self, *args, **opts):
-        path = opts["file"] = Path(opts["file"])
-        outcome = import_activities_file(data=self.read(path), file=str(path), tenant_slug=opts["tenant"],
-                                         encoding=opts["encoding"], dry_run=opts["dry_run"])
-        self.finish(outcome, opts)
+    importer = staticmethod(import_activities_file)

@@ -9,7 +9,6 @@ Columns: external_id,account,owner_email,stage,amount,currency,created_date,clos
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from django.core.management.base import CommandError
 
@@ -30,14 +29,11 @@ class Command(ImportCommand):
     help = ("Import opportunities from a CSV file (external_id,account,owner_email,stage,amount,currency,"
             "created_date,close_date,is_won,is_closed[,product,team,region,forecast_category,probability]).")
     kind = "opportunities"
+    importer = staticmethod(import_opportunities_file)
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--as-of", default=None, help="date of this snapshot for the deal history (default today)")
 
-    def handle(self, *args, **opts):
-        path = opts["file"] = Path(opts["file"])
-        as_of = _date(opts["as_of"]) if opts["as_of"] else None
-        outcome = import_opportunities_file(data=self.read(path), file=str(path), tenant_slug=opts["tenant"],
-                                            encoding=opts["encoding"], as_of=as_of, dry_run=opts["dry_run"])
-        self.finish(outcome, opts)
+    def options(self, opts) -> dict:
+        return {"as_of": _date(opts["as_of"]) if opts["as_of"] else None}
