@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
@@ -73,6 +74,13 @@ def visible_seller_ids(access: TenantAccess, *, pay: bool = False) -> set[int] |
     result = None if tenant_wide else personal_seller_ids(access)
     object.__setattr__(access, key, result)
     return result
+
+
+def visibility_key(access: TenantAccess, *, pay: bool = False) -> str:
+    """A short key for what the viewer may see ("all", or a hash of the visible seller ids): the part of
+    a cache key that keeps one viewer's cached figures from another's."""
+    ids = visible_seller_ids(access, pay=pay)
+    return "all" if ids is None else hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
 
 
 def id_set(ids) -> object:

@@ -5,7 +5,6 @@ deals rated by the calculation engine as if they closed on their close dates).""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ from compensation.selectors import statement_totals_base
 from compensation.services.calculation import load_engine_input
 from performance.pipeline.selectors import data_version as pipeline_data_version
 from performance.selectors import opportunity_list
-from planning.selectors import visible_seller_ids
+from planning.selectors import visibility_key
 from spm.caching import cached_value
 from spm.models import InputChange
 
@@ -119,8 +118,7 @@ def cached(kind: str, *, access: TenantAccess, key_parts: tuple = (), compute, v
 
 def data_version(access: TenantAccess) -> tuple:
     """Tenant, viewer scope and the version of the data behind the page (see `cached`)."""
-    ids = visible_seller_ids(access)
-    scope = "all" if ids is None else hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
+    scope = visibility_key(access)
     changed = InputChange.objects.aggregate(m=Max("changed_at"))["m"]
     finished = CalculationRun.objects.aggregate(m=Max("finished_at"))["m"]
     return (access.tenant.pk, scope, pipeline_data_version(), changed, finished)

@@ -14,7 +14,6 @@ nothing for it).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -45,7 +44,7 @@ from django.db.models.functions import Coalesce, NullIf, Round
 
 from performance.models import Opportunity, OpportunityHistory, StageChange
 from performance.pipeline import inspection, metrics
-from planning.selectors import id_set, quota_list, seller_list, visible_seller_ids
+from planning.selectors import id_set, quota_list, seller_list, visibility_key, visible_seller_ids
 from spm.caching import cached_value
 from spm.fiscal import parse_period_key
 from spm.models import FxRate, Membership, Tenant
@@ -539,6 +538,5 @@ def cached(kind: str, *, access: TenantAccess, key_parts: tuple, compute, versio
     if not _large_tables():
         return compute()
     version = ("summary", *version) if version is not None else data_version()
-    ids = visible_seller_ids(access)
-    scope = "all" if ids is None else hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
+    scope = visibility_key(access)
     return cached_value("pipeline", (kind, access.tenant.pk, scope, version, key_parts), compute, seconds=CACHE_SECONDS)

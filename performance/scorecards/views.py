@@ -13,7 +13,7 @@ from performance.pipeline.params import parse_params
 from performance.pipeline.selectors import PipelineFilters
 from performance.scorecards import engine
 from performance.scorecards.selectors import scorecard_data
-from planning.selectors import seller_get, visible_seller_ids
+from planning.selectors import seller_get, visibility_key
 from spm.fiscal import parse_period_key, quarter_key, shift_month
 from spm.tenancy.views import TenantTemplateView
 from spm.web.charts import BRAND, earnings_and_attainment, to_html
@@ -71,10 +71,8 @@ class ScorecardsView(_ScorecardBase):
             teams = sorted({s.team for s in data["sellers"] if s.team})
             return cards, trend, teams, sorted({s.region for s in data["sellers"] if s.region})
 
-        ids = visible_seller_ids(self.access)
-        scope = "all" if ids is None else ",".join(map(str, sorted(ids)))
-        cards, trend, teams, regions = cached("scorecards", (scope, p.as_of, sorted(p.filters.as_query().items()), p.period, fy),
-                              compute)
+        key = (visibility_key(self.access), p.as_of, sorted(p.filters.as_query().items()), p.period, fy)
+        cards, trend, teams, regions = cached("scorecards", key, compute)
         hist = engine.attainment_histogram(cards["seller"])
         currency = self.access.tenant.base_currency
         base = QueryDict(mutable=True)
