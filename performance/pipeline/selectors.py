@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -471,12 +470,7 @@ def cached_stage_norms(*, tenant_id: int) -> dict[str, float]:
     if stored is not None:
         return stored
     latest = StageChange.objects.aggregate(m=Max("id"))["m"] or 0
-    key = f"pipeline:stage-norms:{tenant_id}:{latest}"
-    norms = cache.get(key)
-    if norms is None:
-        norms = stage_norms()
-        cache.set(key, norms, 24 * 3600)
-    return norms
+    return cached_value("pipeline:stage-norms", (tenant_id, latest), stage_norms, seconds=24 * 3600)
 
 
 def deal_drilldown(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None, state: str = "",

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from django.core.cache import cache
 from plotly.utils import PlotlyJSONEncoder
 
+from spm.caching import cached_value
 from spm.formatting import month_label, percent_ticks, period_label
 
 BRAND = "#4f46e5"
@@ -130,11 +129,7 @@ def _cached(inputs: tuple, build: Callable[[], str]) -> str:
     the fragment depends only on its inputs, so they are the key. Each use gets a fresh target id
     (two identical charts on one page still draw into two divs).
     """
-    key = "chart:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
-    html = cache.get(key)
-    if html is None:
-        html = build()
-        cache.set(key, html, CACHE_SECONDS)
+    html = cached_value("chart", inputs, build, seconds=CACHE_SECONDS)
     old = html[html.index('id="') + 4:html.index('"', html.index('id="') + 4)]
     return html.replace(old, f"chart-{uuid.uuid4().hex[:12]}")
 
