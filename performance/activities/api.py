@@ -11,6 +11,7 @@ from performance.activities.models import Activity
 from performance.selectors import seller_deal
 from planning.api.serializers import visible_seller_field
 from spm.api.base import TenantGenericViewSet
+from spm.api.filters import id_query_param
 from spm.api.schema import READ_ERRORS, error_responses
 
 
@@ -22,11 +23,6 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     owner = visible_seller_field()
     opportunity = serializers.IntegerField(source="opportunity_id", required=False, allow_null=True, default=None)
-
-
-def _int_param(request, name):
-    value = request.query_params.get(name)
-    return int(value) if value and value.isdigit() else None
 
 
 @extend_schema_view(
@@ -45,7 +41,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGene
     def scope_queryset(self):
         kind = self.request.query_params.get("kind")
         qs = selectors.activity_list(access=self.access, kind=kind if kind in services.KINDS else None)
-        owner = _int_param(self.request, "owner")
+        owner = id_query_param(self.request, "owner")
         return qs.filter(owner_id=owner) if owner else qs
 
     def create(self, request, *args, **kwargs):

@@ -12,6 +12,7 @@ from performance.coaching.models import CoachingNote, FollowUp
 from performance.selectors import seller_deal
 from planning.api.serializers import visible_seller_field
 from spm.api.base import TenantGenericViewSet
+from spm.api.filters import id_query_param
 from spm.api.schema import READ_ERRORS, error_responses
 
 WRITE_ERRORS = error_responses(400, 403)
@@ -39,11 +40,6 @@ class FollowUpSerializer(serializers.ModelSerializer):
     opportunity = serializers.IntegerField(source="opportunity_id", required=False, allow_null=True, default=None)
 
 
-def _seller_param(request):
-    value = request.query_params.get("seller")
-    return int(value) if value and value.isdigit() else None
-
-
 @extend_schema_view(
     list=extend_schema(summary="Coaching notes you may see (?seller=id)", responses={200: CoachingNoteSerializer(many=True), **READ_ERRORS}),
     create=extend_schema(summary="Write a note on a rep or one of their deals", responses={201: CoachingNoteSerializer, **WRITE_ERRORS}),
@@ -55,7 +51,7 @@ class NoteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGenericV
 
     def scope_queryset(self):
         qs = selectors.note_list(access=self.access)
-        seller = _seller_param(self.request)
+        seller = id_query_param(self.request, "seller")
         return qs.filter(seller_id=seller) if seller else qs
 
     def create(self, request, *args, **kwargs):
@@ -78,7 +74,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantGene
 
     def scope_queryset(self):
         qs = selectors.follow_up_list(access=self.access)
-        seller = _seller_param(self.request)
+        seller = id_query_param(self.request, "seller")
         return qs.filter(seller_id=seller) if seller else qs
 
     def create(self, request, *args, **kwargs):

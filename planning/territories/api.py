@@ -27,6 +27,7 @@ from planning.territories import relief, selectors, services
 from planning.territories.importer import accounts_import
 from spm.api.base import TenantGenericViewSet
 from spm.api.fields import ScopedPrimaryKeyRelatedField
+from spm.api.filters import id_query_param
 from spm.api.schema import READ_ERRORS, ErrorSerializer, error_responses
 from spm.errors import DomainError
 
@@ -269,8 +270,8 @@ class TerritoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantG
 
     def scope_queryset(self):
         qs = selectors.territory_list(self.access).order_by("plan_id", "precedence", "name")
-        plan = self.request.query_params.get("plan")
-        return qs.filter(plan_id=plan) if plan and plan.isdigit() else qs
+        plan = id_query_param(self.request, "plan")
+        return qs.filter(plan_id=plan) if plan is not None else qs
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

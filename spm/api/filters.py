@@ -21,6 +21,16 @@ from django_filters.rest_framework import DjangoFilterBackend
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
+def id_query_param(request, name: str) -> int | None:
+    """``?name=<id>`` as an int, or None when absent, not a plain number or beyond a 64-bit id
+    (unbounded, ``?plan=99999999999999999999`` would reach PostgreSQL as "bigint out of range")."""
+    value = request.query_params.get(name)
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if number <= BIGINT_MAX else None
+
+
 def _is_integer_column(filterset, name: str, filter_) -> bool:
     model = filterset._meta.model
     if model is None:

@@ -85,6 +85,13 @@ def test_a_manager_reads_only_their_subtrees_territories(territory_world, api_as
     assert api_as(w, "rep").get(url("territory-plans/")).status_code == 403
 
 
+@pytest.mark.parametrize("path", ["territories/?plan=99999999999999999999", "territories/?plan=%D9%A3",
+                                  "activities/?owner=99999999999999999999", "coaching-notes/?seller=99999999999999999999"])
+def test_an_id_parameter_beyond_a_64_bit_id_is_ignored_not_a_500(acme, api_as, path):
+    # unbounded, such a value reached PostgreSQL as "bigint out of range"; "٣" is a digit to str.isdigit
+    assert api_as(acme, "admin").get(url(path)).status_code == 200
+
+
 def test_plan_and_territory_lists_have_bounded_query_counts(territory_world, api_as, django_assert_max_num_queries):
     w = territory_world
     with tenant_atomic(w.tenant):
