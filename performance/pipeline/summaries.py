@@ -30,20 +30,31 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Subquery
+from django.db.models import Count, Subquery, Sum
 from django.utils import timezone
 
 from performance.models import Opportunity, StageChange
 from performance.pipeline.inspection import MIN_STAYS, NORM_QUANTILE
-from performance.pipeline.models import PipelineStageNorm, PipelineSummary, PipelineSummaryState
+from performance.pipeline.models import (
+    PipelinePanelSummary,
+    PipelineStageNorm,
+    PipelineSummary,
+    PipelineSummaryState,
+)
 from performance.pipeline.selectors import (
+    REGION,
+    TEAM,
     PipelineFilters,
     cell_query,
     cells_frame,
     execute_cells,
+    flow_frame,
+    flow_groups,
     id_set,
     owner_attrs,
+    slipped_queryset,
     stage_norms,
+    stuck_queryset,
 )
 from planning.selectors import seller_list, visible_seller_ids
 from spm.fiscal import parse_period_key, quarter_key
@@ -85,6 +96,53 @@ def _insert_rows(qs, *, state: PipelineSummaryState) -> None:
         execute_cells(insert, [state.tenant_id, *params], cursor)
 
 
+def default_flow_window(as_of: date, period: str, fy_start_month: int) -> tuple[date, date]:
+    """The flow panel's default days for a view (``params.parse_params``): the period's first day
+    to the as-of day (the period's last day when the view starts on its first)."""
+    start, end, _ = parse_period_key(period, fy_start_month)
+    return start, (min(as_of, end) if as_of > start else end)
+
+
+def _insert_panels(qs, *, state: PipelineSummaryState, kinds: tuple[str, ...]) -> None:
+    """INSERT … SELECT the panel rows (``PipelinePanelSummary``) of ``kinds`` for the deals of ``qs``."""
+    table = PipelinePanelSummary._meta.db_table
+    columns = "tenant_id, owner_id, team, region, kind, state_start, state_end, created_in, n, amount_cents"
+    by = ("owner_id", "team", "region")
+    selects = []
+    if "flow" in kinds:
+        start, end = default_flow_window(state.as_of, state.period, current_tenant().fiscal_year_start_month)
+        sql, params = flow_groups(qs, start=start, end=end, by=by).query.sql_with_params()
+        selects.append((f"SELECT %s, owner_id, COALESCE(team, ''), COALESCE(region, ''), 'flow', _s, _e, _c, _n, "
+                        f"CAST(ROUND(COALESCE(_sum, 0) * 100) AS BIGINT) FROM ({sql}) q", params))
+    norms = dict(PipelineStageNorm.objects.values_list("stage", "norm_days"))
+    for kind, deals in (("stuck", stuck_queryset(qs, as_of=state.as_of, norms=norms) if norms else None),
+                        ("slipped", slipped_queryset(qs, as_of=state.as_of))):
+        if kind in kinds and deals is not None:
+            sql, params = (deals.values(*by).annotate(_n=Count("id"), _sum=Sum("amount")).order_by()
+                           .query.sql_with_params())
+            selects.append((f"SELECT %s, owner_id, COALESCE(team, ''), COALESCE(region, ''), '{kind}', '', '', "
+                            f"false, _n, CAST(ROUND(COALESCE(_sum, 0) * 100) AS BIGINT) FROM ({sql}) q", params))
+    with connection.cursor() as cursor:
+        for select, params in selects:
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select}", [state.tenant_id, *params])
+
+
+def _replace_panels(*, state: PipelineSummaryState, owner_ids: list[int] | None, norms_changed: bool) -> None:
+    """Replace the panel rows of the owners (None: all). New norms change who is stuck anywhere, so
+    then every owner's stuck rows are replaced too."""
+    if owner_ids is None:
+        PipelinePanelSummary.objects.all().delete()
+        _insert_panels(Opportunity.objects.all(), state=state, kinds=("flow", "stuck", "slipped"))
+        return
+    if owner_ids:
+        PipelinePanelSummary.objects.filter(owner_id__in=id_set(owner_ids)).delete()
+        _insert_panels(Opportunity.objects.filter(owner_id__in=id_set(owner_ids)), state=state,
+                       kinds=("flow", "slipped") if norms_changed else ("flow", "stuck", "slipped"))
+    if norms_changed:
+        PipelinePanelSummary.objects.filter(kind="stuck").delete()
+        _insert_panels(Opportunity.objects.all(), state=state, kinds=("stuck",))
+
+
 def _norms_sql() -> dict[str, tuple[float, int]]:
     """PostgreSQL: ``inspection.stage_norms`` of ``inspection.stage_stays`` in one statement (a
     window over the tenant's stage changes, percentile_cont = pandas' linear quantile), so an
@@ -122,16 +180,16 @@ def pipeline_summaries_refresh(*, owner_ids: Iterable[int] | None = None, norms:
     state = _locked_state()
     if state is None or state.stale or state.dirty_xid not in (None, _xid()):
         return False
-    if owner_ids is None:
+    ids = None if owner_ids is None else sorted({int(i) for i in owner_ids if i is not None})
+    if ids is None:
         PipelineSummary.objects.all().delete()
         _insert_rows(Opportunity.objects.all(), state=state)
-    else:
-        ids = sorted({int(i) for i in owner_ids if i is not None})
-        if ids:
-            PipelineSummary.objects.filter(owner_id__in=id_set(ids)).delete()
-            _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
+    elif ids:
+        PipelineSummary.objects.filter(owner_id__in=id_set(ids)).delete()
+        _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
     if norms:
         _refresh_norms()
+    _replace_panels(state=state, owner_ids=ids, norms_changed=norms and ids is not None)
     state.dirty_xid = None
     state.refreshed_at = timezone.now()
     state.save(update_fields=["dirty_xid", "refreshed_at"])
@@ -153,6 +211,7 @@ def pipeline_summaries_rebuild(*, as_of: date | None = None) -> PipelineSummaryS
     PipelineSummary.objects.all().delete()
     _insert_rows(Opportunity.objects.all(), state=state)
     _refresh_norms()
+    _replace_panels(state=state, owner_ids=None, norms_changed=True)
     state.stale, state.dirty_xid, state.refreshed_at = False, None, timezone.now()
     state.save(update_fields=["as_of", "period", "stale", "dirty_xid", "refreshed_at"])
     return state
@@ -176,6 +235,19 @@ def summary_serves(*, as_of: date, period: str, filters: PipelineFilters | None)
     return summary_version(as_of=as_of, period=period, filters=filters) is not None
 
 
+def _in_scope(qs, *, access: TenantAccess, filters: PipelineFilters):
+    """Summary rows of the visible owners narrowed by the owner and segment filters (team and
+    region are filtered on the resolved values by the callers)."""
+    ids = visible_seller_ids(access)
+    if ids is not None:
+        qs = qs.filter(owner_id__in=id_set(ids))
+    if filters.owner_ids:
+        qs = qs.filter(owner_id__in=filters.owner_ids)
+    if filters.segment:
+        qs = qs.filter(owner_id__in=Subquery(seller_list(access=access).filter(segment=filters.segment).values("id")))
+    return qs
+
+
 def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None,
                   attrs: dict[int, tuple[str, str]] | None = None) -> pd.DataFrame | None:
     """The cell frame of ``selectors.metric_cells`` (with ``in_period`` for ``period``) for the
@@ -184,14 +256,7 @@ def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: Pi
     if not summary_serves(as_of=as_of, period=period, filters=filters):
         return None
     f = filters or PipelineFilters()
-    qs = PipelineSummary.objects.all()
-    ids = visible_seller_ids(access)
-    if ids is not None:
-        qs = qs.filter(owner_id__in=id_set(ids))
-    if f.owner_ids:
-        qs = qs.filter(owner_id__in=f.owner_ids)
-    if f.segment:
-        qs = qs.filter(owner_id__in=Subquery(seller_list(access=access).filter(segment=f.segment).values("id")))
+    qs = _in_scope(PipelineSummary.objects.all(), access=access, filters=f)
     # A plain cursor: tens of thousands of rows skip the ORM's per-row conversion (same values).
     sql, params = qs.order_by().values_list(*COLUMNS).query.sql_with_params()
     with connection.cursor() as cursor:
@@ -204,6 +269,47 @@ def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: Pi
     if f.region:
         cells = cells[cells["region"] == f.region]
     return cells.reset_index(drop=True)
+
+
+def panel_totals(kinds: tuple[str, ...], *, access: TenantAccess, filters: PipelineFilters | None, as_of: date | None = None,
+                 window: tuple[date, date] | None = None) -> list[dict] | None:
+    """The panel rows of ``kinds`` summed over the viewer's scope and filters (team and region
+    resolved as the deal query does), grouped by the flow columns — or None when the summary does
+    not hold them: not clean, a product filter, another day (``as_of``, stuck and slipped) or
+    another flow window (``window``, flow). Two queries (the state, the sums)."""
+    if not summaries_enabled() or (filters is not None and filters.product):
+        return None
+    state = PipelineSummaryState.objects.filter(stale=False, dirty_xid__isnull=True).values_list("as_of", "period").first()
+    if state is None or (as_of is not None and as_of != state[0]):
+        return None
+    if window is not None and window != default_flow_window(*state, access.tenant.fiscal_year_start_month):
+        return None
+    f = filters or PipelineFilters()
+    qs = _in_scope(PipelinePanelSummary.objects.filter(kind__in=kinds), access=access, filters=f)
+    if f.team:
+        qs = qs.alias(_team=TEAM).filter(_team=f.team)
+    if f.region:
+        qs = qs.alias(_region=REGION).filter(_region=f.region)
+    return list(qs.values("kind", "state_start", "state_end", "created_in")
+                .annotate(n=Sum("n"), cents=Sum("amount_cents")).order_by())
+
+
+def summary_flow_cells(*, access: TenantAccess, start: date, end: date, filters: PipelineFilters | None):
+    """The flow cell frame of ``selectors.flow_cells`` from the panel rows, or None (``panel_totals``)."""
+    rows = panel_totals(("flow",), access=access, filters=filters, window=(start, end))
+    if rows is None:
+        return None
+    return flow_frame([(r["state_start"], r["state_end"], bool(r["created_in"]), int(r["n"]), int(r["cents"]))
+                       for r in rows])
+
+
+def summary_risk_totals(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None) -> dict | None:
+    """``{"stuck": (count, cents), "slipped": (count, cents)}`` from the panel rows, or None."""
+    rows = panel_totals(("stuck", "slipped"), access=access, filters=filters, as_of=as_of)
+    if rows is None:
+        return None
+    return {kind: (sum(int(r["n"]) for r in rows if r["kind"] == kind), sum(int(r["cents"]) for r in rows if r["kind"] == kind))
+            for kind in ("stuck", "slipped")}
 
 
 def stored_stage_norms() -> dict[str, float] | None:
