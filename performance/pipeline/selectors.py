@@ -205,14 +205,14 @@ def cells_frame(rows: list[tuple], owner_attrs: dict[int, tuple[str, str]]) -> p
         df[col] = own.to_numpy()
     df["cycle_days"] = pd.to_numeric(df["cycle_days"], errors="coerce").astype("float64")
     if connection.vendor != "postgresql":  # SQLite gives text; PostgreSQL dates already
-        df["close_month"] = [_as_date(m) for m in df["close_month"]]
+        df["close_month"] = [as_date(m) for m in df["close_month"]]
     df["n"] = df["n"].astype("int64")
     df["amount_cents"] = df["amount_cents"].fillna(0).astype("int64")
     df["in_period"] = df["in_period"].astype(bool)
     return df[[*metrics.CELL_COLUMNS, "in_period"]]
 
 
-def _as_date(v):
+def as_date(v):
     if v is None:
         return None
     if isinstance(v, str):
@@ -347,7 +347,7 @@ def close_date_moves(qs: QuerySet[Opportunity], *, start: date, end: date, limit
         return result
     by_kind: dict[str, list] = {"pushed": [], "pulled_in": []}
     for pk, close_start, close_end, amount in moved:
-        close_start, close_end = _as_date(close_start), _as_date(close_end)
+        close_start, close_end = as_date(close_start), as_date(close_end)
         by_kind["pushed" if close_end > close_start else "pulled_in"].append((pk, close_start, close_end, Decimal(amount)))
     top = {kind: sorted(rows, key=lambda r: (-r[3], r[0]))[:limit] for kind, rows in by_kind.items()}
     deals = {d["pk"]: d for d in Opportunity.objects.filter(pk__in=[r[0] for rows in top.values() for r in rows])
@@ -462,15 +462,20 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
     qs = scoped_deals(access=access, filters=filters)
     start, end, _ = parse_period_key(period, fy)
     sellers = seller_infos(access=access, filters=filters)
-    attrs = owner_attrs(access=access)
-    from performance.pipeline.summaries import summary_cells  # it builds on this module
+    from performance.pipeline.summaries import summary_cells, summary_report  # they build on this module
 
-    cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs)
-    if cells is None:
-        cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
     refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
-    doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
-    money_in_period = period_money(cells)
+    # The summary aggregated in SQL; else its cells; else the deals (another day or period, a product).
+    served = summary_report(access=access, as_of=as_of, period=period, filters=filters, sellers=refs)
+    if served is not None:
+        doc, money_in_period = served
+    else:
+        attrs = owner_attrs(access=access)
+        cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs)
+        if cells is None:
+            cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
+        doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
+        money_in_period = period_money(cells)
     narrowed = filters is not None and bool(filters.as_query())
     quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None)
     index = quotas_by_seller(quotas)

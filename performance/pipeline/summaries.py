@@ -30,11 +30,13 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Subquery, Sum
+from django.db.models import Count, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from performance.models import Opportunity, StageChange
+from performance.pipeline import metrics
 from performance.pipeline.inspection import MIN_STAYS, NORM_QUANTILE
+from performance.pipeline.metrics import SellerRef
 from performance.pipeline.models import (
     PipelinePanelSummary,
     PipelineStageNorm,
@@ -45,6 +47,7 @@ from performance.pipeline.selectors import (
     REGION,
     TEAM,
     PipelineFilters,
+    as_date,
     cell_query,
     cells_frame,
     execute_cells,
@@ -269,6 +272,84 @@ def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: Pi
     if f.region:
         cells = cells[cells["region"] == f.region]
     return cells.reset_index(drop=True)
+
+
+def _rows(qs: QuerySet) -> list[tuple]:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,
+                   sellers: list[SellerRef]) -> tuple[dict, dict] | None:
+    """(the ``metrics.report`` document, ``selectors.period_money``) of the view, aggregated in SQL
+    to the levels the document shows instead of pulling every summary row into pandas: totals per
+    (owner, own team, own region, state); the aging, close-month and period cells; the won cycle
+    cells per owner (the medians of owners, teams, regions and overall, in numpy). Four queries,
+    rows per owner and distinct cycle length rather than per deal.
+
+    None — the caller takes the cell path — when the summary does not serve the view, with a
+    team or region filter (they filter on each deal's resolved value), or when a row's owner is
+    not one of ``sellers`` or two sellers share a key. Equal to ``report(summary_cells(…))``: the
+    tests compare both with the exact computation."""
+    f = filters or PipelineFilters()
+    if f.team or f.region or not summary_serves(as_of=as_of, period=period, filters=filters):
+        return None
+    of_seller = {ref.id: ref for ref in sellers}
+    if len({ref.email for ref in sellers}) != len(sellers):
+        return None
+    scope = _in_scope(PipelineSummary.objects.all(), access=access, filters=f).order_by()
+    totals = _rows(scope.values_list("owner_id", "team", "region", "state").annotate(Sum("n"), Sum("amount_cents")))
+    if any(o not in of_seller for o, *_ in totals):
+        return None
+    cells = _rows(scope.values_list("state", "bucket", "close_month", "in_period").annotate(Sum("n"), Sum("amount_cents")))
+    won_cells = _rows(scope.filter(state=metrics.WON, cycle_days__isnull=False)
+                      .values_list("owner_id", "team", "region", "cycle_days").annotate(Sum("n")))
+
+    # Owners, teams and regions: counts and cents by state, each deal under its resolved team/region.
+    frame = pd.DataFrame(totals, columns=["owner_id", "team", "region", "state", "n", "amount_cents"])
+    frame["team"] = [t or of_seller[o].team for o, t in zip(frame["owner_id"], frame["team"], strict=True)]
+    frame["region"] = [r or of_seller[o].region for o, r in zip(frame["owner_id"], frame["region"], strict=True)]
+    frame["n"], frame["amount_cents"] = frame["n"].astype("int64"), frame["amount_cents"].astype("int64")
+    cycles = pd.DataFrame(won_cells, columns=["o", "t", "r", "cy", "n"])
+    cycles["t"] = [t or of_seller[o].team for o, t in zip(cycles["o"], cycles["t"], strict=True)]
+    cycles["r"] = [r or of_seller[o].region for o, r in zip(cycles["o"], cycles["r"], strict=True)]
+    cy, weights = cycles["cy"].to_numpy(dtype="float64"), cycles["n"].to_numpy(dtype="int64")
+    overall = metrics.metrics_by(frame.assign(_all=""), "_all", medians={"": metrics.weighted_median(cy, weights)})
+    owners = metrics.metrics_by(frame, "owner_id", medians=metrics.grouped_weighted_median(cycles["o"].to_numpy(), cy, weights))
+    by_owner = {ref.email: metrics.zero_metrics() for ref in sellers}
+    by_owner.update((of_seller[o].email, m) for o, m in owners.items())
+    by_team, by_region = (
+        metrics.metrics_by(frame, column, {getattr(ref, column) for ref in sellers if getattr(ref, column)},
+                           medians=metrics.grouped_weighted_median(cycles[level].to_numpy(), cy, weights))
+        for column, level in (("team", "t"), ("region", "r"))
+    )
+    aging = {name: {"count": 0, "amount": "0.00"} for name in metrics.BUCKET_NAMES}
+    buckets: dict[str, list[int]] = {}
+    months: dict[date, int] = {}
+    money = {"pipeline": 0, "booked": 0}
+    for state, bucket, month, in_period, n, cents in cells:
+        if state == metrics.OPEN and bucket is not None:
+            b = buckets.setdefault(bucket, [0, 0])
+            b[0], b[1] = b[0] + int(n), b[1] + int(cents)
+        if state == metrics.WON and month is not None:
+            month = as_date(month)
+            months[month] = months.get(month, 0) + int(cents)
+        if in_period and state in (metrics.OPEN, metrics.WON):
+            money["pipeline" if state == metrics.OPEN else "booked"] += int(cents)
+    for name, (n, cents) in buckets.items():
+        aging[name] = {"count": n, "amount": metrics.money(cents)}
+    doc = {
+        "as_of": as_of.isoformat(),
+        "overall": overall.get("", metrics.zero_metrics()),
+        "by_region": {k: v for k, v in sorted(by_region.items()) if k != ""},
+        "by_team": {k: v for k, v in sorted(by_team.items()) if k != ""},
+        "by_owner": dict(sorted(by_owner.items())),
+        "bookings_by_quarter": metrics.quarters_of_months(sorted(months.items()), access.tenant.fiscal_year_start_month),
+        "aging": aging,
+    }
+    return doc, money
 
 
 def panel_totals(kinds: tuple[str, ...], *, access: TenantAccess, filters: PipelineFilters | None, as_of: date | None = None,
