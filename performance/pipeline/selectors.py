@@ -45,7 +45,7 @@ from performance.models import Opportunity, OpportunityHistory, StageChange
 from performance.pipeline import inspection, metrics
 from planning.selectors import id_set, quota_list, seller_list, visibility_key, visible_seller_ids
 from spm.caching import cached_value
-from spm.fiscal import parse_period_key
+from spm.fiscal import months_in_period, parse_period_key, quota_period_key
 from spm.models import FxRate, Membership, Tenant
 from spm.roles import Role
 from spm.tenancy.access import TenantAccess
@@ -453,10 +453,34 @@ def seller_infos(*, access: TenantAccess, filters: PipelineFilters | None = None
     ]
 
 
+def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]:
+    """The known ramped quotas in cents (``scorecards.engine.ramped_quota_cents``) of ``sellers``.
+    Sellers with the same hire date and the same quota rows for the period's months, quarters and
+    years get the same figure, so it is computed once per such group, not once per seller (a
+    manager's page sums thousands, most on a handful of standard quotas)."""
+    from performance.scorecards.engine import ramped_quota_cents
+
+    keys = sorted({key for month in months_in_period(period, fy)
+                   for key in (month, *(quota_period_key(date(int(month[:4]), int(month[5:7]), 1), kind, fy)
+                                        for kind in ("quarter", "year")))})
+    memo: dict[tuple, int | None] = {}
+    out = []
+    for seller in sellers:
+        rows = index.get(seller.id)
+        if not rows:
+            continue
+        signature = (seller.hire_date, *((r.amount, r.source) if (r := rows.get(k)) else None for k in keys))
+        if signature not in memo:
+            memo[signature] = ramped_quota_cents(index, seller, period, fy)
+        if memo[signature] is not None:
+            out.append(memo[signature])
+    return out
+
+
 def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None) -> dict:
     """Everything of the pipeline page's first screen: the metric document, coverage of ``period``
     (a fiscal period key) and velocity. A bounded number of queries whatever the data size."""
-    from performance.scorecards.engine import quotas_by_seller, ramped_quota_cents
+    from performance.scorecards.engine import quotas_by_seller
 
     fy = access.tenant.fiscal_year_start_month
     qs = scoped_deals(access=access, filters=filters)
@@ -478,9 +502,7 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
         money_in_period = period_money(cells)
     narrowed = filters is not None and bool(filters.as_query())
     quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None)
-    index = quotas_by_seller(quotas)
-    per_seller = [ramped_quota_cents(index, s, period, fy) for s in sellers]
-    known = [q for q in per_seller if q is not None]
+    known = ramped_quotas(quotas_by_seller(quotas), sellers, period, fy)
     overall = doc["overall"]
     avg_cents = metrics.to_cents(overall["avg_won_deal"]) if overall["avg_won_deal"] is not None else None
     return {

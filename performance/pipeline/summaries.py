@@ -26,11 +26,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Subquery, Sum, When
 from django.utils import timezone
 
 from performance.models import Opportunity, StageChange
@@ -285,9 +286,9 @@ def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: P
                    sellers: list[SellerRef]) -> tuple[dict, dict] | None:
     """(the ``metrics.report`` document, ``selectors.period_money``) of the view, aggregated in SQL
     to the levels the document shows instead of pulling every summary row into pandas: totals per
-    (owner, own team, own region, state); the aging, close-month and period cells; the won cycle
-    cells per owner (the medians of owners, teams, regions and overall, in numpy). Four queries,
-    rows per owner and distinct cycle length rather than per deal.
+    (owner, own team, own region, state, and cycle length of won cells — the medians of owners,
+    teams, regions and overall are computed from these in numpy); the aging, close-month and
+    period cells. Three queries, rows per owner and distinct cycle length rather than per deal.
 
     None — the caller takes the cell path — when the summary does not serve the view, with a
     team or region filter (they filter on each deal's resolved value), or when a row's owner is
@@ -300,29 +301,39 @@ def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: P
     if len({ref.email for ref in sellers}) != len(sellers):
         return None
     scope = _in_scope(PipelineSummary.objects.all(), access=access, filters=f).order_by()
-    totals = _rows(scope.values_list("owner_id", "team", "region", "state").annotate(Sum("n"), Sum("amount_cents")))
+    # Per (owner, own team, own region, state) and, for won cells, cycle length: the totals and the
+    # medians' input in one pass.
+    won_cycle = Case(When(state=metrics.WON, then=F("cycle_days")), default=None, output_field=IntegerField())
+    totals = _rows(scope.annotate(_cy=won_cycle).values_list("owner_id", "team", "region", "state", "_cy")
+                   .annotate(Sum("n"), Sum("amount_cents")))
     if any(o not in of_seller for o, *_ in totals):
         return None
     cells = _rows(scope.values_list("state", "bucket", "close_month", "in_period").annotate(Sum("n"), Sum("amount_cents")))
-    won_cells = _rows(scope.filter(state=metrics.WON, cycle_days__isnull=False)
-                      .values_list("owner_id", "team", "region", "cycle_days").annotate(Sum("n")))
-
-    # Owners, teams and regions: counts and cents by state, each deal under its resolved team/region.
-    frame = pd.DataFrame(totals, columns=["owner_id", "team", "region", "state", "n", "amount_cents"])
-    frame["team"] = [t or of_seller[o].team for o, t in zip(frame["owner_id"], frame["team"], strict=True)]
-    frame["region"] = [r or of_seller[o].region for o, r in zip(frame["owner_id"], frame["region"], strict=True)]
-    frame["n"], frame["amount_cents"] = frame["n"].astype("int64"), frame["amount_cents"].astype("int64")
-    cycles = pd.DataFrame(won_cells, columns=["o", "t", "r", "cy", "n"])
-    cycles["t"] = [t or of_seller[o].team for o, t in zip(cycles["o"], cycles["t"], strict=True)]
-    cycles["r"] = [r or of_seller[o].region for o, r in zip(cycles["o"], cycles["r"], strict=True)]
-    cy, weights = cycles["cy"].to_numpy(dtype="float64"), cycles["n"].to_numpy(dtype="int64")
+    # Owners, teams and regions: counts and cents by state, each deal under its resolved team/region
+    # (plain lists from the rows: iterating pandas columns element by element costs more).
+    team_of = {ref.id: ref.team for ref in sellers}
+    region_of = {ref.id: ref.region for ref in sellers}
+    frame = pd.DataFrame({
+        "owner_id": [row[0] for row in totals],
+        "team": [row[1] or team_of[row[0]] for row in totals],
+        "region": [row[2] or region_of[row[0]] for row in totals],
+        "state": [row[3] for row in totals],
+        "n": np.array([row[5] for row in totals], dtype="int64"),
+        "amount_cents": np.array([row[6] for row in totals], dtype="int64"),
+    })
+    won_cells = [row for row in totals if row[4] is not None]
+    owner_cy = np.array([row[0] for row in won_cells], dtype="int64")
+    cycles = {"t": np.array([row[1] or team_of[row[0]] for row in won_cells], dtype=object),
+              "r": np.array([row[2] or region_of[row[0]] for row in won_cells], dtype=object)}
+    cy = np.array([row[4] for row in won_cells], dtype="float64")
+    weights = np.array([row[5] for row in won_cells], dtype="int64")
     overall = metrics.metrics_by(frame.assign(_all=""), "_all", medians={"": metrics.weighted_median(cy, weights)})
-    owners = metrics.metrics_by(frame, "owner_id", medians=metrics.grouped_weighted_median(cycles["o"].to_numpy(), cy, weights))
+    owners = metrics.metrics_by(frame, "owner_id", medians=metrics.grouped_weighted_median(owner_cy, cy, weights))
     by_owner = {ref.email: metrics.zero_metrics() for ref in sellers}
     by_owner.update((of_seller[o].email, m) for o, m in owners.items())
     by_team, by_region = (
         metrics.metrics_by(frame, column, {getattr(ref, column) for ref in sellers if getattr(ref, column)},
-                           medians=metrics.grouped_weighted_median(cycles[level].to_numpy(), cy, weights))
+                           medians=metrics.grouped_weighted_median(cycles[level], cy, weights))
         for column, level in (("team", "t"), ("region", "r"))
     )
     aging = {name: {"count": 0, "amount": "0.00"} for name in metrics.BUCKET_NAMES}
