@@ -336,11 +336,17 @@ def test_service_writes_and_stage_changes_keep_the_panels_exact(world):
     assert_panels_equal_everywhere(world)
     with tenant_atomic(world.tenant):
         stuck = Opportunity.objects.get(amount=Decimal("400.00"))
+    assert stuck.pk in {d["pk"] for d in panels_both(world)[0][1]["stuck"]["deals"]}  # in "Engaging" since May 30
+    with tenant_atomic(world.tenant):
         opportunity_update(opportunity=stuck, stage="Negotiating")  # leaves "Engaging": no longer stuck there
         opportunity_update(opportunity=new, owner=world.bob, close_date=dt.date(2017, 9, 1))
         opportunity_update(opportunity=Opportunity.objects.get(amount=Decimal("60.00")), stage="Lost", is_closed=True,
                            close_date=dt.date(2017, 6, 29))
     assert_panels_equal_everywhere(world)
+    (_flow, risks), _ = panels_both(world)
+    # The deal that left "Engaging" is no longer stuck at once; the norms themselves wait for the roll.
+    assert stuck.pk not in {d["pk"] for d in risks["stuck"]["deals"]}
+    assert risks["norms"] == {"Engaging": 13.8}
 
 
 def test_an_import_with_stage_changes_refreshes_norms_and_every_owners_stuck_rows(world, tmp_path):
