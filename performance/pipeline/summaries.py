@@ -306,27 +306,22 @@ def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: P
     won_cycle = Case(When(state=metrics.WON, then=F("cycle_days")), default=None, output_field=IntegerField())
     totals = _rows(scope.annotate(_cy=won_cycle).values_list("owner_id", "team", "region", "state", "_cy")
                    .annotate(Sum("n"), Sum("amount_cents")))
-    if any(o not in of_seller for o, *_ in totals):
+    # Columns of the rows (one C-level transpose), teams and regions resolved: each deal's own, else
+    # its owner's.
+    owner, team, region, state, cycle, n, cents = (list(c) for c in zip(*totals, strict=True)) if totals else ([],) * 7
+    if not of_seller.keys() >= set(owner):
         return None
     cells = _rows(scope.values_list("state", "bucket", "close_month", "in_period").annotate(Sum("n"), Sum("amount_cents")))
-    # Owners, teams and regions: counts and cents by state, each deal under its resolved team/region
-    # (plain lists from the rows: iterating pandas columns element by element costs more).
-    team_of = {ref.id: ref.team for ref in sellers}
-    region_of = {ref.id: ref.region for ref in sellers}
-    frame = pd.DataFrame({
-        "owner_id": [row[0] for row in totals],
-        "team": [row[1] or team_of[row[0]] for row in totals],
-        "region": [row[2] or region_of[row[0]] for row in totals],
-        "state": [row[3] for row in totals],
-        "n": np.array([row[5] for row in totals], dtype="int64"),
-        "amount_cents": np.array([row[6] for row in totals], dtype="int64"),
-    })
-    won_cells = [row for row in totals if row[4] is not None]
-    owner_cy = np.array([row[0] for row in won_cells], dtype="int64")
-    cycles = {"t": np.array([row[1] or team_of[row[0]] for row in won_cells], dtype=object),
-              "r": np.array([row[2] or region_of[row[0]] for row in won_cells], dtype=object)}
-    cy = np.array([row[4] for row in won_cells], dtype="float64")
-    weights = np.array([row[5] for row in won_cells], dtype="int64")
+    team = np.array([t or of_seller[o].team for o, t in zip(owner, team, strict=True)], dtype=object)
+    region = np.array([r or of_seller[o].region for o, r in zip(owner, region, strict=True)], dtype=object)
+    frame = pd.DataFrame({"owner_id": np.array(owner, dtype="int64"), "team": team, "region": region,
+                          "state": np.array(state, dtype=object), "n": np.array(n, dtype="int64"),
+                          "amount_cents": np.array(cents, dtype="int64")})
+    won = np.array([c is not None for c in cycle], dtype=bool)
+    cy = np.array([c for c in cycle if c is not None], dtype="float64")
+    weights = frame["n"].to_numpy()[won]
+    cycles = {"t": team[won], "r": region[won]}
+    owner_cy = frame["owner_id"].to_numpy()[won]
     overall = metrics.metrics_by(frame.assign(_all=""), "_all", medians={"": metrics.weighted_median(cy, weights)})
     owners = metrics.metrics_by(frame, "owner_id", medians=metrics.grouped_weighted_median(owner_cy, cy, weights))
     by_owner = {ref.email: metrics.zero_metrics() for ref in sellers}
