@@ -195,11 +195,17 @@ class OpportunityHistory(TenantModel):
 
 
 from performance.imports.models import CrmWebhook, ImportJob, ImportMapping, WebhookDelivery  # noqa: E402
-from performance.pipeline.models import PipelineStageNorm, PipelineSummary, PipelineSummaryState  # noqa: E402
+from performance.pipeline.models import (  # noqa: E402
+    PipelinePanelSummary,
+    PipelineStageNorm,
+    PipelineSummary,
+    PipelineSummaryState,
+)
 
 __all__ = [
     "CrmWebhook", "ImportJob", "ImportMapping", "Opportunity", "OpportunityEvent", "OpportunityHistory",
-    "OpportunitySplit", "PipelineStage", "PipelineStageNorm", "PipelineSummary", "PipelineSummaryState",
+    "OpportunitySplit", "PipelinePanelSummary", "PipelineStage", "PipelineStageNorm", "PipelineSummary",
+    "PipelineSummaryState",
     "StageChange", "WebhookDelivery",
 ]
 

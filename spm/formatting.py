@@ -10,11 +10,12 @@ through float. Where cents matter (statements, payroll, exports) use `money`; in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_decimal, get_decimal_symbol
+from babel.numbers import NumberPattern, format_decimal, get_decimal_symbol, parse_pattern
 
 from spm.fiscal import parse_period_key
 
@@ -39,10 +40,15 @@ def _half_up(number: Decimal, places: int) -> Decimal:
     return abs(rounded) if rounded == 0 else rounded  # never "-0.00"
 
 
+@functools.lru_cache(maxsize=16)
+def _pattern(places: int) -> NumberPattern:
+    # Parsed once: Babel re-parses a string pattern on every call (a page formats hundreds of cells).
+    return parse_pattern("#,##0" + ("." + "0" * places if places else ""))
+
+
 def _digits(number: Decimal, places: int, locale: str) -> str:
-    pattern = "#,##0" + ("." + "0" * places if places else "")
     # Already quantized half up, so Babel's own rounding has nothing left to round.
-    return format_decimal(_half_up(number, places), format=pattern, locale=locale or DEFAULT_LOCALE)
+    return format_decimal(_half_up(number, places), format=_pattern(places), locale=locale or DEFAULT_LOCALE)
 
 
 def _with_currency(text: str, currency: str) -> str:

@@ -11,7 +11,10 @@ Definitions (money in integer cents of the tenant's base currency, like ``metric
 * **Stage norm** = the 75th percentile of completed stays in that stage over the tenant's own stage
   history (a stay runs from the change into the stage to the next change of the same deal). A deal
   is **stuck** when it has been in its current stage longer than that stage's norm. Stages with
-  fewer than ``MIN_STAYS`` completed stays have no norm (nothing is called stuck there).
+  fewer than ``MIN_STAYS`` completed stays have no norm (nothing is called stuck there). Norms are
+  recomputed by the daily roll and by every import that records stage changes; a single deal's
+  stage change (deal page or API) restarts that deal's days in stage at once, and the norms at the
+  next roll (one more stay among thousands moves a 75th percentile by at most one of them).
 * **Slipped**: an open deal whose close date is before the as-of day. **Pushed** / **pulled in**:
   an open deal whose recorded close date on the end day is later / earlier than on the start day
   (OpportunityHistory: the state on a day is its latest row on or before that day).

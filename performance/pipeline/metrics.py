@@ -68,10 +68,11 @@ CENT = Decimal("0.01")
 
 
 def money(cents: int | float | None) -> str:
-    """Integer cents -> ``"1234.50"``."""
+    """Integer cents -> ``"1234.50"`` (integer arithmetic: a page formats thousands)."""
     if cents is None:
         return "0.00"
-    return str((Decimal(int(cents)) / 100).quantize(CENT))
+    c = int(cents)
+    return f"{'-' if c < 0 else ''}{abs(c) // 100}.{abs(c) % 100:02d}"
 
 
 def to_cents(amount) -> int:
@@ -164,21 +165,14 @@ def metrics(cells: pd.DataFrame) -> dict:
     won_count, lost_count, open_count = int(n[won].sum()), int(n[lost].sum()), int(n[open_].sum())
     bookings = int(cents[won].sum())
     median = weighted_median(cells["cycle_days"].to_numpy(dtype="float64")[won], n[won]) if won_count else None
-    return {
-        "opportunities": won_count + lost_count + open_count,
-        "won_count": won_count,
-        "lost_count": lost_count,
-        "win_rate": rate(won_count, won_count + lost_count),
-        "bookings": money(bookings),
-        "avg_won_deal": money(_div_half_up(bookings, won_count)) if won_count else None,
-        "median_cycle_days_won": median,
-        "open_count": open_count,
-        "open_amount": money(int(cents[open_].sum())),
-    }
+    return block(won=won_count, lost=lost_count, open_=open_count, bookings=bookings,
+                 open_cents=int(cents[open_].sum()), median=median)
 
 
 def _div_half_up(cents: int, count: int) -> int:
-    return int((Decimal(cents) / count).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """``cents / count`` rounded half away from zero (ROUND_HALF_UP), in integers (count > 0)."""
+    q = (2 * abs(cents) + count) // (2 * count)
+    return -q if cents < 0 else q
 
 
 def zero_metrics() -> dict:
@@ -188,44 +182,53 @@ def zero_metrics() -> dict:
     }
 
 
-def metrics_by(cells: pd.DataFrame, column: str, keys: Iterable = ()) -> dict:
+def metrics_by(cells: pd.DataFrame, column: str, keys: Iterable = (), medians: dict | None = None) -> dict:
     """M per value of ``column``; every key of ``keys`` appears, with zero metrics if it has no deal.
 
-    Vectorised (one groupby per figure, not one ``metrics`` call per group): a page may break
-    thousands of owners down."""
+    Vectorised (integer sums per figure, not one ``metrics`` call per group): a page may break
+    thousands of owners down. ``medians``: the median cycle per key when the caller has it (cells
+    without cycle days, rolled up in SQL), else computed from the cells."""
     out = {k: zero_metrics() for k in keys}
     if not cells.empty:
-        key = cells[column].to_numpy()
+        codes, uniques = pd.factorize(cells[column].to_numpy())
         state = cells["state"].to_numpy()
-        frame = pd.DataFrame({
-            "key": key,
-            "won": np.where(state == WON, cells["n"], 0), "lost": np.where(state == LOST, cells["n"], 0),
-            "open": np.where(state == OPEN, cells["n"], 0),
-            "bookings": np.where(state == WON, cells["amount_cents"], 0),
-            "open_amount": np.where(state == OPEN, cells["amount_cents"], 0),
-        })
-        sums = frame.groupby("key", sort=False).sum()
-        medians = _grouped_weighted_median(key[state == WON], cells["cycle_days"].to_numpy(dtype="float64")[state == WON],
-                                           cells["n"].to_numpy(dtype="int64")[state == WON])
-        for k, row in zip(sums.index, sums.itertuples(index=False), strict=True):
-            won, lost, open_ = int(row.won), int(row.lost), int(row.open)
-            bookings = int(row.bookings)
-            out[k] = {
-                "opportunities": won + lost + open_,
-                "won_count": won,
-                "lost_count": lost,
-                "win_rate": rate(won, won + lost),
-                "bookings": money(bookings),
-                "avg_won_deal": money(_div_half_up(bookings, won)) if won else None,
-                "median_cycle_days_won": medians.get(k) if won else None,
-                "open_count": open_,
-                "open_amount": money(int(row.open_amount)),
-            }
+        n = cells["n"].to_numpy(dtype="int64")
+        cents = cells["amount_cents"].to_numpy(dtype="int64")
+        won, lost, open_ = state == WON, state == LOST, state == OPEN
+        size = len(uniques)
+
+        def total(mask, values) -> list[int]:
+            sums = np.zeros(size, dtype="int64")
+            np.add.at(sums, codes[mask], values[mask])  # integer sums: exact
+            return sums.tolist()
+
+        won_n, lost_n, open_n = total(won, n), total(lost, n), total(open_, n)
+        bookings, open_cents = total(won, cents), total(open_, cents)
+        if medians is None:
+            by_code = grouped_weighted_median(codes[won], cells["cycle_days"].to_numpy(dtype="float64")[won], n[won])
+        for i, k in enumerate(uniques.tolist()):
+            out[k] = block(won=won_n[i], lost=lost_n[i], open_=open_n[i], bookings=bookings[i],
+                           open_cents=open_cents[i], median=by_code.get(i) if medians is None else medians.get(k))
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 
-def _grouped_weighted_median(keys: np.ndarray, values: np.ndarray, weights: np.ndarray) -> dict:
-    """``weighted_median`` per key, in one numpy sort (no per-group Python)."""
+def block(*, won: int, lost: int, open_: int, bookings: int, open_cents: int, median: float | None) -> dict:
+    """The metric block M from a group's totals (counts, cents) and its median cycle."""
+    return {
+        "opportunities": won + lost + open_,
+        "won_count": won,
+        "lost_count": lost,
+        "win_rate": rate(won, won + lost),
+        "bookings": money(bookings),
+        "avg_won_deal": money(_div_half_up(bookings, won)) if won else None,
+        "median_cycle_days_won": median if won else None,
+        "open_count": open_,
+        "open_amount": money(open_cents),
+    }
+
+
+def grouped_weighted_median(keys: np.ndarray, values: np.ndarray, weights: np.ndarray) -> dict:
+    """``weighted_median`` per key, in one numpy sort and no per-group Python."""
     mask = ~np.isnan(values) & (weights > 0)
     if not mask.any():
         return {}
@@ -235,18 +238,17 @@ def _grouped_weighted_median(keys: np.ndarray, values: np.ndarray, weights: np.n
     codes, v, w = codes[order], v[order], w[order]
     cum = np.cumsum(w)
     starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
-    before = np.repeat(np.r_[0, cum[starts[1:] - 1]], np.diff(np.r_[starts, len(codes)]))
+    lengths = np.diff(np.r_[starts, len(codes)])
+    before = np.repeat(np.r_[0, cum[starts[1:] - 1]], lengths)
     within = cum - before  # cumulative weight inside each group
-    total = np.repeat(np.add.reduceat(w, starts), np.diff(np.r_[starts, len(codes)]))
-    out = {}
-    lo_hit = within >= (total + 1) // 2
-    hi_hit = within >= total // 2 + 1
-    for g, s in enumerate(starts):
-        e = starts[g + 1] if g + 1 < len(starts) else len(codes)
-        lo = v[s + int(np.argmax(lo_hit[s:e]))]
-        hi = v[s + int(np.argmax(hi_hit[s:e]))]
-        out[uniques[codes[s]]] = float((lo + hi) / 2)
-    return out
+    total = np.repeat(np.add.reduceat(w, starts), lengths)
+    # 1-based positions (total+1)//2 and total//2+1: the first row of each group reaching them.
+    position = np.arange(len(codes))
+    lo = np.minimum.reduceat(np.where(within >= (total + 1) // 2, position, len(codes)), starts)
+    hi = np.minimum.reduceat(np.where(within >= total // 2 + 1, position, len(codes)), starts)
+    medians = ((v[lo] + v[hi]) / 2).tolist()
+    names = uniques.tolist()
+    return {names[codes[s]]: m for s, m in zip(starts.tolist(), medians, strict=True)}
 
 
 def aging(cells: pd.DataFrame) -> dict:
@@ -265,8 +267,13 @@ def bookings_by_quarter(cells: pd.DataFrame, fy_start_month: int) -> dict:
     if cells.empty:
         return {}
     won = cells[(cells["state"] == WON) & cells["close_month"].notna()]
+    return quarters_of_months(won.groupby("close_month")["amount_cents"].sum().items(), fy_start_month)
+
+
+def quarters_of_months(month_cents: Iterable[tuple[date, int]], fy_start_month: int) -> dict:
+    """``bookings_by_quarter`` from (first day of a close month, won cents) pairs."""
     totals: dict[str, int] = {}
-    for month, cents in won.groupby("close_month")["amount_cents"].sum().items():
+    for month, cents in month_cents:
         key = fiscal_quarter_key(month, fy_start_month)
         totals[key] = totals.get(key, 0) + int(cents)
     return {k: money(v) for k, v in sorted(totals.items())}

@@ -60,3 +60,28 @@ class PipelineStageNorm(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "stage"], name="pipeline_stage_norm_unique")]
+
+
+class PipelinePanelSummary(TenantModel):
+    """Per owner, the totals of the page's two htmx panels for the state's day (see
+    ``summaries``), kept with ``PipelineSummary`` by the same refresh and roll:
+
+    * ``flow``: the flow cells of ``selectors.flow_cells`` between the period's first day and the
+      default flow end (``summaries.default_flow_window``): state at start, at end, created in;
+    * ``stuck`` / ``slipped``: count and amount (face value, as ``selectors.stuck_deals``) of the
+      open deals stuck in their stage (against the stored norms) or past their close date.
+    """
+
+    owner = models.ForeignKey("planning.Seller", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+                              db_index=False)  # pipeline_panel_owner_idx leads with (tenant, owner)
+    team = models.CharField(max_length=100, blank=True)  # the deal's own (blank: the owner's, resolved on read)
+    region = models.CharField(max_length=50, blank=True)
+    kind = models.CharField(max_length=8)  # flow | stuck | slipped
+    state_start = models.CharField(max_length=8, blank=True)  # flow: open | closed | none
+    state_end = models.CharField(max_length=8, blank=True)  # flow: open | won | lost | none
+    created_in = models.BooleanField(default=False)  # flow: created in (start, end]
+    n = models.IntegerField()
+    amount_cents = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "owner"], name="pipeline_panel_owner_idx")]

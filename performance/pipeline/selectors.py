@@ -45,10 +45,11 @@ from performance.models import Opportunity, OpportunityHistory, StageChange
 from performance.pipeline import inspection, metrics
 from planning.selectors import id_set, quota_list, seller_list, visibility_key, visible_seller_ids
 from spm.caching import cached_value
-from spm.fiscal import parse_period_key
+from spm.fiscal import months_in_period, parse_period_key, quota_period_key
 from spm.models import FxRate, Membership, Tenant
 from spm.roles import Role
 from spm.tenancy.access import TenantAccess
+from spm.tenancy.context import current_tenant
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 TEAM = Coalesce(NullIf(F("team"), Value("")), F("owner__team"), Value(""), output_field=CharField())
@@ -204,14 +205,14 @@ def cells_frame(rows: list[tuple], owner_attrs: dict[int, tuple[str, str]]) -> p
         df[col] = own.to_numpy()
     df["cycle_days"] = pd.to_numeric(df["cycle_days"], errors="coerce").astype("float64")
     if connection.vendor != "postgresql":  # SQLite gives text; PostgreSQL dates already
-        df["close_month"] = [_as_date(m) for m in df["close_month"]]
+        df["close_month"] = [as_date(m) for m in df["close_month"]]
     df["n"] = df["n"].astype("int64")
     df["amount_cents"] = df["amount_cents"].fillna(0).astype("int64")
     df["in_period"] = df["in_period"].astype(bool)
     return df[[*metrics.CELL_COLUMNS, "in_period"]]
 
 
-def _as_date(v):
+def as_date(v):
     if v is None:
         return None
     if isinstance(v, str):
@@ -274,11 +275,12 @@ def period_money(cells: pd.DataFrame) -> dict[str, int]:
             "booked": int(cents[inp & (state == metrics.WON)].sum())}
 
 
-def flow_cells(qs: QuerySet[Opportunity], *, start: date, end: date) -> pd.DataFrame:
-    """The flow cell frame of ``inspection.flow`` (at most 3 × 4 × 2 rows, one query)."""
+def flow_groups(qs: QuerySet[Opportunity], *, start: date, end: date, by: tuple[str, ...] = ()) -> QuerySet:
+    """The flow aggregate (``_s`` state at start, ``_e`` at end, ``_c`` created in, ``_n``, ``_sum``)
+    of the deals of ``qs``, grouped also by the columns ``by`` (the summary adds owner, team, region)."""
     qs, amount = with_base_amount(qs, end)
     closed_in = _closed_by(end) & ~_closed_by(start)
-    rows = (
+    return (
         qs.annotate(
             _s=Case(When(_open_on(start), then=Value("open")), When(_closed_by(start), then=Value("closed")),
                     default=Value("none"), output_field=CharField()),
@@ -287,42 +289,72 @@ def flow_cells(qs: QuerySet[Opportunity], *, start: date, end: date) -> pd.DataF
             _c=Case(When(created_date__gt=start, created_date__lte=end, then=Value(True)), default=Value(False),
                     output_field=BooleanField()),
         )
-        .values("_s", "_e", "_c").annotate(_n=Count("id"), _sum=Sum(amount)).order_by()
+        .values(*by, "_s", "_e", "_c").annotate(_n=Count("id"), _sum=Sum(amount)).order_by()
     )
-    data = [(r["_s"], r["_e"], bool(r["_c"]), int(r["_n"]), metrics.to_cents(r["_sum"] or 0)) for r in rows]
+
+
+def flow_cells(qs: QuerySet[Opportunity], *, start: date, end: date) -> pd.DataFrame:
+    """The flow cell frame of ``inspection.flow`` (at most 3 × 4 × 2 rows, one query)."""
+    data = [(r["_s"], r["_e"], bool(r["_c"]), int(r["_n"]), metrics.to_cents(r["_sum"] or 0))
+            for r in flow_groups(qs, start=start, end=end)]
+    return flow_frame(data)
+
+
+def flow_frame(data: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=["state_start", "state_end", "created_in", "n", "amount_cents"])
 
 
-def close_date_moves(qs: QuerySet[Opportunity], *, start: date, end: date, limit: int = 25) -> dict:
-    """Pushed and pulled-in deals between ``start`` and ``end`` from OpportunityHistory.
+# Per candidate deal, its recorded close date on the start and on the end day: that of its latest
+# history row on or before the day that has one (as ``inspection.close_date_moves``; one row per
+# deal and day), and the deals whose two dates differ.
+_MOVES = """
+WITH s AS (
+  SELECT opportunity_id, close_date FROM (
+    SELECT opportunity_id, close_date, ROW_NUMBER() OVER (PARTITION BY opportunity_id ORDER BY as_of DESC) AS rn
+    FROM {history} WHERE tenant_id = %s AND as_of <= %s AND close_date IS NOT NULL
+      AND opportunity_id IN (SELECT opportunity_id FROM {history} WHERE tenant_id = %s AND as_of > %s AND as_of <= %s)
+  ) x WHERE rn = 1
+),
+e AS (
+  SELECT opportunity_id, close_date FROM (
+    SELECT opportunity_id, close_date, ROW_NUMBER() OVER (PARTITION BY opportunity_id ORDER BY as_of DESC) AS rn
+    FROM {history} WHERE tenant_id = %s AND as_of <= %s AND close_date IS NOT NULL
+      AND opportunity_id IN (SELECT opportunity_id FROM s)
+  ) y WHERE rn = 1
+)
+SELECT s.opportunity_id, s.close_date, e.close_date, cand.amount
+FROM s JOIN e ON e.opportunity_id = s.opportunity_id JOIN ({cand}) cand ON cand.pk = s.opportunity_id
+WHERE s.close_date <> e.close_date
+"""
 
-    Reads only the history of deals with a recorded change in (start, end] (bounded by the
-    activity of the window, not the size of the pipeline)."""
-    changed = OpportunityHistory.objects.filter(as_of__gt=start, as_of__lte=end).values("opportunity_id")
-    open_ids = qs.filter(_open_on(end)).filter(pk__in=Subquery(changed)).values("pk")
-    hist = pd.DataFrame(
-        list(OpportunityHistory.objects.filter(opportunity_id__in=Subquery(open_ids), as_of__lte=end)
-             .values_list("opportunity_id", "as_of", "close_date")),
-        columns=["opportunity_id", "as_of", "close_date"],
-    )
-    moves = inspection.close_date_moves(hist, start=start, end=end)
-    result = {"pushed": {"count": 0, "amount": "0.00", "deals": []}, "pulled_in": {"count": 0, "amount": "0.00", "deals": []}}
-    if moves.empty:
+
+def close_date_moves(qs: QuerySet[Opportunity], *, start: date, end: date, limit: int = 25) -> dict:
+    """Pushed and pulled-in deals between ``start`` and ``end`` from OpportunityHistory, as
+    ``inspection.close_date_moves`` defines them (the tests compare the two).
+
+    Only deals with a recorded change in (start, end] and a recorded close date on ``start`` can
+    have moved, so only their history is read (bounded by the activity of the window, not the size
+    of the pipeline); the two close dates are compared in SQL and only moved deals open at ``end``
+    come back, then the largest of each kind are read (two queries)."""
+    cand_sql, cand_params = qs.filter(_open_on(end)).order_by().values("pk", "amount").query.sql_with_params()
+    day, tenant = connection.ops.adapt_datefield_value, current_tenant().pk
+    sql = _MOVES.format(cand=cand_sql, history=OpportunityHistory._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant, day(start), tenant, day(start), day(end), tenant, day(end), *cand_params])
+        moved = cursor.fetchall()
+    result = {kind: {"count": 0, "amount": "0.00", "deals": []} for kind in ("pushed", "pulled_in")}
+    if not moved:
         return result
-    deals = {
-        d["pk"]: d for d in Opportunity.objects.filter(pk__in=list(moves["opportunity_id"]))
-        .values("pk", "external_id", "name", "amount", "currency", "stage", "owner__name")
-    }
-    for kind in ("pushed", "pulled_in"):
-        sub = moves[moves["move"] == kind]
-        rows = []
-        for r in sub.itertuples(index=False):
-            d = deals.get(r.opportunity_id)
-            if d is not None:
-                rows.append({**d, "close_start": r.close_start, "close_end": r.close_end})
-        rows.sort(key=lambda d: -d["amount"])
-        result[kind] = {"count": len(rows), "amount": metrics.money(sum(metrics.to_cents(d["amount"]) for d in rows)),
-                        "deals": rows[:limit]}
+    by_kind: dict[str, list] = {"pushed": [], "pulled_in": []}
+    for pk, close_start, close_end, amount in moved:
+        close_start, close_end = as_date(close_start), as_date(close_end)
+        by_kind["pushed" if close_end > close_start else "pulled_in"].append((pk, close_start, close_end, Decimal(amount)))
+    top = {kind: sorted(rows, key=lambda r: (-r[3], r[0]))[:limit] for kind, rows in by_kind.items()}
+    deals = {d["pk"]: d for d in Opportunity.objects.filter(pk__in=[r[0] for rows in top.values() for r in rows])
+             .values("pk", "external_id", "name", "amount", "currency", "stage", "owner__name")}
+    for kind, rows in by_kind.items():
+        result[kind] = {"count": len(rows), "amount": metrics.money(sum(metrics.to_cents(r[3]) for r in rows)),
+                        "deals": [{**deals[pk], "close_start": cs, "close_end": ce} for pk, cs, ce, _a in top[kind]]}
     return result
 
 
@@ -341,40 +373,56 @@ def stage_norms(*, with_counts: bool = False) -> dict:
     return {stage: (days, int(counts[stage])) for stage, days in norms.items()}
 
 
-def stuck_deals(qs: QuerySet[Opportunity], *, as_of: date, norms: dict[str, float], limit: int = 25) -> dict:
+def stuck_queryset(qs: QuerySet[Opportunity], *, as_of: date, norms: dict[str, float]) -> QuerySet[Opportunity]:
+    """Open deals of ``qs`` in their current stage for longer than its norm (see ``stuck_deals``)."""
+    since = Case(*[When(stage=stage, then=Value(as_of - timedelta(days=int(norm)))) for stage, norm in norms.items()],
+                 default=Value(None), output_field=DateField())
+    recent = StageChange.objects.filter(opportunity_id=OuterRef("pk"), changed_at__date__gt=OuterRef("_since"))
+    return (
+        qs.filter(_open_on(as_of), stage__in=list(norms))
+        .alias(_since=since).filter(created_date__lt=F("_since"))
+        .alias(_recent=Exists(recent)).filter(_recent=False)
+    )
+
+
+def slipped_queryset(qs: QuerySet[Opportunity], *, as_of: date) -> QuerySet[Opportunity]:
+    """Open deals of ``qs`` whose close date is already past."""
+    return qs.filter(_open_on(as_of), close_date__lt=as_of)
+
+
+def stuck_deals(qs: QuerySet[Opportunity], *, as_of: date, norms: dict[str, float], limit: int = 25,
+                totals: tuple[int, int] | None = None) -> dict:
     """Open deals in their current stage for longer than its norm: count, amount, the largest.
 
     Days in stage run from the deal's last stage change (else its created date): a deal is stuck
     when it was created before ``as_of − norm`` of its stage and has no stage change after that
     day. Two queries (totals, the largest deals), each one pass with an anti-join on the
-    (tenant, opportunity, changed_at) index, whatever the number of stages."""
+    (tenant, opportunity, changed_at) index, whatever the number of stages; one when ``totals``
+    (count, cents) come from the summary."""
     empty = {"count": 0, "amount": "0.00", "deals": []}
     if not norms:
         return empty
-    since = Case(*[When(stage=stage, then=Value(as_of - timedelta(days=int(norm)))) for stage, norm in norms.items()],
-                 default=Value(None), output_field=DateField())
     norm_days = Case(*[When(stage=stage, then=Value(float(norm))) for stage, norm in norms.items()],
                      default=Value(None), output_field=FloatField())
-    recent = StageChange.objects.filter(opportunity_id=OuterRef("pk"), changed_at__date__gt=OuterRef("_since"))
-    stuck = (
-        qs.filter(_open_on(as_of), stage__in=list(norms))
-        .alias(_since=since).filter(created_date__lt=F("_since"))
-        .alias(_recent=Exists(recent)).filter(_recent=False)
-    )
-    agg = stuck.aggregate(n=Count("id"), s=Sum("amount"))
-    deals = list(stuck.annotate(norm_days=norm_days).order_by("-amount", "id").values(
-        "pk", "external_id", "name", "amount", "currency", "stage", "owner__name", "created_date", "close_date",
-        "norm_days")[:limit])
-    return {"count": agg["n"] or 0, "amount": metrics.money(metrics.to_cents(agg["s"] or 0)), "deals": deals}
+    stuck = stuck_queryset(qs, as_of=as_of, norms=norms)
+    return _listed(stuck, totals, limit, ("created_date", "close_date", "norm_days"), norm_days=norm_days)
 
 
-def slipped_deals(qs: QuerySet[Opportunity], *, as_of: date, limit: int = 25) -> dict:
+def slipped_deals(qs: QuerySet[Opportunity], *, as_of: date, limit: int = 25, totals: tuple[int, int] | None = None) -> dict:
     """Open deals whose close date is already past: count, amount, the largest."""
-    slipped = qs.filter(_open_on(as_of), close_date__lt=as_of)
-    agg = slipped.aggregate(n=Count("id"), s=Sum("amount"))
-    deals = list(slipped.order_by("-amount").values("pk", "external_id", "name", "amount", "currency", "stage",
-                                                     "owner__name", "close_date")[:limit])
-    return {"count": agg["n"] or 0, "amount": metrics.money(metrics.to_cents(agg["s"] or 0)), "deals": deals}
+    return _listed(slipped_queryset(qs, as_of=as_of), totals, limit, ("close_date",))
+
+
+def _listed(deals: QuerySet, totals: tuple[int, int] | None, limit: int, extra: tuple[str, ...], **annotations) -> dict:
+    """Count, amount (from ``totals`` when given, else one aggregate) and the ``limit`` largest deals."""
+    if totals is None:
+        agg = deals.aggregate(n=Count("id"), s=Sum("amount"))
+        totals = (agg["n"] or 0, metrics.to_cents(agg["s"] or 0))
+    if not totals[0]:
+        return {"count": 0, "amount": "0.00", "deals": []}
+    rows = list(deals.annotate(**annotations).order_by("-amount", "id").values(
+        "pk", "external_id", "name", "amount", "currency", "stage", "owner__name", *extra)[:limit])
+    return {"count": totals[0], "amount": metrics.money(totals[1]), "deals": rows}
 
 
 # ---- the page and API composition -------------------------------------------------------------
@@ -405,29 +453,56 @@ def seller_infos(*, access: TenantAccess, filters: PipelineFilters | None = None
     ]
 
 
+def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]:
+    """The known ramped quotas in cents (``scorecards.engine.ramped_quota_cents``) of ``sellers``.
+    Sellers with the same hire date and the same quota rows for the period's months, quarters and
+    years get the same figure, so it is computed once per such group, not once per seller (a
+    manager's page sums thousands, most on a handful of standard quotas)."""
+    from performance.scorecards.engine import ramped_quota_cents
+
+    keys = sorted({key for month in months_in_period(period, fy)
+                   for key in (month, *(quota_period_key(date(int(month[:4]), int(month[5:7]), 1), kind, fy)
+                                        for kind in ("quarter", "year")))})
+    memo: dict[tuple, int | None] = {}
+    out = []
+    for seller in sellers:
+        rows = index.get(seller.id)
+        if not rows:
+            continue
+        signature = (seller.hire_date, *((r.amount, r.source) if (r := rows.get(k)) else None for k in keys))
+        if signature not in memo:
+            memo[signature] = ramped_quota_cents(index, seller, period, fy)
+        if memo[signature] is not None:
+            out.append(memo[signature])
+    return out
+
+
 def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None) -> dict:
     """Everything of the pipeline page's first screen: the metric document, coverage of ``period``
     (a fiscal period key) and velocity. A bounded number of queries whatever the data size."""
-    from performance.scorecards.engine import quotas_by_seller, ramped_quota_cents
+    from performance.scorecards.engine import quotas_by_seller
 
     fy = access.tenant.fiscal_year_start_month
     qs = scoped_deals(access=access, filters=filters)
     start, end, _ = parse_period_key(period, fy)
     sellers = seller_infos(access=access, filters=filters)
-    attrs = owner_attrs(access=access)
-    from performance.pipeline.summaries import summary_cells  # it builds on this module
+    from performance.pipeline.summaries import summary_cells, summary_report  # they build on this module
 
-    cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs)
-    if cells is None:
-        cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
     refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
-    doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
-    money_in_period = period_money(cells)
+    # The summary aggregated in SQL; else its cells; else the deals (another day or period, a product).
+    served = summary_report(access=access, as_of=as_of, period=period, filters=filters, sellers=refs)
+    if served is not None:
+        doc, money_in_period = served
+    else:
+        attrs = owner_attrs(access=access)
+        cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs)
+        if cells is None:
+            cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
+        doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
+        money_in_period = period_money(cells)
     narrowed = filters is not None and bool(filters.as_query())
     quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None)
-    index = quotas_by_seller(quotas)
-    per_seller = [ramped_quota_cents(index, s, period, fy) for s in sellers]
-    known = [q for q in per_seller if q is not None]
+    known = ramped_quotas(quotas_by_seller(quotas), sellers, period, fy)
     overall = doc["overall"]
     avg_cents = metrics.to_cents(overall["avg_won_deal"]) if overall["avg_won_deal"] is not None else None
     return {
@@ -447,17 +522,26 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
 
 def pipeline_flow(*, access: TenantAccess, start: date, end: date, filters: PipelineFilters | None = None) -> dict:
     """Flow between two days and the close-date moves behind it."""
+    from performance.pipeline.summaries import summary_flow_cells  # it builds on this module
+
     qs = scoped_deals(access=access, filters=filters)
-    return {"start": start, "end": end, "flow": inspection.flow(flow_cells(qs, start=start, end=end)),
-            "moves": close_date_moves(qs, start=start, end=end)}
+    cells = summary_flow_cells(access=access, start=start, end=end, filters=filters)
+    if cells is None:
+        cells = flow_cells(qs, start=start, end=end)
+    return {"start": start, "end": end, "flow": inspection.flow(cells), "moves": close_date_moves(qs, start=start, end=end)}
 
 
 def pipeline_risks(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None = None) -> dict:
     """Stuck and slipped deals as of a day (stage norms cached per tenant and day)."""
+    from performance.pipeline.summaries import summary_risk_totals  # it builds on this module
+
     qs = scoped_deals(access=access, filters=filters)
     norms = cached_stage_norms(tenant_id=access.tenant.pk)
-    return {"norms": norms, "stuck": stuck_deals(qs, as_of=as_of, norms=norms),
-            "slipped": slipped_deals(qs, as_of=as_of)}
+    # The summary's totals (kept with every deal write) spare the two scans; the largest deals
+    # are an index walk by amount either way.
+    totals = summary_risk_totals(access=access, as_of=as_of, filters=filters) or {}
+    return {"norms": norms, "stuck": stuck_deals(qs, as_of=as_of, norms=norms, totals=totals.get("stuck")),
+            "slipped": slipped_deals(qs, as_of=as_of, totals=totals.get("slipped"))}
 
 
 def cached_stage_norms(*, tenant_id: int) -> dict[str, float]:

@@ -26,24 +26,39 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Subquery
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Subquery, Sum, When
 from django.utils import timezone
 
 from performance.models import Opportunity, StageChange
+from performance.pipeline import metrics
 from performance.pipeline.inspection import MIN_STAYS, NORM_QUANTILE
-from performance.pipeline.models import PipelineStageNorm, PipelineSummary, PipelineSummaryState
+from performance.pipeline.metrics import SellerRef
+from performance.pipeline.models import (
+    PipelinePanelSummary,
+    PipelineStageNorm,
+    PipelineSummary,
+    PipelineSummaryState,
+)
 from performance.pipeline.selectors import (
+    REGION,
+    TEAM,
     PipelineFilters,
+    as_date,
     cell_query,
     cells_frame,
     execute_cells,
+    flow_frame,
+    flow_groups,
     id_set,
     owner_attrs,
+    slipped_queryset,
     stage_norms,
+    stuck_queryset,
 )
 from planning.selectors import seller_list, visible_seller_ids
 from spm.fiscal import parse_period_key, quarter_key
@@ -85,6 +100,53 @@ def _insert_rows(qs, *, state: PipelineSummaryState) -> None:
         execute_cells(insert, [state.tenant_id, *params], cursor)
 
 
+def default_flow_window(as_of: date, period: str, fy_start_month: int) -> tuple[date, date]:
+    """The flow panel's default days for a view (``params.parse_params``): the period's first day
+    to the as-of day (the period's last day when the view starts on its first)."""
+    start, end, _ = parse_period_key(period, fy_start_month)
+    return start, (min(as_of, end) if as_of > start else end)
+
+
+def _insert_panels(qs, *, state: PipelineSummaryState, kinds: tuple[str, ...]) -> None:
+    """INSERT … SELECT the panel rows (``PipelinePanelSummary``) of ``kinds`` for the deals of ``qs``."""
+    table = PipelinePanelSummary._meta.db_table
+    columns = "tenant_id, owner_id, team, region, kind, state_start, state_end, created_in, n, amount_cents"
+    by = ("owner_id", "team", "region")
+    selects = []
+    if "flow" in kinds:
+        start, end = default_flow_window(state.as_of, state.period, current_tenant().fiscal_year_start_month)
+        sql, params = flow_groups(qs, start=start, end=end, by=by).query.sql_with_params()
+        selects.append((f"SELECT %s, owner_id, COALESCE(team, ''), COALESCE(region, ''), 'flow', _s, _e, _c, _n, "
+                        f"CAST(ROUND(COALESCE(_sum, 0) * 100) AS BIGINT) FROM ({sql}) q", params))
+    norms = dict(PipelineStageNorm.objects.values_list("stage", "norm_days"))
+    for kind, deals in (("stuck", stuck_queryset(qs, as_of=state.as_of, norms=norms) if norms else None),
+                        ("slipped", slipped_queryset(qs, as_of=state.as_of))):
+        if kind in kinds and deals is not None:
+            sql, params = (deals.values(*by).annotate(_n=Count("id"), _sum=Sum("amount")).order_by()
+                           .query.sql_with_params())
+            selects.append((f"SELECT %s, owner_id, COALESCE(team, ''), COALESCE(region, ''), '{kind}', '', '', "
+                            f"false, _n, CAST(ROUND(COALESCE(_sum, 0) * 100) AS BIGINT) FROM ({sql}) q", params))
+    with connection.cursor() as cursor:
+        for select, params in selects:
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select}", [state.tenant_id, *params])
+
+
+def _replace_panels(*, state: PipelineSummaryState, owner_ids: list[int] | None, norms_changed: bool) -> None:
+    """Replace the panel rows of the owners (None: all). New norms change who is stuck anywhere, so
+    then every owner's stuck rows are replaced too."""
+    if owner_ids is None:
+        PipelinePanelSummary.objects.all().delete()
+        _insert_panels(Opportunity.objects.all(), state=state, kinds=("flow", "stuck", "slipped"))
+        return
+    if owner_ids:
+        PipelinePanelSummary.objects.filter(owner_id__in=id_set(owner_ids)).delete()
+        _insert_panels(Opportunity.objects.filter(owner_id__in=id_set(owner_ids)), state=state,
+                       kinds=("flow", "slipped") if norms_changed else ("flow", "stuck", "slipped"))
+    if norms_changed:
+        PipelinePanelSummary.objects.filter(kind="stuck").delete()
+        _insert_panels(Opportunity.objects.all(), state=state, kinds=("stuck",))
+
+
 def _norms_sql() -> dict[str, tuple[float, int]]:
     """PostgreSQL: ``inspection.stage_norms`` of ``inspection.stage_stays`` in one statement (a
     window over the tenant's stage changes, percentile_cont = pandas' linear quantile), so an
@@ -122,16 +184,16 @@ def pipeline_summaries_refresh(*, owner_ids: Iterable[int] | None = None, norms:
     state = _locked_state()
     if state is None or state.stale or state.dirty_xid not in (None, _xid()):
         return False
-    if owner_ids is None:
+    ids = None if owner_ids is None else sorted({int(i) for i in owner_ids if i is not None})
+    if ids is None:
         PipelineSummary.objects.all().delete()
         _insert_rows(Opportunity.objects.all(), state=state)
-    else:
-        ids = sorted({int(i) for i in owner_ids if i is not None})
-        if ids:
-            PipelineSummary.objects.filter(owner_id__in=id_set(ids)).delete()
-            _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
+    elif ids:
+        PipelineSummary.objects.filter(owner_id__in=id_set(ids)).delete()
+        _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
     if norms:
         _refresh_norms()
+    _replace_panels(state=state, owner_ids=ids, norms_changed=norms and ids is not None)
     state.dirty_xid = None
     state.refreshed_at = timezone.now()
     state.save(update_fields=["dirty_xid", "refreshed_at"])
@@ -153,6 +215,7 @@ def pipeline_summaries_rebuild(*, as_of: date | None = None) -> PipelineSummaryS
     PipelineSummary.objects.all().delete()
     _insert_rows(Opportunity.objects.all(), state=state)
     _refresh_norms()
+    _replace_panels(state=state, owner_ids=None, norms_changed=True)
     state.stale, state.dirty_xid, state.refreshed_at = False, None, timezone.now()
     state.save(update_fields=["as_of", "period", "stale", "dirty_xid", "refreshed_at"])
     return state
@@ -176,6 +239,19 @@ def summary_serves(*, as_of: date, period: str, filters: PipelineFilters | None)
     return summary_version(as_of=as_of, period=period, filters=filters) is not None
 
 
+def _in_scope(qs, *, access: TenantAccess, filters: PipelineFilters):
+    """Summary rows of the visible owners narrowed by the owner and segment filters (team and
+    region are filtered on the resolved values by the callers)."""
+    ids = visible_seller_ids(access)
+    if ids is not None:
+        qs = qs.filter(owner_id__in=id_set(ids))
+    if filters.owner_ids:
+        qs = qs.filter(owner_id__in=filters.owner_ids)
+    if filters.segment:
+        qs = qs.filter(owner_id__in=Subquery(seller_list(access=access).filter(segment=filters.segment).values("id")))
+    return qs
+
+
 def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None,
                   attrs: dict[int, tuple[str, str]] | None = None) -> pd.DataFrame | None:
     """The cell frame of ``selectors.metric_cells`` (with ``in_period`` for ``period``) for the
@@ -184,14 +260,7 @@ def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: Pi
     if not summary_serves(as_of=as_of, period=period, filters=filters):
         return None
     f = filters or PipelineFilters()
-    qs = PipelineSummary.objects.all()
-    ids = visible_seller_ids(access)
-    if ids is not None:
-        qs = qs.filter(owner_id__in=id_set(ids))
-    if f.owner_ids:
-        qs = qs.filter(owner_id__in=f.owner_ids)
-    if f.segment:
-        qs = qs.filter(owner_id__in=Subquery(seller_list(access=access).filter(segment=f.segment).values("id")))
+    qs = _in_scope(PipelineSummary.objects.all(), access=access, filters=f)
     # A plain cursor: tens of thousands of rows skip the ORM's per-row conversion (same values).
     sql, params = qs.order_by().values_list(*COLUMNS).query.sql_with_params()
     with connection.cursor() as cursor:
@@ -204,6 +273,130 @@ def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: Pi
     if f.region:
         cells = cells[cells["region"] == f.region]
     return cells.reset_index(drop=True)
+
+
+def _rows(qs: QuerySet) -> list[tuple]:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,
+                   sellers: list[SellerRef]) -> tuple[dict, dict] | None:
+    """(the ``metrics.report`` document, ``selectors.period_money``) of the view, aggregated in SQL
+    to the levels the document shows instead of pulling every summary row into pandas: totals per
+    (owner, own team, own region, state, and cycle length of won cells — the medians of owners,
+    teams, regions and overall are computed from these in numpy); the aging, close-month and
+    period cells. Three queries, rows per owner and distinct cycle length rather than per deal.
+
+    None — the caller takes the cell path — when the summary does not serve the view, with a
+    team or region filter (they filter on each deal's resolved value), or when a row's owner is
+    not one of ``sellers`` or two sellers share a key. Equal to ``report(summary_cells(…))``: the
+    tests compare both with the exact computation."""
+    f = filters or PipelineFilters()
+    if f.team or f.region or not summary_serves(as_of=as_of, period=period, filters=filters):
+        return None
+    of_seller = {ref.id: ref for ref in sellers}
+    if len({ref.email for ref in sellers}) != len(sellers):
+        return None
+    scope = _in_scope(PipelineSummary.objects.all(), access=access, filters=f).order_by()
+    # Per (owner, own team, own region, state) and, for won cells, cycle length: the totals and the
+    # medians' input in one pass.
+    won_cycle = Case(When(state=metrics.WON, then=F("cycle_days")), default=None, output_field=IntegerField())
+    totals = _rows(scope.annotate(_cy=won_cycle).values_list("owner_id", "team", "region", "state", "_cy")
+                   .annotate(Sum("n"), Sum("amount_cents")))
+    # Columns of the rows (one C-level transpose), teams and regions resolved: each deal's own, else
+    # its owner's.
+    owner, team, region, state, cycle, n, cents = (list(c) for c in zip(*totals, strict=True)) if totals else ([],) * 7
+    if not of_seller.keys() >= set(owner):
+        return None
+    cells = _rows(scope.values_list("state", "bucket", "close_month", "in_period").annotate(Sum("n"), Sum("amount_cents")))
+    team = np.array([t or of_seller[o].team for o, t in zip(owner, team, strict=True)], dtype=object)
+    region = np.array([r or of_seller[o].region for o, r in zip(owner, region, strict=True)], dtype=object)
+    frame = pd.DataFrame({"owner_id": np.array(owner, dtype="int64"), "team": team, "region": region,
+                          "state": np.array(state, dtype=object), "n": np.array(n, dtype="int64"),
+                          "amount_cents": np.array(cents, dtype="int64")})
+    won = np.array([c is not None for c in cycle], dtype=bool)
+    cy = np.array([c for c in cycle if c is not None], dtype="float64")
+    weights = frame["n"].to_numpy()[won]
+    cycles = {"t": team[won], "r": region[won]}
+    owner_cy = frame["owner_id"].to_numpy()[won]
+    overall = metrics.metrics_by(frame.assign(_all=""), "_all", medians={"": metrics.weighted_median(cy, weights)})
+    owners = metrics.metrics_by(frame, "owner_id", medians=metrics.grouped_weighted_median(owner_cy, cy, weights))
+    by_owner = {ref.email: metrics.zero_metrics() for ref in sellers}
+    by_owner.update((of_seller[o].email, m) for o, m in owners.items())
+    by_team, by_region = (
+        metrics.metrics_by(frame, column, {getattr(ref, column) for ref in sellers if getattr(ref, column)},
+                           medians=metrics.grouped_weighted_median(cycles[level], cy, weights))
+        for column, level in (("team", "t"), ("region", "r"))
+    )
+    aging = {name: {"count": 0, "amount": "0.00"} for name in metrics.BUCKET_NAMES}
+    buckets: dict[str, list[int]] = {}
+    months: dict[date, int] = {}
+    money = {"pipeline": 0, "booked": 0}
+    for state, bucket, month, in_period, n, cents in cells:
+        if state == metrics.OPEN and bucket is not None:
+            b = buckets.setdefault(bucket, [0, 0])
+            b[0], b[1] = b[0] + int(n), b[1] + int(cents)
+        if state == metrics.WON and month is not None:
+            month = as_date(month)
+            months[month] = months.get(month, 0) + int(cents)
+        if in_period and state in (metrics.OPEN, metrics.WON):
+            money["pipeline" if state == metrics.OPEN else "booked"] += int(cents)
+    for name, (n, cents) in buckets.items():
+        aging[name] = {"count": n, "amount": metrics.money(cents)}
+    doc = {
+        "as_of": as_of.isoformat(),
+        "overall": overall.get("", metrics.zero_metrics()),
+        "by_region": {k: v for k, v in sorted(by_region.items()) if k != ""},
+        "by_team": {k: v for k, v in sorted(by_team.items()) if k != ""},
+        "by_owner": dict(sorted(by_owner.items())),
+        "bookings_by_quarter": metrics.quarters_of_months(sorted(months.items()), access.tenant.fiscal_year_start_month),
+        "aging": aging,
+    }
+    return doc, money
+
+
+def panel_totals(kinds: tuple[str, ...], *, access: TenantAccess, filters: PipelineFilters | None, as_of: date | None = None,
+                 window: tuple[date, date] | None = None) -> list[dict] | None:
+    """The panel rows of ``kinds`` summed over the viewer's scope and filters (team and region
+    resolved as the deal query does), grouped by the flow columns — or None when the summary does
+    not hold them: not clean, a product filter, another day (``as_of``, stuck and slipped) or
+    another flow window (``window``, flow). Two queries (the state, the sums)."""
+    if not summaries_enabled() or (filters is not None and filters.product):
+        return None
+    state = PipelineSummaryState.objects.filter(stale=False, dirty_xid__isnull=True).values_list("as_of", "period").first()
+    if state is None or (as_of is not None and as_of != state[0]):
+        return None
+    if window is not None and window != default_flow_window(*state, access.tenant.fiscal_year_start_month):
+        return None
+    f = filters or PipelineFilters()
+    qs = _in_scope(PipelinePanelSummary.objects.filter(kind__in=kinds), access=access, filters=f)
+    if f.team:
+        qs = qs.alias(_team=TEAM).filter(_team=f.team)
+    if f.region:
+        qs = qs.alias(_region=REGION).filter(_region=f.region)
+    return list(qs.values("kind", "state_start", "state_end", "created_in")
+                .annotate(n=Sum("n"), cents=Sum("amount_cents")).order_by())
+
+
+def summary_flow_cells(*, access: TenantAccess, start: date, end: date, filters: PipelineFilters | None):
+    """The flow cell frame of ``selectors.flow_cells`` from the panel rows, or None (``panel_totals``)."""
+    rows = panel_totals(("flow",), access=access, filters=filters, window=(start, end))
+    if rows is None:
+        return None
+    return flow_frame([(r["state_start"], r["state_end"], bool(r["created_in"]), int(r["n"]), int(r["cents"]))
+                       for r in rows])
+
+
+def summary_risk_totals(*, access: TenantAccess, as_of: date, filters: PipelineFilters | None) -> dict | None:
+    """``{"stuck": (count, cents), "slipped": (count, cents)}`` from the panel rows, or None."""
+    rows = panel_totals(("stuck", "slipped"), access=access, filters=filters, as_of=as_of)
+    if rows is None:
+        return None
+    return {kind: (sum(int(r["n"]) for r in rows if r["kind"] == kind), sum(int(r["cents"]) for r in rows if r["kind"] == kind))
+            for kind in ("stuck", "slipped")}
 
 
 def stored_stage_norms() -> dict[str, float] | None:

@@ -89,3 +89,31 @@ def test_flow_balances_open_start_created_won_lost_open_end():
         "open_end": {"count": 2, "amount": "800.00"},
     }
     assert 3 + 2 - 2 - 1 == 2
+
+
+def test_ramped_quotas_grouped_by_signature_equal_one_computation_per_seller():
+    """Sellers sharing a hire date and quota rows are computed once: the same figures as the
+    engine's per-seller function, over month, quarter and year rows, ramp and manual sources."""
+    from decimal import Decimal
+
+    from performance.pipeline.selectors import ramped_quotas
+    from performance.scorecards.engine import QuotaRow, SellerInfo, quotas_by_seller, ramped_quota_cents
+
+    hires = [None, date(2026, 11, 3), date(2027, 1, 20), date(2020, 1, 1)]
+    sellers, rows = [], []
+    for i in range(60):
+        sellers.append(SellerInfo(id=i, name=f"s{i}", email=f"s{i}@x", role_type="AE", hire_date=hires[i % 4]))
+        amount = Decimal("90000.00") if i % 3 else Decimal("120000.01")
+        if i % 5 == 0:
+            rows.append(QuotaRow(seller_id=i, period="2027", amount=amount * 4))
+        elif i % 5 == 1:
+            rows.append(QuotaRow(seller_id=i, period="2027-01", amount=amount / 3, source="ramp"))
+            rows.append(QuotaRow(seller_id=i, period="2027-Q1", amount=amount))
+        elif i % 5 == 2:
+            rows.append(QuotaRow(seller_id=i, period="2027-Q1", amount=amount))
+        elif i % 5 == 3:
+            rows.append(QuotaRow(seller_id=i, period="2026-Q4", amount=amount))  # none for the period
+    index = quotas_by_seller(rows)
+    expected = [q for s in sellers if (q := ramped_quota_cents(index, s, "2027-Q1", 1)) is not None]
+    assert ramped_quotas(index, sellers, "2027-Q1", 1) == expected
+    assert len(expected) == 36  # every seller with a row covering the quarter

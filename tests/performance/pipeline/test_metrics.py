@@ -13,8 +13,10 @@ from performance.pipeline.metrics import (
     bookings_by_quarter,
     deal_cells,
     fiscal_quarter_key,
+    grouped_weighted_median,
     metrics,
     metrics_by,
+    money,
     report,
     weighted_median,
 )
@@ -145,6 +147,37 @@ def test_weighted_median_matches_the_plain_median():
     assert weighted_median(np.array([1.0, 10.0]), np.array([3, 1])) == 1.0  # 1,1,1,10
     assert weighted_median(np.array([1.0, 10.0]), np.array([2, 2])) == 5.5  # 1,1,10,10
     assert weighted_median(np.array([np.nan]), np.array([1])) is None
+
+
+def test_grouped_weighted_median_equals_the_median_of_each_group():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 40, 2000)
+    values = rng.integers(0, 30, 2000).astype("float64")
+    values[rng.random(2000) < 0.05] = np.nan  # won deals without both dates
+    weights = rng.integers(0, 4, 2000)  # zero-weight cells are ignored
+    grouped = grouped_weighted_median(keys, values, weights)
+    expected = {int(k): weighted_median(values[keys == k], weights[keys == k]) for k in np.unique(keys)}
+    assert grouped == {k: m for k, m in expected.items() if m is not None}
+
+
+@pytest.mark.parametrize("cents", [0, 1, 5, 99, 100, 101, 123456789, -1, -5, -100, -250050, 10**15 + 7])
+def test_money_formats_integer_cents_like_decimal(cents):
+    from decimal import Decimal
+
+    assert money(cents) == str((Decimal(cents) / 100).quantize(Decimal("0.01")))
+
+
+def test_average_won_deal_rounds_half_up_in_integers():
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from performance.pipeline.metrics import _div_half_up
+
+    for cents in (-7, -5, -3, 0, 1, 3, 5, 7, 10, 2500051, 10**15 + 1):
+        for count in (1, 2, 3, 4, 6, 7):
+            expected = int((Decimal(cents) / count).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            assert _div_half_up(cents, count) == expected, (cents, count)
 
 
 def test_report_groups_by_team_region_owner_and_lists_sellers_without_deals():

@@ -34,6 +34,7 @@ from performance.pipeline.summaries import (
     pipeline_summaries_refresh,
     stored_stage_norms,
     summary_cells,
+    summary_report,
     summary_serves,
 )
 from performance.services import opportunity_update, opportunity_upsert
@@ -106,8 +107,10 @@ def both(w, access=None, filters=None):
         return tuple((report(c, as_of=D, sellers=refs, fy_start_month=1), period_money(c)) for c in (summ, exact))
 
 
-def assert_equal_everywhere(w):
-    views = [
+def views(w) -> list[tuple]:
+    """(access, filters) of every view the summary serves: tenant-wide, the manager's subtree,
+    each filter (a deal's own team, a region only a deal carries)."""
+    return [
         (None, None),
         (manager_access(w), None),
         (None, PipelineFilters(team="East")),
@@ -116,9 +119,22 @@ def assert_equal_everywhere(w):
         (None, PipelineFilters(segment="ENT")),
         (None, PipelineFilters(owner_ids=frozenset({w.ann.pk}))),
     ]
-    for access, filters in views:
+
+
+def assert_equal_everywhere(w):
+    """The summary's cells and its SQL roll-up (``summary_report``, every view without a team or
+    region filter) both give the exact report and period money."""
+    for access, filters in views(w):
         from_summary, exact = both(w, access, filters)
         assert from_summary == exact, filters
+        with tenant_atomic(w.tenant):
+            access = access or system_access(w.tenant)
+            rolled = summary_report(access=access, as_of=D, period=PERIOD, filters=filters,
+                                    sellers=seller_refs(access=access, filters=filters))
+        if filters is not None and (filters.team or filters.region):
+            assert rolled is None  # they filter on each deal's resolved team/region: the cell path
+        else:
+            assert rolled == exact, filters
 
 
 def test_a_rebuilt_summary_equals_the_exact_computation(world):
@@ -257,3 +273,159 @@ def test_a_large_tenant_caches_the_served_page_until_a_deal_write_refreshes_the_
         opportunity_upsert(external_id="C1", owner=world.ann, amount="1000.00", stage="Engaging",
                            close_date=dt.date(2017, 9, 1), created_date=dt.date(2017, 6, 1))
     assert Decimal(client.get(url).context["doc"]["overall"]["open_amount"]) == Decimal(first) + 1000
+
+
+# ---- the flow and risk panels (PipelinePanelSummary) -----------------------------------------------------
+
+FLOW_WINDOW = (dt.date(2017, 4, 1), D)  # the default flow of the summary's view: period start to the day
+
+
+def _stage_history(w):
+    """Completed stays for a norm of "Engaging" (p75 of 10..15 days = 13.8), and open deals that
+    entered it long ago (stuck) or lately (not stuck)."""
+    with tenant_atomic(w.tenant):
+        at = dt.datetime(2017, 1, 1, tzinfo=dt.UTC)
+        for i, deal in enumerate(Opportunity.objects.filter(is_closed=True).order_by("id")[:6]):
+            StageChange.objects.create(opportunity=deal, from_stage="", to_stage="Engaging", changed_at=at)
+            StageChange.objects.create(opportunity=deal, from_stage="Engaging", to_stage=deal.stage,
+                                       changed_at=at + dt.timedelta(days=10 + i))
+        for deal in Opportunity.objects.filter(is_closed=False, created_date__isnull=False).order_by("id"):
+            StageChange.objects.create(opportunity=deal, from_stage="", to_stage="Engaging",
+                                       changed_at=dt.datetime.combine(deal.created_date, dt.time(), tzinfo=dt.UTC))
+        pipeline_summaries_rebuild(as_of=D)
+
+
+def panels_both(w, access=None, filters=None):
+    """(from the summary, exact) flow and risks of one view; asserts the summary served them."""
+    from django.test import override_settings
+
+    from performance.pipeline.summaries import summary_flow_cells, summary_risk_totals
+
+    with tenant_atomic(w.tenant):
+        access = access or system_access(w.tenant)
+        assert summary_flow_cells(access=access, start=FLOW_WINDOW[0], end=FLOW_WINDOW[1], filters=filters) is not None
+        assert summary_risk_totals(access=access, as_of=D, filters=filters) is not None
+        served = (selectors.pipeline_flow(access=access, start=FLOW_WINDOW[0], end=FLOW_WINDOW[1], filters=filters),
+                  selectors.pipeline_risks(access=access, as_of=D, filters=filters))
+        with override_settings(PIPELINE_SUMMARIES=False):
+            exact = (selectors.pipeline_flow(access=access, start=FLOW_WINDOW[0], end=FLOW_WINDOW[1], filters=filters),
+                     selectors.pipeline_risks(access=access, as_of=D, filters=filters))
+        return served, exact
+
+
+def assert_panels_equal_everywhere(w):
+    for access, filters in views(w):
+        served, exact = panels_both(w, access, filters)
+        assert served == exact, filters
+
+
+def test_the_panels_from_the_summary_equal_the_exact_computation(world):
+    _stage_history(world)
+    assert_panels_equal_everywhere(world)
+    (flow, risks), _ = panels_both(world)
+    assert flow["flow"]["open_end"]["count"] == 6
+    assert risks["norms"] == {"Engaging": 13.8}
+    assert risks["stuck"]["count"] > 0 and risks["slipped"]["count"] == 1  # the 60 closing 2017-06-01
+
+
+def test_service_writes_and_stage_changes_keep_the_panels_exact(world):
+    _stage_history(world)
+    with tenant_atomic(world.tenant):
+        new, _ = opportunity_upsert(external_id="N1", owner=world.ann, amount="123.45", stage="Engaging",
+                                    close_date=dt.date(2017, 6, 15), created_date=dt.date(2017, 1, 2))
+    assert_panels_equal_everywhere(world)
+    with tenant_atomic(world.tenant):
+        stuck = Opportunity.objects.get(amount=Decimal("400.00"))
+    assert stuck.pk in {d["pk"] for d in panels_both(world)[0][1]["stuck"]["deals"]}  # in "Engaging" since May 30
+    with tenant_atomic(world.tenant):
+        opportunity_update(opportunity=stuck, stage="Negotiating")  # leaves "Engaging": no longer stuck there
+        opportunity_update(opportunity=new, owner=world.bob, close_date=dt.date(2017, 9, 1))
+        opportunity_update(opportunity=Opportunity.objects.get(amount=Decimal("60.00")), stage="Lost", is_closed=True,
+                           close_date=dt.date(2017, 6, 29))
+    assert_panels_equal_everywhere(world)
+    (_flow, risks), _ = panels_both(world)
+    # The deal that left "Engaging" is no longer stuck at once; the norms themselves wait for the roll.
+    assert stuck.pk not in {d["pk"] for d in risks["stuck"]["deals"]}
+    assert risks["norms"] == {"Engaging": 13.8}
+
+
+def test_an_import_with_stage_changes_refreshes_norms_and_every_owners_stuck_rows(world, tmp_path):
+    _stage_history(world)
+    with tenant_atomic(world.tenant):
+        first = Opportunity.objects.filter(owner=world.ann, is_closed=False).order_by("id").first()
+    deals = tmp_path / "deals.csv"
+    deals.write_text(
+        "external_id,account,owner_email,stage,amount,currency,created_date,close_date,is_won,is_closed\n"
+        f"{first.external_id},,ann@s.test,Proposal,300.00,USD,2017-05-31,2017-07-15,false,false\n"
+        "I1,,idle@s.test,Engaging,42.00,USD,2017-01-01,2017-06-25,false,false\n", encoding="utf-8")
+    call_command("import_opportunities", str(deals), "--tenant", "summ", "--as-of", "2017-06-30", stdout=StringIO())
+    assert_panels_equal_everywhere(world)
+
+
+def test_the_panels_read_the_summary_in_bounded_queries(client, world, monkeypatch, django_assert_max_num_queries):
+    _stage_history(world)
+    client.force_login(world.user)
+    query = f"?as_of={D.isoformat()}&flow_from={FLOW_WINDOW[0].isoformat()}&flow_to={FLOW_WINDOW[1].isoformat()}"
+
+    def no_deal_scan(*args, **kwargs):
+        raise AssertionError("the panel scanned the deals instead of reading the summary")
+
+    with monkeypatch.context() as m:
+        m.setattr(selectors, "flow_cells", no_deal_scan)
+        with django_assert_max_num_queries(18):
+            flow = client.get(reverse("performance:pipeline_flow", kwargs={"tenant": world.tenant.slug}) + query)
+        with django_assert_max_num_queries(20):
+            risks = client.get(reverse("performance:pipeline_risks", kwargs={"tenant": world.tenant.slug}) + query)
+    assert flow.status_code == risks.status_code == 200
+    assert flow.context["data"]["flow"]["open_end"]["count"] == 6  # the subtree: ann 2, bob 4 (idle is not in it)
+
+
+def test_a_flow_window_or_day_the_summary_does_not_hold_takes_the_exact_path(world):
+    from performance.pipeline.summaries import summary_flow_cells, summary_risk_totals
+
+    with tenant_atomic(world.tenant):
+        access = system_access(world.tenant)
+        assert summary_flow_cells(access=access, start=dt.date(2017, 5, 1), end=D, filters=None) is None
+        assert summary_risk_totals(access=access, as_of=D - dt.timedelta(days=1), filters=None) is None
+        assert summary_risk_totals(access=access, as_of=D, filters=PipelineFilters(product="Cloud")) is None
+
+
+def test_close_date_moves_in_sql_equal_the_pure_reference(world):
+    """Pushed, pulled in, moved after the end day, first recorded after the start day, a row with no
+    close date after a dated one, a deal closed by the end day: as ``inspection.close_date_moves``."""
+    import pandas as pd
+
+    from performance.models import OpportunityHistory
+    from performance.pipeline.inspection import close_date_moves as reference
+
+    start, end = dt.date(2017, 1, 15), dt.date(2017, 2, 28)
+    with tenant_atomic(world.tenant):
+        deals = list(Opportunity.objects.filter(owner__in=[world.ann, world.bob]).order_by("id"))
+        plan = [
+            (deals[2], [(dt.date(2017, 1, 1), dt.date(2017, 3, 31)), (dt.date(2017, 2, 1), dt.date(2017, 6, 30))]),
+            (deals[7], [(dt.date(2017, 1, 1), dt.date(2017, 6, 30)), (dt.date(2017, 2, 10), dt.date(2017, 4, 30))]),
+            (deals[6], [(dt.date(2017, 1, 1), dt.date(2017, 3, 31)), (dt.date(2017, 3, 15), dt.date(2017, 9, 30))]),
+            (deals[3], [(dt.date(2017, 2, 1), dt.date(2017, 3, 31))]),
+            (deals[8], [(dt.date(2017, 1, 2), dt.date(2017, 5, 1)), (dt.date(2017, 1, 10), None),
+                        (dt.date(2017, 2, 5), dt.date(2017, 5, 20))]),
+            (deals[0], [(dt.date(2017, 1, 1), dt.date(2017, 1, 20)), (dt.date(2017, 1, 20), dt.date(2017, 1, 31))]),
+            (deals[5], [(dt.date(2017, 1, 1), dt.date(2017, 3, 31)), (dt.date(2017, 2, 1), dt.date(2017, 6, 30))]),
+        ]
+        for deal, rows in plan:
+            for as_of, close in rows:
+                OpportunityHistory.objects.create(opportunity=deal, as_of=as_of, stage=deal.stage, amount=deal.amount,
+                                                  currency=deal.currency, close_date=close, owner_id=deal.owner_id)
+        qs = scoped_deals(access=system_access(world.tenant))
+        served = selectors.close_date_moves(qs, start=start, end=end)
+        history = pd.DataFrame(list(OpportunityHistory.objects.values_list("opportunity_id", "as_of", "close_date")),
+                               columns=["opportunity_id", "as_of", "close_date"])
+        moves = reference(history, start=start, end=end)
+        open_at_end = set(qs.filter(selectors._open_on(end)).values_list("pk", flat=True))
+        moves = moves[moves["opportunity_id"].isin(open_at_end)]
+    expected = {kind: sorted(moves[moves["move"] == kind]["opportunity_id"]) for kind in ("pushed", "pulled_in")}
+    assert {kind: sorted(d["pk"] for d in served[kind]["deals"]) for kind in expected} == expected
+    # deals[5] moved too but is not open on the end day (created later); deals[0] closed by then.
+    assert expected == {"pushed": sorted([deals[2].pk, deals[8].pk]), "pulled_in": [deals[7].pk]}
+    assert served["pushed"]["count"] == 2 and served["pulled_in"]["count"] == 1
+    assert served["pushed"]["amount"] == str(deals[2].amount + deals[8].amount)
+    assert served["pulled_in"]["deals"][0]["close_start"] == dt.date(2017, 6, 30)
