@@ -164,3 +164,21 @@ def test_cached_pages_round_trip_through_redis(client, acme, name, persona):
             assert cache.available
         finally:
             cache.clear()
+
+
+def test_a_page_figure_is_drawn_once_per_distinct_data_and_each_use_gets_its_own_target():
+    from spm.web.charts import bars, cached_chart
+
+    drawn = []
+
+    def build(values):
+        drawn.append(values)
+        return bars(["a", "b"], values, name="x")
+
+    first = cached_chart("test.bars", ((1, 2),), lambda: build((1, 2)))
+    again = cached_chart("test.bars", ((1, 2),), lambda: build((1, 2)))
+    other = cached_chart("test.bars", ((3, 4),), lambda: build((3, 4)))
+    assert drawn == [(1, 2), (3, 4)]
+    ids = [html.split('id="')[1].split('"')[0] for html in (first, again, other)]
+    assert len(set(ids)) == 3
+    assert first.replace(ids[0], "") == again.replace(ids[1], "")
