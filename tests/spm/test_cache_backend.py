@@ -182,3 +182,43 @@ def test_a_page_figure_is_drawn_once_per_distinct_data_and_each_use_gets_its_own
     ids = [html.split('id="')[1].split('"')[0] for html in (first, again, other)]
     assert len(set(ids)) == 3
     assert first.replace(ids[0], "") == again.replace(ids[1], "")
+
+
+def _token_attempts(client, n: int) -> list[int]:
+    """n failed token sign-ins from one address, each for another username (no lockout applies)."""
+    return [client.post("/api/v1/auth/token/", {"username": f"nobody-{i}@example.com", "password": "wrong-wrong-1"},
+                        content_type="application/json").status_code for i in range(n)]
+
+
+@pytest.mark.django_db
+def test_sign_in_keeps_working_and_the_lockout_holds_while_the_redis_cache_is_down(client, acme):
+    with override_settings(CACHES=redis_cache(DEAD_URL, "down-auth")):
+        assert set(_token_attempts(client, 3)) == {400}  # refused, never a 500
+        user = acme.users["finance"]
+        user.set_password("a-Correct-horse-battery-42")
+        user.save()
+        for _ in range(5):  # axes counts in the database, not the cache
+            client.post("/api/v1/auth/token/", {"username": user.username, "password": "nope-nope-nope"},
+                        content_type="application/json")
+        locked = client.post("/api/v1/auth/token/", {"username": user.username, "password": "a-Correct-horse-battery-42"},
+                             content_type="application/json")
+        assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_the_sign_in_throttle_counts_in_redis(acme):
+    """The per-address throttle (20/min) counts in Redis, so every server process sees one count."""
+    from django.test import Client
+    from rest_framework.settings import api_settings
+
+    rate = int(api_settings.DEFAULT_THROTTLE_RATES["login"].split("/")[0])
+    prefix = f"test-throttle-{uuid.uuid4().hex[:8]}"
+    with override_settings(CACHES=redis_cache(os.environ["REDIS_URL"], prefix)):
+        try:
+            first, second = Client(), Client()
+            assert 429 not in _token_attempts(first, rate // 2) + _token_attempts(second, rate - rate // 2)
+            assert _token_attempts(second, 1) == [429]
+            assert any(b"throttle" in k for k in cache._cache.get_client().keys(f"{prefix}:*"))
+        finally:
+            cache.clear()
