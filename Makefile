@@ -42,6 +42,7 @@ bench: migrate
 # PostgreSQL with the demo data (demo_setup, run eagerly: skipped when acme exists): gunicorn on
 # LOAD_PORT, 50 users on mixed role journeys with 1–3 s think time for 60 s, p50/p95/p99 per page
 # into the Load section of docs/benchmarks.md; fails on any error. LOAD_ARGS="--users 20 …" to vary.
+# REDIS_URL set (e.g. redis://127.0.0.1:6379/3): gunicorn's workers share one cache on it (spm/cache_backend.py).
 LOAD_PORT ?= 8099
 loadtest: migrate
 	REDIS_URL= $(BIN)/python manage.py demo_setup

@@ -85,6 +85,7 @@ class Opportunity(TenantModel):
             # Drill-downs list the largest deals first: walk this in order and stop after a page,
             # instead of sorting a manager's whole subtree (a top-N sort of 200,000 deals).
             models.Index(models.F("tenant"), models.F("amount").desc(), models.F("id"), name="opp_amount_idx"),
+            models.Index(fields=["tenant", "id"], name="opp_tenant_id_idx"),  # data version: MAX(id) per tenant
         ]
         ordering = ["-close_date", "external_id"]
         verbose_name_plural = "opportunities"
@@ -127,7 +128,10 @@ class StageChange(TenantModel):
 
     class Meta:
         ordering = ["changed_at", "id"]
-        indexes = [models.Index(fields=["tenant", "opportunity", "changed_at"], name="stage_change_opp_idx")]
+        indexes = [models.Index(fields=["tenant", "opportunity", "changed_at"], name="stage_change_opp_idx"),
+                   # MAX(id) per tenant (the pipeline data version) in one index probe; by the primary
+                   # key it walks back over every later tenant's rows.
+                   models.Index(fields=["tenant", "id"], name="stage_change_tenant_id_idx")]
 
 
 class OpportunityEvent(TenantModel):
@@ -189,7 +193,8 @@ class OpportunityHistory(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "opportunity", "as_of"], name="opp_history_unique_as_of"),
         ]
-        indexes = [models.Index(fields=["tenant", "as_of"], name="opp_history_as_of_idx")]
+        indexes = [models.Index(fields=["tenant", "as_of"], name="opp_history_as_of_idx"),
+                   models.Index(fields=["tenant", "id"], name="opp_history_tenant_id_idx")]  # data version
         ordering = ["opportunity", "as_of"]
         verbose_name_plural = "opportunity history"
 

@@ -38,7 +38,7 @@ class DealListView(TenantTemplateView):
         qs, base = with_base_amount(qs, timezone.localdate())
         qs = qs.annotate(amount_base=base)
         totals = qs.aggregate(n=Count("id"), total=Sum("amount_base"))
-        context.update(paginate(self.request, qs.order_by(*DEAL_ORDER[state]), per_page=50))
+        context.update(paginate(self.request, qs.order_by(*DEAL_ORDER[state]), per_page=50, count=totals["n"]))
         context.update(search=search, stage=stage, stages=[(name, name) for name in stages], state=state,
                        states=DEAL_STATES, totals=totals, currency=self.access.tenant.base_currency)
         return context

@@ -121,7 +121,10 @@ class AuditEvent(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["tenant", "object_type", "object_id"], name="audit_object_idx")]
+        indexes = [models.Index(fields=["tenant", "object_type", "object_id"], name="audit_object_idx"),
+                   # The newest event per tenant (every cached figure's data version) in one index
+                   # probe; by the primary key it walks back over every later tenant's events.
+                   models.Index(fields=["tenant", "id"], name="audit_tenant_id_idx")]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_repr}"

@@ -41,12 +41,15 @@ class AccountingView(TenantTemplateView):
             rows, totals = journal_rows(through=through)
             for r in rows:
                 r.statements_total = totals.get(r.period)
-            return rows, [s for s in deal_schedules(through=through) if s.capitalised]
+            schedules = [s for s in deal_schedules(through=through) if s.capitalised]
+            # Only the schedules shown: every deal's schedule is megabytes to read back per view.
+            return rows, schedules[:SCHEDULES_SHOWN], len(schedules)
 
-        rows, schedules = cached("accounting", access=self.access, key_parts=(through,), compute=compute)
+        rows, schedules, schedule_count = cached("accounting-shown", access=self.access, key_parts=(through,),
+                                                 compute=compute)
         policy = accounting_policy()
         context.update(
-            rows=rows, through=through or "", schedules=schedules[:SCHEDULES_SHOWN], schedule_count=len(schedules),
+            rows=rows, through=through or "", schedules=schedules, schedule_count=schedule_count,
             policy=policy, form=kwargs.get("form") or PolicyForm(initial={
                 "expedient_months": policy.expedient_months,
                 "expected_customer_life_months": policy.expected_customer_life_months}),

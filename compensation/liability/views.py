@@ -11,6 +11,7 @@ from spm.errors import DomainError
 from spm.models import Period
 from spm.services import period_close, period_reopen
 from spm.tenancy.views import TenantTemplateView, TenantView
+from spm.web.charts import cached_chart
 
 MONTHS_SHOWN = 18
 
@@ -34,8 +35,11 @@ class LiabilityView(TenantTemplateView):
         totals = {b: sum((r[b] for r in rows), selectors.ZERO) for b in ("accrued", "approved_unpaid", "paid")}
         context.update(
             rows=rows, currency=currency, currencies=currencies, totals=totals, period=period or "",
-            chart=charts.liability_bars(rows, currency=currency) if rows else None,
-            cost=cost, cost_chart=charts.cost_of_sales_line(cost) if cost else None,
+            # Plotly figures are 10-30 ms each to build: drawn once per distinct data (spm.web.charts).
+            chart=cached_chart("liability.bars", (currency, rows), lambda: charts.liability_bars(rows, currency=currency))
+            if rows else None,
+            cost=cost, cost_chart=cached_chart("liability.cost", (cost,), lambda: charts.cost_of_sales_line(cost))
+            if cost else None,
             teams=selectors.cached("teams", access=self.access, key_parts=(period,), version=version,
                                    compute=lambda: selectors.liability_by_team(period=period)),
             plans=selectors.cached("plans", access=self.access, key_parts=(period,), version=version,

@@ -90,6 +90,28 @@ class ForecastView(TenantTemplateView):
         context = super().get_context_data(**kwargs)
         access = self.access
         period = _period(self.request)
+        seller_ids = visible_seller_ids(access)
+        scope = "all" if seller_ids is None else ",".join(map(str, sorted(seller_ids)))
+        model_run = selectors.latest_win_model()
+        version = selectors.cache_version(model_run.pk if model_run else None)
+        # The whole page's figures, per viewer scope, period and data version (submitted calls and
+        # overrides are audited writes, so they move it too): the roll-up, target, actual, monthly
+        # pipeline and their charts are ~15 queries and the page's heaviest rendering.
+        figures = selectors.cached("page", (scope, period), lambda: self._figures(
+            period=period, seller_ids=seller_ids, scope=scope, model_run=model_run, version=version), version=version)
+        own = viewer_sellers(access)
+        context.update(
+            figures, period=period, previous=_shift(period, -1), next=_shift(period, 1), model_run=model_run,
+            model_metrics=(model_run.metrics if model_run else None), method_labels=METHOD_LABELS,
+            can_submit=access.can("forecast.submit") and bool(own),
+            can_override=access.can("forecast.override"), can_train=access.can("forecast.train"),
+            can_configure=access.can("forecast.configure"),
+            call_form=CallForm(initial={"period": period}), own_sellers=own,
+        )
+        return context
+
+    def _figures(self, *, period: str, seller_ids: set[int] | None, scope: str, model_run, version: tuple) -> dict:
+        access = self.access
         tenant = access.tenant
         rows = selectors.forecast_rollup(access=access, period=period)
         roots = selectors.viewer_roots(access)
@@ -99,7 +121,6 @@ class ForecastView(TenantTemplateView):
         else:
             top = [by_id[r] for r in roots if r in by_id]
         human = {"commit": sum(r["commit"]["call"] for r in top), "best_case": sum(r["best_case"]["call"] for r in top)}
-        seller_ids = visible_seller_ids(access)
         frames: list = []
 
         def frames_of():  # the deal history, read at most once, and only when a cached figure is stale
@@ -107,9 +128,6 @@ class ForecastView(TenantTemplateView):
                 frames.append(selectors.history_frames(seller_ids=seller_ids))
             return frames[0]
 
-        scope = "all" if seller_ids is None else ",".join(map(str, sorted(seller_ids)))
-        model_run = selectors.latest_win_model()
-        version = selectors.cache_version(model_run.pk if model_run else None)
         system = selectors.cached("system", (scope, period), lambda: selectors.system_forecasts(
             access=access, period=period, frames=frames_of()), version=version)
         target = selectors.target_for(access=access, period=period)
@@ -119,25 +137,17 @@ class ForecastView(TenantTemplateView):
         stored = (model_run.metrics or {}).get("backtest") if model_run and roots is None else None
         report = stored or selectors.cached("backtest", (scope, roots), lambda: selectors.backtest_report(
             model=False, seller_ids=seller_ids, roots=roots, frames=frames_of()), version=version)
-        own = viewer_sellers(access)
         monthly = selectors.weighted_by_month(access=access)
         figures = {"Target": float(target), "Won so far": actual, "Human call": human["commit"],
                    "Weighted": system["weighted"], "Conversion": system["stage_conversion"], "Model": system["model"]}
-        context.update(
-            period=period, previous=_shift(period, -1), next=_shift(period, 1), rows=rows, human=human,
-            system=system, target=target, actual=actual, model_run=model_run,
-            model_metrics=(model_run.metrics if model_run else None), report=report,
-            report_is_stored=bool(stored), method_labels=METHOD_LABELS,
-            comparison_chart=_comparison_chart(figures, tenant.base_currency),
-            accuracy_chart=_accuracy_chart(report) if report["quarters"] else "",
-            monthly=monthly, monthly_chart=_monthly_chart(monthly, tenant.base_currency),
-            can_submit=access.can("forecast.submit") and bool(own),
-            can_override=access.can("forecast.override"), can_train=access.can("forecast.train"),
-            can_configure=access.can("forecast.configure"), stages=selectors.pipeline_stages(),
-            call_form=CallForm(initial={"period": period}), own_sellers=own,
-            best_label=METHOD_LABELS.get(report.get("best_method") or "", ""),
-        )
-        return context
+        return {
+            "rows": rows, "human": human, "system": system, "target": target, "actual": actual, "report": report,
+            "report_is_stored": bool(stored),
+            "comparison_chart": _comparison_chart(figures, tenant.base_currency),
+            "accuracy_chart": _accuracy_chart(report) if report["quarters"] else "",
+            "monthly": monthly, "monthly_chart": _monthly_chart(monthly, tenant.base_currency),
+            "stages": selectors.pipeline_stages(), "best_label": METHOD_LABELS.get(report.get("best_method") or "", ""),
+        }
 
 
 class _ForecastPost(TenantView):

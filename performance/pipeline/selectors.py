@@ -609,11 +609,12 @@ def data_version() -> tuple[int, ...]:
 
 def cached(kind: str, *, access: TenantAccess, key_parts: tuple, compute, version: tuple | None = None):
     """``compute()`` — or its cached result for the same tenant, viewer scope, inputs and data
-    version once the deal table holds about CACHE_MIN_DEALS rows. Small databases (the demo and
-    every test) always compute fresh; the ``pipeline_metrics`` command never comes here.
-    ``version``: the summary's (``summaries.summary_version``) when it serves the view — then
-    the four max-id lookups of ``data_version`` are not needed."""
-    if not _large_tables():
+    version. ``version``: the summary's (``summaries.summary_version``) when it serves the view —
+    already read, so the view is cached whatever the data size (a few thousand deals still cost
+    ~50–100 ms of pandas per view). Otherwise cached once the deal table holds about CACHE_MIN_DEALS
+    rows (below, the four max-id lookups of ``data_version`` cost about what they would save); the
+    ``pipeline_metrics`` command never comes here."""
+    if version is None and not _large_tables():
         return compute()
     version = ("summary", *version) if version is not None else data_version()
     scope = visibility_key(access)

@@ -16,7 +16,7 @@ from performance.scorecards.selectors import scorecard_data
 from planning.selectors import seller_get, visibility_key
 from spm.fiscal import parse_period_key, quarter_key, shift_month
 from spm.tenancy.views import TenantTemplateView
-from spm.web.charts import BRAND, earnings_and_attainment, to_html
+from spm.web.charts import BRAND, cached_chart, earnings_and_attainment, to_html
 
 KINDS = ("seller", "team", "region")
 TREND_QUARTERS = 6
@@ -91,7 +91,8 @@ class ScorecardsView(_ScorecardBase):
         attained = [c.figures["attainment"] for c in cards["seller"] if c.figures["attainment"] is not None]
         context.update(
             p=p, errors=p.errors, kind=kind, kinds=KINDS, rows=rows, periods=periods, currency=currency,
-            hist=hist, hist_chart=histogram_chart(hist) if attained else "",
+            hist=hist, hist_chart=cached_chart("scorecards.histogram", tuple(hist.items()), lambda: histogram_chart(hist))
+            if attained else "",
             attained_count=len(attained), unquoted=len(cards["seller"]) - len(attained),
             median_attainment=sorted(attained)[len(attained) // 2] if attained else None,
             leaders=engine.leaderboard(cards["seller"], "attainment", 5),

@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet
 from planning.capacity import engine
 from planning.capacity.models import CapacityRosterMember, CapacityScenario
 from planning.models import Quota
+from spm.caching import cached_value
 from spm.tenancy.access import TenantAccess
 from spm.tenancy.context import current_tenant
 
@@ -91,11 +92,15 @@ def quotas_out_of_line(*, scenario: CapacityScenario, measure: str = "bookings")
     publishing refuses without an override.
     """
     fy = current_tenant().fiscal_year_start_month
-    roster = [m for m in scenario.roster.select_related("seller") if m.seller_id]
+    members = list(scenario.roster.select_related("seller"))
+    roster = [m for m in members if m.seller_id]
     if not roster:
         return []
-    inp = scenario_input(scenario)
-    caps = seller_capacity(inp, roster)
+    doc = scenario_document(scenario, members)
+    # Each member's reachable capacity (ramp, hire and end dates month by month, in exact fractions)
+    # is a pure function of the scenario document: cached by it, not recomputed on every quota page.
+    caps = cached_value("capacity:caps", (current_tenant().pk, doc, tuple(m.pk for m in roster)),
+                        lambda: seller_capacity(engine.parse_scenario(doc), roster))
     months = {f"{y:04d}-{m:02d}" for y, m in engine.plan_months(scenario.year, fy)}
     year_key = f"{scenario.year:04d}"
     monthly: dict[int, Decimal] = defaultdict(Decimal)

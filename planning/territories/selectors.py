@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
 from planning.models import (
     Account,
@@ -27,7 +27,9 @@ from planning.models import (
 )
 from planning.selectors import visible_seller_ids
 from planning.territories import engine
+from spm.caching import cached_value
 from spm.fiscal import months_in_period, quota_period_key
+from spm.models import AuditEvent
 from spm.tenancy.access import TenantAccess
 from spm.tenancy.context import current_tenant
 
@@ -168,13 +170,15 @@ class PlanEvaluation:
                 "short_territories": self.short["name"].tolist(), "year": self.year_key}
 
 
-def plan_evaluation(plan: TerritoryPlan, *, frame: pd.DataFrame | None = None) -> PlanEvaluation:
-    """Evaluate the plan's rules and overrides over every account, with balance figures."""
+def plan_evaluation(plan: TerritoryPlan, *, frame: pd.DataFrame | None = None,
+                    annual: dict[int, Decimal] | None = None) -> PlanEvaluation:
+    """Evaluate the plan's rules and overrides over every account, with balance figures.
+    ``annual``: ``annual_quotas`` of the plan's year when the caller has read them already."""
     frame = accounts_frame() if frame is None else frame
     specs = territory_specs(plan)
     ev = engine.evaluate(frame, specs, plan_overrides(plan))
     year_key = plan_year_key(plan)
-    quotas = {k: float(v) for k, v in annual_quotas(year_key).items()}
+    quotas = {k: float(v) for k, v in (annual_quotas(year_key) if annual is None else annual).items()}
     balance = engine.territory_balance(frame, ev, specs, quotas)
     per_seller = engine.seller_potential(balance)
     result = PlanEvaluation(plan=plan, accounts=frame, specs=specs, evaluation=ev, balance=balance,
@@ -191,6 +195,18 @@ def plan_evaluation(plan: TerritoryPlan, *, frame: pd.DataFrame | None = None) -
         result.overlaps.append({"id": account_id, "external_id": row["external_id"], "name": row["name"],
                                 "territories": [names[t] for t in tied], "potential": row["potential"]})
     return result
+
+
+def short_territories(plan: TerritoryPlan) -> list[tuple[str, int | None]]:
+    """``(name, owner id)`` of the plan's territories short of their owners' quotas today: a whole
+    evaluation of every account, cached per tenant, plan, the year's quotas (read each time: one
+    query) and the newest audit event — accounts, territories and overrides change through audited
+    writes (an import records one too)."""
+    year_key = plan_year_key(plan)
+    annual = annual_quotas(year_key)
+    version = (AuditEvent.objects.aggregate(m=Max("id"))["m"], year_key, tuple(sorted(annual.items())))
+    return cached_value("territories:short", (current_tenant().pk, plan.pk, version), lambda: [
+        (r["name"], r["owner"]) for _, r in plan_evaluation(plan, annual=annual).short.iterrows()])
 
 
 def plan_moves(plan: TerritoryPlan) -> QuerySet[TerritoryMove]:

@@ -50,9 +50,8 @@ class TerritoryPlanListView(TenantTemplateView):
         published = next((p for p in plans if p.status == p.Status.PUBLISHED), None)
         out_of_line = []
         if published is not None:
-            short = selectors.plan_evaluation(published).short
             ids = visible_seller_ids(self.access)
-            out_of_line = [r["name"] for _, r in short.iterrows() if ids is None or r["owner"] in ids]
+            out_of_line = [name for name, owner in selectors.short_territories(published) if ids is None or owner in ids]
         context.update(plans=plans, can_edit=self.access.can(EDIT), published=published, out_of_line=out_of_line,
                        form=form or PlanCreateForm(plans=plans))
         return context

@@ -138,6 +138,16 @@ APPROVAL_REMINDER_DAYS = env.int("APPROVAL_REMINDER_DAYS", default=3)
 if APPROVAL_REMINDER_DAYS < 0:
     raise ImproperlyConfigured("APPROVAL_REMINDER_DAYS must be 0 or more")
 
+# --- cache ----------------------------------------------------------------------------------
+# With Redis, one cache shared by every server process (a figure computed by one gunicorn worker
+# serves the others), failing open: Redis down is a cache miss, never an error (spm/cache_backend.py).
+# Without it, each process keeps its own. Sessions and the login lockout (axes) live in the database;
+# the API's sign-in throttle counts in this cache.
+CACHE_KEY_PREFIX = "spm-cache"
+CACHES = {"default": ({"BACKEND": "spm.cache_backend.FailOpenRedisCache", "LOCATION": REDIS_URL,
+                       "KEY_PREFIX": CACHE_KEY_PREFIX} if REDIS_URL else
+                      {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"})}
+
 # --- auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username/address pair

@@ -11,6 +11,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test process keeps its own cache even when REDIS_URL is set (CI): a Redis database shared by
+# concurrent test runs would hand one run's cached figures to another (tests/spm/test_cache_backend.py
+# exercises the Redis cache itself).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Unit tests run Celery eagerly; the marked integration test starts a real worker on REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
 SPM_BACKGROUND_TASKS = False  # tests that need it turn it on (tests/api/test_background_tasks.py)

@@ -134,6 +134,12 @@ def _cached(inputs: tuple, build: Callable[[], str]) -> str:
     return html.replace(old, f"chart-{uuid.uuid4().hex[:12]}")
 
 
+def cached_chart(name: str, inputs: tuple, build: Callable[[], str]) -> str:
+    """A page's own figure drawn once per distinct `inputs` (see `_cached`); `inputs` must hold
+    everything `build` draws from (their repr is the key)."""
+    return _cached((name, *inputs), build)
+
+
 def earnings_and_attainment(
     periods: Sequence[str], earnings: Sequence, attainment: dict[str, Sequence], *, currency: str = "", height: int = 320
 ) -> str:

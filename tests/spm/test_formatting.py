@@ -91,3 +91,15 @@ def test_people_read_by_name_and_months_by_word(acme):
     with tenant_scope(acme.tenant):
         out = template.render(Context({"a": named, "b": bare, "c": None, "d": dt.date(2026, 11, 30)}))
     assert out == "Ana Ruiz|finance@acme.test||Nov 2026"
+
+
+@given(st.decimals(min_value=-10**12, max_value=10**12, allow_nan=False, places=4),
+       st.sampled_from(["en_US", "de_DE", "fr_FR", "sv_SE", "de_CH", "es_ES", "hi_IN"]), st.sampled_from([0, 2]))
+def test_remembered_layouts_are_babels(value, locale, places):
+    """The layout memo answers exactly what Babel does, however the same amount is written."""
+    from babel.numbers import format_decimal
+
+    expected = format_decimal(f._half_up(value, places), format="#,##0" + (".00" if places else ""), locale=locale)
+    assert f._digits(value, places, locale) == expected
+    assert f._digits(Decimal(str(value)) * 1, places, locale) == expected
+    assert f._digits(value.normalize() if value else value, places, locale) == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -23,6 +25,23 @@ def test_every_role_opens_the_forecast_page(client, history_world, persona, djan
     assert response.status_code == 200
     body = response.content.decode()
     assert "Which call to trust" in body and "Forecast vs target vs actual" in body
+
+
+def test_a_repeated_view_reads_its_figures_from_the_cache_and_a_new_call_moves_them(client, history_world,
+                                                                                     django_assert_max_num_queries):
+    client.force_login(history_world.users["revops"])
+    path = url("performance:forecast", history_world) + "?period=2017-Q2"
+    def page() -> str:  # the CSRF token is masked afresh per response
+        return re.sub(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"\w+"', "", client.get(path).content.decode())
+
+    first = page()
+    with django_assert_max_num_queries(16):  # request bookkeeping, visibility, model, data version
+        assert page() == first
+    rep = history_world.sellers["rep"]
+    with tenant_atomic(history_world.tenant):
+        from performance.forecasting.services import forecast_submit
+        forecast_submit(seller=rep, period="2017-Q2", commit="123456", best_case="234567", actor=history_world.users["rep"])
+    assert "123,456" in client.get(path).content.decode()
 
 
 def test_the_manager_sees_their_teams_rollup_not_the_peers(client, history_world):

@@ -91,3 +91,23 @@ def test_publishing_with_quotas_above_capacity_needs_an_audited_override(acme):
         assert scenario.status == "published" and scenario.override_reason == "Q4 enterprise push"
         event = AuditEvent.objects.get(action="capacity_scenario.override")
         assert event.after["reason"] == "Q4 enterprise push" and event.after["sellers"][0]["quota"] == "500000.00"
+
+
+def test_reachable_capacity_is_computed_once_per_scenario_document(acme, monkeypatch):
+    """The quota page flags quotas above capacity on every view: the capacity per member is cached by
+    the scenario's whole document, so any change to the scenario or its roster computes afresh."""
+    from planning.capacity import selectors
+
+    rep = acme.sellers["rep"]
+    with tenant_atomic(acme.tenant):
+        Quota.objects.create(seller=rep, period="2027", amount=Decimal("500000"))
+        scenario = make(acme)
+        assert [r["name"] for r in quotas_out_of_line(scenario=scenario)] == ["acme Rep"]
+        with monkeypatch.context() as m:
+            m.setattr(selectors, "seller_capacity", lambda *a, **k: pytest.fail("computed again"))
+            assert [r["name"] for r in quotas_out_of_line(scenario=scenario)] == ["acme Rep"]
+        member = scenario.roster.get(seller=rep)
+        member.hire_date = dt.date(2027, 7, 1)  # half a year on ramp: even less reachable
+        member.save()
+        flagged = quotas_out_of_line(scenario=scenario)
+    assert [r["name"] for r in flagged] == ["acme Rep"] and flagged[0]["reachable"] < Decimal("440000")

@@ -137,3 +137,25 @@ def test_the_plan_list_flags_published_territories_a_quota_change_put_out_of_lin
         Quota.objects.filter(seller=w.sellers["rep"], period="2027-Q1").update(amount=Decimal("300000"))
     html = client.get(page(w)).content.decode()
     assert "Out of line" in html and "EMEA" in html  # rep's year is now 450,000 against 400,000 of potential
+
+
+def test_the_plan_list_evaluates_the_published_plan_once_until_its_inputs_change(territory_world, client, monkeypatch,
+                                                                                 django_assert_max_num_queries):
+    from decimal import Decimal
+
+    from planning.models import Quota
+    from planning.territories import selectors
+    from planning.territories.services import territory_plan_publish
+
+    w = territory_world
+    with tenant_atomic(w.tenant):
+        territory_plan_publish(plan=w.territory_plan, effective_from=w.day, override_reason="APAC is new")
+    client.force_login(w.users["revops"])
+    first = client.get(page(w)).content.decode()
+    with monkeypatch.context() as m:
+        m.setattr(selectors, "plan_evaluation", lambda *a, **k: pytest.fail("evaluated again"))
+        with django_assert_max_num_queries(12):  # request bookkeeping, plans, quotas, audit version
+            assert ("Out of line" in client.get(page(w)).content.decode()) == ("Out of line" in first)
+    with tenant_atomic(w.tenant):
+        Quota.objects.filter(seller=w.sellers["rep"], period="2027-Q1").update(amount=Decimal("300000"))
+    assert "Out of line" in client.get(page(w)).content.decode()  # a quota change: evaluated afresh
