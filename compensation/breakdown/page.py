@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from compensation.breakdown.grouping import Breakdown, DealRow
+from compensation.breakdown.grouping import Breakdown, DealRow, StatementWindow
 from compensation.models import EarningLine
 from spm.templatetags.fmt import money, percent
 
@@ -88,24 +88,35 @@ def statement_page(breakdown: Breakdown, *, page: str | None, deal_url: str, wit
     """The deal groups of `page` ("1", "2", … or "all"; anything else is page 1), formatted, and
     with `with_lines` their lines one by one (the line table, loaded when opened, repeats them).
 
+    A `StatementWindow` (the statement page's read) already holds only its page's deal groups and
+    says which page it is; a whole Breakdown is windowed here.
     `deal_url` is a deal page's URL for the id 0 (`reverse(..., pk=0)`): one reverse per page.
     """
-    n = len(breakdown.deals)
-    pages = max(1, -(-n // DEALS_PER_PAGE))
-    if page == "all":
-        number, start, stop = 0, 0, n
+    if isinstance(breakdown, StatementWindow):
+        n, number, rows = breakdown.deal_count, breakdown.number, breakdown.deals
+        start = (number - 1) * DEALS_PER_PAGE if number else 0
+        stop = start + len(rows)
     else:
-        number = int(page) if page and page.isdigit() and 1 <= int(page) <= pages else 1
-        start, stop = (number - 1) * DEALS_PER_PAGE, min(n, number * DEALS_PER_PAGE)
+        n = len(breakdown.deals)
+        pages = max(1, -(-n // DEALS_PER_PAGE))
+        if page == "all":
+            number, start, stop = 0, 0, n
+        else:
+            number = int(page) if page and page.isdigit() and 1 <= int(page) <= pages else 1
+            start, stop = (number - 1) * DEALS_PER_PAGE, min(n, number * DEALS_PER_PAGE)
+        rows = breakdown.deals[start:stop]
     url = _DealUrl(deal_url)
     deals, lines = [], []
-    for row in breakdown.deals[start:stop]:
+    for row in rows:
         why = row.explanations  # each shown line's words, built once for both tables
         deals.append(_deal(row, url, why))
-        lines += zip(row.lines, why, strict=True)
-    lines += [(ln, ln["words"]) for ln in breakdown.other]
-    lines.sort(key=lambda item: (item[0].get("position") or 0, item[0]["id"]))
+        if with_lines:
+            lines += zip(row.lines, why, strict=True)
+    if with_lines:
+        lines += [(ln, ln["words"]) for ln in breakdown.other]
+        lines.sort(key=lambda item: (item[0].get("position") or 0, item[0]["id"]))
     return StatementPage(
-        deals=deals, lines=[_line(ln, url, words) for ln, words in lines] if with_lines else [], number=number, pages=pages,
-        first=start + 1 if n else 0, last=stop, deal_count=n, line_count=breakdown.line_count,
+        deals=deals, lines=[_line(ln, url, words) for ln, words in lines], number=number,
+        pages=max(1, -(-n // DEALS_PER_PAGE)), first=start + 1 if n else 0, last=stop, deal_count=n,
+        line_count=breakdown.line_count,
     )
