@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
 from compensation.breakdown.grouping import Breakdown, DealRow, StatementWindow
 from compensation.models import EarningLine
 from spm.formatting import DEFAULT_LOCALE
@@ -92,12 +95,40 @@ class _DealUrl:
 
 
 def _deal(row: DealRow, url: _DealUrl, why: list[str]) -> dict:
-    return {
+    deal = {
         "name": row.name, "deal": row.deal, "url": url(row.opportunity_id),
         "credit": _money(row.credit) if row.credit is not None else "",
         "cells": [(_cents(c.amount), _span(c.attainment_before, c.attainment_after)) if c else None for c in row.ordered],
         "total": _cents(row.total), "why": why,
     }
+    deal["html"] = _deal_html(deal)
+    return deal
+
+
+_NO_CELL = '<td class="num"><span class="muted">—</span></td>'
+
+
+def _cell_html(cell: tuple[str, str] | None) -> str:
+    if cell is None:
+        return _NO_CELL
+    span = f'<div class="muted small">{escape(cell[1])}</div>' if cell[1] else ""
+    return f'<td class="num">{escape(cell[0])}{span}</td>'
+
+
+def _deal_html(d: dict) -> str:
+    """The deal's row of the "By deal" table, escaped as the template would: 100 rows of ~20
+    variables each cost the template engine most of the page's rendering; a format string, ~1 %."""
+    name = escape(d["name"])
+    link = f'<a href="{escape(d["url"])}">{name}</a>' if d["url"] else name
+    why = "".join(f'<div class="explain">{escape(e)}</div>' for e in d["why"])
+    credit = escape(d["credit"]) if d["credit"] else "—"
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<tr>\n    <td>{link} <span class="muted mono small">{escape(d["deal"])}</span>\n'
+        f'      <details class="small"><summary class="muted">Why</summary>{why}</details></td>\n'
+        f'    <td class="num">{credit}</td>\n'
+        f'    {"".join(_cell_html(c) for c in d["cells"])}\n'
+        f'    <td class="num"><strong>{escape(d["total"])}</strong></td>\n'
+        f'  </tr>')
 
 
 def _line(line: dict, url: _DealUrl, words: str) -> dict:

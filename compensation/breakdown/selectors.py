@@ -140,7 +140,8 @@ def _window_query(statement_id: int, number: int):
         Q(position__in=extreme(Min, Q(attainment_before__isnull=False)))
         | Q(position__in=extreme(Max, Q(attainment_after__isnull=False)))
         | Q(position__in=extreme(Max, ~Q(quota_period="")))
-    ).annotate(row=Value(_ROW_ANCHOR)).values_list(*fields)
+    ).annotate(row=Value(_ROW_ANCHOR), no_name=Value("")).values_list(  # no deal name: no join
+        *["no_name" if f == "opportunity__name" else f for f in fields])
     decimal = DecimalField(max_digits=20, decimal_places=6)
     deals = Subquery(deal_lines.annotate(n=Func("deal_external_id", function="COUNT", template="COUNT(DISTINCT %(expressions)s)"))
                      .values("n")[:1])
