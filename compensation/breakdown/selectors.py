@@ -99,6 +99,7 @@ def statement_with_history(*, access: TenantAccess, pk: int, months: int = RECEN
 # --- the statement page: one window of deal groups, the totals over every line from SQL -------------
 
 _ROW_LINE, _ROW_COMPONENT, _ROW_ANCHOR = 0, 1, 2
+_LAST_PAGE = 10**6  # past any statement (100 million deals): a bigger number would overflow the OFFSET
 
 
 def _deal_line_q() -> Q:
@@ -171,7 +172,7 @@ def statement_window(*, statement: Statement, page: str | None) -> StatementWind
     """Page `page` ("1", "2", … or "all"; anything else is page 1) of the statement's deal groups,
     grouped as `group_statement` groups a whole statement, in one query whatever the line count
     (two for a page number past the end, which shows page 1)."""
-    number = 0 if page == "all" else (int(page) if page and page.isdigit() and int(page) >= 1 else 1)
+    number = 0 if page == "all" else (int(page) if page and page.isdigit() and 1 <= int(page) <= _LAST_PAGE else 1)
     fields, query = _window_query(statement.pk, number)
     rows = sorted((dict(zip(fields, values, strict=True)) for values in query), key=lambda r: (r["position"], r["id"]))
     components = [r for r in rows if r["row"] == _ROW_COMPONENT]
