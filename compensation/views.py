@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from compensation import services
 from compensation.breakdown.page import statement_page
-from compensation.breakdown.selectors import statement_breakdown, statement_line_rows, statement_with_history
+from compensation.breakdown.selectors import statement_line_rows, statement_window, statement_with_history
 from compensation.forms import AdjustmentForm, PayPeriodForm, PublishPeriodForm, RunRequestForm, StatementFilterForm
-from compensation.models import Statement
+from compensation.models import EarningLine, Statement
 from compensation.selectors import (
     adjustment_list,
     approval_queue,
@@ -90,15 +90,14 @@ class StatementDetailView(TenantTemplateView):
             chart = charts.earnings_and_attainment(
                 history.periods, history.earnings, history.attainment, currency=statement.currency
             )
-        rows = statement_line_rows(statement=statement)  # one query: every line, only the columns shown
-        breakdown = statement_breakdown(statement=statement, rows=rows)
+        # One query, whatever the line count: this page's deal groups and the totals over every line.
+        breakdown = statement_window(statement=statement, page=self.request.GET.get("page"))
         deal_url = reverse("performance:deal_detail", kwargs={"tenant": self.access.tenant.slug, "pk": 0})
         context.update(
             statement=statement,
             input_changes=statement_input_changes(statement) if getattr(statement, "inputs_changed", False) else [],
             # the line table is loaded when opened (it repeats the by-deal rows); inline when there is no deal
-            page=statement_page(breakdown, page=self.request.GET.get("page"), deal_url=deal_url,
-                                with_lines=not breakdown.deals),
+            page=statement_page(breakdown, page=None, deal_url=deal_url, with_lines=not breakdown.deals),
             attainment=attainment_rows(statement.attainment),
             chart=chart,
             can_publish=self.access.can("statements.publish") and statement.status == Statement.Status.DRAFT,
@@ -107,26 +106,32 @@ class StatementDetailView(TenantTemplateView):
         )
         if context["can_approve"]:
             # The same rule the service applies, shown before the click instead of after it.
-            context["approval_refusal"] = services.approval_refusal(statement, self.request.user)
-        on_statement = {r["adjustment_id"] for r in rows if r["adjustment_id"]}
-        context.update(self._adjustments(statement, context.get("adjust_form"), on_statement))
+            context["approval_refusal"] = services.approval_refusal(
+                statement, self.request.user, membership=self.access.membership,
+                adjusted=getattr(statement, "adjusted_by_viewer", None))
+        context.update(self._adjustments(statement, context.get("adjust_form")))
         from compensation.breakdown.views import breakdown_context  # grouped view and disputes
 
         context.update(breakdown_context(self.access, self.request.user, statement, breakdown))
         return context
 
-    def _adjustments(self, statement: Statement, form: AdjustmentForm | None, on_statement: set[int]) -> dict:
-        """The seller's adjustments of this month (`on_statement`: the ids its lines carry), and what
-        the viewer may do about them."""
-        adjustments = list(
-            adjustment_list(access=self.access)
-            .filter(seller_id=statement.seller_id, period=statement.period)
-            .order_by("created_at", "id")
-        )
-        for a in adjustments:
-            a.on_statement = a.pk in on_statement
+    def _adjustments(self, statement: Statement, form: AdjustmentForm | None) -> dict:
+        """The seller's adjustments of this month (each with `on_statement`: a line of this statement
+        carries it), and what the viewer may do about them. No query when the statement's read says
+        the month has none (`has_adjustments`)."""
+        adjustments = []
+        if getattr(statement, "has_adjustments", True):
+            adjustments = list(
+                adjustment_list(access=self.access)
+                .filter(seller_id=statement.seller_id, period=statement.period)
+                .annotate(on_statement=Exists(EarningLine.objects.filter(statement_id=statement.pk,
+                                                                         adjustment_id=OuterRef("pk"))))
+                .order_by("created_at", "id")
+            )
         can_adjust = self.access.can("statements.adjust")
-        closed = period_is_closed(statement.period) if can_adjust or adjustments else False
+        closed = getattr(statement, "period_closed", None)
+        if closed is None:
+            closed = period_is_closed(statement.period) if can_adjust or adjustments else False
         # The one rule for "can this month still take an adjustment" (closed period, approved or
         # paid statement) lives in the service; the page asks it before offering the form.
         refusal = services.adjustment_refusal(

@@ -78,6 +78,25 @@ class Breakdown:
         return sum(len(d.lines) for d in self.deals) + len(self.other)
 
 
+@dataclass
+class StatementWindow(Breakdown):
+    """A Breakdown of one page of deal groups (`deals`) with every line without a deal (`other`);
+    the subtotals, attainment, totals and counts are over the whole statement."""
+
+    number: int = 1  # 1-based page of deal groups; 0 = all of them
+    deal_count: int = 0
+    all_deal_lines: int = 0
+    deals_total: Decimal = ZERO
+
+    @property
+    def deal_total(self) -> Decimal:
+        return self.deals_total
+
+    @property
+    def line_count(self) -> int:
+        return self.all_deal_lines + len(self.other)
+
+
 def explain(line: Mapping) -> str:
     """The line's explanation in words: the engine's own text, or one built from its fields."""
     text = (line.get("explanation") or "").strip()

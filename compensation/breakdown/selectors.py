@@ -4,13 +4,38 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DecimalField,
+    Exists,
+    Func,
+    JSONField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 
-from compensation.breakdown.grouping import Breakdown, group_statement
+from compensation.breakdown.grouping import (
+    DEAL_KINDS,
+    ZERO,
+    Breakdown,
+    ComponentSummary,
+    StatementWindow,
+    group_statement,
+)
+from compensation.breakdown.page import DEALS_PER_PAGE
+from compensation.disputes.models import Dispute
 from compensation.holds.models import Hold
-from compensation.models import EarningLine, Statement
+from compensation.models import Adjustment, EarningLine, Statement
+from compensation.routing.models import ApprovalStep
 from compensation.selectors import RECENT_MONTHS, line_explanation, statement_list
+from spm.models import Period
 
 if TYPE_CHECKING:
     from spm.tenancy.access import TenantAccess
@@ -54,9 +79,121 @@ def statement_with_history(*, access: TenantAccess, pk: int, months: int = RECEN
     rows = list(
         statement_list(access=access)
         .filter(seller_id=Subquery(target.values("seller_id")[:1]), period__lte=Subquery(target.values("period")[:1]))
-        .annotate(held=Coalesce(Subquery(held), Value(0), output_field=DecimalField(max_digits=16, decimal_places=2)))
+        .annotate(held=Coalesce(Subquery(held), Value(0), output_field=DecimalField(max_digits=16, decimal_places=2)),
+                  # Whether the page must read these at all: most statements have none of them.
+                  has_adjustments=Exists(Adjustment.objects.filter(seller_id=OuterRef("seller_id"),
+                                                                   period=OuterRef("period"))),
+                  has_disputes=Exists(Dispute.objects.filter(statement_id=OuterRef("pk"))),
+                  has_route=Exists(ApprovalStep.objects.all()),
+                  # What the approve and adjust buttons ask (segregation of duties, a closed month).
+                  adjusted_by_viewer=Exists(EarningLine.objects.filter(
+                      statement_id=OuterRef("pk"), adjustment__created_by_id=access.membership.user_id)),
+                  period_closed=Exists(Period.objects.filter(key=OuterRef("period"), status=Period.Status.CLOSED)))
         .order_by("-period")[:months]
     )
     if not rows or rows[0].pk != pk:
         return None, []
     return rows[0], rows
+
+
+# --- the statement page: one window of deal groups, the totals over every line from SQL -------------
+
+_ROW_LINE, _ROW_COMPONENT, _ROW_ANCHOR = 0, 1, 2
+_LAST_PAGE = 10**6  # past any statement (100 million deals): a bigger number would overflow the OFFSET
+
+
+def _deal_line_q() -> Q:
+    """Lines that sit in a deal row (group_statement's rule: a deal and a deal kind)."""
+    return Q(kind__in=DEAL_KINDS) & ~Q(deal_external_id="")
+
+
+def _window_query(statement_id: int, number: int):
+    """One query (UNION ALL of three parts) for page `number` of the statement's deal groups:
+
+    * the lines of the page's deal groups and every line without a deal;
+    * one row per component summing all the statement's deal lines, in the line columns' shapes:
+      MIN(position) and MIN(id) (the component's order), SUM(amount), the count of its lines in
+      `credit`, the count of the statement's deals in `opportunity_id`;
+    * the "anchor" lines: the deal lines at each component's first position with an attainment
+      before, last with an attainment after and last with a quota period (what the attainment and
+      quota period of a subtotal are, in statement order).
+
+    So the page reads the lines it shows, and what is over every line is summed by the database.
+    """
+    base = EarningLine.objects.filter(statement_id=statement_id).order_by()
+    deal_lines = base.filter(_deal_line_q())
+    lines = base
+    if number:
+        start = (number - 1) * DEALS_PER_PAGE
+        # The deal order is the order of each deal's first line (statement order: position, id).
+        page_deals = (deal_lines.values("deal_external_id").annotate(first=Min("position"), first_id=Min("id"))
+                      .order_by("first", "first_id").values("deal_external_id")[start:start + DEALS_PER_PAGE])
+        lines = base.filter(~_deal_line_q() | Q(deal_external_id__in=page_deals))
+    fields = [*LINE_FIELDS, "row"]
+    lines = lines.annotate(row=Value(_ROW_LINE)).values_list(*fields)
+
+    def extreme(aggregate, has: Q):
+        """Per component, the first (Min) or last (Max) position of the deal lines matching `has`."""
+        return (deal_lines.filter(has).values("component")
+                .annotate(p=aggregate("position")).values("p"))
+
+    anchors = deal_lines.filter(
+        Q(position__in=extreme(Min, Q(attainment_before__isnull=False)))
+        | Q(position__in=extreme(Max, Q(attainment_after__isnull=False)))
+        | Q(position__in=extreme(Max, ~Q(quota_period="")))
+    ).annotate(row=Value(_ROW_ANCHOR), no_name=Value("")).values_list(  # no deal name: no join
+        *["no_name" if f == "opportunity__name" else f for f in fields])
+    decimal = DecimalField(max_digits=20, decimal_places=6)
+    deals = Subquery(deal_lines.annotate(n=Func("deal_external_id", function="COUNT", template="COUNT(DISTINCT %(expressions)s)"))
+                     .values("n")[:1])
+    components = deal_lines.values("component").annotate(
+        id_=Min("id"), position_=Min("position"), kind_=Value(""), deal_=Value(""), opportunity_=deals,
+        name_=Value(""), credit_=Cast(Count("id"), decimal), quota_=Value(None, output_field=decimal),
+        quota_period_=Value(""), before_=Value(None, output_field=decimal), after_=Value(None, output_field=decimal),
+        rate_=Value(None, output_field=decimal), amount_=Sum("amount"), explanation_=Value(""),
+        explain_=Value(None, output_field=JSONField()), plan_=Value(""), credit_kind_=Value(""),
+        adjustment_=Value(None, output_field=BigIntegerField()), row=Value(_ROW_COMPONENT),
+    ).values_list("id_", "position_", "component", "kind_", "deal_", "opportunity_", "name_", "credit_", "quota_",
+                  "quota_period_", "before_", "after_", "rate_", "amount_", "explanation_", "explain_", "plan_",
+                  "credit_kind_", "adjustment_", "row")
+    return fields, lines.union(components, anchors, all=True)
+
+
+def _summary(component: dict, anchors: list[dict]) -> ComponentSummary:
+    """A component's subtotal row with its first attainment before, last after and last quota period."""
+    mine = [a for a in anchors if a["component"] == component["component"]]  # in statement order
+    before = next((a["attainment_before"] for a in mine if a["attainment_before"] is not None), None)
+    after = next((a["attainment_after"] for a in reversed(mine) if a["attainment_after"] is not None), None)
+    period = next((a["quota_period"] for a in reversed(mine) if a["quota_period"]), "")
+    return ComponentSummary(component["component"], component["amount"], before, after, period)
+
+
+def statement_window(*, statement: Statement, page: str | None) -> StatementWindow:
+    """Page `page` ("1", "2", … or "all"; anything else is page 1) of the statement's deal groups,
+    grouped as `group_statement` groups a whole statement, in one query whatever the line count
+    (two for a page number past the end, which shows page 1)."""
+    number = 0 if page == "all" else (int(page) if page and page.isdigit() and 1 <= int(page) <= _LAST_PAGE else 1)
+    fields, query = _window_query(statement.pk, number)
+    rows = sorted((dict(zip(fields, values, strict=True)) for values in query), key=lambda r: (r["position"], r["id"]))
+    components = [r for r in rows if r["row"] == _ROW_COMPONENT]
+    deal_count = components[0]["opportunity_id"] if components else 0
+    if number > 1 and (number - 1) * DEALS_PER_PAGE >= deal_count:
+        return statement_window(statement=statement, page="1")
+    lines = []
+    for row in rows:
+        if row["row"] == _ROW_LINE:
+            row["deal"] = row.pop("deal_external_id")
+            row["deal_name"] = row.pop("opportunity__name") or row["deal"]
+            lines.append(row)
+    grouped = group_statement(lines, explain_line=line_explanation)
+    order = [c["component"] for c in components]
+    for deal in grouped.deals:
+        deal.ordered = deal.cell_list(order)
+    anchors = [r for r in rows if r["row"] == _ROW_ANCHOR]
+    summaries = [_summary(c, anchors) for c in components]
+    deals_total = sum((s.subtotal for s in summaries), ZERO)
+    return StatementWindow(
+        components=order, deals=grouped.deals, other=grouped.other, summaries=summaries,
+        other_total=grouped.other_total, total=deals_total + grouped.other_total, number=number,
+        deal_count=deal_count, all_deal_lines=sum(int(c["credit"]) for c in components), deals_total=deals_total,
+    )

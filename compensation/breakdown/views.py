@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from compensation.breakdown.grouping import breakdown_csv_rows
 from compensation.breakdown.page import statement_page
-from compensation.breakdown.selectors import statement_breakdown
+from compensation.breakdown.selectors import statement_breakdown, statement_window
 from compensation.disputes.selectors import dispute_list
 from compensation.selectors import attainment_rows
 from compensation.web import statement_or_404
@@ -31,7 +31,8 @@ def breakdown_context(access, user, statement, breakdown) -> dict:
     from compensation.routing.selectors import route_progress
     from compensation.routing.services import step_refusal
 
-    progress = route_progress(statement)
+    # The statement page's read says whether there is a route or a dispute to read at all.
+    progress = route_progress(statement) if getattr(statement, "has_route", True) else []
     return {
         "route": progress,
         "can_take_step": bool(progress) and statement.status == statement.Status.PUBLISHED
@@ -39,7 +40,8 @@ def breakdown_context(access, user, statement, breakdown) -> dict:
         "pay": earned_and_payable(statement),
         "can_hold": access.can("payroll.export") and not statement.is_locked,
         "breakdown": breakdown,
-        "disputes": list(dispute_list(access=access, statement_id=statement.pk).order_by("-raised_at", "-id")),
+        "disputes": list(dispute_list(access=access, statement_id=statement.pk).order_by("-raised_at", "-id"))
+        if getattr(statement, "has_disputes", True) else [],
         "can_dispute": can_dispute,
         "dispute_form": DisputeOpenForm() if can_dispute else None,
     }
@@ -56,7 +58,7 @@ class StatementLinesView(TenantTemplateView):
         context = super().get_context_data(**kwargs)
         statement = statement_or_404(self.access, kwargs["pk"])
         deal_url = reverse("performance:deal_detail", kwargs={"tenant": self.access.tenant.slug, "pk": 0})
-        page = statement_page(statement_breakdown(statement=statement), page=self.request.GET.get("page"),
+        page = statement_page(statement_window(statement=statement, page=self.request.GET.get("page")), page=None,
                               deal_url=deal_url)
         context.update(statement=statement, page=page, can_dispute=may_dispute(statement, self.request.user))
         return context

@@ -67,15 +67,20 @@ def statement_publish_period(*, period: str, actor) -> int:
         return len(drafts)
 
 
-def approval_refusal(statement: Statement, actor) -> str | None:
-    """Why `actor` may not approve `statement` (segregation of duties, role), or None."""
-    membership = membership_in_scope(actor)
+def approval_refusal(statement: Statement, actor, *, membership=None, adjusted: bool | None = None) -> str | None:
+    """Why `actor` may not approve `statement` (segregation of duties, role), or None.
+
+    Pass the actor's `membership` in the tenant in scope and whether they `adjusted` the statement
+    (created an adjustment behind one of its lines) when the caller already knows (saves the queries).
+    """
+    membership = membership_in_scope(actor) if membership is None else membership
     if membership is None or not has_capability(membership.role, "statements.approve"):
         role = membership.get_role_display() if membership else "no role"
         return f"Your role ({role}) cannot approve statements."
     if statement.prepared_by_id == actor.pk:
         return "You prepared this statement (you ran its calculation); another finance user must approve it."
-    adjusted = EarningLine.objects.filter(statement=statement, adjustment__created_by=actor).exists()
+    if adjusted is None:
+        adjusted = EarningLine.objects.filter(statement=statement, adjustment__created_by=actor).exists()
     if adjusted:
         return "You created an adjustment on this statement; another finance user must approve it."
     return None

@@ -8,9 +8,10 @@ from django.http import Http404
 from django.views.generic import TemplateView, View
 
 from spm.errors import DomainError
+from spm.selectors import user_membership_list
 from spm.web.errors import service_error_response
 
-from .access import TenantAccess, membership_in_scope, tenant_for_slug
+from .access import TenantAccess, tenant_for_slug
 from .db import tenant_atomic
 
 
@@ -39,7 +40,11 @@ class TenantViewMixin(LoginRequiredMixin):
     def _dispatch_in_scope(self, request, *, tenant_obj, args, kwargs):
         tenant = tenant_obj
         with tenant_atomic(tenant, user_id=request.user.pk):
-            membership = membership_in_scope(request.user)
+            # One read for the membership and the workspace switcher: the user's memberships in every
+            # tenant (the membership policy shows a user their own rows: app.user_id is set), this
+            # tenant's picked by id. The same rows the switcher read on its own before.
+            memberships = request._memberships = user_membership_list(user=request.user, in_tenant_transaction=True)
+            membership = next((m for m in memberships if m.tenant_id == tenant.pk), None)
             if membership is None:
                 raise Http404("No such workspace")
             self.access = request.access = TenantAccess(tenant=tenant, membership=membership)

@@ -385,8 +385,15 @@ def test_the_statement_page_stays_bounded_with_many_adjustments(client, acme, dj
     client.force_login(acme.users["finance"])
     path = url("compensation:statement_detail", acme, pk=statement.pk)
     client.get(path)
+    with CaptureQueriesContext(connection) as none:
+        client.get(path)
+    # From one adjustment on, the page reads them in one query (with none it reads nothing).
+    with tenant_atomic(acme.tenant):
+        Adjustment.objects.create(seller=statement.seller, period="2027-01", amount=Decimal(1), reason="first",
+                                  created_by=acme.users["admin"])
     with CaptureQueriesContext(connection) as few:
         client.get(path)
+    assert len(few) == len(none) + 1
     with tenant_atomic(acme.tenant):
         for i in range(20):
             Adjustment.objects.create(seller=statement.seller, period="2027-01", amount=Decimal(i), reason=f"r{i}",
