@@ -115,22 +115,28 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
                                 mapping=mapping)
     v = clean.values
     bad = {(e.line, e.column) for e in errors}
-    first: dict[str, int] = {}
-    for r, ext in enumerate(v["external_id"]):
-        line = clean.lines[r]
-        if ext is not None:
+    lines = clean.lines
+    externals = v["external_id"]
+    if len(set(externals)) < len(externals):  # a duplicate (or refused ids): name each repeat and its first line
+        first: dict[str, int] = {}
+        for line, ext in zip(lines, externals, strict=True):
+            if ext is None:
+                continue
             if ext in first:
                 errors.append(RowError(line=line, column="external_id", value=ext, file=table.file,
                                        message=f"external id appears twice in the file (first on line {first[ext]})"))
             else:
                 first[ext] = line
-        won, closed = v["is_won"][r], v["is_closed"][r]
-        if won and closed is False:
-            errors.append(RowError(line=line, column="is_won", value="true", file=table.file,
-                                   message="a won deal must be closed (is_closed is false)"))
-        if closed and v["close_date"][r] is None and "close_date" in clean.present and (line, "close_date") not in bad:
-            errors.append(RowError(line=line, column="close_date", value="", file=table.file,
-                                   message="a closed deal needs a close date (blank means unknown only on open deals)"))
+    # The row rules, row by row only where they are broken (errors are sorted by line and column below).
+    for r in [r for r, (won, closed) in enumerate(zip(v["is_won"], v["is_closed"], strict=True)) if won and closed is False]:
+        errors.append(RowError(line=lines[r], column="is_won", value="true", file=table.file,
+                               message="a won deal must be closed (is_closed is false)"))
+    if "close_date" in clean.present:
+        for r in [r for r, (closed, close) in enumerate(zip(v["is_closed"], v["close_date"], strict=True))
+                  if closed and close is None]:
+            if (lines[r], "close_date") not in bad:
+                errors.append(RowError(line=lines[r], column="close_date", value="", file=table.file,
+                                       message="a closed deal needs a close date (blank means unknown only on open deals)"))
     errors.sort(key=lambda e: (e.line, e.column))
     return clean, errors
 
