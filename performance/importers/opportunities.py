@@ -327,8 +327,10 @@ def _load_set_based(clean: CleanTable, *, account_ids: list[int | None], keep: s
             write = copy.write_row
             for row in zip(clean.values["external_id"], *_file_columns(clean, account_ids), strict=True):
                 write(row)
-        cursor.execute("ANALYZE _opp_in")
         say(30, "file staged")
+        # A tenant's first import (no deal yet) has nothing to compare with: every row is new.
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {opp} WHERE tenant_id = %s)", [tenant_id])
+        had_deals = cursor.fetchone()[0]
 
         # Known deals whose stored columns differ from the file's, with both versions.
         def new_value(f: str) -> str:
@@ -342,15 +344,17 @@ def _load_set_based(clean: CleanTable, *, account_ids: list[int | None], keep: s
 
         new_cols = ", ".join(f"{new_value(f)} AS {col[f]}" for f in FIELDS)
         old_cols = ", ".join(f"t.{c} AS o_{c}" for c in cols)
-        cursor.execute("DROP TABLE IF EXISTS _opp_changed")
-        cursor.execute(
-            f"CREATE TEMP TABLE _opp_changed ON COMMIT DROP AS SELECT * FROM ("
-            f"SELECT t.id, {new_cols}, {old_cols} FROM _opp_in s JOIN {opp} t "
-            f"ON t.tenant_id = %s AND t.external_id = s.external_id) c "
-            f"WHERE ({', '.join(cols)}) IS DISTINCT FROM ({', '.join('o_' + c for c in cols)})",
-            [tenant_id],
-        )
-        updated = cursor.rowcount
+        updated = 0
+        if had_deals:
+            cursor.execute("DROP TABLE IF EXISTS _opp_changed")
+            cursor.execute(
+                f"CREATE TEMP TABLE _opp_changed ON COMMIT DROP AS SELECT * FROM ("
+                f"SELECT t.id, {new_cols}, {old_cols} FROM _opp_in s JOIN {opp} t "
+                f"ON t.tenant_id = %s AND t.external_id = s.external_id) c "
+                f"WHERE ({', '.join(cols)}) IS DISTINCT FROM ({', '.join('o_' + c for c in cols)})",
+                [tenant_id],
+            )
+            updated = cursor.rowcount
         say(40, "compared with the stored deals")
 
         # A plain INSERT when the day has no history yet (the usual case): ON CONFLICT's speculative
@@ -364,14 +368,15 @@ def _load_set_based(clean: CleanTable, *, account_ids: list[int | None], keep: s
         new_cols = ", ".join(f"COALESCE(s.{c}, {_CATEGORY_SQL})" if c == fc else f"s.{c}" for c in cols)
         cursor.execute(
             f"WITH ins AS (INSERT INTO {opp} (tenant_id, external_id, {', '.join(cols)}) "
-            f"SELECT %s, s.external_id, {new_cols} FROM _opp_in s WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {opp} t WHERE t.tenant_id = %s AND t.external_id = s.external_id) "
-            f"RETURNING id, {h_cols}), "
+            f"SELECT %s, s.external_id, {new_cols} FROM _opp_in s"
+            + (f" WHERE NOT EXISTS (SELECT 1 FROM {opp} t WHERE t.tenant_id = %s AND t.external_id = s.external_id)"
+               if had_deals else "")
+            + f" RETURNING id, {h_cols}), "
             f"hist AS (INSERT INTO {history_table} (tenant_id, opportunity_id, as_of, {h_cols}) "
             f"SELECT %s, id, %s, {h_cols} FROM ins{conflict}) "
             f"SELECT owner_id, CASE WHEN is_won THEN close_date END, count(*) FROM ins "
             f"GROUP BY owner_id, CASE WHEN is_won THEN close_date END",
-            [tenant_id, tenant_id, tenant_id, as_of],
+            [tenant_id, *([tenant_id] if had_deals else []), tenant_id, as_of],
         )
         pay: dict[str | None, set[int]] = defaultdict(set)  # month → sellers whose credits changed
         touched: set[int] = set()  # owners whose pipeline summary moves
