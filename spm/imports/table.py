@@ -45,7 +45,7 @@ class RawTable:
     header: list[str]
     rows: Sequence[list[str]]
     lines: list[int]  # physical line each record starts on; the header is line 1
-    columns: list[list[str]] | None = None  # the same cells column by column, when read that way
+    columns: list[CodedColumn] | None = None  # the same cells column by column, when read that way
 
     def __len__(self) -> int:
         return len(self.rows)
