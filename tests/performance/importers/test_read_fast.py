@@ -98,3 +98,16 @@ def test_the_collector_is_paused_only_while_rows_are_built():
         assert not gc.isenabled()  # a caller's own setting is left as it was
     finally:
         gc.enable()
+
+
+def test_chunks_and_digit_only_columns_read_exactly_as_the_csv_module_does(monkeypatch):
+    """The fast reader factorises each column chunk by chunk: values met in several chunks keep one code, and a
+    column of digits keeps its spelling (0100 stays 0100, never a number)."""
+    monkeypatch.setattr(table_module, "READ_CHUNK", 7)
+    rows = [f"D-{i},0{i % 5}00,{('4821', '4821.00', '007')[i % 3]},{'x' if i % 4 else ''}" for i in range(2500)]
+    rows[20] = "D-20,0100"  # short: the missing cells are blank
+    text = "\n".join(["external_id,code,amount,note", *rows]) + "\n"
+    (fast, _), (slow, _) = _read_both(text, monkeypatch)
+    assert fast.columns is not None and slow.columns is None
+    assert [list(r) for r in fast.rows] == [r + [""] * (4 - len(r)) for r in slow.rows]
+    assert fast.rows[0] == ["D-0", "0000", "4821", ""] and fast.rows[2][2] == "007"
