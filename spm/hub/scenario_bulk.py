@@ -32,8 +32,6 @@ from spm.fiscal import month_key, months_in_period
 from spm.hub.scenario_deals import Deals
 from spm.tenancy.context import current_tenant
 
-UPDATE_BATCH = 2000
-
 
 class Affected:
     """(seller, month) pairs whose calculation inputs this load changed, by month (for the change feed)."""
@@ -75,31 +73,6 @@ def _check_decimal(model, name: str, value, where: str) -> None:
             field.run_validators(value)
         except ValidationError as exc:
             raise ValidationError({name: [f"{where}: {m}" for m in exc.messages]}) from None
-
-
-def _bulk_update(model, objs: list, fields: list[str]) -> None:
-    """Write `fields` of `objs` (instances with pk set). PostgreSQL: one ``UPDATE … FROM (VALUES …)`` per
-    batch (Django's bulk_update builds a CASE per column, quadratic in the batch); elsewhere bulk_update."""
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(objs, fields, batch_size=UPDATE_BATCH)
-        return
-    qn = connection.ops.quote_name
-    model_fields = [model._meta.get_field(f) for f in fields]
-    casts = [f.db_type(connection) for f in model_fields]
-    sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in model_fields)
-    cols = ", ".join(["id", *(qn(f.column) for f in model_fields)])
-    row_sql = "(" + ", ".join(["%s::bigint", *(f"%s::{c}" for c in casts)]) + ")"
-    with connection.cursor() as cursor:
-        for i in range(0, len(objs), UPDATE_BATCH):
-            batch = objs[i:i + UPDATE_BATCH]
-            params = []
-            for obj in batch:
-                params.append(obj.pk)
-                params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in model_fields)
-            cursor.execute(f"UPDATE {qn(model._meta.db_table)} AS t SET {sets} FROM (VALUES "
-                           + ", ".join([row_sql] * len(batch)) + f") AS v({cols}) WHERE t.id = v.id", params)
 
 
 # --- sellers -------------------------------------------------------------------------------------
@@ -146,15 +119,15 @@ def load_sellers(rows: list[dict], counts) -> dict[str, int]:
         if r["external_id"] in new_ids:
             counts["created"] += 1
             if target[pk] is not None:
-                changed.append(Seller(pk=pk, manager_id=target[pk], **{f: r[f] for f in SELLER_FIELDS}))
+                changed.append((pk, target[pk], *(r[f] for f in SELLER_FIELDS)))
             continue
         e = existing[r["external_id"]]
         if e["manager_id"] == target[pk] and all(e[f] == r[f] for f in SELLER_FIELDS):
             counts["unchanged"] += 1
             continue
         counts["updated"] += 1
-        changed.append(Seller(pk=pk, manager_id=target[pk], **{f: r[f] for f in SELLER_FIELDS}))
-    _bulk_update(Seller, changed, ["manager", *SELLER_FIELDS])
+        changed.append((pk, target[pk], *(r[f] for f in SELLER_FIELDS)))
+    bulk_update(Seller, ["manager_id", *SELLER_FIELDS], changed)
     return ids
 
 
@@ -186,9 +159,9 @@ def load_quotas(rows: list[dict], seller_ids: dict[str, int], counts, affected: 
         if e is None:
             new.append((key[0], key[1], key[2], r["amount"], r["source"]))
         else:
-            changed.append(Quota(pk=e["id"], amount=r["amount"], source=r["source"]))
+            changed.append((e["id"], r["amount"], r["source"]))
     bulk_insert(Quota, ["seller_id", "measure", "period", "amount", "source"], new, tenant_id=current_tenant().pk)
-    _bulk_update(Quota, changed, ["amount", "source"])
+    bulk_update(Quota, ["amount", "source"], changed)
 
 
 # --- deals ---------------------------------------------------------------------------------------
@@ -359,7 +332,8 @@ _DEAL_MATCH_SQL = """CREATE TEMP TABLE _scn_match ON COMMIT DROP AS
 SELECT s.*, o.id AS opp_id, o.owner_id AS old_owner, o.stage AS old_stage, o.is_won AS old_won,
        o.close_date AS old_close,
        o.id IS NOT NULL AND ({old}) IS DISTINCT FROM ({new}) AS fields_changed,
-       o.id IS NOT NULL AND (os.sellers, os.pcts) IS DISTINCT FROM (ns.sellers, ns.pcts) AS splits_changed
+       o.id IS NOT NULL AND (os.sellers, os.pcts) IS DISTINCT FROM (ns.sellers, ns.pcts) AS splits_changed,
+       os.sellers AS old_split_sellers, ns.sellers AS split_sellers
 FROM _scn_deal s
 LEFT JOIN performance_opportunity o ON o.tenant_id = %(t)s AND o.external_id = s.external_id
 LEFT JOIN (SELECT opportunity_id, array_agg(seller_id ORDER BY seller_id) AS sellers,
@@ -370,21 +344,12 @@ LEFT JOIN (SELECT external_id, array_agg(seller_id ORDER BY seller_id) AS seller
            FROM _scn_split GROUP BY external_id) ns ON ns.external_id = s.external_id"""
 # The (month, seller) pairs whose calculation inputs change: a new won deal's owner and split sellers
 # in its close month; a changed deal that is or was won: old and new owner and split sellers, in the
-# old and the new close month. Read before the old splits are replaced.
-_AFFECTED_SQL = """WITH ch AS (
-    SELECT external_id, opp_id, owner_id, old_owner, close_date, old_close FROM _scn_match
-    WHERE (opp_id IS NULL AND is_won) OR ((fields_changed OR splits_changed) AND (is_won OR old_won))
-), who AS (
-    SELECT external_id, owner_id AS seller_id FROM ch
-    UNION SELECT external_id, old_owner FROM ch WHERE old_owner IS NOT NULL
-    UNION SELECT sp.external_id, sp.seller_id FROM _scn_split sp JOIN ch USING (external_id)
-    UNION SELECT ch.external_id, os.seller_id FROM performance_opportunitysplit os
-          JOIN ch ON os.opportunity_id = ch.opp_id WHERE os.tenant_id = %(t)s
-), months AS (
-    SELECT external_id, close_date AS day FROM ch WHERE close_date IS NOT NULL
-    UNION SELECT external_id, old_close FROM ch WHERE old_close IS NOT NULL
-)
-SELECT DISTINCT to_char(m.day, 'YYYY-MM'), w.seller_id FROM who w JOIN months m USING (external_id)"""
+# old and the new close month (one scan of the match, the old split sellers kept in it).
+_AFFECTED_SQL = """SELECT DISTINCT to_char(m.day, 'YYYY-MM'), w.seller_id FROM _scn_match c
+CROSS JOIN LATERAL unnest(ARRAY[c.owner_id, c.old_owner] || c.split_sellers || c.old_split_sellers) AS w(seller_id)
+CROSS JOIN LATERAL unnest(ARRAY[c.close_date, c.old_close]) AS m(day)
+WHERE ((c.opp_id IS NULL AND c.is_won) OR ((c.fields_changed OR c.splits_changed) AND (c.is_won OR c.old_won)))
+  AND w.seller_id IS NOT NULL AND m.day IS NOT NULL"""
 
 
 def _write_deals_sql(tenant_id: int, ext: list[str], columns: dict[str, list], splits: dict[int, list],
@@ -418,9 +383,9 @@ def _write_deals_sql(tenant_id: int, ext: list[str], columns: dict[str, list], s
             by_month.setdefault(month, []).append(seller_id)
         for month, sellers in by_month.items():
             affected.add(sellers, [month])
-        cursor.execute("SELECT owner_id FROM _scn_match WHERE opp_id IS NULL OR fields_changed OR splits_changed "
-                       "UNION SELECT old_owner FROM _scn_match WHERE fields_changed OR splits_changed")
-        owners = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT DISTINCT unnest(ARRAY[owner_id, old_owner]) FROM _scn_match "
+                       "WHERE opp_id IS NULL OR fields_changed OR splits_changed")
+        owners = {row[0] for row in cursor.fetchall()} - {None}
         cursor.execute(f"UPDATE performance_opportunity AS o SET ({cols}) = ({', '.join(f'm.{f}' for f in DEAL_FIELDS)}) "
                        "FROM _scn_match m WHERE m.fields_changed AND o.id = m.opp_id AND o.tenant_id = %(t)s", params)
         cursor.execute("INSERT INTO performance_stagechange (tenant_id, opportunity_id, from_stage, to_stage, changed_at) "
@@ -443,6 +408,7 @@ def _write_deals_sql(tenant_id: int, ext: list[str], columns: dict[str, list], s
             "moves AS (INSERT INTO performance_stagechange (tenant_id, opportunity_id, from_stage, to_stage, changed_at) "
             "SELECT %(t)s, id, '', stage, %(now)s FROM ins ORDER BY id) "
             "INSERT INTO _scn_new SELECT external_id, id FROM ins", params)
+        cursor.execute("ANALYZE _scn_new")  # the split insert joins it: a hash join, not a guess
         moved = moved or created > 0
         cursor.execute("INSERT INTO performance_opportunitysplit (tenant_id, opportunity_id, seller_id, pct) "
                        "SELECT %(t)s, COALESCE(m.opp_id, n.opp_id), sp.seller_id, sp.pct FROM _scn_split sp "

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 
 from performance.models import WON_STAGE, stage_flags
 
@@ -86,6 +87,11 @@ class Deals:
         return out
 
 
+def _column(dicts: list[dict], key: str, default=None) -> list:
+    """rec.get(key, default) of every record, without a Python-level loop."""
+    return list(map(dict.get, dicts, repeat(key), repeat(default)))
+
+
 def _bad_indexes(values: list) -> list[int]:
     return [i for i, v in enumerate(values) if v is BAD] if BAD in values else []
 
@@ -148,7 +154,8 @@ def _split(raw, sellers):
     for split in raw:
         if type(split) is not dict or not split.keys() <= SPLIT_KEYS:
             return BAD
-        seller, pct = split.get("seller"), _decimal(split.get("pct"))
+        seller, pct = split.get("seller"), split.get("pct")
+        pct = Decimal(pct) if type(pct) is int else _decimal(pct)  # Decimal(int) == Decimal(str(int)), digit for digit
         if type(seller) is not str or seller not in sellers or pct is BAD or pct <= 0:
             return BAD
         out.append((seller, pct))
@@ -176,39 +183,39 @@ def fast_columns(records: list, sellers, accounts, deal_types, forecast_categori
         slow.update(i for i, r in enumerate(records) if type(r) is not dict)
     slow.update(i for i, r in enumerate(dicts) if not r.keys() <= KEYS)
 
-    ids = [v.strip() if type(v) is str else "" for v in (r.get("id") for r in dicts)]
+    ids = [v.strip() if type(v) is str else "" for v in _column(dicts, "id")]
     slow.update(i for i, v in enumerate(ids) if not v)
     if len(set(ids)) < n:  # every record of a repeated id takes the full checks, which report the repeat
         repeated = {v for v, count in Counter(ids).items() if count > 1}
         slow.update(i for i, v in enumerate(ids) if v in repeated)
 
-    stage = [s or WON_STAGE for s in _texts([r.get("stage") for r in dicts])]
-    name = _texts([r.get("name") for r in dicts])
-    currency = _texts([r.get("currency") for r in dicts])
+    stage = [s or WON_STAGE for s in _texts(_column(dicts, "stage"))]
+    name = _texts(_column(dicts, "name"))
+    currency = _texts(_column(dicts, "currency"))
     bad_currencies = {c for c in set(currency) - {BAD} if c and not CURRENCY.match(c)}
     slow.update(_bad_indexes(stage) + _bad_indexes(name) + _bad_indexes(currency))
     if bad_currencies:
         slow.update(i for i, c in enumerate(currency) if c in bad_currencies)
 
-    close = _dates([r.get("close_date") for r in dicts])
-    created = _dates([r.get("created_date") for r in dicts])
+    close = _dates(_column(dicts, "close_date"))
+    created = _dates(_column(dicts, "created_date"))
     slow.update(_bad_indexes(close) + _bad_indexes(created))
     if None in close:  # a won deal needs its close date
         won = {s: stage_flags(s)[1] for s in set(stage) - {BAD}}
         slow.update(i for i, (c, s) in enumerate(zip(close, stage, strict=True)) if c is None and s is not BAD and won[s])
 
-    owner = [r.get("owner") for r in dicts]
-    account = [r.get("account") for r in dicts]
-    deal_type = [r.get("deal_type", "new_logo") for r in dicts]
-    category = [r.get("forecast_category") for r in dicts]
+    owner = _column(dicts, "owner")
+    account = _column(dicts, "account")
+    deal_type = _column(dicts, "deal_type", "new_logo")
+    category = _column(dicts, "forecast_category")
     slow.update(_refs(owner, sellers, optional=False) + _refs(account, accounts, optional=True)
                 + _refs(deal_type, deal_types, optional=False) + _refs(category, forecast_categories, optional=True))
 
-    amount = _decimals([r.get("amount") for r in dicts])
+    amount = _decimals(_column(dicts, "amount"))
     slow.update(_bad_indexes(amount))
 
     splits = [NO_SPLITS] * n
-    for i, raw in enumerate(r.get("splits") for r in dicts):
+    for i, raw in enumerate(_column(dicts, "splits")):
         if raw:
             parsed = splits[i] = _split(raw, sellers)
             if parsed is BAD:
