@@ -361,6 +361,9 @@ def _write_deals_sql(tenant_id: int, ext: list[str], columns: dict[str, list], s
     cols = ", ".join(DEAL_FIELDS)
     split_rows = [(ext[i], s, p) for i, rows in splits.items() for s, p in rows]
     with connection.cursor() as cursor:
+        # The match, the sorts and the distincts handle a row per deal: in memory, not in temp files
+        # (4 MB by default); SET LOCAL ends with the load's transaction.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("DROP TABLE IF EXISTS _scn_deal, _scn_split, _scn_match, _scn_new")
         cursor.execute(_DEAL_STAGE_SQL)
         copy_columns(cursor, "_scn_deal", ["ord", "external_id", *DEAL_FIELDS],
