@@ -326,9 +326,10 @@ _DEAL_STAGE_SQL = """CREATE TEMP TABLE _scn_deal (ord integer, external_id text,
     account_id bigint, amount numeric, currency text, stage text, is_closed boolean, is_won boolean,
     forecast_category text, deal_type text, created_date date, close_date date) ON COMMIT DROP"""
 _SPLIT_STAGE_SQL = "CREATE TEMP TABLE _scn_split (external_id text, seller_id bigint, pct numeric) ON COMMIT DROP"
-# Each file deal with its stored row (if any), and whether its fields or its splits differ: row and
-# array comparisons are by value (numeric 1.5 = 1.50) and NULL-safe, like the Python tuple compare.
-_DEAL_MATCH_SQL = """CREATE TEMP TABLE _scn_match ON COMMIT DROP AS
+# Each new or changed file deal with its stored row (if any), and whether its fields or its splits
+# differ: row and array comparisons are by value (numeric 1.5 = 1.50) and NULL-safe, like the Python
+# tuple compare. Unchanged deals are left out (a reload keeps only what it writes).
+_DEAL_MATCH_SQL = """CREATE TEMP TABLE _scn_match ON COMMIT DROP AS SELECT * FROM (
 SELECT s.*, o.id AS opp_id, o.owner_id AS old_owner, o.stage AS old_stage, o.is_won AS old_won,
        o.close_date AS old_close,
        o.id IS NOT NULL AND ({old}) IS DISTINCT FROM ({new}) AS fields_changed,
@@ -341,7 +342,8 @@ LEFT JOIN (SELECT opportunity_id, array_agg(seller_id ORDER BY seller_id) AS sel
            FROM performance_opportunitysplit WHERE tenant_id = %(t)s GROUP BY opportunity_id) os
        ON os.opportunity_id = o.id
 LEFT JOIN (SELECT external_id, array_agg(seller_id ORDER BY seller_id) AS sellers, array_agg(pct ORDER BY seller_id) AS pcts
-           FROM _scn_split GROUP BY external_id) ns ON ns.external_id = s.external_id"""
+           FROM _scn_split GROUP BY external_id) ns ON ns.external_id = s.external_id
+) AS matched WHERE opp_id IS NULL OR fields_changed OR splits_changed"""
 # The (month, seller) pairs whose calculation inputs change: a new won deal's owner and split sellers
 # in its close month; a changed deal that is or was won: old and new owner and split sellers, in the
 # old and the new close month (one scan of the match, the old split sellers kept in it).
@@ -375,8 +377,7 @@ def _write_deals_sql(tenant_id: int, ext: list[str], columns: dict[str, list], s
         cursor.execute("ANALYZE _scn_split")
         cursor.execute(_DEAL_MATCH_SQL.format(old=", ".join(f"o.{f}" for f in DEAL_FIELDS),
                                               new=", ".join(f"s.{f}" for f in DEAL_FIELDS)), params)
-        cursor.execute("SELECT count(*) FILTER (WHERE opp_id IS NULL), "
-                       "count(*) FILTER (WHERE fields_changed OR splits_changed) FROM _scn_match")
+        cursor.execute("SELECT count(*) FILTER (WHERE opp_id IS NULL), count(opp_id) FROM _scn_match")
         created, updated = cursor.fetchone()
         if not created and not updated:
             return 0, 0, set(), False
