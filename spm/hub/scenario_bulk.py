@@ -364,8 +364,11 @@ def _write_deals_sql(tenant_id: int, ext: list[str], columns: dict[str, list], s
     split_rows = [(ext[i], s, p) for i, rows in splits.items() for s, p in rows]
     with connection.cursor() as cursor:
         # The match, the sorts and the distincts handle a row per deal: in memory, not in temp files
-        # (4 MB by default); SET LOCAL ends with the load's transaction.
+        # (4 MB by default). The staging tables are analysed for their row counts and key spread, which
+        # a small sample gives (the default samples 30,000 rows: 0.4-0.7 s a load). SET LOCAL ends with
+        # the load's transaction.
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL default_statistics_target = 10")
         cursor.execute("DROP TABLE IF EXISTS _scn_deal, _scn_split, _scn_match, _scn_new")
         cursor.execute(_DEAL_STAGE_SQL)
         copy_columns(cursor, "_scn_deal", ["ord", "external_id", *DEAL_FIELDS],
