@@ -27,10 +27,11 @@ from compensation.services.plans import canonical_plan_document
 from performance.models import WON_STAGE, Opportunity, stage_flags
 from performance.services import opportunity_event_record
 from planning.models import Account, Seller, Territory
-from planning.services import account_upsert, seller_inputs_changed, territory_upsert
+from planning.services import account_upsert, seller_months_changed, territory_upsert
 from spm.audit import audit_record
 from spm.errors import DomainError
 from spm.fiscal import is_month_key, parse_period_key
+from spm.hub import scenario_deals
 from spm.hub.scenario_bulk import Affected, load_deals, load_quotas, load_sellers
 from spm.imports import load_guard
 from spm.models import Tenant
@@ -169,107 +170,50 @@ def _where(kind: str, index: int, rec: Any, id_key: str | None = "id") -> str:
     return f'{kind}[{index}]' + (f' (id "{label}")' if label is not None else "")
 
 
-class _FastDeals:
-    """The deal checks of `_validate` for a record with nothing wrong, without naming anything.
-
-    `parse` returns the parsed record exactly as the full checks would, or None when any check
-    would fail or the record is unusual in any way (then the full checks run and word the errors).
-    At 1,000,000 deals the full checks' per-field calls and messages cost more than the load.
-    """
-
-    KEYS = frozenset(RECORD_KEYS["deals"])
-    SPLIT_KEYS = frozenset({"seller", "pct"})
-
-    def __init__(self, sellers: set, accounts: set, deal_types, forecast_categories) -> None:
-        self.sellers, self.accounts = sellers, accounts
-        self.deal_types, self.forecast_categories = frozenset(deal_types), frozenset(forecast_categories)
-        self.won = {}  # stage → is_won (stage_flags), cached
-
-    @staticmethod
-    def _text(value):
-        """c.text without `required`: "" for None, the stripped string, or False when not a string."""
-        if value is None:
-            return ""
-        return value.strip() if type(value) is str else False
-
-    @staticmethod
-    def _date(value):
-        if type(value) is not str or len(value) != 10:
-            return False
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return False
-
-    @staticmethod
-    def _decimal(value):
-        if type(value) not in (str, int, float):
-            return None
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            return None
-        return number if number.is_finite() else None
-
-    def parse(self, rec) -> dict | None:  # noqa: C901 (one flat list of checks, in the order of _validate)
-        if type(rec) is not dict or not rec.keys() <= self.KEYS:
-            return None
-        did = rec.get("id")
-        if type(did) is not str or not did.strip():
-            return None
-        stage = self._text(rec.get("stage"))
-        name = self._text(rec.get("name"))
-        cur = self._text(rec.get("currency"))
-        if stage is False or name is False or cur is False or (cur and not _CURRENCY.match(cur)):
-            return None
-        stage = stage or WON_STAGE
-        won = self.won.get(stage)
-        if won is None:
-            won = self.won[stage] = stage_flags(stage)[1]
-        close = rec.get("close_date")
-        if close is None:
-            if won:
-                return None
-        else:
-            close = self._date(close)
-            if close is False:
-                return None
-        created = rec.get("created_date")
-        if created is not None:
-            created = self._date(created)
-            if created is False:
-                return None
-        owner = rec.get("owner")
-        account = rec.get("account")
-        if type(owner) is not str or owner not in self.sellers or (
-                account is not None and (type(account) is not str or account not in self.accounts)):
-            return None
-        amount = self._decimal(rec.get("amount"))
-        deal_type = rec.get("deal_type", "new_logo")
-        category = rec.get("forecast_category")
-        if amount is None or type(deal_type) is not str or deal_type not in self.deal_types or (
-                category is not None and (type(category) is not str or category not in self.forecast_categories)):
-            return None
-        splits = []
-        raw = rec.get("splits") or []
-        if type(raw) is not list:
-            return None
-        for split in raw:
-            if type(split) is not dict or not split.keys() <= self.SPLIT_KEYS:
-                return None
-            seller, pct = split.get("seller"), self._decimal(split.get("pct"))
-            if type(seller) is not str or seller not in self.sellers or pct is None or pct <= 0:
-                return None
-            splits.append((seller, pct))
-        if splits:
-            pcts = [p for _, p in splits]
-            if all(p <= 1 for p in pcts) and sum(pcts) <= 1:
-                splits = [(s, p * 100) for s, p in splits]  # fractions → percent
-            if sum(p for _, p in splits) > 100:
-                return None
-        return {"external_id": did.strip(), "name": name, "owner": owner, "amount": amount, "currency": cur or None,
-                "close_date": close, "created_date": created, "stage": stage, "deal_type": deal_type,
-                "account": account, "splits": splits, "forecast_category": category}
+def _check_deal(c: _Checker, where: str, rec, seen: Counter, sellers, accounts, deal_types, forecast_categories,
+                ref) -> dict | None:
+    """The full checks of one deal record: word every error into `c`; return the parsed record (None for a non-object)."""
+    if not isinstance(rec, dict):
+        c.errors.append(f"{where}: must be an object")
+        return None
+    c.unknown(where, rec, "deals")
+    did = c.text(where, rec, "id", required=True)
+    seen[did] += 1
+    if did and seen[did] == 2:
+        c.err(where, "id", f'"{did}" appears more than once')
+    stage = c.text(where, rec, "stage") or WON_STAGE  # a free stage name; closed_won/closed_lost decide the state
+    close = c.date(where, rec, "close_date", required=stage_flags(stage)[1])
+    cur = c.text(where, rec, "currency")
+    if cur and not _CURRENCY.match(cur):
+        c.err(where, "currency", f"{cur!r} is not a 3-letter upper-case currency code")
+    splits = []
+    raw = rec.get("splits") or []
+    if not isinstance(raw, list):
+        c.err(where, "splits", "must be a list of {seller, pct}")
+        raw = []
+    for j, s in enumerate(raw):
+        if not isinstance(s, dict) or set(s) - {"seller", "pct"}:
+            c.err(where, f"splits[{j}]", "must be an object with keys seller and pct")
+            continue
+        seller = ref(where, s, "seller", sellers, "a seller")
+        pct = c.decimal(f"{where}: splits[{j}]", s, "pct", positive=True)
+        splits.append((seller, pct))
+    pcts = [p for _, p in splits if p is not None]
+    if pcts and all(p <= 1 for p in pcts) and sum(pcts) <= 1:
+        splits = [(s, p * 100 if p is not None else None) for s, p in splits]  # fractions → percent
+    if sum(p for _, p in splits if p is not None) > 100:
+        c.err(where, "splits", "percentages add up to more than 100")
+    parsed = {
+        "external_id": did, "name": c.text(where, rec, "name"), "owner": ref(where, rec, "owner", sellers, "a seller"),
+        "amount": c.decimal(where, rec, "amount"), "currency": cur or None, "close_date": close,
+        "created_date": c.date(where, rec, "created_date", required=False), "stage": stage,
+        "deal_type": c.choice(where, rec, "deal_type", deal_types, "new_logo"),
+        "account": ref(where, rec, "account", accounts, "an account", required=False), "splits": tuple(splits),
+        "forecast_category": rec.get("forecast_category"),
+    }
+    if rec.get("forecast_category") is not None:
+        c.choice(where, rec, "forecast_category", forecast_categories, None)
+    return parsed
 
 
 def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str], dict]:
@@ -301,7 +245,6 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
         return {r.get(key) for r in records[kind] if isinstance(r, dict) and isinstance(r.get(key), str)}
 
     sellers = ids_of("sellers", "id") | existing["sellers"]
-    deals_ids = ids_of("deals", "id") | existing["deals"]
     accounts = ids_of("accounts", "id") | existing["accounts"]
     territories = ids_of("territories", "name") | existing["territories"]
     plan_names = ids_of("plans", "name") | existing["plans"]
@@ -312,7 +255,7 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
             if required:
                 c.err(where, key, "is required")
             return None
-        if value not in known:
+        if not isinstance(value, str) or value not in known:  # known ids are strings (a list would not hash)
             c.errors.append(f'{where}: {key} "{value}" is not {what} in this scenario or tenant')
             return None
         return value
@@ -416,59 +359,20 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
             "source": c.choice(where, rec, "source", ["manual", "capacity", "ramp"], "manual"),
         })
 
+    # Most records are plain: the column-wise checks (scenario_deals.fast_columns) parse them with no
+    # per-record call. Any record they do not vouch for (a wrong type, a bad value, a repeated id)
+    # takes the checks below, which word every error — so the errors and the parsed records are the
+    # same whichever path a record would have taken.
+    deals, slow = scenario_deals.fast_columns(records["deals"], sellers, accounts, deal_types, forecast_categories)
     seen = Counter()
-    fast = _FastDeals(sellers, accounts, deal_types, forecast_categories)
-    for i, rec in enumerate(records["deals"]):
-        # Most records are plain: the fast path parses them with no per-field call. Anything it does
-        # not vouch for (a wrong type, a bad value, a repeated id) takes the checks below, which
-        # word every error — so the errors are the same whichever path a record would have taken.
-        value = fast.parse(rec)
-        if value is not None and not seen[value["external_id"]]:
-            seen[value["external_id"]] = 1
-            parsed["deals"].append(value)
-            continue
-        where = _where("deals", i, rec)
-        if not isinstance(rec, dict):
-            c.errors.append(f"{where}: must be an object")
-            continue
-        c.unknown(where, rec, "deals")
-        did = c.text(where, rec, "id", required=True)
-        seen[did] += 1
-        if did and seen[did] == 2:
-            c.err(where, "id", f'"{did}" appears more than once')
-        stage = c.text(where, rec, "stage") or WON_STAGE  # a free stage name; closed_won/closed_lost decide the state
-        close = c.date(where, rec, "close_date", required=stage_flags(stage)[1])
-        cur = c.text(where, rec, "currency")
-        if cur and not _CURRENCY.match(cur):
-            c.err(where, "currency", f"{cur!r} is not a 3-letter upper-case currency code")
-        splits = []
-        raw = rec.get("splits") or []
-        if not isinstance(raw, list):
-            c.err(where, "splits", "must be a list of {seller, pct}")
-            raw = []
-        for j, s in enumerate(raw):
-            if not isinstance(s, dict) or set(s) - {"seller", "pct"}:
-                c.err(where, f"splits[{j}]", "must be an object with keys seller and pct")
-                continue
-            seller = ref(where, s, "seller", sellers, "a seller")
-            pct = c.decimal(f"{where}: splits[{j}]", s, "pct", positive=True)
-            splits.append((seller, pct))
-        pcts = [p for _, p in splits if p is not None]
-        if pcts and all(p <= 1 for p in pcts) and sum(pcts) <= 1:
-            splits = [(s, p * 100 if p is not None else None) for s, p in splits]  # fractions → percent
-        if sum(p for _, p in splits if p is not None) > 100:
-            c.err(where, "splits", "percentages add up to more than 100")
-        parsed["deals"].append({
-            "external_id": did, "name": c.text(where, rec, "name"), "owner": ref(where, rec, "owner", sellers, "a seller"),
-            "amount": c.decimal(where, rec, "amount"), "currency": cur or None, "close_date": close,
-            "created_date": c.date(where, rec, "created_date", required=False), "stage": stage,
-            "deal_type": c.choice(where, rec, "deal_type", deal_types, "new_logo"),
-            "account": ref(where, rec, "account", accounts, "an account", required=False), "splits": splits,
-            "forecast_category": rec.get("forecast_category"),
-        })
-        if rec.get("forecast_category") is not None:
-            c.choice(where, rec, "forecast_category", forecast_categories, None)
+    replaced: dict[int, dict | None] = {}
+    for i in slow:
+        replaced[i] = _check_deal(c, _where("deals", i, records["deals"][i]), records["deals"][i], seen, sellers,
+                                  accounts, deal_types, forecast_categories, ref)
+    parsed["deals"] = deals.merged(len(records["deals"]), replaced) if replaced else deals
 
+    # Only events refer to deals: the known deal ids (a million at full size) are gathered only for them.
+    deals_ids = ids_of("deals", "id") | existing["deals"] if records["events"] else set()
     for _, where, rec in items("events", None):
         parsed["events"].append({
             "type": c.choice(where, rec, "type", ["churn"], "churn"), "deal": ref(where, rec, "deal", deals_ids, "a deal"),
@@ -595,10 +499,11 @@ def _apply(parsed: dict, report: ScenarioReport, actor, affected: Affected, fy_s
         report.count("adjustments", "created")
 
 
-def _existing_ids() -> dict[str, set]:
+def _existing_ids(*, deals: bool) -> dict[str, set]:
+    """External ids already in the tenant, per kind; the deals' only when `deals` (events refer to them)."""
     return {
         "sellers": set(Seller.objects.values_list("external_id", flat=True)),
-        "deals": set(Opportunity.objects.values_list("external_id", flat=True)),
+        "deals": set(Opportunity.objects.values_list("external_id", flat=True)) if deals else set(),
         "accounts": set(Account.objects.values_list("external_id", flat=True)),
         "territories": set(Territory.objects.values_list("name", flat=True)),
         "plans": set(CompPlan.objects.values_list("name", flat=True)),
@@ -634,7 +539,8 @@ def scenario_load(*, data: dict, tenant_slug: str, actor=None) -> ScenarioReport
                 raise ScenarioError([f"tenant: {m}" for m in exc.messages]) from None
         report = ScenarioReport(tenant=tenant.slug, tenant_created=created)
         with tenant_atomic(tenant):
-            errors, parsed = _validate(data, _existing_ids(), tenant.fiscal_year_start_month)
+            errors, parsed = _validate(data, _existing_ids(deals=bool(data.get("events"))),
+                                       tenant.fiscal_year_start_month)
             if errors:
                 raise ScenarioError(errors)
             affected = Affected()
@@ -645,9 +551,8 @@ def scenario_load(*, data: dict, tenant_slug: str, actor=None) -> ScenarioReport
                                     if hasattr(exc, "error_dict") else exc.messages) from None
             except DomainError as exc:
                 raise ScenarioError([str(exc)]) from None
-            if affected.sellers and affected.months:
-                seller_inputs_changed(seller_ids=affected.sellers, months=affected.months,
-                                      reason=f"scenario loaded into {tenant.slug}")
+            if affected.by_month:
+                seller_months_changed(sellers_by_month=affected.by_month, reason=f"scenario loaded into {tenant.slug}")
             if report.changed:
                 audit_record(actor=actor, action="scenario.load", instance=tenant, before=None,
                              after={"tenant_created": report.tenant_created,

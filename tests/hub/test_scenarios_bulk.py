@@ -194,3 +194,83 @@ def test_the_change_feed_receives_the_affected_sellers_once():
         assert calls[0]["months"] == ["2027-02"]
     finally:
         changes._subscribers.remove(listener)
+
+
+def _rich_data():
+    data = _data()
+    data["accounts"] = [{"id": "A-1", "name": "Acme"}, {"id": "A-2", "name": "Globex"}]
+    data["deals"] += [
+        {"id": "D-4", "owner": "S-2", "amount": 700, "close_date": "2027-04-30", "currency": "EUR", "account": "A-1",
+         "splits": [{"seller": "S-1", "pct": "0.25"}, {"seller": "S-2", "pct": "0.75"}]},
+        {"id": "D-5", "owner": "M-1", "amount": "99.5", "close_date": "2027-05-02", "stage": "closed_lost",
+         "deal_type": "renewal", "created_date": "2026-11-01"},
+        {"id": "D-6", "owner": "S-1", "amount": "10", "stage": "Discovery", "forecast_category": "commit",
+         "name": "Tab\there, back\\slash"},
+        {"id": "D-7", "owner": "S-1", "amount": "500", "close_date": "2027-06-15",
+         "splits": [{"seller": "S-1", "pct": 50}, {"seller": "S-2", "pct": 50}]},
+    ]
+    return data
+
+
+def _changed(data):
+    data = copy.deepcopy(data)
+    deals = {d["id"]: d for d in data["deals"]}
+    deals["D-1"]["amount"] = "60000.00"  # the same value: unchanged
+    deals["D-2"].update(amount="2000", close_date="2027-03-20")  # won deal moves month
+    deals["D-3"].update(owner="S-1")  # an open deal changes owner
+    deals["D-4"].update(stage="closed_lost", splits=[{"seller": "S-1", "pct": 100}])  # won → lost, resplit
+    deals["D-5"].update(stage="closed_won", account="A-2")  # lost → won
+    deals["D-6"]["name"] = "Renamed\r\n\\N"  # COPY's special characters, and its NULL marker as text
+    deals["D-7"]["splits"] = []  # splits removed
+    data["deals"].append({"id": "D-8", "owner": "S-2", "amount": "1", "close_date": "2027-01-31",
+                          "splits": [{"seller": "M-1", "pct": 10}]})
+    return data
+
+
+def _snapshot(slug):
+    with tenant_atomic(Tenant.objects.get(slug=slug)):
+        fields = ["name", "owner__external_id", "account__external_id", "amount", "currency", "stage", "is_closed",
+                  "is_won", "forecast_category", "deal_type", "created_date", "close_date", "probability", "product",
+                  "region", "team", "contract_term_months"]
+        deals = {row[0]: row[1:] for row in Opportunity.objects.values_list("external_id", *fields)}
+        order = list(Opportunity.objects.order_by("pk").values_list("external_id", flat=True))
+        splits = sorted(OpportunitySplit.objects.values_list("opportunity__external_id", "seller__external_id", "pct"))
+        moves = sorted(StageChange.objects.values_list("opportunity__external_id", "from_stage", "to_stage"))
+        ext = dict(Seller.objects.values_list("pk", "external_id"))
+        fed = sorted((ext[s], m) for s, m in InputChange.objects.values_list("seller_id", "month"))
+        audits = [e.after for e in AuditEvent.objects.filter(action="scenario.load").order_by("pk")]
+    return deals, order, splits, moves, fed, audits
+
+
+@pytest.mark.postgres
+def test_postgres_set_based_deal_writes_equal_the_python_comparison(monkeypatch):
+    """The SQL path (PostgreSQL) and the Python path (other databases) give the same rows, counts and feed."""
+    from spm.hub import scenario_bulk
+
+    def run(slug):
+        calls = []
+
+        def listener(**kwargs):
+            calls.append((kwargs["seller_ids"], kwargs["months"]))
+
+        changes.subscribe(listener)
+        try:
+            reports = [_load(data, slug) for data in (_rich_data(), _changed(_rich_data()), _changed(_rich_data()))]
+        finally:
+            changes._subscribers.remove(listener)
+        with tenant_atomic(Tenant.objects.get(slug=slug)):
+            ext = dict(Seller.objects.values_list("pk", "external_id"))
+        feed = [(sorted(ext[s] for s in sellers), months) for sellers, months in calls]
+        return [{k: dict(c) for k, c in r.counts.items()} for r in reports], feed, _snapshot(slug)
+
+    sql = run("sql-path")
+    monkeypatch.setattr(scenario_bulk, "_write_deals_sql", scenario_bulk._write_deals_python)
+    python = run("python-path")
+    assert sql == python
+    counts, feed, (deals, _, splits, moves, fed, _) = sql
+    assert len(feed) == 2  # the third load changes nothing
+    assert [c["deals"] for c in counts] == [{"created": 7}, {"created": 1, "updated": 6, "unchanged": 1}, {"unchanged": 8}]
+    assert deals["D-6"][0] == "Renamed\r\n\\N" and deals["D-4"][3:7] == (Decimal("700"), "EUR", "closed_lost", True)
+    assert ("D-4", "S-1", Decimal("100")) in splits and not any(s[0] == "D-7" for s in splits)
+    assert ("D-4", "closed_won", "closed_lost") in moves and ("D-5", "closed_lost", "closed_won") in moves
+    assert ("S-2", "2027-04") in fed and ("M-1", "2027-05") in fed

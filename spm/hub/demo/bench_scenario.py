@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from performance.models import Opportunity, OpportunitySplit, StageChange
+from planning.models import Quota, Seller
 from spm import changes
 from spm.hub.demo import bench
 from spm.hub.scenarios import scenario_load
-from spm.models import Tenant
+from spm.models import AuditEvent, InputChange, Tenant
 from spm.tenancy.db import tenant_atomic
 
 KEY = "scenario-loading"
@@ -52,10 +54,13 @@ def scenario_dict(*, deals: int, seed: int = 11) -> dict:
 
 
 def _wipe() -> None:
+    """Delete the previous run's rows and VACUUM FULL the tables the load writes (untimed), so that every
+    first load inserts into compact tables without its predecessor's dead rows."""
     tenant = Tenant.objects.filter(slug=SLUG).first()
     if tenant is not None:
         with tenant_atomic(tenant):
             bench.wipe_tenant_rows(tenant)
+    bench.vacuum_tables([Seller, Quota, Opportunity, OpportunitySplit, StageChange, InputChange, AuditEvent], full=True)
 
 
 def scenario_figures(*, deals: int, log=print) -> list[bench.Figure]:
