@@ -47,6 +47,7 @@ from .calculate import (
     _prepare,
     _rate_group,
     _skey,
+    _spifs,
     ancestors,
     cum_lookup,
     earned_by_deal,
@@ -160,30 +161,35 @@ class _Run:
 
     # ---- 1-2. credits as rows -------------------------------------------------------------------
     def credits(self, deals: list) -> None:
+        """Credit rows (one tuple each, transposed to columns at the end) and their group numbers."""
         ctx, inp = self.ctx, self.inp
         only = inp.only_sellers
-        plans = inp.plans
-        anc: dict = {}
+        plans, fy = inp.plans, ctx.fy
+        recipients: dict = {}  # (seller, credit kind) -> [(recipient, credit kind)]
+        assigned: dict = {}  # (recipient, close date) -> assignment in force
         comps_for: dict = {}  # (plan, deal type, rollup) -> ((component index, component), ...)
-        fx_cache: dict = {}  # (deal currency, plan currency, close date) -> (num, den) of the rate ratio
-        r_deal, r_who, r_asg, r_ci, r_kind, r_src, r_frac, r_num, r_den = ([] for _ in range(9))
+        fx_cache: dict = {}  # (deal currency, plan currency, close date) -> the exact rate ratio
+        qkeys: dict = {}  # (close date, quota period kind) -> quota period key
+        gid_of: dict = {}  # (seller, plan, component, quota period) -> group number
+        rows: list = []
         self.flat: list[_Credit] = []
-        rows = (r_deal, r_who, r_asg, r_ci, r_kind, r_src, r_frac, r_num, r_den)
         for di, deal in enumerate(deals):
             amount = _dec(deal.amount)
             ccy = deal.currency.upper()
             d = deal.close_date
             for seller, frac, kind in _parties(deal):
-                chain = anc.get(seller)
+                chain = recipients.get((seller, kind))
                 if chain is None:
-                    chain = anc[seller] = ancestors(inp.managers, seller)
+                    chain = recipients[(seller, kind)] = [
+                        (who, ck) for who, ck in [(seller, kind)] + [(m, "rollup") for m in ancestors(inp.managers, seller)]
+                        if only is None or who in only]
                 # exact: the same Decimal product the reference converts (at the 40-digit context)
                 an, ad = (amount * frac).as_integer_ratio()
                 converted: dict = {}  # plan currency -> (num, den, fx ratio or None)
-                for who, ckind in [(seller, kind)] + [(m, "rollup") for m in chain]:
-                    if only is not None and who not in only:
-                        continue
-                    a = ctx.assignment_on(who, d)
+                for who, ckind in chain:
+                    a = assigned.get((who, d), False)
+                    if a is False:
+                        a = assigned[(who, d)] = ctx.assignment_on(who, d)
                     if a is None:
                         continue
                     ck = (a.plan, deal.deal_type, ckind == "rollup")
@@ -212,14 +218,21 @@ class _Run:
                             self.flat.append(_Credit(who, a.plan, comp, ci, deal, ckind, seller, frac,
                                                      Fraction(conv[0], conv[1]), conv[2], a))
                             continue
-                        for lst, v in zip(rows, (di, who, a, ci, ckind, seller, frac, conv[0], conv[1]), strict=True):
-                            lst.append(v)
-                        self.fx_of.append(conv[2])
+                        qk = qkeys.get((d, comp.quota.period))
+                        if qk is None:
+                            qk = qkeys[(d, comp.quota.period)] = quota_period_key(d, comp.quota.period, fy)
+                        gkey = (who, a.plan, comp.name, qk)
+                        g = gid_of.get(gkey)
+                        if g is None:
+                            g = gid_of[gkey] = len(gid_of)
+                        rows.append((di, who, a, ci, ckind, seller, frac, conv[0], conv[1], conv[2], g))
             # 6. SPIFs (direct and split credits only), as the reference
-            from .calculate import _spifs
             _spifs(ctx, deal, amount, ccy)
-        self.r_deal, self.r_who, self.r_asg, self.r_ci, self.r_kind = r_deal, r_who, r_asg, r_ci, r_kind
-        self.r_src, self.r_frac, self.r_num, self.r_den = r_src, r_frac, r_num, r_den
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 11
+        (self.r_deal, self.r_who, self.r_asg, self.r_ci, self.r_kind, self.r_src, self.r_frac, self.r_num, self.r_den,
+         self.fx_of) = cols[:10]
+        self.r_gid = np.asarray(cols[10], dtype=np.int64)
+        self.gkeys = list(gid_of)
 
     def credit_obj(self, i: int) -> _Credit:
         a = self.r_asg[i]
@@ -232,29 +245,10 @@ class _Run:
     def run(self) -> LineTable:
         inp, ctx = self.inp, self.ctx
         deals = self.deals = sorted_deals(inp)
-        self.fx_of: list = []
         self.credits(deals)
         n = len(self.r_deal)
         plans = inp.plans
-
-        # ---- groups: (seller, plan, component, quota period) ----
-        qkey_cache: dict = {}
-        gid_of: dict = {}
-        gkeys: list = []
-        r_gid = np.empty(n, dtype=np.int64)
-        for i in range(n):
-            a = self.r_asg[i]
-            comp = plans[a.plan].components[self.r_ci[i]]
-            d = deals[self.r_deal[i]].close_date
-            qk = qkey_cache.get((d, comp.quota.period))
-            if qk is None:
-                qk = qkey_cache[(d, comp.quota.period)] = quota_period_key(d, comp.quota.period, ctx.fy)
-            gkey = (self.r_who[i], a.plan, comp.name, qk)
-            g = gid_of.get(gkey)
-            if g is None:
-                g = gid_of[gkey] = len(gkeys)
-                gkeys.append(gkey)
-            r_gid[i] = g
+        gkeys, r_gid = self.gkeys, self.r_gid
         rows_of = defaultdict(list)
         for i, g in enumerate(r_gid.tolist()):
             rows_of[g].append(i)
