@@ -495,43 +495,41 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
     return len(wanted), count
 
 
-def _fixed(value: int, places: int) -> str:
-    """An integer number of 10^-places units as decimal text, exactly ("-0.000120")."""
-    sign = "-" if value < 0 else ""
-    whole, frac = divmod(abs(value), 10**places)
-    return f"{sign}{whole}.{frac:0{places}d}"
+def _fixed_column(values: list[int], places: int) -> list[str]:
+    """Integers counted in 10^-places units as exact decimal text ("-0.000120"), a whole column at once."""
+    scale = 10**places
+    return [f"{v // scale}.{v % scale:0{places}d}" if v >= 0 else f"-{-v // scale}.{-v % scale:0{places}d}"
+            for v in values]
 
 
 def _column_rows(result: LineTable, run_id, plan_names: dict, deal_ids: dict, d):
     """Row builder for the table's commission lines on PostgreSQL, from its integer columns: credit in exact
     micro-units, attainment rounded half up to the column's 6 places from the exact ratio (what PostgreSQL
-    does to the 40-digit Decimal the `Line` carries: no value differs), amount in cents."""
+    does to the 40-digit Decimal the `Line` carries: no value differs), amount in cents. The text of each
+    numeric column is made column-wise, before the rows."""
     places = EarningLine._meta.get_field("attainment_before").decimal_places
-    scale = 10**places
-    credit, before, after, qmicro = (result.c_credit.tolist(), result.c_before.tolist(), result.c_after.tolist(),
-                                     result.c_quota_micro.tolist())
-    cents = result.c_cents.tolist()
-    dec_cache: dict = {}
+    scale2 = 2 * 10**places
+    qmicro = result.c_quota_micro.tolist()
 
-    def const(name, value):  # quotas and rates: few distinct values per run
-        k = (name, value)
-        v = dec_cache.get(k)
-        if v is None:
-            v = dec_cache[k] = d(name, value)
-        return v
+    def attainment(values) -> list[str]:  # half up on the magnitude, exact
+        return _fixed_column([(scale2 * v + q) // (2 * q) if v >= 0 else -((-scale2 * v + q) // (2 * q))
+                              for v, q in zip(values.tolist(), qmicro, strict=True)], places)
 
-    def ratio(num: int, den: int) -> str:
-        r = (2 * abs(num) * scale + den) // (2 * den)  # half up on the magnitude, exact
-        return _fixed(-r if num < 0 else r, places)
+    credit, cents = _fixed_column(result.c_credit.tolist(), 6), _fixed_column(result.c_cents.tolist(), 2)
+    before, after = attainment(result.c_before), attainment(result.c_after)
+    consts: dict = {}  # quotas and rates: few distinct values per run
+    quota = [consts.get(("q", v)) or consts.setdefault(("q", v), d("quota", v)) for v in result.c_quota]
+    rate = [consts.get(("r", v)) or consts.setdefault(("r", v), d("rate", v)) for v in result.c_rate]
+    plan = [plan_names.get(p, "") for p in result.c_plan]
+    opportunity = [deal_ids.get(k) for k in result.c_deal]
+    seller, period, component, deal, credit_kind, quota_period, facts = (
+        result.c_seller, result.c_period, result.c_component, result.c_deal, result.c_credit_kind,
+        result.c_quota_period, result.c_facts)
 
     def row(statement_id, position, i):
-        deal = result.c_deal[i]
-        q = qmicro[i]
-        return (statement_id, run_id, result.c_seller[i], result.c_period[i], position,
-                plan_names.get(result.c_plan[i], ""), result.c_component[i], "commission", deal_ids.get(deal), deal,
-                result.c_credit_kind[i], _fixed(credit[i], 6), const("quota", result.c_quota[i]),
-                result.c_quota_period[i], ratio(before[i], q), ratio(after[i], q), const("rate", result.c_rate[i]),
-                _fixed(cents[i], 2), "", result.c_facts[i], None)
+        return (statement_id, run_id, seller[i], period[i], position, plan[i], component[i], "commission",
+                opportunity[i], deal[i], credit_kind[i], credit[i], quota[i], quota_period[i], before[i], after[i],
+                rate[i], cents[i], "", facts[i], None)
     return row
 
 
