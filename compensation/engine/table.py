@@ -63,9 +63,6 @@ from .payout import exact
 
 __all__ = ["LineTable", "calculate_table"]
 
-KINDS = ("direct", "split", "rollup")
-
-
 @dataclass
 class LineTable:
     """The lines of a run: quota-based commission lines rated set-based as columns (`c_*`, one entry per
@@ -125,6 +122,12 @@ class LineTable:
                "attainment": {(seller_ids[s], m): v for (s, m), v in self.attainment.items()}})
 
     def column_line(self, i: int, explain: bool | str = "facts") -> Line:
+        """Column line `i` as the `Line` the reference gives (attainments at the engine's 40 digits)."""
+        with localcontext() as dctx:
+            dctx.prec = PREC
+            return self._column_line(i, explain)
+
+    def _column_line(self, i: int, explain: bool | str) -> Line:
         q = int(self.c_quota_micro[i])
         cents = int(self.c_cents[i])
         facts = self.c_facts[i]
@@ -141,7 +144,7 @@ class LineTable:
         n = self.n
         with localcontext() as dctx:
             dctx.prec = PREC
-            return tuple(self.column_line(i, explain) if i < n else self.objs[i - n] for i in self.order.tolist())
+            return tuple(self._column_line(i, explain) if i < n else self.objs[i - n] for i in self.order.tolist())
 
     def result(self, explain: bool | str = "facts") -> EngineResult:
         return EngineResult(lines=self.lines(explain), attainment=self.attainment)
@@ -155,6 +158,8 @@ def calculate_table(inp: EngineInput) -> LineTable:
 
 
 class _Run:
+    """One calculation: credit rows (`credits`), then rating, the other lines and the output order (`run`)."""
+
     def __init__(self, inp: EngineInput):
         self.inp = inp
         self.ctx = _prepare(inp)
