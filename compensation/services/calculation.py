@@ -7,6 +7,7 @@ one transaction. Progress is committed in short separate transactions so a polli
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,6 +38,7 @@ from compensation.engine import (
 from compensation.engine import (
     FxRate as EngineFxRate,
 )
+from compensation.engine.calculate import _skey, ancestors
 from compensation.engine.formatting import fmt_money, plain
 from compensation.engine.table import LineTable, calculate_table
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
@@ -252,6 +254,40 @@ def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineI
                         for s, p, st, en, ti in assignment_rows],
     }
     return inp, lookups
+
+
+# Sellers per engine call. A seller's lines depend only on the credits they receive (EngineInput.only_sellers),
+# so a run over more sellers than this calculates and writes them partition by partition, each partition with
+# only the deals that credit its sellers (as owner, split or through the roll-up): one partition's credits and
+# lines are in memory at a time. The lines are the same (tests/compensation/test_calculation_recalc.py).
+PARTITION_SELLERS = 2000
+
+
+def seller_partitions(inp: EngineInput, size: int) -> list[EngineInput]:
+    """`inp` cut into partitions of at most `size` sellers (in seller order), or `[inp]` when it has no more."""
+    sellers = sorted({*inp.managers, *(a.seller for a in inp.assignments), *(a.seller for a in inp.adjustments)},
+                     key=_skey)
+    if len(sellers) <= size:
+        return [inp]
+    part_of = {s: i // size for i, s in enumerate(sellers)}
+    count = (len(sellers) + size - 1) // size
+    deals: list[list] = [[] for _ in range(count)]
+    reached: dict = {}  # party -> partitions of the party and every manager above them
+    for deal in inp.deals:
+        hit: set = set()
+        for party in [s for s, _ in deal.splits] or [deal.owner]:
+            parts = reached.get(party)
+            if parts is None:
+                parts = reached[party] = {part_of[x] for x in [party, *ancestors(inp.managers, party)] if x in part_of}
+            hit |= parts
+        for k in hit:
+            deals[k].append(deal)
+    out = []
+    for k in range(count):
+        only = frozenset(sellers[k * size:(k + 1) * size])
+        out.append(dataclasses.replace(inp, deals=deals[k], adjustments=[a for a in inp.adjustments if a.seller in only],
+                                       only_sellers=only))
+    return out
 
 
 def input_fingerprint(inp: EngineInput) -> str:
@@ -599,10 +635,23 @@ def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
             inp, lookups = load_engine_input(period_from=engine_from, period_through=run.period_through)
         fingerprint = input_fingerprint(inp)
         _progress(run_id, 40, "Calculating", input_fingerprint=fingerprint)
-        result = _keyed_by_database_id(calculate(inp), lookups["seller_ids"])
-        _progress(run_id, 80, f"Writing {len(result)} lines")
+        months = months_between(run.period_from, run.period_through)
+        parts = seller_partitions(inp, PARTITION_SELLERS)
+        if len(parts) == 1:
+            result = _keyed_by_database_id(calculate(inp), lookups["seller_ids"])
+            _progress(run_id, 80, f"Writing {len(result)} lines")
+        else:
+            _progress(run_id, 50, f"Calculating and writing {len(parts)} partitions of sellers")
         with tenant_atomic():
-            statements, lines = _write_results(run, result, lookups, months_between(run.period_from, run.period_through))
+            if len(parts) == 1:
+                statements, lines = _write_results(run, result, lookups, months)
+            else:  # one partition's credits and lines in memory at a time, all written in this one transaction
+                statements = lines = 0
+                for part in parts:
+                    ids = {lookups["seller_ids"][s] for s in part.only_sellers}
+                    n_st, n_lines = _write_results(run, _keyed_by_database_id(calculate(part), lookups["seller_ids"]),
+                                                   lookups, months, sellers=ids)
+                    statements, lines = statements + n_st, lines + n_lines
             CalculationRun.objects.filter(pk=run_id).update(
                 status=CalculationRun.Status.SUCCEEDED, progress=100, statement_count=statements, line_count=lines,
                 message=f"Done: {statements} statements, {lines} lines", finished_at=timezone.now(),
