@@ -158,17 +158,25 @@ class EarningLine(TenantModel):
     # position) below (the statement page, exports and every by-statement read; deleting a
     # statement's lines uses it too). The foreign keys have none: no read filters lines by run,
     # seller, deal or adjustment, and deals, sellers and adjustments are not deleted by the app.
+    # Nor do tenant, run, seller and deal have database constraints (as Perform's bulk-loaded tables): each
+    # is a deferred trigger check per line at commit, most of a run's database time, and the one writer
+    # (compensation.services.calculation) takes every id from rows it read in the same transaction, under
+    # RLS; the line's statement (which has the same tenant and seller) keeps its constraint, and Django's
+    # collector still applies CASCADE / SET_NULL when a seller, run or deal is deleted through the ORM.
+    tenant = models.ForeignKey("spm.Tenant", on_delete=models.CASCADE, editable=False, related_name="+",
+                               db_constraint=False, db_index=False)
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines", db_index=False)
     run = models.ForeignKey(CalculationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                            db_index=False)
-    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="+", db_index=False)
+                            db_index=False, db_constraint=False)
+    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="+", db_index=False,
+                               db_constraint=False)
     period = models.CharField(max_length=7)
     position = models.PositiveIntegerField(default=0)
     plan_name = models.CharField(max_length=200, blank=True)
     component = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     opportunity = models.ForeignKey("performance.Opportunity", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", db_index=False)
+                                    related_name="+", db_index=False, db_constraint=False)
     deal_external_id = models.CharField(max_length=64, blank=True)
     credit_kind = models.CharField(max_length=10, blank=True)
     credit = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)

@@ -300,17 +300,24 @@ def _prepare(inp: EngineInput) -> _Ctx:
     return ctx
 
 
-def _calculate(inp: EngineInput, *, rate_groups) -> EngineResult:
-    """The calculation with a pluggable rating step (rules 3-5 for quota components): `rate_groups(ctx,
-    groups)` returns ([(credit, line)] in group order, {group: (close dates, cumulative credits)}). The
-    reference rates credit by credit (`_rate_groups`); compensation.engine.frames rates all groups at once."""
-    ctx = _prepare(inp)
+def sorted_deals(inp: EngineInput) -> list[Deal]:
+    """The deals in (close date, deal id) order; a repeated deal id is an EngineError."""
     deals = sorted(inp.deals, key=lambda d: (d.close_date, d.key))
     seen_keys: set = set()
     for d in deals:
         if d.key in seen_keys:
             raise EngineError(f"duplicate deal key {d.key!r}")
         seen_keys.add(d.key)
+    return deals
+
+
+def _calculate(inp: EngineInput, *, rate_groups) -> EngineResult:
+    """The calculation with a pluggable rating step (rules 3-5 for quota components): `rate_groups(ctx,
+    groups)` returns ([(credit, line)] in group order, {group: (close dates, cumulative credits)}). The
+    reference rates credit by credit (`_rate_groups`); compensation.engine.table rates all groups at once
+    (and has its own run, `calculate_table`, sharing the routines below)."""
+    ctx = _prepare(inp)
+    deals = sorted_deals(inp)
 
     # 1-2. credits (direct / split / rollup), measure filter, FX to plan currency
     groups: dict = defaultdict(list)  # (seller, plan, component, quota period) -> [_Credit]
@@ -345,25 +352,44 @@ def _calculate(inp: EngineInput, *, rate_groups) -> EngineResult:
     # 3-5. attainment and tiered payout
     commission_lines, cum_index = rate_groups(ctx, groups)
 
-    for cr in sorted(flat, key=lambda c: (_skey(c.seller),) + c.order() + (c.plan_key, c.comp_index)):
-        rate = cr.comp.tiers[0].rate
-        amount = round_cents(cr.amount * exact(rate) * exact(cr.comp.weight))
-        w = f" × weight {fmt_rate(cr.comp.weight, as_pct=False)}" if cr.comp.weight != 1 else ""
-        text = f"{_credit_text(cr)}: flat {fmt_rate(rate)}{w} → {fmt_money(amount)}"
-        commission_lines.append((cr, _line(cr, quota=None, quota_period=None, ab=None, aa=None, rate=rate,
-                                           amount=amount, explanation=text)))
+    commission_lines.extend(flat_lines(flat))
+    emit_commission(ctx, commission_lines)
 
-    for cr, line in commission_lines:
-        ctx.emit((cr.deal.close_date, cr.deal.key, KIND_ORDER[cr.kind], cr.plan_key, cr.comp_index,
-                  _skey(cr.source)), CAT_DEAL, line)
-
-    _clawbacks(ctx, deals, commission_lines)
+    _clawbacks(ctx, deals, earned_by_deal(ctx, commission_lines))
     _adjustments(ctx)
     _draws(ctx)
 
     lo, hi = inp.period_from, inp.period_through
     lines = tuple(line for _, line in sorted(ctx.out, key=lambda t: t[0]) if lo <= line.period <= hi)
-    return EngineResult(lines=lines, attainment=_attainment_map(ctx, cum_index))
+    return EngineResult(lines=lines, attainment=_attainment_map(ctx, cum_lookup(cum_index)))
+
+
+def flat_lines(flat: list[_Credit]) -> list[tuple[_Credit, Line]]:
+    """Lines of components with `quota: null`: credit × the single tier's rate × weight, rounded once."""
+    out = []
+    for cr in sorted(flat, key=lambda c: (_skey(c.seller),) + c.order() + (c.plan_key, c.comp_index)):
+        rate = cr.comp.tiers[0].rate
+        amount = round_cents(cr.amount * exact(rate) * exact(cr.comp.weight))
+        w = f" × weight {fmt_rate(cr.comp.weight, as_pct=False)}" if cr.comp.weight != 1 else ""
+        text = f"{_credit_text(cr)}: flat {fmt_rate(rate)}{w} → {fmt_money(amount)}"
+        out.append((cr, _line(cr, quota=None, quota_period=None, ab=None, aa=None, rate=rate,
+                              amount=amount, explanation=text)))
+    return out
+
+
+def emit_commission(ctx: _Ctx, commission_lines) -> None:
+    for cr, line in commission_lines:
+        ctx.emit((cr.deal.close_date, cr.deal.key, KIND_ORDER[cr.kind], cr.plan_key, cr.comp_index,
+                  _skey(cr.source)), CAT_DEAL, line)
+
+
+def cum_lookup(cum_index: dict):
+    """`cum_at(group, last day)`: the group's cumulative credit through that day, from {group: (dates, cums)}."""
+    def cum_at(gkey, last: date) -> Fraction:
+        dates, cums = cum_index.get(gkey, ((), ()))
+        i = bisect_right(dates, last)
+        return cums[i - 1] if i else Fraction(0)
+    return cum_at
 
 
 
@@ -544,13 +570,20 @@ def _spifs(ctx: _Ctx, deal: Deal, amount: Decimal, ccy: str) -> None:
                 attainment_before=None, attainment_after=None, rate=None, amount=pay, explanation=text))
 
 
-def _clawbacks(ctx: _Ctx, deals: list[Deal], commission_lines) -> None:
-    by_key = {d.key: d for d in deals}
-    earned: dict = defaultdict(lambda: defaultdict(lambda: ZERO))  # deal -> (seller, plan, idx, comp) -> sum
-    churned = {ev.deal for ev in ctx.inp.events}  # only churned deals' earnings are ever looked up
+def earned_by_deal(ctx: _Ctx, commission_lines, earned: dict | None = None) -> dict:
+    """deal key -> (seller, plan, component index, component) -> commission earned, for churned deals only
+    (only their earnings are ever looked up)."""
+    if earned is None:
+        earned = defaultdict(lambda: defaultdict(lambda: ZERO))
+    churned = {ev.deal for ev in ctx.inp.events}
     for cr, line in commission_lines:
         if cr.deal.key in churned:
             earned[cr.deal.key][(cr.seller, cr.plan_key, cr.comp_index, cr.comp.name)] += line.amount
+    return earned
+
+
+def _clawbacks(ctx: _Ctx, deals: list[Deal], earned: dict) -> None:
+    by_key = {d.key: d for d in deals}
     done: set = set()
     for ev in sorted(ctx.inp.events, key=lambda e: (e.date, e.deal)):
         deal = by_key.get(ev.deal)
@@ -599,9 +632,11 @@ def _adjustments(ctx: _Ctx) -> None:
             adjustment_ref=adj.ref))
 
 
-def _draws(ctx: _Ctx) -> None:
+def _draws(ctx: _Ctx, earnings: dict | None = None) -> None:
+    """`earnings`: (seller, month) -> earnings of lines that are not in ctx.out (the set-based engine's
+    commission lines), added to those of ctx.out's lines."""
     through = ctx.inp.period_through
-    earnings: dict = defaultdict(lambda: ZERO)
+    earnings = defaultdict(lambda: ZERO, earnings or {})
     for _, line in ctx.out:
         if line.kind in EARNING_KINDS:
             earnings[(line.seller, line.period)] += line.amount
@@ -650,7 +685,8 @@ def _draws(ctx: _Ctx) -> None:
                 rate=None, amount=amount, explanation=text))
 
 
-def _attainment_map(ctx: _Ctx, cum_index: dict) -> dict:
+def _attainment_map(ctx: _Ctx, cum_at) -> dict:
+    """`cum_at(group, last day)` -> the group's exact cumulative credit through that day (`cum_lookup`)."""
     out: dict = {}
     months = months_between(ctx.inp.period_from, ctx.inp.period_through)
     for seller in sorted(ctx.by_seller, key=_skey):
@@ -670,9 +706,7 @@ def _attainment_map(ctx: _Ctx, cum_index: dict) -> dict:
                     quota = ctx.quota_for(seller, comp.quota.measure, qkey)
                     if quota is None or quota == 0:
                         continue
-                    dates, cums = cum_index.get((seller, a.plan, comp.name, qkey), ((), ()))
-                    i = bisect_right(dates, last)
-                    entry[comp.name] = to_decimal((cums[i - 1] if i else Fraction(0)) / exact(quota))
+                    entry[comp.name] = to_decimal(cum_at((seller, a.plan, comp.name, qkey), last) / exact(quota))
             if entry:
                 out[(seller, m)] = entry
     return out

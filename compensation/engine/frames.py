@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from math import lcm
@@ -32,26 +32,14 @@ import numpy as np
 from spm.fiscal import months_in_period
 
 from .calculate import (
-    KIND_ORDER,
-    PREC,
     CommissionComponent,
     EngineInput,
     EngineResult,
-    _calculate,
     _dec,
-    _line,
-    _rate_group,
-    _skey,
-    commission_text,
-    group_base,
-    group_order,
-    no_quota_line,
-    quota_for_group,
 )
-from .explain import commission_facts, component_json
 from .payout import bands, exact
 
-__all__ = ["calculate_frames", "rate_groups", "rate_arrays", "SCALE"]
+__all__ = ["calculate_frames", "k_factors", "rate_arrays", "SCALE"]
 
 SCALE = 10**6  # credits and quotas in micro-units of the plan currency
 INT64_SAFE = 2**62
@@ -63,9 +51,9 @@ def calculate_frames(inp: EngineInput, *, explain: bool | str = True) -> EngineR
     `explain`: True = explanation text on every line (as the reference); "facts" = quota-based commission
     lines carry their structured facts instead (`Line.facts`, rendered on read by `explain.render_facts`,
     same words) — what the product stores; False = no text on those lines (timing only)."""
-    with localcontext() as dctx:
-        dctx.prec = PREC
-        return _calculate(inp, rate_groups=lambda ctx, groups: rate_groups(ctx, groups, explain=explain))
+    from .table import calculate_table  # the table builds on this module's rater
+
+    return calculate_table(inp).result(explain)
 
 
 @dataclass(frozen=True)
@@ -173,145 +161,26 @@ def rate_arrays(spec: _Spec, *, credit: np.ndarray, group_start: np.ndarray, quo
             "uncapped_den": uncapped_den}
 
 
-def rate_groups(ctx, groups: dict, *, explain: bool | str = True) -> tuple[list, dict]:
-    """Drop-in for `calculate._rate_groups`: same (credit, line) pairs and cumulative index."""
-    keys = sorted(groups, key=group_order)
-    out_by_group: dict = {}
-    cum_index: dict = {}
-    # ---- per group (not per credit): quota, exactness of quota and band edges, component spec ----
-    specs: dict[int, _Spec] = {}
-    vector_groups: list[tuple[int, object, int]] = []  # (group number, key, quota in micro-units)
-    for gnum, gkey in enumerate(keys):
-        credits = groups[gkey]
-        comp = credits[0].comp
-        quota = quota_for_group(ctx, gkey, comp)
-        if quota is None or quota == 0:
-            out_by_group[gkey] = [(cr, no_quota_line(cr, comp, gkey[3])) for cr in credits]
-            continue
-        spec = specs.setdefault(id(comp), _spec(comp))
-        q = _whole(exact(quota) * SCALE)
-        exact_edges = q is not None and all(
-            (q * b.numerator) % b.denominator == 0 for b in (*spec.los, *(h for h in spec.his if h is not None)))
-        # whole micro-units ⇔ the (reduced) denominator divides SCALE; no Fraction product per credit
-        if exact_edges and all(SCALE % cr.amount.denominator == 0 for cr in credits):
-            vector_groups.append((gnum, gkey, q))
-        else:  # not whole micro-units: the exact per-credit reference
-            out_by_group[gkey] = _rate_group(ctx, gkey, credits, cum_index)
-    # ---- rows of all vectorisable groups, ranked and sorted once ----
-    if vector_groups:
-        _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_index, explain)
-    return [pair for gkey in keys for pair in out_by_group[gkey]], cum_index
-
-
-def _rate_vector_groups(ctx, groups, vector_groups, specs, out_by_group, cum_index, explain) -> None:
-    credits_all, gnums, qs = [], [], []
-    for gnum, gkey, q in vector_groups:
-        for cr in groups[gkey]:
-            credits_all.append(cr)
-            gnums.append(gnum)
-            qs.append(q)
-    n = len(credits_all)
-    deal_rank = _ranks([cr.deal.key for cr in credits_all])
-    src_rank = _ranks([_skey(cr.source) for cr in credits_all])
-    gnum_a = np.asarray(gnums, dtype=np.int64)
-    date_a = np.fromiter((cr.deal.close_date.toordinal() for cr in credits_all), dtype=np.int64, count=n)
-    kind_a = np.fromiter((KIND_ORDER[cr.kind] for cr in credits_all), dtype=np.int64, count=n)
-    order = np.lexsort((src_rank, kind_a, deal_rank, date_a, gnum_a))  # last key is the primary one
-    credits_sorted = [credits_all[i] for i in order]
-    gnum_s = gnum_a[order]
-    micro = [cr.amount.numerator * (SCALE // cr.amount.denominator) for cr in credits_sorted]
-    # int64 when even the sum of every credit fits; else Python ints
-    credit_s = np.asarray(micro, dtype=np.int64 if sum(map(abs, micro)) < INT64_SAFE else object)
-    quota_s = np.asarray(qs, dtype=np.int64)[order]
-    start_s = np.ones(n, dtype=bool)
-    start_s[1:] = gnum_s[1:] != gnum_s[:-1]
-    keys_by_num = {gnum: gkey for gnum, gkey, _ in vector_groups}
-
-    # K = k_num / k_den per row (see module docstring); rows grouped by component spec
-    comps = [cr.comp for cr in credits_sorted]
-    by_spec: dict[int, list[int]] = {}
-    for i, comp in enumerate(comps):
-        by_spec.setdefault(id(comp), []).append(i)
-    results: dict[str, np.ndarray] = {
-        "before": np.empty(n, dtype=object), "after": np.empty(n, dtype=object), "cents": np.empty(n, dtype=object),
-        "band": np.empty(n, dtype=np.int64), "capped": np.zeros(n, dtype=bool),
-        "uncapped": np.empty(n, dtype=object), "uncapped_den": np.empty(n, dtype=object)}
-    for comp_id, rows in by_spec.items():
-        rows_a = np.asarray(rows, dtype=np.int64)
-        comp = comps[rows[0]]
-        spec = specs[comp_id]
-        w = exact(comp.weight)
-        if comp.basis == "credit":
-            k_num = np.full(len(rows), w.numerator, dtype=object)
-            k_den = np.full(len(rows), w.denominator, dtype=object)
-        else:
-            k_num = np.empty(len(rows), dtype=object)
-            k_den = np.empty(len(rows), dtype=object)
-            cache: dict = {}  # (target incentive, quota period, quota) -> (num, den): few distinct per run
-            for j, i in enumerate(rows):
-                cr = credits_sorted[i]
-                ck = (cr.assignment.target_incentive, keys_by_num[gnum_s[i]][3], int(quota_s[i]))
-                if ck not in cache:
-                    n_months = _n_months(ck[1], ctx.fy)
-                    # F = TI × w × months / 12 × (c / quota) × G: over SCALE·rate_den, c/quota = c_µ / quota_µ
-                    k = exact(_dec(ck[0])) * w * n_months / 12 * SCALE / ck[2]
-                    cache[ck] = (k.numerator, k.denominator)
-                k_num[j], k_den[j] = cache[ck]
-        cap = exact(comp.cap.amount) if comp.cap is not None else None
-        starts = start_s[rows_a].copy()
-        starts[0] = True  # a spec's rows are whole groups in order, so its group starts are the group starts
-        r = rate_arrays(spec, credit=credit_s[rows_a], group_start=starts, quota=quota_s[rows_a],
-                        k_num=k_num, k_den=k_den, cap=cap)
-        for name, values in r.items():
-            results[name][rows_a] = values
-
-    # ---- lines (and the cumulative index the attainment map reads) ----
-    group_rows: dict = {}
-    for i in range(n):
-        group_rows.setdefault(int(gnum_s[i]), []).append(i)
-    for gnum, rows in group_rows.items():
-        gkey = keys_by_num[gnum]
-        qkey = gkey[3]
-        comp = credits_sorted[rows[0]].comp
-        spec = specs[id(comp)]
-        q_micro = int(quota_s[rows[0]])
-        quota = quota_for_group(ctx, gkey, comp)
-        n_months = _n_months(qkey, ctx.fy)
-        dates, cums, lines = [], [], []
-        comp_json = component_json(comp) if explain == "facts" else ""
-        for i in rows:
-            cr = credits_sorted[i]
-            before, after = int(results["before"][i]), int(results["after"][i])
-            cents = int(results["cents"][i])
-            amount = Decimal(cents).scaleb(-2) if cents else Decimal("0.00")
-            dates.append(cr.deal.close_date)
-            cums.append(after)
-            text, facts = "", None
-            if explain == "facts":
-                facts = commission_facts(cr, comp_json, quota=quota, quota_period=qkey, n_months=n_months,
-                                         before=(before, q_micro), after=(after, q_micro), amount=amount,
-                                         capped=bool(results["capped"][i]),
-                                         uncapped=(int(results["uncapped"][i]), int(results["uncapped_den"][i])))
-            elif explain:
-                ab, aa = Fraction(before, q_micro), Fraction(after, q_micro)
-                base = group_base(cr, comp, Fraction(q_micro, SCALE), n_months)
-                text = commission_text(cr, comp, quota, qkey, base, ab, aa, amount, n_months,
-                                       bool(results["capped"][i]),
-                                       Fraction(int(results["uncapped"][i]), int(results["uncapped_den"][i])))
-            lines.append((cr, _line(cr, quota=quota, quota_period=qkey, ab=_ratio(before, q_micro),
-                                    aa=_ratio(after, q_micro), rate=spec.rates[int(results["band"][i])],
-                                    amount=amount, explanation=text, facts=facts,
-                                    credit=Decimal(int(credit_s[i])).scaleb(-6))))
-        cum_index[gkey] = (dates, _MicroUnits(cums))
-        out_by_group[gkey] = lines
-
-
-class _MicroUnits(list):
-    """Cumulative credits kept as integer micro-units; read (by the attainment map, a few per group) as
-    exact Fractions. Building a Fraction per line was a measurable part of the run."""
-
-    def __getitem__(self, i):
-        return Fraction(list.__getitem__(self, i), SCALE)
+def k_factors(rows: list[int], comp: CommissionComponent, target_incentive, quota_period, quota_micro,
+              fy: int) -> tuple[np.ndarray, np.ndarray]:
+    """K = k_num / k_den per row (see the module docstring): the weight (basis `credit`), or target incentive ×
+    weight × months / (12 × quota) (basis `target_incentive`; `target_incentive(j)`, `quota_period(j)`,
+    `quota_micro(j)` give row j's)."""
+    w = exact(comp.weight)
+    if comp.basis == "credit":
+        return np.full(len(rows), w.numerator, dtype=object), np.full(len(rows), w.denominator, dtype=object)
+    k_num = np.empty(len(rows), dtype=object)
+    k_den = np.empty(len(rows), dtype=object)
+    cache: dict = {}  # (target incentive, quota period, quota) -> (num, den): few distinct per run
+    for jj, j in enumerate(rows):
+        ck = (target_incentive(j), quota_period(j), quota_micro(j))
+        kk = cache.get(ck)
+        if kk is None:
+            # F = TI × w × months / 12 × (c / quota) × G: over SCALE·rate_den, c/quota = c_µ / quota_µ
+            k = exact(_dec(ck[0])) * w * _n_months(ck[1], fy) / 12 * SCALE / ck[2]
+            kk = cache[ck] = (k.numerator, k.denominator)
+        k_num[jj], k_den[jj] = kk
+    return k_num, k_den
 
 
 @lru_cache(maxsize=4096)

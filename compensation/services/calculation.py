@@ -7,6 +7,7 @@ one transaction. Progress is committed in short separate transactions so a polli
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,8 +38,9 @@ from compensation.engine import (
 from compensation.engine import (
     FxRate as EngineFxRate,
 )
+from compensation.engine.calculate import _skey, ancestors
 from compensation.engine.formatting import fmt_money, plain
-from compensation.engine.frames import calculate_frames
+from compensation.engine.table import LineTable, calculate_table
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
@@ -57,8 +59,9 @@ logger = logging.getLogger(__name__)
 # (tests/compensation/engine/test_engine_frames.py, and every engine test run against both).
 # Quota-based commission lines carry their structured facts instead of text: the text is rendered on
 # read (compensation.explanations.render_explanation), which took rendering off the run's hot path.
-def calculate(inp: EngineInput) -> EngineResult:
-    return calculate_frames(inp, explain="facts")
+# It returns the lines as a LineTable (columns, no object per commission line); the writer COPYs from it.
+def calculate(inp: EngineInput) -> LineTable:
+    return calculate_table(inp)
 
 
 CENT = Decimal("0.01")
@@ -253,6 +256,40 @@ def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineI
     return inp, lookups
 
 
+# Sellers per engine call. A seller's lines depend only on the credits they receive (EngineInput.only_sellers),
+# so a run over more sellers than this calculates and writes them partition by partition, each partition with
+# only the deals that credit its sellers (as owner, split or through the roll-up): one partition's credits and
+# lines are in memory at a time. The lines are the same (tests/compensation/test_calculation_recalc.py).
+PARTITION_SELLERS = 2000
+
+
+def seller_partitions(inp: EngineInput, size: int) -> list[EngineInput]:
+    """`inp` cut into partitions of at most `size` sellers (in seller order), or `[inp]` when it has no more."""
+    sellers = sorted({*inp.managers, *(a.seller for a in inp.assignments), *(a.seller for a in inp.adjustments)},
+                     key=_skey)
+    if len(sellers) <= size:
+        return [inp]
+    part_of = {s: i // size for i, s in enumerate(sellers)}
+    count = (len(sellers) + size - 1) // size
+    deals: list[list] = [[] for _ in range(count)]
+    reached: dict = {}  # party -> partitions of the party and every manager above them
+    for deal in inp.deals:
+        hit: set = set()
+        for party in [s for s, _ in deal.splits] or [deal.owner]:
+            parts = reached.get(party)
+            if parts is None:
+                parts = reached[party] = {part_of[x] for x in [party, *ancestors(inp.managers, party)] if x in part_of}
+            hit |= parts
+        for k in hit:
+            deals[k].append(deal)
+    out = []
+    for k in range(count):
+        only = frozenset(sellers[k * size:(k + 1) * size])
+        out.append(dataclasses.replace(inp, deals=deals[k], adjustments=[a for a in inp.adjustments if a.seller in only],
+                                       only_sellers=only))
+    return out
+
+
 def input_fingerprint(inp: EngineInput) -> str:
     """sha256 of the canonical inputs: equal fingerprints ⇒ the engine returns equal lines."""
     from compensation.engine import plan_document_to_dict
@@ -271,20 +308,11 @@ def input_fingerprint(inp: EngineInput) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _keyed_by_database_id(result: EngineResult, seller_ids: dict[str, int]) -> EngineResult:
+def _keyed_by_database_id(result: LineTable | EngineResult, seller_ids: dict[str, int]) -> LineTable:
     """Translate the engine's seller keys (external ids) back to database ids for storage."""
-    return EngineResult(
-        lines=tuple(_with_seller(line, seller_ids[line.seller]) for line in result.lines),
-        attainment={(seller_ids[seller], month): values for (seller, month), values in result.attainment.items()},
-    )
-
-
-def _with_seller(line: Line, seller) -> Line:
-    # dataclasses.replace re-runs __init__ per line (a second over a big run); a field copy is enough.
-    new = object.__new__(Line)
-    new.__dict__.update(line.__dict__)
-    new.__dict__["seller"] = seller
-    return new
+    if isinstance(result, EngineResult):  # lines as objects (e.g. a run that stores the text)
+        result = LineTable.of_lines(result)
+    return result.rekeyed(seller_ids)
 
 
 LINE_FIELDS = ("statement_id", "run_id", "seller_id", "period", "position", "plan_name", "component", "kind",
@@ -298,7 +326,24 @@ def earliest_locked_month() -> str | None:
     return Statement.objects.filter(status__in=LOCKED).order_by("period").values_list("period", flat=True).first()
 
 
-def _corrections(result, closed: set[str], sellers: set[int] | None) -> dict[tuple[int, str], Line]:
+def _line_keys(result: LineTable, sellers: set[int] | None) -> list[tuple[int, int, str, int]]:
+    """(line index, seller, period, amount in cents) of every line in output order, of `sellers` only when given."""
+    n = result.n
+    sel, per, cents = result.c_seller, result.c_period, result.c_cents.tolist()
+    out = []
+    for i in result.order.tolist():
+        if i < n:
+            key = (i, sel[i], per[i], cents[i])
+        else:
+            line = result.objs[i - n]
+            key = (i, line.seller, line.period, int(Decimal(line.amount).quantize(CENT).scaleb(2)))
+        if sellers is None or key[1] in sellers:
+            out.append(key)
+    return out
+
+
+def _corrections(engine_total: dict[tuple[int, str], Decimal], closed: set[str],
+                 sellers: set[int] | None) -> dict[tuple[int, str], Line]:
     """Approved and paid statements never change; what a recalculation would change in them becomes ONE
     correction line per seller, in the first open month after the seller's last locked month.
 
@@ -306,9 +351,7 @@ def _corrections(result, closed: set[str], sellers: set[int] | None) -> dict[tup
     correction already carried into a locked month), so the rule is the same for a full run and an
     incremental one, and a correction is never paid twice.
     """
-    engine_total: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    for line in result.lines:
-        engine_total[(line.seller, line.period)] += Decimal(line.amount).quantize(CENT)
+    engine_total = defaultdict(Decimal, engine_total)
     locked = Statement.objects.filter(status__in=LOCKED)
     if sellers is not None:
         locked = locked.filter(seller_id__in=sellers)
@@ -362,13 +405,17 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
     closed = set(closed_periods())
     open_months = [m for m in months if m not in closed]
     statements = Statement.objects.select_for_update().filter(period__in=open_months)
+    attainment_of = result.attainment
     if sellers is not None:
         statements = statements.filter(seller_id__in=sellers)
-        result = EngineResult(lines=tuple(line for line in result.lines if line.seller in sellers),
-                              attainment={k: v for k, v in result.attainment.items() if k[0] in sellers})
+        attainment_of = {k: v for k, v in attainment_of.items() if k[0] in sellers}
+    keys = _line_keys(result, sellers)  # (line index, seller, period, cents) in output order
+    engine_total: dict[tuple[int, str], int] = defaultdict(int)
+    for _, seller, period, cents in keys:
+        engine_total[(seller, period)] += cents
     existing = {(st.seller_id, st.period): st for st in statements}
     locked = {key for key, st in existing.items() if st.is_locked}
-    corrections = _corrections(result, closed, sellers)
+    corrections = _corrections({k: Decimal(v).scaleb(-2) for k, v in engine_total.items()}, closed, sellers)
 
     # Who needs a statement: everyone with an assignment in the month, plus anyone with a line.
     wanted: dict[tuple[int, str], list] = {}
@@ -383,16 +430,20 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
                 wanted.setdefault((a.seller, month), [])
                 plan_of.setdefault((a.seller, month), a.plan)
     open_set = set(open_months)
-    for line in result.lines:
-        key = (line.seller, line.period)
-        if line.period not in open_set:
+    n, c_plan = result.n, result.c_plan
+    for i, seller, period, _cents in keys:  # `wanted` holds line indexes (int) and correction Lines
+        if period not in open_set:
             continue
-        wanted.setdefault(key, []).append(line)
-        if line.plan is not None:
-            plan_of.setdefault(key, line.plan)
+        key = (seller, period)
+        wanted.setdefault(key, []).append(i)
+        plan = c_plan[i] if i < n else result.objs[i - n].plan
+        if plan is not None:
+            plan_of.setdefault(key, plan)
+    cents_of = {i: cents for i, _, _, cents in keys}
     for key, line in sorted(corrections.items()):
         if key[1] in open_set:
             wanted.setdefault(key, []).append(line)
+            cents_of[id(line)] = int(Decimal(line.amount).quantize(CENT).scaleb(2))
     for key in locked:
         wanted.pop(key, None)
 
@@ -409,10 +460,10 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
     for (seller, month), lines in sorted(wanted.items()):
         plan_key = plan_of.get((seller, month))
         currency = lookups["plan_currency"].get(plan_key, tenant.base_currency)
-        total = sum((Decimal(line.amount).quantize(CENT) for line in lines), Decimal("0.00"))
+        total = Decimal(sum(cents_of[x] if isinstance(x, int) else cents_of[id(x)] for x in lines)).scaleb(-2)
         attainment = {
             c: plain(Decimal(v).quantize(ATTAINMENT_PLACES))
-            for c, v in sorted(result.attainment.get((seller, month), {}).items())
+            for c, v in sorted(attainment_of.get((seller, month), {}).items())
         }
         st = existing.get((seller, month))
         if st is None:
@@ -451,17 +502,71 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
         return None if value is None else adapt(Decimal(value), *dec[name])
 
     run_id = run.pk if run is not None else None
-    rows = [
-        (st.pk, run_id, line.seller, line.period, position,
-         plan_names.get(line.plan, "") if line.plan else "", line.component, line.kind,
-         deal_ids.get(line.deal) if line.deal else None, line.deal or "", line.credit_kind or "",
-         d("credit", line.credit), d("quota", line.quota), line.quota_period or "",
-         d("attainment_before", line.attainment_before), d("attainment_after", line.attainment_after),
-         d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.facts, line.adjustment_ref)
-        for key, lines in wanted.items() for st in [by_key[key]] for position, line in enumerate(lines)
-    ]
-    bulk_insert(EarningLine, LINE_FIELDS, rows, tenant_id=tenant.pk)
-    return len(wanted), len(rows)
+
+    def object_row(st, position, line):
+        return (st.pk, run_id, line.seller, line.period, position,
+                plan_names.get(line.plan, "") if line.plan else "", line.component, line.kind,
+                deal_ids.get(line.deal) if line.deal else None, line.deal or "", line.credit_kind or "",
+                d("credit", line.credit), d("quota", line.quota), line.quota_period or "",
+                d("attainment_before", line.attainment_before), d("attainment_after", line.attainment_after),
+                d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.facts,
+                line.adjustment_ref)
+
+    column_row = _column_rows(result, run_id, plan_names, deal_ids, d) if connection.vendor == "postgresql" else None
+
+    def rows():
+        for key, lines in wanted.items():
+            st = by_key[key]
+            for position, x in enumerate(lines):
+                if not isinstance(x, int):
+                    yield object_row(st, position, x)
+                elif x >= n:
+                    yield object_row(st, position, result.objs[x - n])
+                elif column_row is not None:
+                    yield column_row(st.pk, position, x)
+                else:  # SQLite: the very values the Line would give
+                    yield object_row(st, position, result.column_line(x))
+
+    count = bulk_insert(EarningLine, LINE_FIELDS, rows(), tenant_id=tenant.pk)
+    return len(wanted), count
+
+
+def _fixed_column(values: list[int], places: int) -> list[str]:
+    """Integers counted in 10^-places units as exact decimal text ("-0.000120"), a whole column at once."""
+    scale = 10**places
+    return [f"{v // scale}.{v % scale:0{places}d}" if v >= 0 else f"-{-v // scale}.{-v % scale:0{places}d}"
+            for v in values]
+
+
+def _column_rows(result: LineTable, run_id, plan_names: dict, deal_ids: dict, d):
+    """Row builder for the table's commission lines on PostgreSQL, from its integer columns: credit in exact
+    micro-units, attainment rounded half up to the column's 6 places from the exact ratio (what PostgreSQL
+    does to the 40-digit Decimal the `Line` carries: no value differs), amount in cents. The text of each
+    numeric column is made column-wise, before the rows."""
+    places = EarningLine._meta.get_field("attainment_before").decimal_places
+    scale2 = 2 * 10**places
+    qmicro = result.c_quota_micro.tolist()
+
+    def attainment(values) -> list[str]:  # half up on the magnitude, exact
+        return _fixed_column([(scale2 * v + q) // (2 * q) if v >= 0 else -((-scale2 * v + q) // (2 * q))
+                              for v, q in zip(values.tolist(), qmicro, strict=True)], places)
+
+    credit, cents = _fixed_column(result.c_credit.tolist(), 6), _fixed_column(result.c_cents.tolist(), 2)
+    before, after = attainment(result.c_before), attainment(result.c_after)
+    consts: dict = {}  # quotas and rates: few distinct values per run
+    quota = [consts.get(("q", v)) or consts.setdefault(("q", v), d("quota", v)) for v in result.c_quota]
+    rate = [consts.get(("r", v)) or consts.setdefault(("r", v), d("rate", v)) for v in result.c_rate]
+    plan = [plan_names.get(p, "") for p in result.c_plan]
+    opportunity = [deal_ids.get(k) for k in result.c_deal]
+    seller, period, component, deal, credit_kind, quota_period, facts = (
+        result.c_seller, result.c_period, result.c_component, result.c_deal, result.c_credit_kind,
+        result.c_quota_period, result.c_facts)
+
+    def row(statement_id, position, i):
+        return (statement_id, run_id, seller[i], period[i], position, plan[i], component[i], "commission",
+                opportunity[i], deal[i], credit_kind[i], credit[i], quota[i], quota_period[i], before[i], after[i],
+                rate[i], cents[i], "", facts[i], None)
+    return row
 
 
 def calculation_execute(*, run_id: int) -> CalculationRun:
@@ -530,10 +635,23 @@ def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
             inp, lookups = load_engine_input(period_from=engine_from, period_through=run.period_through)
         fingerprint = input_fingerprint(inp)
         _progress(run_id, 40, "Calculating", input_fingerprint=fingerprint)
-        result = _keyed_by_database_id(calculate(inp), lookups["seller_ids"])
-        _progress(run_id, 80, f"Writing {len(result.lines)} lines")
+        months = months_between(run.period_from, run.period_through)
+        parts = seller_partitions(inp, PARTITION_SELLERS)
+        if len(parts) == 1:
+            result = _keyed_by_database_id(calculate(inp), lookups["seller_ids"])
+            _progress(run_id, 80, f"Writing {len(result)} lines")
+        else:
+            _progress(run_id, 50, f"Calculating and writing {len(parts)} partitions of sellers")
         with tenant_atomic():
-            statements, lines = _write_results(run, result, lookups, months_between(run.period_from, run.period_through))
+            if len(parts) == 1:
+                statements, lines = _write_results(run, result, lookups, months)
+            else:  # one partition's credits and lines in memory at a time, all written in this one transaction
+                statements = lines = 0
+                for part in parts:
+                    ids = {lookups["seller_ids"][s] for s in part.only_sellers}
+                    n_st, n_lines = _write_results(run, _keyed_by_database_id(calculate(part), lookups["seller_ids"]),
+                                                   lookups, months, sellers=ids)
+                    statements, lines = statements + n_st, lines + n_lines
             CalculationRun.objects.filter(pk=run_id).update(
                 status=CalculationRun.Status.SUCCEEDED, progress=100, statement_count=statements, line_count=lines,
                 message=f"Done: {statements} statements, {lines} lines", finished_at=timezone.now(),

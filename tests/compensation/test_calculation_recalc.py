@@ -188,3 +188,19 @@ def test_an_approved_statement_never_changes_the_difference_lands_next_month(
         assert "2027-01 recalculated" in correction.explanation
     recalculated = snapshot(tenant)
     assert full_rerun(tenant, calculate) == recalculated
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_a_run_in_seller_partitions_stores_what_one_engine_call_does(tenant, calculate, monkeypatch, size):
+    """Partitioning (calculation.PARTITION_SELLERS) changes no line, position, total or attainment, roll-ups
+    (VP above M-1/M-2 above the reps) and splits across partitions included."""
+    from compensation.services import calculation
+
+    whole = full_rerun(tenant, calculate)
+    calls = []
+    engine = calculation.calculate
+    monkeypatch.setattr(calculation, "PARTITION_SELLERS", size)
+    monkeypatch.setattr(calculation, "calculate", lambda inp: calls.append(inp.only_sellers) or engine(inp))
+    assert full_rerun(tenant, calculate) == whole
+    assert len(calls) == -(-7 // size)  # 7 sellers
+    assert set().union(*calls) == {"VP", "M-1", "M-2", *SELLERS}
