@@ -43,9 +43,10 @@ class StatementPage:
 
 
 def _cents(value) -> str:
-    """`money` for an amount already in cents (every line amount is): Decimal's own "," format,
-    which rounds nothing at two places, in a fraction of the time; anything else goes to `money`."""
-    if type(value) is Decimal and value.as_tuple().exponent == -2:
+    """`money` for an amount already in cents (every line amount is): in an en_US tenant Decimal's own
+    "," format, which rounds nothing at two places, in a fraction of the time; anything else (another
+    locale writes 1.234,50) goes to `money`."""
+    if type(value) is Decimal and value.as_tuple().exponent == -2 and _locale() in _PYTHON_FORMATTED:
         return f"{value:,.2f}" if value else "0.00"  # no "-0.00"
     return money(value)
 

@@ -34,6 +34,8 @@ NUMBERS = ["0", "-0", "0.004999", "-0.005", "0.005", "0.125", "0.999999", "1", "
 def test_fast_money_and_percent_read_exactly_like_the_filters(value, locale):
     with tenant_scope(Tenant(slug="x", locale=locale)):
         assert _money(D(value)) == money(D(value))
+        cents = D(value).quantize(D("0.01"))
+        assert _cents(cents) == money(cents)  # a line amount: 1.234,57 in de_DE, not 1,234.57
         assert _percent(D(value)) == percent(D(value))
         assert _percent(D(value), 2) == percent(D(value), 2)
 
