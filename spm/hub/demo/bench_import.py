@@ -14,8 +14,7 @@ import io
 import os
 import random
 
-from django.db import connection
-
+from performance.models import Opportunity, OpportunityHistory, StageChange
 from spm.hub.demo import bench
 from spm.hub.imports import import_opportunities_file, import_sellers_file
 from spm.models import Tenant
@@ -59,27 +58,15 @@ def opportunities_csv(n: int, n_reps: int, *, seed: int = 3, version: int = 0) -
     return "".join(lines).encode()
 
 
-def vacuum_deal_tables() -> None:
-    """VACUUM ANALYZE the tables a previous run's wipe left full of dead rows (untimed). Without it the
-    first step of a rerun inserts the same external ids over their dead index entries, and every
-    unique check visits the dead heap rows: 100,000 new deals took 2.5× longer than on a vacuumed
-    table (16.9 s against 6.7 s in one A/B), which measured the previous run, not the import."""
-    from performance.models import Opportunity, OpportunityHistory, StageChange
-
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in (Opportunity, OpportunityHistory, StageChange):
-            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-
-
 def import_figures(*, rows: int, reps: int = 2000, log=print) -> list[bench.Figure]:
     """Import `rows` deals new, unchanged and as updates into a fresh `bench-import` tenant."""
     tenant = Tenant.objects.filter(slug="bench-import").first()
     if tenant is not None:
         with tenant_atomic(tenant):
             bench.wipe_tenant_rows(tenant)
-        vacuum_deal_tables()
+        # Untimed: without it a rerun inserts the same external ids over their dead index entries, and
+        # every unique check visits the dead heap rows (100,000 new deals 16.9 s against 6.7 s vacuumed).
+        bench.vacuum_tables([Opportunity, OpportunityHistory, StageChange])
     tenant = tenant or tenant_create_or_update(slug="bench-import", name="Bench Import")
     outcome = import_sellers_file(data=sellers_csv(reps), file="sellers.csv", tenant_slug="bench-import")
     assert outcome.ok, outcome.errors[:3]
