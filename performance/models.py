@@ -27,6 +27,14 @@ def stage_flags(stage: str) -> tuple[bool, bool]:
     return False, False
 
 
+def default_forecast_category(is_closed: bool, is_won: bool) -> str:
+    """The forecast category of a deal given none: closed (won), omitted (lost) or pipeline (open).
+    Every writer (the deal service, the CRM import, scenario loading) applies this one rule."""
+    if is_closed:
+        return Opportunity.ForecastCategory.CLOSED.value if is_won else Opportunity.ForecastCategory.OMITTED.value
+    return Opportunity.ForecastCategory.PIPELINE.value
+
+
 class Opportunity(TenantModel):
     class ForecastCategory(models.TextChoices):
         PIPELINE = "pipeline"

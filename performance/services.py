@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from performance.models import Opportunity, OpportunityEvent, OpportunitySplit, PipelineStage, StageChange, stage_flags
+from performance.models import (
+    Opportunity,
+    OpportunityEvent,
+    OpportunitySplit,
+    PipelineStage,
+    StageChange,
+    default_forecast_category,
+    stage_flags,
+)
 from performance.pipeline.summaries import pipeline_summaries_refresh
 from planning.services import seller_inputs_changed
 from spm.audit import audit_record, snapshot
@@ -20,12 +28,6 @@ from spm.upsert import CREATED, UNCHANGED, UPDATED, full_clean_or_raise, upsert_
 
 if TYPE_CHECKING:
     from planning.models import Account, Seller
-
-
-def _category_for(is_closed: bool, is_won: bool) -> str:
-    if is_closed:
-        return Opportunity.ForecastCategory.CLOSED if is_won else Opportunity.ForecastCategory.OMITTED
-    return Opportunity.ForecastCategory.PIPELINE
 
 
 def stage_state(stage: str) -> tuple[bool, bool]:
@@ -127,7 +129,7 @@ def opportunity_upsert(
         "owner": owner, "amount": amount, "stage": stage, "close_date": close_date,
         "currency": (currency or current_tenant().base_currency).upper(), "deal_type": deal_type,
         "name": name or "", "account": account, "created_date": created_date,
-        "forecast_category": forecast_category or _category_for(bool(is_closed), bool(is_won)),
+        "forecast_category": forecast_category or default_forecast_category(bool(is_closed), bool(is_won)),
         "is_closed": bool(is_closed), "is_won": bool(is_won), "product": product or "", "team": team or "",
         "region": region or "", "probability": probability,
     }

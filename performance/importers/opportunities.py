@@ -26,7 +26,14 @@ from operator import itemgetter
 
 from django.db import connection
 
-from performance.models import Opportunity, OpportunityHistory, OpportunitySplit, PipelineStage, StageChange
+from performance.models import (
+    Opportunity,
+    OpportunityHistory,
+    OpportunitySplit,
+    PipelineStage,
+    StageChange,
+    default_forecast_category,
+)
 from performance.pipeline.summaries import pipeline_summaries_refresh
 from performance.services import MAX_TERM_MONTHS
 from planning.selectors import missing_references
@@ -167,12 +174,6 @@ def _stored_deals() -> dict[str, tuple[int, tuple]]:
     return {row[1]: (row[0], row[2:]) for row in rows}
 
 
-def _category(is_closed: bool, is_won: bool) -> str:
-    if is_closed:
-        return "closed" if is_won else "omitted"
-    return "pipeline"
-
-
 # The stored columns compared and written, in this order (account is resolved to an id by the caller).
 FIELDS = ("owner_id", "account_id", "stage", "amount", "currency", "created_date", "close_date", "is_closed",
           "is_won", "product", "team", "region", "forecast_category", "probability", "name", "deal_type",
@@ -237,7 +238,7 @@ def _load_rows(clean: CleanTable, *, account_ids: list[int | None], keep: set[in
         values = list(row)
         if old is None:
             if values[fc] is None:
-                values[fc] = _category(values[_IDX["is_closed"]], values[_IDX["is_won"]])
+                values[fc] = default_forecast_category(values[_IDX["is_closed"]], values[_IDX["is_won"]])
             values = tuple(values)
             new_rows.append((ext, *values))
             history.append((ext, values, ""))
@@ -251,7 +252,7 @@ def _load_rows(clean: CleanTable, *, account_ids: list[int | None], keep: set[in
         if values[fc] is None:
             state_changed = (values[_IDX["is_closed"]], values[_IDX["is_won"]]) != (
                 old_values[_IDX["is_closed"]], old_values[_IDX["is_won"]])
-            values[fc] = _category(values[_IDX["is_closed"]], values[_IDX["is_won"]]) if state_changed else old_values[fc]
+            values[fc] = default_forecast_category(values[_IDX["is_closed"]], values[_IDX["is_won"]]) if state_changed else old_values[fc]
         values = tuple(values)
         if values == old_values:
             continue
@@ -293,7 +294,9 @@ def _split_sellers() -> dict[int, list[int]]:
     return split_sellers
 
 
-_CATEGORY_SQL = "CASE WHEN s.is_closed THEN CASE WHEN s.is_won THEN 'closed' ELSE 'omitted' END ELSE 'pipeline' END"
+# default_forecast_category in SQL, its values taken from it so the two cannot drift apart.
+_CATEGORY_SQL = (f"CASE WHEN s.is_closed THEN CASE WHEN s.is_won THEN '{default_forecast_category(True, True)}' "
+                 f"ELSE '{default_forecast_category(True, False)}' END ELSE '{default_forecast_category(False, False)}' END")
 
 
 def _load_set_based(clean: CleanTable, *, account_ids: list[int | None], keep: set[int], as_of: dt.date,

@@ -23,7 +23,15 @@ from django.core.validators import validate_email
 from django.db import connection
 from django.utils import timezone
 
-from performance.models import STAGE_NAME_MAX, Opportunity, OpportunitySplit, PipelineStage, StageChange, stage_flags
+from performance.models import (
+    STAGE_NAME_MAX,
+    Opportunity,
+    OpportunitySplit,
+    PipelineStage,
+    StageChange,
+    default_forecast_category,
+    stage_flags,
+)
 from performance.pipeline.summaries import pipeline_summaries_refresh
 from planning.models import Quota, Seller
 from spm.db.bulk import bulk_insert, bulk_update, constant_columns, copy_columns
@@ -172,12 +180,6 @@ DEAL_FIELDS = ["name", "owner_id", "account_id", "amount", "currency", "stage", 
 _AMOUNT_SUSPECT = re.compile(r"E|\.\d\d\d")
 
 
-def _category_for(is_closed: bool, is_won: bool) -> str:
-    if is_closed:
-        return Opportunity.ForecastCategory.CLOSED if is_won else Opportunity.ForecastCategory.OMITTED
-    return Opportunity.ForecastCategory.PIPELINE
-
-
 def _splits(raw, seller_ids: dict[str, int]) -> list[tuple[int, Decimal]]:
     out: dict[int, Decimal] = {}
     for seller, pct in raw:
@@ -225,7 +227,7 @@ def _deal_columns(deals: Deals, seller_ids: dict[str, int], account_ids: dict[st
             if won and close is None:
                 raise DomainError(f"deal {ext!r}: close_date: required for a closed-won deal", field="close_date")
     currency = {c: (c or base_currency).upper() for c in set(deals.currency)}
-    category = {s: str(_category_for(*state[s])) for s in state}  # plain strings, not enum members
+    category = {s: default_forecast_category(*state[s]) for s in state}
     return {
         "name": names,
         "owner_id": list(map(seller_ids.__getitem__, deals.owner)),
