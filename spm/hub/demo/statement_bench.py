@@ -18,7 +18,7 @@ from decimal import Decimal
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from compensation.models import EarningLine, Statement
@@ -30,6 +30,7 @@ from spm.services import membership_set, tenant_create_or_update
 from spm.tenancy.db import owner_mode, tenant_atomic
 
 SLUG = "bench-statement"
+NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 SECTION = "## Statement page (issue 11)"
 COMPONENTS = ("New business", "Expansion")
 LINE_FIELDS = ["statement_id", "seller_id", "period", "position", "plan_name", "component", "kind", "opportunity_id",
@@ -151,12 +152,19 @@ def figures(*, sizes: list[int], requests: int) -> list:
     for size in sorted(sizes):
         url = reverse("compensation:statement_detail", kwargs={"tenant": tenant.slug, "pk": statements[size]})
         m = measure(client=client, url=url, requests=requests)
+        with override_settings(CACHES=NO_CACHE):  # cold: every request builds the page's body
+            cold = measure(client=client, url=url, requests=requests)
         floor = floor_seconds(tenant, statements[size])
         out.append(bench.Figure(
             f"statement page, {size:,} lines (p95)", m["p95"], bench.peak_mb(), floor,
             f"HTTP {m['status']}; p50 {m['p50'] * 1000:.0f} ms, p95 {m['p95'] * 1000:.0f} ms warm over {requests} "
             f"requests; {m['queries']} queries; {m['bytes'] / 1024:.0f} KiB of HTML; floor = one SELECT of the "
             f"statement's lines ({floor * 1000:.1f} ms)"))
+        out.append(bench.Figure(
+            f"statement page, {size:,} lines, cold (p95)", cold["p95"], bench.peak_mb(), floor,
+            f"HTTP {cold['status']}; p50 {cold['p50'] * 1000:.0f} ms, p95 {cold['p95'] * 1000:.0f} ms over "
+            f"{requests} requests with no cache (every request reads and formats the body); {cold['queries']} "
+            f"queries"))
     size = max(sizes)
     url = reverse("compensation:statement_lines", kwargs={"tenant": tenant.slug, "pk": statements[size]})
     m = measure(client=client, url=url, requests=requests)
