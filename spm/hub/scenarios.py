@@ -34,9 +34,10 @@ from spm.fiscal import is_month_key, parse_period_key
 from spm.hub import scenario_deals
 from spm.hub.scenario_accounts import load_accounts
 from spm.hub.scenario_bulk import Affected, load_deals, load_quotas, load_sellers
+from spm.hub.scenario_fx import load_fx_rates
 from spm.imports import load_guard
 from spm.models import Tenant
-from spm.services import fx_rate_set, tenant_create_or_update
+from spm.services import tenant_create_or_update
 from spm.tenancy.db import tenant_atomic
 
 KINDS = ["fx_rates", "sellers", "territories", "accounts", "plans", "assignments", "quotas", "deals", "events",
@@ -438,11 +439,11 @@ class _SellerRefs:
 
 
 def _apply(parsed: dict, report: ScenarioReport, actor, affected: Affected, fy_start: int) -> None:
-    """Write the validated records: sellers, quotas and deals (scenario_bulk) and accounts (scenario_accounts)
-    set-based, the small kinds (fx rates, territories, plans, assignments, events, adjustments) through
-    their services."""
-    for r in parsed["fx_rates"]:
-        report.count("fx_rates", fx_rate_set(**r, actor=actor).upsert_status)
+    """Write the validated records: fx rates (scenario_fx), sellers, quotas and deals (scenario_bulk) and
+    accounts (scenario_accounts) set-based, the small kinds (territories, plans, assignments, events,
+    adjustments) through their services."""
+    if parsed["fx_rates"]:
+        load_fx_rates(parsed["fx_rates"], report.counts.setdefault("fx_rates", Counter()))
     seller_ids = load_sellers(parsed["sellers"], report.counts.setdefault("sellers", Counter()))
     sellers = _SellerRefs(seller_ids)
     territories = {t.name: t for t in Territory.objects.all()}

@@ -15,14 +15,11 @@ from planning.services import account_upsert, territory_upsert
 from spm.errors import DomainError
 from spm.hub.scenario_accounts import FIELDS, load_accounts
 from spm.tenancy.db import tenant_atomic
+from tests.hub.equivalence import outcome
 
 pytestmark = pytest.mark.django_db
 
 TERRITORIES = ("North", "South")
-
-
-class _Rollback(Exception):
-    pass
 
 
 _TEXT = st.one_of(st.just(""), st.text("ab\t\\é,", min_size=1, max_size=4))
@@ -62,21 +59,6 @@ def _per_record(records, territories):
     return counts
 
 
-def _outcome(load):
-    """(counts, rows) after `load`, or the refused field; rolled back either way."""
-    try:
-        with transaction.atomic():
-            try:
-                counts = load()
-            except (DomainError, ValidationError) as exc:
-                field = exc.field if isinstance(exc, DomainError) else next(iter(exc.error_dict))
-                return ("refused", field)
-            result = (dict(counts), _rows())
-            raise _Rollback
-    except _Rollback:
-        return result
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(before=st.lists(_record(), max_size=3), records=st.lists(_record(), max_size=6))
 def test_set_based_accounts_load_as_the_per_record_service(acme, before, records):
@@ -95,9 +77,9 @@ def test_set_based_accounts_load_as_the_per_record_service(acme, before, records
             assert mapping == dict(Account.objects.values_list("external_id", "id"))
             return counts
 
-        expected = _outcome(lambda: _per_record(records, territories))
+        expected = outcome(lambda: _per_record(records, territories), lambda: (_rows(),))
         event("refused" if expected[0] == "refused" else "loaded")
-        assert _outcome(bulk) == expected
+        assert outcome(bulk, lambda: (_rows(),)) == expected
         Account.objects.all().delete()
 
 
