@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compensation import services
-from compensation.breakdown.page import statement_page
-from compensation.breakdown.selectors import statement_line_rows, statement_window, statement_with_history
+from compensation.breakdown.body import statement_body
+from compensation.breakdown.selectors import statement_line_rows, statement_with_history
 from compensation.forms import AdjustmentForm, PayPeriodForm, PublishPeriodForm, RunRequestForm, StatementFilterForm
 from compensation.models import EarningLine, Statement
 from compensation.selectors import (
@@ -91,13 +91,12 @@ class StatementDetailView(TenantTemplateView):
                 history.periods, history.earnings, history.attainment, currency=statement.currency
             )
         # One query, whatever the line count: this page's deal groups and the totals over every line.
-        breakdown = statement_window(statement=statement, page=self.request.GET.get("page"))
         deal_url = reverse("performance:deal_detail", kwargs={"tenant": self.access.tenant.slug, "pk": 0})
+        breakdown, page = statement_body(statement=statement, page=self.request.GET.get("page"), deal_url=deal_url)
         context.update(
             statement=statement,
             input_changes=statement_input_changes(statement) if getattr(statement, "inputs_changed", False) else [],
-            # the line table is loaded when opened (it repeats the by-deal rows); inline when there is no deal
-            page=statement_page(breakdown, page=None, deal_url=deal_url, with_lines=not breakdown.deals),
+            page=page,
             attainment=attainment_rows(statement.attainment),
             chart=chart,
             can_publish=self.access.can("statements.publish") and statement.status == Statement.Status.DRAFT,

@@ -168,11 +168,16 @@ def _summary(component: dict, anchors: list[dict]) -> ComponentSummary:
     return ComponentSummary(component["component"], component["amount"], before, after, period)
 
 
+def window_number(page: str | None) -> int:
+    """The page of deal groups a `page` parameter asks for: 0 for "all", else 1, 2, … (1 for anything else)."""
+    return 0 if page == "all" else (int(page) if page and page.isdigit() and 1 <= int(page) <= _LAST_PAGE else 1)
+
+
 def statement_window(*, statement: Statement, page: str | None) -> StatementWindow:
     """Page `page` ("1", "2", … or "all"; anything else is page 1) of the statement's deal groups,
     grouped as `group_statement` groups a whole statement, in one query whatever the line count
     (two for a page number past the end, which shows page 1)."""
-    number = 0 if page == "all" else (int(page) if page and page.isdigit() and 1 <= int(page) <= _LAST_PAGE else 1)
+    number = window_number(page)
     fields, query = _window_query(statement.pk, number)
     rows = sorted((dict(zip(fields, values, strict=True)) for values in query), key=lambda r: (r["position"], r["id"]))
     components = [r for r in rows if r["row"] == _ROW_COMPONENT]

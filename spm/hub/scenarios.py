@@ -27,15 +27,17 @@ from compensation.services.plans import canonical_plan_document
 from performance.models import WON_STAGE, Opportunity, stage_flags
 from performance.services import opportunity_event_record
 from planning.models import Account, Seller, Territory
-from planning.services import account_upsert, seller_months_changed, territory_upsert
+from planning.services import seller_months_changed, territory_upsert
 from spm.audit import audit_record
 from spm.errors import DomainError
 from spm.fiscal import is_month_key, parse_period_key
 from spm.hub import scenario_deals
+from spm.hub.scenario_accounts import load_accounts
 from spm.hub.scenario_bulk import Affected, load_deals, load_quotas, load_sellers
+from spm.hub.scenario_fx import load_fx_rates
 from spm.imports import load_guard
 from spm.models import Tenant
-from spm.services import fx_rate_set, tenant_create_or_update
+from spm.services import tenant_create_or_update
 from spm.tenancy.db import tenant_atomic
 
 KINDS = ["fx_rates", "sellers", "territories", "accounts", "plans", "assignments", "quotas", "deals", "events",
@@ -437,10 +439,11 @@ class _SellerRefs:
 
 
 def _apply(parsed: dict, report: ScenarioReport, actor, affected: Affected, fy_start: int) -> None:
-    """Write the validated records: sellers, quotas and deals set-based (scenario_bulk), the small kinds
-    (fx rates, territories, accounts, plans, assignments, events, adjustments) through their services."""
-    for r in parsed["fx_rates"]:
-        report.count("fx_rates", fx_rate_set(**r, actor=actor).upsert_status)
+    """Write the validated records: fx rates (scenario_fx), sellers, quotas and deals (scenario_bulk) and
+    accounts (scenario_accounts) set-based, the small kinds (territories, plans, assignments, events,
+    adjustments) through their services."""
+    if parsed["fx_rates"]:
+        load_fx_rates(parsed["fx_rates"], report.counts.setdefault("fx_rates", Counter()))
     seller_ids = load_sellers(parsed["sellers"], report.counts.setdefault("sellers", Counter()))
     sellers = _SellerRefs(seller_ids)
     territories = {t.name: t for t in Territory.objects.all()}
@@ -448,12 +451,10 @@ def _apply(parsed: dict, report: ScenarioReport, actor, affected: Affected, fy_s
         t, _ = territory_upsert(**{**r, "owner": sellers.get(r["owner"]) if r["owner"] else None}, actor=actor)
         territories[t.name] = t
         report.count("territories", t.upsert_status)
-    accounts = {a.external_id: a for a in Account.objects.all()}
-    for r in parsed["accounts"]:
-        a, _ = account_upsert(**{**r, "territory": territories.get(r["territory"]) if r["territory"] else None},
-                              actor=actor)
-        accounts[a.external_id] = a
-        report.count("accounts", a.upsert_status)
+    account_counts = Counter()
+    account_ids = load_accounts(parsed["accounts"], {name: t.pk for name, t in territories.items()}, account_counts)
+    if parsed["accounts"]:
+        report.counts["accounts"] = account_counts
     plans: dict[str, CompPlan] = {}
     for p in CompPlan.objects.order_by("name", "version"):
         plans[p.name] = p  # the latest version wins
@@ -470,7 +471,7 @@ def _apply(parsed: dict, report: ScenarioReport, actor, affected: Affected, fy_s
     if parsed["quotas"]:
         load_quotas(parsed["quotas"], seller_ids, report.counts.setdefault("quotas", Counter()), affected, fy_start)
     if parsed["deals"]:
-        load_deals(parsed["deals"], seller_ids, {k: a.pk for k, a in accounts.items()},
+        load_deals(parsed["deals"], seller_ids, account_ids,
                    report.counts.setdefault("deals", Counter()), affected)
     deals: dict[str, Opportunity] = {}
     if parsed["events"]:

@@ -79,3 +79,39 @@ def test_a_large_statement_shows_100_deals_a_page_with_subtotals_over_all_lines(
     assert "Deals 201–251 of 251" in last and "big line 249" in last and "big line 198" not in last
     every = client.get(url("compensation:statement_detail", world, pk=statement.pk) + "?page=all").content.decode()
     assert "All 251 deals" in every and "big line 000" in every and "big line 249" in every
+
+
+def _by_deal(html: str) -> str:
+    start = html.index('id="by-deal"')
+    return html[start:html.index('id="lines"', start)]
+
+
+def test_a_repeat_view_shows_the_same_body_and_a_recalculation_shows_its_new_lines(client, world):
+    """The page's body is cached per statement version (compensation.breakdown.body): a repeat view
+    shows what a fresh one shows, and rewritten lines (a calculation moves `updated_at`) show at once."""
+    from decimal import Decimal
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from compensation.models import EarningLine, Statement
+    from spm.tenancy.db import tenant_atomic
+
+    statement = world.statements["rep"]
+    client.force_login(world.users["rep"])
+    detail = url("compensation:statement_detail", world, pk=statement.pk)
+    for page in ("", "?page=all", "?page=7"):
+        cold = _by_deal(client.get(detail + page).content.decode())
+        warm = _by_deal(client.get(detail + page).content.decode())
+        cache.clear()
+        assert warm == cold == _by_deal(client.get(detail + page).content.decode())
+        assert "acme rep deal" in warm
+    with tenant_atomic(world.tenant):  # what a recalculation does: new lines, a new version
+        EarningLine.objects.filter(statement=statement).delete()
+        EarningLine.objects.create(tenant=world.tenant, statement=statement, seller=statement.seller,
+                                   period=statement.period, position=0, component="New business", kind="commission",
+                                   deal_external_id="NEW-1", credit=Decimal("100"), amount=Decimal("7.00"),
+                                   explanation="recalculated line")
+        Statement.objects.filter(pk=statement.pk).update(total=Decimal("7.00"), updated_at=timezone.now())
+    after = _by_deal(client.get(detail).content.decode())
+    assert "recalculated line" in after and "acme rep deal" not in after
