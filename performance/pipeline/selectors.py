@@ -477,29 +477,44 @@ def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]
     return out
 
 
-def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None) -> dict:
-    """Everything of the pipeline page's first screen: the metric document, coverage of ``period``
-    (a fiscal period key) and velocity. A bounded number of queries whatever the data size."""
+def pipeline_document(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,
+                      sellers: list[metrics.SellerRef], owner_rows: int | None = None) -> tuple[dict, dict]:
+    """(the ``pipeline_metrics`` document, ``period_money`` of ``period``) of the view: from the
+    owners' roll-up rows when the summary serves it, else from its cells, else from the deals
+    (another day or period, a product filter). ``owner_rows``: ``by_owner`` narrowed to that many
+    largest open pipelines (``metrics.top_of_owners``; a page lists no more)."""
+    from performance.pipeline.summaries import summary_cells, summary_report  # they build on this module
+
+    served = summary_report(access=access, as_of=as_of, period=period, filters=filters, sellers=sellers,
+                            owner_limit=owner_rows)
+    if served is not None:
+        return served
+    fy = access.tenant.fiscal_year_start_month
+    start, end, _ = parse_period_key(period, fy)
+    attrs = owner_attrs(access=access)
+    cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs)
+    if cells is None:
+        cells = metric_cells(scoped_deals(access=access, filters=filters), as_of=as_of, owner_attrs=attrs,
+                             period=(start, end))
+    doc = metrics.report(cells, as_of=as_of, sellers=sellers, fy_start_month=fy)
+    if owner_rows is not None:
+        doc["by_owner"] = metrics.top_of_owners(doc["by_owner"], owner_rows)
+    return doc, period_money(cells)
+
+
+def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None,
+                      owner_rows: int | None = None) -> dict:
+    """Everything of the pipeline page's first screen: the metric document (``pipeline_document``;
+    ``owner_rows`` as there), coverage of ``period`` (a fiscal period key) and velocity. A bounded
+    number of queries whatever the data size."""
     from performance.scorecards.engine import quotas_by_seller
 
     fy = access.tenant.fiscal_year_start_month
-    qs = scoped_deals(access=access, filters=filters)
     start, end, _ = parse_period_key(period, fy)
     sellers = seller_infos(access=access, filters=filters)
-    from performance.pipeline.summaries import summary_cells, summary_report  # they build on this module
-
     refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
-    # The summary aggregated in SQL; else its cells; else the deals (another day or period, a product).
-    served = summary_report(access=access, as_of=as_of, period=period, filters=filters, sellers=refs)
-    if served is not None:
-        doc, money_in_period = served
-    else:
-        attrs = owner_attrs(access=access)
-        cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs)
-        if cells is None:
-            cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
-        doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
-        money_in_period = period_money(cells)
+    doc, money_in_period = pipeline_document(access=access, as_of=as_of, period=period, filters=filters, sellers=refs,
+                                             owner_rows=owner_rows)
     narrowed = filters is not None and bool(filters.as_query())
     quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None)
     known = ramped_quotas(quotas_by_seller(quotas), sellers, period, fy)
