@@ -75,7 +75,8 @@ class PipelineViewSet(TenantGenericViewSet):
         version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
         return cached("overview", access=self.access, key_parts=(p.as_of, p.period, p.filters),
                       compute=lambda: pipeline_overview(access=self.access, as_of=p.as_of, period=p.period,
-                                                        filters=p.filters), version=version)
+                                                        filters=p.filters, served=version is not None),
+                      version=version)
 
     @extend_schema(summary="Pipeline metrics as of a day (the pipeline_metrics document)", parameters=FILTERS,
                    responses=RESPONSES)
@@ -87,7 +88,8 @@ class PipelineViewSet(TenantGenericViewSet):
         return Response(cached("metrics", access=self.access, key_parts=(p.as_of, p.period, p.filters), version=version,
                                compute=lambda: pipeline_document(
                                    access=self.access, as_of=p.as_of, period=p.period, filters=p.filters,
-                                   sellers=seller_refs(access=self.access, filters=p.filters))[0]))
+                                   sellers=seller_refs(access=self.access, filters=p.filters),
+                                   served=version is not None)[0]))
 
     @extend_schema(summary="Coverage and velocity beside the metrics", parameters=FILTERS, responses=RESPONSES)
     @action(detail=False, methods=["get"])

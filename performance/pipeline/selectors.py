@@ -478,21 +478,23 @@ def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]
 
 
 def pipeline_document(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,
-                      sellers: list[metrics.SellerRef], owner_rows: int | None = None) -> tuple[dict, dict]:
+                      sellers: list[metrics.SellerRef], owner_rows: int | None = None,
+                      served: bool | None = None) -> tuple[dict, dict]:
     """(the ``pipeline_metrics`` document, ``period_money`` of ``period``) of the view: from the
     owners' roll-up rows when the summary serves it, else from its cells, else from the deals
     (another day or period, a product filter). ``owner_rows``: ``by_owner`` narrowed to that many
-    largest open pipelines (``metrics.top_of_owners``; a page lists no more)."""
+    largest open pipelines (``metrics.top_of_owners``; a page lists no more). ``served``: whether
+    the summary serves the view, when the caller has read its version (``summaries.summary_cells``)."""
     from performance.pipeline.summaries import summary_cells, summary_report  # they build on this module
 
-    served = summary_report(access=access, as_of=as_of, period=period, filters=filters, sellers=sellers,
-                            owner_limit=owner_rows)
-    if served is not None:
-        return served
+    rolled = summary_report(access=access, as_of=as_of, period=period, filters=filters, sellers=sellers,
+                            owner_limit=owner_rows, served=served)
+    if rolled is not None:
+        return rolled
     fy = access.tenant.fiscal_year_start_month
     start, end, _ = parse_period_key(period, fy)
     attrs = owner_attrs(access=access)
-    cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs)
+    cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs, served=served)
     if cells is None:
         cells = metric_cells(scoped_deals(access=access, filters=filters), as_of=as_of, owner_attrs=attrs,
                              period=(start, end))
@@ -503,9 +505,9 @@ def pipeline_document(*, access: TenantAccess, as_of: date, period: str, filters
 
 
 def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None,
-                      owner_rows: int | None = None) -> dict:
+                      owner_rows: int | None = None, served: bool | None = None) -> dict:
     """Everything of the pipeline page's first screen: the metric document (``pipeline_document``;
-    ``owner_rows`` as there), coverage of ``period`` (a fiscal period key) and velocity. A bounded
+    ``owner_rows`` and ``served`` as there), coverage of ``period`` (a fiscal period key) and velocity. A bounded
     number of queries whatever the data size."""
     from performance.scorecards.engine import quotas_by_seller
 
@@ -514,7 +516,7 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
     sellers = seller_infos(access=access, filters=filters)
     refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
     doc, money_in_period = pipeline_document(access=access, as_of=as_of, period=period, filters=filters, sellers=refs,
-                                             owner_rows=owner_rows)
+                                             owner_rows=owner_rows, served=served)
     narrowed = filters is not None and bool(filters.as_query())
     quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None)
     known = ramped_quotas(quotas_by_seller(quotas), sellers, period, fy)

@@ -318,11 +318,12 @@ def _in_scope(qs, *, access: TenantAccess, filters: PipelineFilters):
 
 
 def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None,
-                  attrs: dict[int, tuple[str, str]] | None = None) -> pd.DataFrame | None:
+                  attrs: dict[int, tuple[str, str]] | None = None, served: bool | None = None) -> pd.DataFrame | None:
     """The cell frame of ``selectors.metric_cells`` (with ``in_period`` for ``period``) for the
     viewer's scope and filters, from the summary rows; None when the summary cannot serve it.
-    ``attrs``: ``selectors.owner_attrs`` when the caller has it already."""
-    if not summary_serves(as_of=as_of, period=period, filters=filters):
+    ``attrs``: ``selectors.owner_attrs`` when the caller has it already; ``served``: whether the
+    summary serves the view when the caller has read ``summary_version`` already (else read here)."""
+    if not (summary_serves(as_of=as_of, period=period, filters=filters) if served is None else served):
         return None
     f = filters or PipelineFilters()
     qs = _in_scope(PipelineSummary.objects.all(), access=access, filters=f)
@@ -356,7 +357,8 @@ def _int_lists(texts: list[str], width: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,
-                   sellers: list[SellerRef], owner_limit: int | None = None) -> tuple[dict, dict] | None:
+                   sellers: list[SellerRef], owner_limit: int | None = None,
+                   served: bool | None = None) -> tuple[dict, dict] | None:
     """(the ``metrics.report`` document, ``selectors.period_money``) of the view from the owners'
     roll-up rows (``PipelineOwnerRollup``: one per owner and own team / region, two queries with
     the state check): totals per owner, team and region vectorised; the medians of owners, teams,
@@ -368,9 +370,11 @@ def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: P
     not one of ``sellers`` or two sellers share a key. Equal to ``report(summary_cells(…))``: the
     tests compare both with the exact computation. ``owner_limit``: ``by_owner`` holds only that
     many owners, the largest open pipelines (``metrics.top_owners``), and only their blocks are
-    built (a page shows the top of thousands)."""
+    built (a page shows the top of thousands). ``served``: as ``summary_cells``."""
     f = filters or PipelineFilters()
-    if f.team or f.region or not summary_serves(as_of=as_of, period=period, filters=filters):
+    if f.team or f.region:
+        return None
+    if not (summary_serves(as_of=as_of, period=period, filters=filters) if served is None else served):
         return None
     of_seller = {ref.id: ref for ref in sellers}
     if len({ref.email for ref in sellers}) != len(sellers):

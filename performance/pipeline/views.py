@@ -53,7 +53,7 @@ class PipelineView(_PipelineBase):
         fy = self.access.tenant.fiscal_year_start_month
         version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
         overview = cached("page", access=self.access, key_parts=(p.as_of, p.period, p.filters),
-                          compute=lambda: self.page_data(p), version=version)
+                          compute=lambda: self.page_data(p, served=version is not None), version=version)
         doc = overview["metrics"]
         currency = overview["currency"]
         choices = overview["choices"]
@@ -75,12 +75,12 @@ class PipelineView(_PipelineBase):
         )
         return context
 
-    def page_data(self, p) -> dict:
+    def page_data(self, p, served: bool | None = None) -> dict:
         """The overview (its document listing the ``OWNER_ROWS`` largest owners), the filter choices
         and the charts: rendered once, cached with it for large tenants — without the thousands of
         seller records a manager's overview reads (the owner filter lists 300 at most)."""
         overview = pipeline_overview(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters,
-                                     owner_rows=OWNER_ROWS)
+                                     owner_rows=OWNER_ROWS, served=served)
         doc, currency = overview["metrics"], overview["currency"]
         sellers = overview.pop("sellers")
         overview["choices"] = {
