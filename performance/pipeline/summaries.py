@@ -356,6 +356,14 @@ def _int_lists(texts: list[str], width: int) -> tuple[np.ndarray, np.ndarray]:
     return values.reshape(-1, width), np.repeat(np.arange(len(texts)), lengths)
 
 
+def _medians_of(keys: np.ndarray, which: np.ndarray, cy: np.ndarray, weights: np.ndarray) -> dict:
+    """Median cycle per value of ``keys`` (one per roll-up row) over the histogram entries of the
+    rows ``which``: grouped on the rows' integer codes, not on thousands of repeated strings."""
+    codes, uniques = pd.factorize(keys)
+    names = uniques.tolist()
+    return {names[c]: m for c, m in metrics.grouped_weighted_median(codes[which], cy, weights).items()}
+
+
 def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,
                    sellers: list[SellerRef], owner_limit: int | None = None,
                    served: bool | None = None) -> tuple[dict, dict] | None:
@@ -410,10 +418,11 @@ def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: P
                                                                        weights[shown_cy]))
     by_owner = {ref.email: metrics.zero_metrics() for ref in listed}
     by_owner.update((of_seller[o].email, m) for o, m in owners.items())
-    by_team = metrics.blocks_of(team, **totals, medians=metrics.grouped_weighted_median(team[which], cy, weights),
-                                zero_keys={ref.team for ref in sellers if ref.team})
-    by_region = metrics.blocks_of(region, **totals, medians=metrics.grouped_weighted_median(region[which], cy, weights),
-                                  zero_keys={ref.region for ref in sellers if ref.region})
+    by_team, by_region = (
+        metrics.blocks_of(resolved, **totals, medians=_medians_of(resolved, which, cy, weights),
+                          zero_keys={getattr(ref, column) for ref in sellers if getattr(ref, column)})
+        for column, resolved in (("team", team), ("region", region))
+    )
     aging_cells, _ = _int_lists(cols[10], 3)  # bucket index, count, cents
     aging = {}
     for i, name in enumerate(metrics.BUCKET_NAMES):
