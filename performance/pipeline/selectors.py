@@ -428,14 +428,17 @@ def _listed(deals: QuerySet, totals: tuple[int, int] | None, limit: int, extra: 
 # ---- the page and API composition -------------------------------------------------------------
 
 
-def quota_rows_for(*, access: TenantAccess, seller_ids: list[int] | None = None) -> list:
+def quota_rows_for(*, access: TenantAccess, seller_ids: list[int] | None = None,
+                   periods: list[str] | None = None) -> list:
     """Bookings quotas of the given sellers (default: every visible seller) as scorecard
-    ``QuotaRow``s (one query)."""
+    ``QuotaRow``s (one query); ``periods``: only rows of these period keys."""
     from performance.scorecards.engine import QuotaRow
 
     qs = quota_list(access=access).filter(measure="bookings")
     if seller_ids is not None:
         qs = qs.filter(seller_id__in=id_set(seller_ids))
+    if periods is not None:
+        qs = qs.filter(period__in=periods)
     return [QuotaRow(seller_id=s, period=p, amount=a, source=src)
             for s, p, a, src in qs.order_by().values_list("seller_id", "period", "amount", "source")]
 
@@ -453,6 +456,13 @@ def seller_infos(*, access: TenantAccess, filters: PipelineFilters | None = None
     ]
 
 
+def quota_keys(period: str, fy: int) -> list[str]:
+    """The quota period keys a ramped quota of ``period`` reads: its months, their quarters and years."""
+    return sorted({key for month in months_in_period(period, fy)
+                   for key in (month, *(quota_period_key(date(int(month[:4]), int(month[5:7]), 1), kind, fy)
+                                        for kind in ("quarter", "year")))})
+
+
 def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]:
     """The known ramped quotas in cents (``scorecards.engine.ramped_quota_cents``) of ``sellers``.
     Sellers with the same hire date and the same quota rows for the period's months, quarters and
@@ -460,9 +470,7 @@ def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]
     manager's page sums thousands, most on a handful of standard quotas)."""
     from performance.scorecards.engine import ramped_quota_cents
 
-    keys = sorted({key for month in months_in_period(period, fy)
-                   for key in (month, *(quota_period_key(date(int(month[:4]), int(month[5:7]), 1), kind, fy)
-                                        for kind in ("quarter", "year")))})
+    keys = quota_keys(period, fy)
     memo: dict[tuple, int | None] = {}
     out = []
     for seller in sellers:
@@ -518,7 +526,8 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
     doc, money_in_period = pipeline_document(access=access, as_of=as_of, period=period, filters=filters, sellers=refs,
                                              owner_rows=owner_rows, served=served)
     narrowed = filters is not None and bool(filters.as_query())
-    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None)
+    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None,
+                            periods=quota_keys(period, fy))  # a seller's other quotas count for nothing here
     known = ramped_quotas(quotas_by_seller(quotas), sellers, period, fy)
     overall = doc["overall"]
     avg_cents = metrics.to_cents(overall["avg_won_deal"]) if overall["avg_won_deal"] is not None else None

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from performance.models import Opportunity, PipelineOwnerRollup, PipelineStageNorm, PipelineSummary, StageChange
-from performance.pipeline import selectors
+from performance.pipeline import inspection, selectors
 from performance.pipeline.metrics import report, top_of_owners
 from performance.pipeline.selectors import (
     PipelineFilters,
@@ -42,11 +42,19 @@ from performance.pipeline.summaries import (
     summary_serves,
 )
 from performance.services import opportunity_update, opportunity_upsert
+from planning.models import Seller
 from spm.models import FxRate, Membership
 from spm.roles import Role
 from spm.tenancy.access import TenantAccess
 from spm.tenancy.db import tenant_atomic
-from tests.factories import MembershipFactory, OpportunityFactory, SellerFactory, TenantFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    OpportunityFactory,
+    QuotaFactory,
+    SellerFactory,
+    TenantFactory,
+    UserFactory,
+)
 
 D = dt.date(2017, 6, 30)
 PERIOD = "2017-Q2"
@@ -303,6 +311,27 @@ def test_the_metrics_api_reads_the_rollups_in_bounded_queries_and_equals_the_com
         access = manager_access(world)
         exact = selectors.pipeline_report(access=access, as_of=D)  # the command's computation over the deals
     assert served.json() == exact
+
+
+def test_coverage_reads_only_the_quotas_of_the_period_and_equals_every_quota_rated(world):
+    """The overview reads the quota rows of the period's months, quarters and years only; the
+    ramped total equals ``ramped_quota_cents`` over every quota row of the sellers."""
+    from performance.scorecards.engine import ramped_quota_cents
+
+    for seller, period, amount in ((world.ann, "2017-Q2", "90000.00"), (world.ann, "2017-Q1", "5.00"),
+                                   (world.bob, "2017-05", "10000.00"), (world.bob, "2017", "120000.00"),
+                                   (world.bob, "2018", "7.00"), (world.idle, "2016-Q4", "3.00")):
+        QuotaFactory(tenant=world.tenant, seller=seller, period=period, amount=Decimal(amount))
+    with tenant_atomic(world.tenant):
+        Seller.objects.update(hire_date=dt.date(2015, 1, 1))  # fully ramped
+        access = system_access(world.tenant)
+        overview = selectors.pipeline_overview(access=access, as_of=D, period=PERIOD)
+        every = selectors.quota_rows_for(access=access)
+        sellers = selectors.seller_infos(access=access)
+    rated = [ramped_quota_cents(every, s, PERIOD, 1) for s in sellers]
+    total = sum(c for c in rated if c is not None)
+    assert total == 90000_00 + 10000_00 + 2 * 10000_00  # bob: May's own, April and June a twelfth of the year
+    assert overview["coverage"] == inspection.coverage(pipeline_cents=6000, quota_cents=total, booked_cents=255550)
 
 
 def test_a_read_of_today_on_rows_of_another_day_rolls_the_summary_once(client, world, monkeypatch,
