@@ -90,17 +90,20 @@ def _locked_state() -> PipelineSummaryState | None:
     return PipelineSummaryState.objects.select_for_update().first()
 
 
-def _insert_rows(qs, *, state: PipelineSummaryState) -> None:
-    """INSERT … SELECT the cell aggregate of the deals of ``qs`` as of the state's day and period."""
+def _insert_rows(qs, *, state: PipelineSummaryState) -> list[tuple]:
+    """INSERT … SELECT the cell aggregate of the deals of ``qs`` as of the state's day and period;
+    returns the rows written (``COLUMNS``), for their roll-up."""
     start, end, _ = parse_period_key(state.period, current_tenant().fiscal_year_start_month)
     sql, params = cell_query(qs, as_of=state.as_of, period=(start, end))
     table = PipelineSummary._meta.db_table
     insert = (
         f"INSERT INTO {table} (tenant_id, {', '.join(COLUMNS)}) "
-        f"SELECT %s, o, COALESCE(t, ''), COALESCE(r, ''), s, b, cy, mo, ip <> 0, n, COALESCE(cents, 0) FROM ({sql}) q"
+        f"SELECT %s, o, COALESCE(t, ''), COALESCE(r, ''), s, b, cy, mo, ip <> 0, n, COALESCE(cents, 0) FROM ({sql}) q "
+        f"RETURNING {', '.join(COLUMNS)}"
     )
     with connection.cursor() as cursor:
         execute_cells(insert, [state.tenant_id, *params], cursor)
+        return cursor.fetchall()
 
 
 def _ints(items: Iterable[tuple]) -> str:
@@ -150,17 +153,16 @@ def rollups_of(rows: Iterable[tuple]) -> list[PipelineOwnerRollup]:
     ]
 
 
-def _replace_rollups(owner_ids: list[int] | None) -> None:
-    """Replace the roll-up rows of the owners (None: all) from their summary rows, just written."""
-    rollups, summary = PipelineOwnerRollup.objects.all(), PipelineSummary.objects.all()
+def _replace_rollups(owner_ids: list[int] | None, rows: list[tuple]) -> None:
+    """Replace the roll-up rows of the owners (None: all) by those of their summary rows ``rows``,
+    just written (``_insert_rows``)."""
+    rollups = PipelineOwnerRollup.objects.all()
     if owner_ids is not None:
         if not owner_ids:
             return
         rollups = rollups.filter(owner_id__in=id_set(owner_ids))
-        summary = summary.filter(owner_id__in=id_set(owner_ids))
     rollups.delete()
-    PipelineOwnerRollup.objects.bulk_create(rollups_of(_rows(summary.order_by().values_list(*COLUMNS))),
-                                            batch_size=2000)
+    PipelineOwnerRollup.objects.bulk_create(rollups_of(rows), batch_size=2000)
 
 
 def default_flow_window(as_of: date, period: str, fy_start_month: int) -> tuple[date, date]:
@@ -248,13 +250,14 @@ def pipeline_summaries_refresh(*, owner_ids: Iterable[int] | None = None, norms:
     if state is None or state.stale or state.dirty_xid not in (None, _xid()):
         return False
     ids = None if owner_ids is None else sorted({int(i) for i in owner_ids if i is not None})
+    rows = []
     if ids is None:
         PipelineSummary.objects.all().delete()
-        _insert_rows(Opportunity.objects.all(), state=state)
+        rows = _insert_rows(Opportunity.objects.all(), state=state)
     elif ids:
         PipelineSummary.objects.filter(owner_id__in=id_set(ids)).delete()
-        _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
-    _replace_rollups(ids)
+        rows = _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
+    _replace_rollups(ids, rows)
     if norms:
         _refresh_norms()
     _replace_panels(state=state, owner_ids=ids, norms_changed=norms and ids is not None)
@@ -277,8 +280,7 @@ def pipeline_summaries_rebuild(*, as_of: date | None = None) -> PipelineSummaryS
     state.as_of = as_of
     state.period = quarter_key(as_of, tenant.fiscal_year_start_month)
     PipelineSummary.objects.all().delete()
-    _insert_rows(Opportunity.objects.all(), state=state)
-    _replace_rollups(None)
+    _replace_rollups(None, _insert_rows(Opportunity.objects.all(), state=state))
     _refresh_norms()
     _replace_panels(state=state, owner_ids=None, norms_changed=True)
     state.stale, state.dirty_xid, state.refreshed_at = False, None, timezone.now()
