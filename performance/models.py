@@ -209,6 +209,7 @@ class OpportunityHistory(TenantModel):
 
 from performance.imports.models import CrmWebhook, ImportJob, ImportMapping, WebhookDelivery  # noqa: E402
 from performance.pipeline.models import (  # noqa: E402
+    PipelineOwnerRollup,
     PipelinePanelSummary,
     PipelineStageNorm,
     PipelineSummary,
@@ -217,7 +218,7 @@ from performance.pipeline.models import (  # noqa: E402
 
 __all__ = [
     "CrmWebhook", "ImportJob", "ImportMapping", "Opportunity", "OpportunityEvent", "OpportunityHistory",
-    "OpportunitySplit", "PipelinePanelSummary", "PipelineStage", "PipelineStageNorm", "PipelineSummary",
+    "OpportunitySplit", "PipelineOwnerRollup", "PipelinePanelSummary", "PipelineStage", "PipelineStageNorm", "PipelineSummary",
     "PipelineSummaryState",
     "StageChange", "WebhookDelivery",
 ]

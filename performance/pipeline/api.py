@@ -20,7 +20,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from performance.pipeline.params import parse_params
-from performance.pipeline.selectors import cached, pipeline_flow, pipeline_overview, pipeline_risks
+from performance.pipeline.selectors import (
+    cached,
+    pipeline_document,
+    pipeline_flow,
+    pipeline_overview,
+    pipeline_risks,
+    seller_refs,
+)
 from performance.pipeline.summaries import summary_serves_or_roll
 from spm.api.base import TenantGenericViewSet
 from spm.api.schema import READ_ERRORS, error_responses
@@ -68,14 +75,21 @@ class PipelineViewSet(TenantGenericViewSet):
         version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
         return cached("overview", access=self.access, key_parts=(p.as_of, p.period, p.filters),
                       compute=lambda: pipeline_overview(access=self.access, as_of=p.as_of, period=p.period,
-                                                        filters=p.filters), version=version)
+                                                        filters=p.filters, served=version is not None),
+                      version=version)
 
     @extend_schema(summary="Pipeline metrics as of a day (the pipeline_metrics document)", parameters=FILTERS,
                    responses=RESPONSES)
     @action(detail=False, methods=["get"])
     def metrics(self, request, *args, **kwargs):
         p = self._params(request)
-        return Response(self._overview(p)["metrics"])
+        # The document alone: no seller records, quotas or coverage behind it (the overview's).
+        version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
+        return Response(cached("metrics", access=self.access, key_parts=(p.as_of, p.period, p.filters), version=version,
+                               compute=lambda: pipeline_document(
+                                   access=self.access, as_of=p.as_of, period=p.period, filters=p.filters,
+                                   sellers=seller_refs(access=self.access, filters=p.filters),
+                                   served=version is not None)[0]))
 
     @extend_schema(summary="Coverage and velocity beside the metrics", parameters=FILTERS, responses=RESPONSES)
     @action(detail=False, methods=["get"])

@@ -185,30 +185,43 @@ def zero_metrics() -> dict:
 def metrics_by(cells: pd.DataFrame, column: str, keys: Iterable = (), medians: dict | None = None) -> dict:
     """M per value of ``column``; every key of ``keys`` appears, with zero metrics if it has no deal.
 
-    Vectorised (integer sums per figure, not one ``metrics`` call per group): a page may break
-    thousands of owners down. ``medians``: the median cycle per key when the caller has it (cells
-    without cycle days, rolled up in SQL), else computed from the cells."""
-    out = {k: zero_metrics() for k in keys}
-    if not cells.empty:
-        codes, uniques = pd.factorize(cells[column].to_numpy())
-        state = cells["state"].to_numpy()
-        n = cells["n"].to_numpy(dtype="int64")
-        cents = cells["amount_cents"].to_numpy(dtype="int64")
-        won, lost, open_ = state == WON, state == LOST, state == OPEN
+    Vectorised (``blocks_of``: integer sums per figure, not one ``metrics`` call per group): a page
+    may break thousands of owners down. ``medians``: the median cycle per key when the caller has
+    it (cells without cycle days, rolled up in SQL), else computed from the cells."""
+    if cells.empty:
+        return blocks_of(np.array([]), won=np.array([]), lost=np.array([]), open_=np.array([]), bookings=np.array([]),
+                         open_cents=np.array([]), medians={}, zero_keys=keys)
+    values = cells[column].to_numpy()
+    state = cells["state"].to_numpy()
+    n = cells["n"].to_numpy(dtype="int64")
+    cents = cells["amount_cents"].to_numpy(dtype="int64")
+    won, lost, open_ = state == WON, state == LOST, state == OPEN
+    if medians is None:
+        medians = grouped_weighted_median(values[won], cells["cycle_days"].to_numpy(dtype="float64")[won], n[won])
+    return blocks_of(values, won=np.where(won, n, 0), lost=np.where(lost, n, 0), open_=np.where(open_, n, 0),
+                     bookings=np.where(won, cents, 0), open_cents=np.where(open_, cents, 0), medians=medians,
+                     zero_keys=keys)
+
+
+def blocks_of(keys: np.ndarray, *, won: np.ndarray, lost: np.ndarray, open_: np.ndarray, bookings: np.ndarray,
+              open_cents: np.ndarray, medians: dict, zero_keys: Iterable = ()) -> dict:
+    """M per distinct value of ``keys`` from per-row integer totals (counts and cents; the rows of
+    one key summed exactly) and ``medians`` per key; every key of ``zero_keys`` appears, with zero
+    metrics if it has no row. Sorted by the keys as text."""
+    out = {k: zero_metrics() for k in zero_keys}
+    if len(keys):
+        codes, uniques = pd.factorize(keys)
         size = len(uniques)
 
-        def total(mask, values) -> list[int]:
+        def total(values) -> list[int]:
             sums = np.zeros(size, dtype="int64")
-            np.add.at(sums, codes[mask], values[mask])  # integer sums: exact
+            np.add.at(sums, codes, np.asarray(values, dtype="int64"))  # integer sums: exact
             return sums.tolist()
 
-        won_n, lost_n, open_n = total(won, n), total(lost, n), total(open_, n)
-        bookings, open_cents = total(won, cents), total(open_, cents)
-        if medians is None:
-            by_code = grouped_weighted_median(codes[won], cells["cycle_days"].to_numpy(dtype="float64")[won], n[won])
+        won_n, lost_n, open_n, booked, open_c = (total(v) for v in (won, lost, open_, bookings, open_cents))
         for i, k in enumerate(uniques.tolist()):
-            out[k] = block(won=won_n[i], lost=lost_n[i], open_=open_n[i], bookings=bookings[i],
-                           open_cents=open_cents[i], median=by_code.get(i) if medians is None else medians.get(k))
+            out[k] = block(won=won_n[i], lost=lost_n[i], open_=open_n[i], bookings=booked[i], open_cents=open_c[i],
+                           median=medians.get(k))
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 
@@ -292,6 +305,18 @@ class SellerRef:
     email: str
     team: str = ""
     region: str = ""
+
+
+def top_owner_keys(open_cents: Iterable[tuple[str, int]], limit: int) -> list[str]:
+    """Of (owner key, open pipeline in cents) pairs, the keys of the ``limit`` largest open
+    pipelines, ties by key: the owners a page lists (the document keeps them all)."""
+    return [k for _, k in sorted((-cents, k) for k, cents in open_cents)[:limit]]
+
+
+def top_of_owners(by_owner: dict, limit: int) -> dict:
+    """``by_owner`` narrowed to its ``top_owner_keys`` (in key order, as the document)."""
+    keep = set(top_owner_keys(((k, to_cents(m["open_amount"])) for k, m in by_owner.items()), limit))
+    return {k: m for k, m in by_owner.items() if k in keep}
 
 
 def _by_owner(cells: pd.DataFrame, sellers: list[SellerRef]) -> dict:

@@ -85,3 +85,36 @@ class PipelinePanelSummary(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "owner"], name="pipeline_panel_owner_idx")]
+
+
+class PipelineOwnerRollup(TenantModel):
+    """Per owner and the deal's own team / region (blank: the owner's, resolved on read), the
+    ``PipelineSummary`` rows of that key rolled up to what the page's document reads, kept by the
+    same refresh and roll (``summaries``): a manager's page reads O(owners) rows, not one per
+    (owner, cycle length, close month) cell.
+
+    Counts and cents per state; open pipeline and bookings closing in the state's period; the
+    aging cells, the won close months and the won cycle lengths as flat lists of integers in
+    text (``"0 9 1102 3 4 500"``: a page parses thousands of rows' lists in one numpy call, where
+    JSON decoding took ten times as long). Cycle lengths are a histogram (days, count), so the
+    exact median of any set of owners, teams or regions is taken from the merged histograms.
+    """
+
+    owner = models.ForeignKey("planning.Seller", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+                              db_index=False)  # pipeline_rollup_owner_idx leads with (tenant, owner)
+    team = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=50, blank=True)
+    won_n = models.IntegerField()
+    lost_n = models.IntegerField()
+    open_n = models.IntegerField()
+    won_cents = models.BigIntegerField()
+    open_cents = models.BigIntegerField()
+    pipeline_cents = models.BigIntegerField()  # open, close date in the period
+    booked_cents = models.BigIntegerField()  # won, close date in the period
+    # "bucket n cents …" of open deals with a created date (bucket: index in metrics.BUCKET_NAMES)
+    aging = models.TextField(blank=True, default="")
+    months = models.TextField(blank=True, default="")  # "yyyymm n cents …" of won deals with a close date
+    cycles = models.TextField(blank=True, default="")  # "days n …" of won deals with both dates
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "owner"], name="pipeline_rollup_owner_idx")]

@@ -428,14 +428,17 @@ def _listed(deals: QuerySet, totals: tuple[int, int] | None, limit: int, extra: 
 # ---- the page and API composition -------------------------------------------------------------
 
 
-def quota_rows_for(*, access: TenantAccess, seller_ids: list[int] | None = None) -> list:
+def quota_rows_for(*, access: TenantAccess, seller_ids: list[int] | None = None,
+                   periods: list[str] | None = None) -> list:
     """Bookings quotas of the given sellers (default: every visible seller) as scorecard
-    ``QuotaRow``s (one query)."""
+    ``QuotaRow``s (one query); ``periods``: only rows of these period keys."""
     from performance.scorecards.engine import QuotaRow
 
     qs = quota_list(access=access).filter(measure="bookings")
     if seller_ids is not None:
         qs = qs.filter(seller_id__in=id_set(seller_ids))
+    if periods is not None:
+        qs = qs.filter(period__in=periods)
     return [QuotaRow(seller_id=s, period=p, amount=a, source=src)
             for s, p, a, src in qs.order_by().values_list("seller_id", "period", "amount", "source")]
 
@@ -453,6 +456,13 @@ def seller_infos(*, access: TenantAccess, filters: PipelineFilters | None = None
     ]
 
 
+def quota_keys(period: str, fy: int) -> list[str]:
+    """The quota period keys a ramped quota of ``period`` reads: its months, their quarters and years."""
+    return sorted({key for month in months_in_period(period, fy)
+                   for key in (month, *(quota_period_key(date(int(month[:4]), int(month[5:7]), 1), kind, fy)
+                                        for kind in ("quarter", "year")))})
+
+
 def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]:
     """The known ramped quotas in cents (``scorecards.engine.ramped_quota_cents``) of ``sellers``.
     Sellers with the same hire date and the same quota rows for the period's months, quarters and
@@ -460,9 +470,7 @@ def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]
     manager's page sums thousands, most on a handful of standard quotas)."""
     from performance.scorecards.engine import ramped_quota_cents
 
-    keys = sorted({key for month in months_in_period(period, fy)
-                   for key in (month, *(quota_period_key(date(int(month[:4]), int(month[5:7]), 1), kind, fy)
-                                        for kind in ("quarter", "year")))})
+    keys = quota_keys(period, fy)
     memo: dict[tuple, int | None] = {}
     out = []
     for seller in sellers:
@@ -477,31 +485,49 @@ def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]
     return out
 
 
-def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None) -> dict:
-    """Everything of the pipeline page's first screen: the metric document, coverage of ``period``
-    (a fiscal period key) and velocity. A bounded number of queries whatever the data size."""
+def pipeline_document(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,
+                      sellers: list[metrics.SellerRef], owner_rows: int | None = None,
+                      served: bool | None = None) -> tuple[dict, dict]:
+    """(the ``pipeline_metrics`` document, ``period_money`` of ``period``) of the view: from the
+    owners' roll-up rows when the summary serves it, else from its cells, else from the deals
+    (another day or period, a product filter). ``owner_rows``: ``by_owner`` narrowed to that many
+    largest open pipelines (``metrics.top_of_owners``; a page lists no more). ``served``: whether
+    the summary serves the view, when the caller has read its version (``summaries.summary_cells``)."""
+    from performance.pipeline.summaries import summary_cells, summary_report  # they build on this module
+
+    rolled = summary_report(access=access, as_of=as_of, period=period, filters=filters, sellers=sellers,
+                            owner_limit=owner_rows, served=served)
+    if rolled is not None:
+        return rolled
+    fy = access.tenant.fiscal_year_start_month
+    start, end, _ = parse_period_key(period, fy)
+    attrs = owner_attrs(access=access)
+    cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs, served=served)
+    if cells is None:
+        cells = metric_cells(scoped_deals(access=access, filters=filters), as_of=as_of, owner_attrs=attrs,
+                             period=(start, end))
+    doc = metrics.report(cells, as_of=as_of, sellers=sellers, fy_start_month=fy)
+    if owner_rows is not None:
+        doc["by_owner"] = metrics.top_of_owners(doc["by_owner"], owner_rows)
+    return doc, period_money(cells)
+
+
+def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None,
+                      owner_rows: int | None = None, served: bool | None = None) -> dict:
+    """Everything of the pipeline page's first screen: the metric document (``pipeline_document``;
+    ``owner_rows`` and ``served`` as there), coverage of ``period`` (a fiscal period key) and velocity. A bounded
+    number of queries whatever the data size."""
     from performance.scorecards.engine import quotas_by_seller
 
     fy = access.tenant.fiscal_year_start_month
-    qs = scoped_deals(access=access, filters=filters)
     start, end, _ = parse_period_key(period, fy)
     sellers = seller_infos(access=access, filters=filters)
-    from performance.pipeline.summaries import summary_cells, summary_report  # they build on this module
-
     refs = [metrics.SellerRef(id=s.id, email=s.email, team=s.team, region=s.region) for s in sellers]
-    # The summary aggregated in SQL; else its cells; else the deals (another day or period, a product).
-    served = summary_report(access=access, as_of=as_of, period=period, filters=filters, sellers=refs)
-    if served is not None:
-        doc, money_in_period = served
-    else:
-        attrs = owner_attrs(access=access)
-        cells = summary_cells(access=access, as_of=as_of, period=period, filters=filters, attrs=attrs)
-        if cells is None:
-            cells = metric_cells(qs, as_of=as_of, owner_attrs=attrs, period=(start, end))
-        doc = metrics.report(cells, as_of=as_of, sellers=refs, fy_start_month=fy)
-        money_in_period = period_money(cells)
+    doc, money_in_period = pipeline_document(access=access, as_of=as_of, period=period, filters=filters, sellers=refs,
+                                             owner_rows=owner_rows, served=served)
     narrowed = filters is not None and bool(filters.as_query())
-    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None)
+    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None,
+                            periods=quota_keys(period, fy))  # a seller's other quotas count for nothing here
     known = ramped_quotas(quotas_by_seller(quotas), sellers, period, fy)
     overall = doc["overall"]
     avg_cents = metrics.to_cents(overall["avg_won_deal"]) if overall["avg_won_deal"] is not None else None

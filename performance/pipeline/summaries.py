@@ -31,7 +31,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, QuerySet, Subquery, Sum, When
+from django.db.models import Count, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from performance.models import Opportunity, StageChange
@@ -39,6 +39,7 @@ from performance.pipeline import metrics
 from performance.pipeline.inspection import MIN_STAYS, NORM_QUANTILE
 from performance.pipeline.metrics import SellerRef
 from performance.pipeline.models import (
+    PipelineOwnerRollup,
     PipelinePanelSummary,
     PipelineStageNorm,
     PipelineSummary,
@@ -67,6 +68,8 @@ from spm.tenancy.context import current_tenant
 
 COLUMNS = ("owner_id", "team", "region", "state", "bucket", "cycle_days", "close_month", "in_period", "n",
            "amount_cents")
+ROLLUP_COLUMNS = ("owner_id", "team", "region", "won_n", "lost_n", "open_n", "won_cents", "open_cents",
+                  "pipeline_cents", "booked_cents", "aging", "months", "cycles")
 
 
 def summaries_enabled() -> bool:
@@ -87,17 +90,79 @@ def _locked_state() -> PipelineSummaryState | None:
     return PipelineSummaryState.objects.select_for_update().first()
 
 
-def _insert_rows(qs, *, state: PipelineSummaryState) -> None:
-    """INSERT … SELECT the cell aggregate of the deals of ``qs`` as of the state's day and period."""
+def _insert_rows(qs, *, state: PipelineSummaryState) -> list[tuple]:
+    """INSERT … SELECT the cell aggregate of the deals of ``qs`` as of the state's day and period;
+    returns the rows written (``COLUMNS``), for their roll-up."""
     start, end, _ = parse_period_key(state.period, current_tenant().fiscal_year_start_month)
     sql, params = cell_query(qs, as_of=state.as_of, period=(start, end))
     table = PipelineSummary._meta.db_table
     insert = (
         f"INSERT INTO {table} (tenant_id, {', '.join(COLUMNS)}) "
-        f"SELECT %s, o, COALESCE(t, ''), COALESCE(r, ''), s, b, cy, mo, ip <> 0, n, COALESCE(cents, 0) FROM ({sql}) q"
+        f"SELECT %s, o, COALESCE(t, ''), COALESCE(r, ''), s, b, cy, mo, ip <> 0, n, COALESCE(cents, 0) FROM ({sql}) q "
+        f"RETURNING {', '.join(COLUMNS)}"
     )
     with connection.cursor() as cursor:
         execute_cells(insert, [state.tenant_id, *params], cursor)
+        return cursor.fetchall()
+
+
+def _ints(items: Iterable[tuple]) -> str:
+    """Integer tuples as one flat, space-separated text (``PipelineOwnerRollup``'s lists)."""
+    return " ".join(str(int(v)) for item in items for v in item)
+
+
+def rollups_of(rows: Iterable[tuple]) -> list[PipelineOwnerRollup]:
+    """``PipelineOwnerRollup`` rows (unsaved) of summary rows (the columns ``COLUMNS``): per
+    (owner, own team, own region), every figure ``summary_report`` reads — the sums it took over
+    the cells, the cycle lengths as a histogram so medians stay exact."""
+    bucket_index = {name: i for i, name in enumerate(metrics.BUCKET_NAMES)}
+    acc: dict[tuple, list] = {}
+    for owner, team, region, state, bucket, cycle, month, in_period, n, cents in rows:
+        # won_n, lost_n, open_n, won_cents, open_cents, pipeline_cents, booked_cents, aging, months, cycles
+        r = acc.get((owner, team, region))
+        if r is None:
+            r = acc[(owner, team, region)] = [0, 0, 0, 0, 0, 0, 0, {}, {}, {}]
+        n, cents = int(n), int(cents)
+        if state == metrics.WON:
+            r[0] += n
+            r[3] += cents
+            r[6] += cents if in_period else 0
+            if cycle is not None:
+                r[9][int(cycle)] = r[9].get(int(cycle), 0) + n
+            if month is not None:
+                month = as_date(month)
+                m = r[8].setdefault(month.year * 100 + month.month, [0, 0])
+                m[0], m[1] = m[0] + n, m[1] + cents
+        elif state == metrics.LOST:
+            r[1] += n
+        elif state == metrics.OPEN:
+            r[2] += n
+            r[4] += cents
+            r[5] += cents if in_period else 0
+            if bucket is not None:
+                b = r[7].setdefault(bucket_index[bucket], [0, 0])
+                b[0], b[1] = b[0] + n, b[1] + cents
+    tenant = current_tenant()
+    return [
+        PipelineOwnerRollup(tenant=tenant, owner_id=owner, team=team, region=region, won_n=r[0], lost_n=r[1],
+                            open_n=r[2], won_cents=r[3], open_cents=r[4], pipeline_cents=r[5], booked_cents=r[6],
+                            aging=_ints((k, *v) for k, v in sorted(r[7].items())),
+                            months=_ints((k, *v) for k, v in sorted(r[8].items())),
+                            cycles=_ints(sorted(r[9].items())))
+        for (owner, team, region), r in sorted(acc.items())
+    ]
+
+
+def _replace_rollups(owner_ids: list[int] | None, rows: list[tuple]) -> None:
+    """Replace the roll-up rows of the owners (None: all) by those of their summary rows ``rows``,
+    just written (``_insert_rows``)."""
+    rollups = PipelineOwnerRollup.objects.all()
+    if owner_ids is not None:
+        if not owner_ids:
+            return
+        rollups = rollups.filter(owner_id__in=id_set(owner_ids))
+    rollups.delete()
+    PipelineOwnerRollup.objects.bulk_create(rollups_of(rows), batch_size=2000)
 
 
 def default_flow_window(as_of: date, period: str, fy_start_month: int) -> tuple[date, date]:
@@ -185,12 +250,14 @@ def pipeline_summaries_refresh(*, owner_ids: Iterable[int] | None = None, norms:
     if state is None or state.stale or state.dirty_xid not in (None, _xid()):
         return False
     ids = None if owner_ids is None else sorted({int(i) for i in owner_ids if i is not None})
+    rows = []
     if ids is None:
         PipelineSummary.objects.all().delete()
-        _insert_rows(Opportunity.objects.all(), state=state)
+        rows = _insert_rows(Opportunity.objects.all(), state=state)
     elif ids:
         PipelineSummary.objects.filter(owner_id__in=id_set(ids)).delete()
-        _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
+        rows = _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
+    _replace_rollups(ids, rows)
     if norms:
         _refresh_norms()
     _replace_panels(state=state, owner_ids=ids, norms_changed=norms and ids is not None)
@@ -213,7 +280,7 @@ def pipeline_summaries_rebuild(*, as_of: date | None = None) -> PipelineSummaryS
     state.as_of = as_of
     state.period = quarter_key(as_of, tenant.fiscal_year_start_month)
     PipelineSummary.objects.all().delete()
-    _insert_rows(Opportunity.objects.all(), state=state)
+    _replace_rollups(None, _insert_rows(Opportunity.objects.all(), state=state))
     _refresh_norms()
     _replace_panels(state=state, owner_ids=None, norms_changed=True)
     state.stale, state.dirty_xid, state.refreshed_at = False, None, timezone.now()
@@ -253,11 +320,12 @@ def _in_scope(qs, *, access: TenantAccess, filters: PipelineFilters):
 
 
 def summary_cells(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None = None,
-                  attrs: dict[int, tuple[str, str]] | None = None) -> pd.DataFrame | None:
+                  attrs: dict[int, tuple[str, str]] | None = None, served: bool | None = None) -> pd.DataFrame | None:
     """The cell frame of ``selectors.metric_cells`` (with ``in_period`` for ``period``) for the
     viewer's scope and filters, from the summary rows; None when the summary cannot serve it.
-    ``attrs``: ``selectors.owner_attrs`` when the caller has it already."""
-    if not summary_serves(as_of=as_of, period=period, filters=filters):
+    ``attrs``: ``selectors.owner_attrs`` when the caller has it already; ``served``: whether the
+    summary serves the view when the caller has read ``summary_version`` already (else read here)."""
+    if not (summary_serves(as_of=as_of, period=period, filters=filters) if served is None else served):
         return None
     f = filters or PipelineFilters()
     qs = _in_scope(PipelineSummary.objects.all(), access=access, filters=f)
@@ -282,77 +350,100 @@ def _rows(qs: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _int_lists(texts: list[str], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' flat integer lists (``PipelineOwnerRollup``) parsed in one numpy call: an array
+    of ``width`` columns and, per array row, the index of the text it came from."""
+    lengths = [t.count(" ") // width + 1 if t else 0 for t in texts]
+    values = np.fromstring(" ".join(t for t in texts if t), dtype=np.int64, sep=" ")  # text mode: C speed
+    return values.reshape(-1, width), np.repeat(np.arange(len(texts)), lengths)
+
+
+def _medians_of(keys: np.ndarray, which: np.ndarray, cy: np.ndarray, weights: np.ndarray) -> dict:
+    """Median cycle per value of ``keys`` (one per roll-up row) over the histogram entries of the
+    rows ``which``: grouped on the rows' integer codes, not on thousands of repeated strings."""
+    codes, uniques = pd.factorize(keys)
+    names = uniques.tolist()
+    return {names[c]: m for c, m in metrics.grouped_weighted_median(codes[which], cy, weights).items()}
+
+
 def summary_report(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,
-                   sellers: list[SellerRef]) -> tuple[dict, dict] | None:
-    """(the ``metrics.report`` document, ``selectors.period_money``) of the view, aggregated in SQL
-    to the levels the document shows instead of pulling every summary row into pandas: totals per
-    (owner, own team, own region, state, and cycle length of won cells — the medians of owners,
-    teams, regions and overall are computed from these in numpy); the aging, close-month and
-    period cells. Three queries, rows per owner and distinct cycle length rather than per deal.
+                   sellers: list[SellerRef], owner_limit: int | None = None,
+                   served: bool | None = None) -> tuple[dict, dict] | None:
+    """(the ``metrics.report`` document, ``selectors.period_money``) of the view from the owners'
+    roll-up rows (``PipelineOwnerRollup``: one per owner and own team / region, two queries with
+    the state check): totals per owner, team and region vectorised; the medians of owners, teams,
+    regions and overall from the merged cycle-length histograms in one numpy pass; aging, close
+    months and period money summed.
 
     None — the caller takes the cell path — when the summary does not serve the view, with a
     team or region filter (they filter on each deal's resolved value), or when a row's owner is
     not one of ``sellers`` or two sellers share a key. Equal to ``report(summary_cells(…))``: the
-    tests compare both with the exact computation."""
+    tests compare both with the exact computation. ``owner_limit``: ``by_owner`` holds only that
+    many owners, the largest open pipelines (``metrics.top_owners``), and only their blocks are
+    built (a page shows the top of thousands). ``served``: as ``summary_cells``."""
     f = filters or PipelineFilters()
-    if f.team or f.region or not summary_serves(as_of=as_of, period=period, filters=filters):
+    if f.team or f.region:
+        return None
+    if not (summary_serves(as_of=as_of, period=period, filters=filters) if served is None else served):
         return None
     of_seller = {ref.id: ref for ref in sellers}
     if len({ref.email for ref in sellers}) != len(sellers):
         return None
-    scope = _in_scope(PipelineSummary.objects.all(), access=access, filters=f).order_by()
-    # Per (owner, own team, own region, state) and, for won cells, cycle length: the totals and the
-    # medians' input in one pass.
-    won_cycle = Case(When(state=metrics.WON, then=F("cycle_days")), default=None, output_field=IntegerField())
-    totals = _rows(scope.annotate(_cy=won_cycle).values_list("owner_id", "team", "region", "state", "_cy")
-                   .annotate(Sum("n"), Sum("amount_cents")))
-    # Columns of the rows (one C-level transpose), teams and regions resolved: each deal's own, else
-    # its owner's.
-    owner, team, region, state, cycle, n, cents = (list(c) for c in zip(*totals, strict=True)) if totals else ([],) * 7
+    scope = _in_scope(PipelineOwnerRollup.objects.all(), access=access, filters=f).order_by()
+    rows = _rows(scope.values_list(*ROLLUP_COLUMNS))
+    cols = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in ROLLUP_COLUMNS]
+    owner, own_team, own_region = cols[0], cols[1], cols[2]
     if not of_seller.keys() >= set(owner):
         return None
-    cells = _rows(scope.values_list("state", "bucket", "close_month", "in_period").annotate(Sum("n"), Sum("amount_cents")))
-    team = np.array([t or of_seller[o].team for o, t in zip(owner, team, strict=True)], dtype=object)
-    region = np.array([r or of_seller[o].region for o, r in zip(owner, region, strict=True)], dtype=object)
-    frame = pd.DataFrame({"owner_id": np.array(owner, dtype="int64"), "team": team, "region": region,
-                          "state": np.array(state, dtype=object), "n": np.array(n, dtype="int64"),
-                          "amount_cents": np.array(cents, dtype="int64")})
-    won = np.array([c is not None for c in cycle], dtype=bool)
-    cy = np.array([c for c in cycle if c is not None], dtype="float64")
-    weights = frame["n"].to_numpy()[won]
-    cycles = {"t": team[won], "r": region[won]}
-    owner_cy = frame["owner_id"].to_numpy()[won]
-    overall = metrics.metrics_by(frame.assign(_all=""), "_all", medians={"": metrics.weighted_median(cy, weights)})
-    owners = metrics.metrics_by(frame, "owner_id", medians=metrics.grouped_weighted_median(owner_cy, cy, weights))
-    by_owner = {ref.email: metrics.zero_metrics() for ref in sellers}
+    won_n, lost_n, open_n, won_cents, open_cents = (np.array(c, dtype="int64") for c in cols[3:8])
+    # Teams and regions resolved: each deal's own, else its owner's.
+    team = np.array([t or of_seller[o].team for o, t in zip(owner, own_team, strict=True)], dtype=object)
+    region = np.array([r or of_seller[o].region for o, r in zip(owner, own_region, strict=True)], dtype=object)
+    owner_ids = np.array(owner, dtype="int64")
+    # The cycle histograms merged: (row, days, count) triples, grouped by owner, team, region.
+    pairs, which = _int_lists(cols[12], 2)
+    cy, weights = pairs[:, 0].astype("float64"), pairs[:, 1]
+    totals = {"won": won_n, "lost": lost_n, "open_": open_n, "bookings": won_cents, "open_cents": open_cents}
+    overall = metrics.blocks_of(np.zeros(len(owner), dtype="int64"), **totals,
+                                medians={0: metrics.weighted_median(cy, weights)})
+    listed, shown, shown_cy = sellers, slice(None), slice(None)
+    if owner_limit is not None:
+        open_by = dict.fromkeys(of_seller, 0)
+        for o, cents in zip(owner, cols[7], strict=True):
+            open_by[o] += int(cents)
+        keys = set(metrics.top_owner_keys(((ref.email, open_by[ref.id]) for ref in sellers), owner_limit))
+        listed = [ref for ref in sellers if ref.email in keys]
+        shown = np.isin(owner_ids, [ref.id for ref in listed])
+        shown_cy = shown[which]
+    owners = metrics.blocks_of(owner_ids[shown], **{k: v[shown] for k, v in totals.items()},
+                               medians=metrics.grouped_weighted_median(owner_ids[which][shown_cy], cy[shown_cy],
+                                                                       weights[shown_cy]))
+    by_owner = {ref.email: metrics.zero_metrics() for ref in listed}
     by_owner.update((of_seller[o].email, m) for o, m in owners.items())
     by_team, by_region = (
-        metrics.metrics_by(frame, column, {getattr(ref, column) for ref in sellers if getattr(ref, column)},
-                           medians=metrics.grouped_weighted_median(cycles[level], cy, weights))
-        for column, level in (("team", "t"), ("region", "r"))
+        metrics.blocks_of(resolved, **totals, medians=_medians_of(resolved, which, cy, weights),
+                          zero_keys={getattr(ref, column) for ref in sellers if getattr(ref, column)})
+        for column, resolved in (("team", team), ("region", region))
     )
-    aging = {name: {"count": 0, "amount": "0.00"} for name in metrics.BUCKET_NAMES}
-    buckets: dict[str, list[int]] = {}
-    months: dict[date, int] = {}
-    money = {"pipeline": 0, "booked": 0}
-    for state, bucket, month, in_period, n, cents in cells:
-        if state == metrics.OPEN and bucket is not None:
-            b = buckets.setdefault(bucket, [0, 0])
-            b[0], b[1] = b[0] + int(n), b[1] + int(cents)
-        if state == metrics.WON and month is not None:
-            month = as_date(month)
-            months[month] = months.get(month, 0) + int(cents)
-        if in_period and state in (metrics.OPEN, metrics.WON):
-            money["pipeline" if state == metrics.OPEN else "booked"] += int(cents)
-    for name, (n, cents) in buckets.items():
-        aging[name] = {"count": n, "amount": metrics.money(cents)}
+    aging_cells, _ = _int_lists(cols[10], 3)  # bucket index, count, cents
+    aging = {}
+    for i, name in enumerate(metrics.BUCKET_NAMES):
+        mine = aging_cells[aging_cells[:, 0] == i]
+        aging[name] = {"count": int(mine[:, 1].sum()), "amount": metrics.money(int(mine[:, 2].sum()))}
+    month_cells, _ = _int_lists(cols[11], 3)  # yyyymm, count, cents
+    months, at = np.unique(month_cells[:, 0], return_inverse=True)
+    month_cents = np.zeros(len(months), dtype="int64")
+    np.add.at(month_cents, at, month_cells[:, 2])  # integer sums: exact
+    money = {"pipeline": int(sum(cols[8])), "booked": int(sum(cols[9]))}
     doc = {
         "as_of": as_of.isoformat(),
-        "overall": overall.get("", metrics.zero_metrics()),
+        "overall": overall.get(0, metrics.zero_metrics()),
         "by_region": {k: v for k, v in sorted(by_region.items()) if k != ""},
         "by_team": {k: v for k, v in sorted(by_team.items()) if k != ""},
         "by_owner": dict(sorted(by_owner.items())),
-        "bookings_by_quarter": metrics.quarters_of_months(sorted(months.items()), access.tenant.fiscal_year_start_month),
+        "bookings_by_quarter": metrics.quarters_of_months(
+            ((date(m // 100, m % 100, 1), c) for m, c in zip(months.tolist(), month_cents.tolist(), strict=True)),
+            access.tenant.fiscal_year_start_month),
         "aging": aging,
     }
     return doc, money

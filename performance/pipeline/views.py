@@ -21,6 +21,7 @@ from spm.tenancy.views import TenantTemplateView
 from spm.web.paging import paginate
 
 OWNER_ROWS = 50
+OWNER_CHOICES = 300  # the owner filter lists the sellers up to this many (then: narrow by team)
 
 
 class _PipelineBase(TenantTemplateView):
@@ -52,34 +53,44 @@ class PipelineView(_PipelineBase):
         fy = self.access.tenant.fiscal_year_start_month
         version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
         overview = cached("page", access=self.access, key_parts=(p.as_of, p.period, p.filters),
-                          compute=lambda: self.page_data(p), version=version)
+                          compute=lambda: self.page_data(p, served=version is not None), version=version)
         doc = overview["metrics"]
         currency = overview["currency"]
-        sellers = overview["sellers"]
+        choices = overview["choices"]
         start, _, _ = parse_period_key(p.period, fy)
         periods = [quarter_key(shift_month(start, 3 * i), fy) for i in range(-4, 3)]
-        # The largest owners by open pipeline: a manager over thousands of sellers narrows by team.
+        # The largest owners by open pipeline (the document holds no more): a manager over thousands
+        # of sellers narrows by team.
         top_owners = sorted(doc["by_owner"].items(), key=lambda kv: (-Decimal(kv[1]["open_amount"]), kv[0]))[:OWNER_ROWS]
         context.update(
             p=p, overview=overview, m=doc["overall"], doc=doc, currency=currency, errors=p.errors,
             qs=self.querystring(p), flow_qs=self.querystring(p, flow_from=p.flow_from.isoformat(), flow_to=p.flow_to.isoformat()),
             periods=periods,
-            owners=[(s.id, s.name) for s in sellers],
-            teams=sorted({s.team for s in sellers if s.team}),
-            regions=sorted({s.region for s in sellers if s.region}),
-            segments=sorted({s.segment for s in sellers if s.segment}),
-            owner_rows=self.rows(p, dict(top_owners), "owner", {s.email: (s.name, str(s.id)) for s in sellers}),
-            owners_more=len(doc["by_owner"]) - len(top_owners),
+            owners=choices["owners"], teams=choices["teams"], regions=choices["regions"], segments=choices["segments"],
+            owner_rows=self.rows(p, dict(top_owners), "owner", choices["names"]),
+            owners_more=choices["count"] - len(top_owners),
             team_rows=self.rows(p, doc["by_team"], "team"),
             region_rows=self.rows(p, doc["by_region"], "region"),
             **overview["charts"],
         )
         return context
 
-    def page_data(self, p) -> dict:
-        """The overview and its charts (rendered once; cached with it for large tenants)."""
-        overview = pipeline_overview(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
+    def page_data(self, p, served: bool | None = None) -> dict:
+        """The overview (its document listing the ``OWNER_ROWS`` largest owners), the filter choices
+        and the charts: rendered once, cached with it for large tenants — without the thousands of
+        seller records a manager's overview reads (the owner filter lists 300 at most)."""
+        overview = pipeline_overview(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters,
+                                     owner_rows=OWNER_ROWS, served=served)
         doc, currency = overview["metrics"], overview["currency"]
+        sellers = overview.pop("sellers")
+        overview["choices"] = {
+            "owners": [(s.id, s.name) for s in sellers] if len(sellers) <= OWNER_CHOICES else [],
+            "teams": sorted({s.team for s in sellers if s.team}),
+            "regions": sorted({s.region for s in sellers if s.region}),
+            "segments": sorted({s.segment for s in sellers if s.segment}),
+            "names": {s.email: (s.name, str(s.id)) for s in sellers if s.email in doc["by_owner"]},
+            "count": len(sellers),
+        }
         overview["charts"] = {
             "aging_chart": charts.aging_chart(doc["aging"], currency=currency),
             "bookings_chart": charts.bookings_chart(doc["bookings_by_quarter"], currency=currency)
@@ -87,7 +98,6 @@ class PipelineView(_PipelineBase):
             "owner_chart": charts.owner_chart(doc["by_owner"], currency=currency) if doc["by_owner"] else "",
         }
         return overview
-
 
     def rows(self, p, block: dict, kind: str, names: dict | None = None) -> list[dict]:
         """Breakdown rows with the query that narrows the page to each one (the drill-down)."""

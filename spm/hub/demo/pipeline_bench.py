@@ -123,7 +123,7 @@ def build(*, sellers: int, open_deals: int, seed: int, today: dt.date, wipe) -> 
 
 def summaries_rebuild(tenant, today: dt.date) -> None:
     """What the daily roll (and an import touching every owner) does: every summary row, stage norms."""
-    from performance.models import PipelinePanelSummary, PipelineSummary
+    from performance.models import PipelineOwnerRollup, PipelinePanelSummary, PipelineSummary
     from performance.pipeline.summaries import pipeline_summaries_rebuild
 
     with tenant_atomic(tenant):
@@ -131,7 +131,7 @@ def summaries_rebuild(tenant, today: dt.date) -> None:
     # Fresh statistics for the rebuilt rows, as autovacuum gathers them after a roll (without them
     # the planner takes the tenant's 40,000 summary rows for a hundred and sorts instead of hashing).
     with owner_mode(), connection.cursor() as cursor:
-        for model in (PipelineSummary, PipelinePanelSummary):
+        for model in (PipelineSummary, PipelinePanelSummary, PipelineOwnerRollup):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 

@@ -10,6 +10,7 @@ computed from the summary rows with the same computed over the deals.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -17,9 +18,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from performance.models import Opportunity, PipelineStageNorm, PipelineSummary, StageChange
-from performance.pipeline import selectors
-from performance.pipeline.metrics import report
+from performance.models import Opportunity, PipelineOwnerRollup, PipelineStageNorm, PipelineSummary, StageChange
+from performance.pipeline import inspection, selectors
+from performance.pipeline.metrics import report, top_of_owners
 from performance.pipeline.selectors import (
     PipelineFilters,
     metric_cells,
@@ -30,19 +31,30 @@ from performance.pipeline.selectors import (
     system_access,
 )
 from performance.pipeline.summaries import (
+    COLUMNS,
+    ROLLUP_COLUMNS,
     pipeline_summaries_rebuild,
     pipeline_summaries_refresh,
+    rollups_of,
     stored_stage_norms,
     summary_cells,
     summary_report,
     summary_serves,
 )
 from performance.services import opportunity_update, opportunity_upsert
+from planning.models import Seller
 from spm.models import FxRate, Membership
 from spm.roles import Role
 from spm.tenancy.access import TenantAccess
 from spm.tenancy.db import tenant_atomic
-from tests.factories import MembershipFactory, OpportunityFactory, SellerFactory, TenantFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    OpportunityFactory,
+    QuotaFactory,
+    SellerFactory,
+    TenantFactory,
+    UserFactory,
+)
 
 D = dt.date(2017, 6, 30)
 PERIOD = "2017-Q2"
@@ -135,6 +147,22 @@ def assert_equal_everywhere(w):
             assert rolled is None  # they filter on each deal's resolved team/region: the cell path
         else:
             assert rolled == exact, filters
+            with tenant_atomic(w.tenant):
+                top = summary_report(access=access, as_of=D, period=PERIOD, filters=filters,
+                                     sellers=seller_refs(access=access, filters=filters), owner_limit=1)
+            assert top == ({**exact[0], "by_owner": top_of_owners(exact[0]["by_owner"], 1)}, exact[1]), filters
+    assert_rollups_consistent(w)
+
+
+def assert_rollups_consistent(w):
+    """The roll-up rows kept by the writes are those of the summary rows they roll up (a fresh
+    roll-up), and one per (owner, own team, own region) — nothing left behind by a reassignment."""
+    with tenant_atomic(w.tenant):
+        stored = sorted(PipelineOwnerRollup.objects.values_list(*ROLLUP_COLUMNS))
+        fresh = rollups_of(PipelineSummary.objects.order_by().values_list(*COLUMNS))
+        assert stored == sorted(tuple(getattr(r, c) for c in ROLLUP_COLUMNS) for r in fresh)
+        keys = set(PipelineSummary.objects.values_list("owner_id", "team", "region"))
+        assert {r[:3] for r in stored} == keys
 
 
 def test_a_rebuilt_summary_equals_the_exact_computation(world):
@@ -238,6 +266,72 @@ def test_the_page_reads_the_summary_in_bounded_queries_and_equals_the_exact_page
     assert from_summary.context["overview"]["coverage"] == exact.context["overview"]["coverage"]
     assert from_summary.context["overview"]["velocity"] == exact.context["overview"]["velocity"]
     assert set(from_summary.context["doc"]["by_owner"]) == {"boss@s.test", "ann@s.test", "bob@s.test"}
+
+
+def test_the_page_lists_the_largest_owners_from_the_rollups_as_the_exact_page(client, world, settings, monkeypatch):
+    """With fewer rows than owners, the page's owners (the largest open pipelines, ties by e-mail)
+    and their figures, the "more sellers" count and the charts equal the exact page's."""
+    from performance.pipeline import views
+
+    monkeypatch.setattr(views, "OWNER_ROWS", 2)
+    url = reverse("performance:pipeline", kwargs={"tenant": world.tenant.slug}) + f"?as_of={D.isoformat()}"
+    client.force_login(world.user)
+    with monkeypatch.context() as m:
+        m.setattr("performance.pipeline.summaries.summary_cells", lambda *a, **k: pytest.fail("read the cells"))
+        served = client.get(url)
+    settings.PIPELINE_SUMMARIES = False
+    exact = client.get(url)
+    assert [r["label"] for r in served.context["owner_rows"]] == [r["label"] for r in exact.context["owner_rows"]]
+    assert served.context["owner_rows"] == exact.context["owner_rows"] and len(served.context["owner_rows"]) == 2
+    assert served.context["owners_more"] == exact.context["owners_more"] == 1
+    assert served.context["doc"] == exact.context["doc"]
+
+    def page(response) -> str:  # the charts' element ids and the CSRF token are random
+        text = re.sub(r"chart-[0-9a-f]{12}", "chart", response.content.decode())
+        return re.sub(r"[A-Za-z0-9]{64}", "token", text)
+
+    assert page(served) == page(exact)
+
+
+def test_the_metrics_api_reads_the_rollups_in_bounded_queries_and_equals_the_command(client, world, monkeypatch,
+                                                                                    django_assert_max_num_queries):
+    client.force_login(world.user)
+    url = f"/api/v1/t/{world.tenant.slug}/pipeline/metrics/?as_of={D.isoformat()}"
+
+    def no_cells(*args, **kwargs):
+        raise AssertionError("the API read cells instead of the owners' roll-up rows")
+
+    with monkeypatch.context() as m:
+        m.setattr(selectors, "metric_cells", no_cells)
+        m.setattr("performance.pipeline.summaries.summary_cells", no_cells)
+        with django_assert_max_num_queries(13):  # request bookkeeping (6 on PostgreSQL), state, scope, sellers, roll-ups
+            served = client.get(url)
+    assert served.status_code == 200
+    with tenant_atomic(world.tenant):
+        access = manager_access(world)
+        exact = selectors.pipeline_report(access=access, as_of=D)  # the command's computation over the deals
+    assert served.json() == exact
+
+
+def test_coverage_reads_only_the_quotas_of_the_period_and_equals_every_quota_rated(world):
+    """The overview reads the quota rows of the period's months, quarters and years only; the
+    ramped total equals ``ramped_quota_cents`` over every quota row of the sellers."""
+    from performance.scorecards.engine import ramped_quota_cents
+
+    for seller, period, amount in ((world.ann, "2017-Q2", "90000.00"), (world.ann, "2017-Q1", "5.00"),
+                                   (world.bob, "2017-05", "10000.00"), (world.bob, "2017", "120000.00"),
+                                   (world.bob, "2018", "7.00"), (world.idle, "2016-Q4", "3.00")):
+        QuotaFactory(tenant=world.tenant, seller=seller, period=period, amount=Decimal(amount))
+    with tenant_atomic(world.tenant):
+        Seller.objects.update(hire_date=dt.date(2015, 1, 1))  # fully ramped
+        access = system_access(world.tenant)
+        overview = selectors.pipeline_overview(access=access, as_of=D, period=PERIOD)
+        every = selectors.quota_rows_for(access=access)
+        sellers = selectors.seller_infos(access=access)
+    rated = [ramped_quota_cents(every, s, PERIOD, 1) for s in sellers]
+    total = sum(c for c in rated if c is not None)
+    assert total == 90000_00 + 10000_00 + 2 * 10000_00  # bob: May's own, April and June a twelfth of the year
+    assert overview["coverage"] == inspection.coverage(pipeline_cents=6000, quota_cents=total, booked_cents=255550)
 
 
 def test_a_read_of_today_on_rows_of_another_day_rolls_the_summary_once(client, world, monkeypatch,
@@ -351,6 +445,7 @@ def test_service_writes_and_stage_changes_keep_the_panels_exact(world):
     # The deal that left "Engaging" is no longer stuck at once; the norms themselves wait for the roll.
     assert stuck.pk not in {d["pk"] for d in risks["stuck"]["deals"]}
     assert risks["norms"] == {"Engaging": 13.8}
+    assert_equal_everywhere(world)
 
 
 def test_an_import_with_stage_changes_refreshes_norms_and_every_owners_stuck_rows(world, tmp_path):
