@@ -57,11 +57,11 @@ def _copy_out(cursor, sql: str, params, names: list[str]) -> pd.DataFrame:
 
 
 def _copy_in(cursor, table: str, columns: list) -> None:
+    """Columns (numpy arrays of integers) COPYed into `table` with psycopg's `write_row` (its C implementation is
+    faster than formatting the text in Python)."""
     with cursor.copy(f"COPY {table} FROM STDIN") as copy:
-        chunk = 100_000
-        lists = [c.tolist() for c in columns]
-        for s in range(0, len(lists[0]), chunk):
-            copy.write("".join("\t".join(map(str, row)) + "\n" for row in zip(*(x[s:s + chunk] for x in lists), strict=True)))
+        for row in zip(*(c.tolist() for c in columns), strict=True):
+            copy.write_row(row)
 
 
 def year_floor(tenant, *, period_from: str, period_through: str, lines: int | None = None) -> dict:
