@@ -47,6 +47,18 @@ def reset_peak() -> None:
         pass
 
 
+def rss_mb() -> float:
+    """MB: this process's resident set now (VmRSS), 0 where it cannot be read."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def peak_since_reset() -> float:
     """MB: the peak resident set since `reset_peak` (VmHWM), or the process's peak where it cannot be read."""
     try:
