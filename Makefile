@@ -32,7 +32,8 @@ test: lint
 	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run --settings=spm.settings.test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# PostgreSQL only: DATABASE_URL=postgres://…/spm_bench make bench [BENCH_ARGS="--sellers 10000 …"]
+# PostgreSQL only: DATABASE_URL=postgres://…/spm_bench make bench [BENCH_ARGS="--sellers 2000 --opportunities 200000"]
+# (default: 10,000 sellers / 1,000,000 deals, the size of issue 11; the calculation alone takes minutes there).
 # Ends with the load test (below) on the same database; LOADTEST=0 skips it.
 LOADTEST ?= 1
 bench: migrate

@@ -191,7 +191,9 @@ class EarningLine(TenantModel):
     # rendered on read with the same wording (compensation.explanations.render_explanation). Rows
     # written before that keep their text and no facts.
     explanation = models.TextField(blank=True, default="")
-    explain = models.JSONField(null=True, blank=True)
+    # The facts as JSON *text*, not jsonb: nothing queries inside them (they are only rendered), and parsing
+    # ~700 bytes of JSON per line into jsonb was ~40 % of writing a line (PERFORMANCE.md, docs/benchmarks.md).
+    explain = models.TextField(null=True, blank=True)
     adjustment = models.ForeignKey(Adjustment, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines",
                                    db_index=False)
 

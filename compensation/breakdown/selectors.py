@@ -10,13 +10,13 @@ from django.db.models import (
     DecimalField,
     Exists,
     Func,
-    JSONField,
     Max,
     Min,
     OuterRef,
     Q,
     Subquery,
     Sum,
+    TextField,
     Value,
 )
 from django.db.models.functions import Cast, Coalesce
@@ -151,7 +151,7 @@ def _window_query(statement_id: int, number: int):
         name_=Value(""), credit_=Cast(Count("id"), decimal), quota_=Value(None, output_field=decimal),
         quota_period_=Value(""), before_=Value(None, output_field=decimal), after_=Value(None, output_field=decimal),
         rate_=Value(None, output_field=decimal), amount_=Sum("amount"), explanation_=Value(""),
-        explain_=Value(None, output_field=JSONField()), plan_=Value(""), credit_kind_=Value(""),
+        explain_=Value(None, output_field=TextField()), plan_=Value(""), credit_kind_=Value(""),
         adjustment_=Value(None, output_field=BigIntegerField()), row=Value(_ROW_COMPONENT),
     ).values_list("id_", "position_", "component", "kind_", "deal_", "opportunity_", "name_", "credit_", "quota_",
                   "quota_period_", "before_", "after_", "rate_", "amount_", "explanation_", "explain_", "plan_",
