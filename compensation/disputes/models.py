@@ -20,8 +20,11 @@ class Dispute(TenantModel):
     statement = models.ForeignKey("compensation.Statement", on_delete=models.CASCADE, related_name="disputes")
     seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="disputes")
     # A recalculation replaces a statement's lines, so the line is kept as a snapshot as well as a link.
+    # No database constraint: with one, every deleted line queued a deferred check at COMMIT (minutes for
+    # a year's 1.6M lines). The one bulk delete of lines (services.calculation) clears these links first
+    # and Django's collector does SET_NULL on every other delete.
     line = models.ForeignKey("compensation.EarningLine", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="disputes")
+                             related_name="disputes", db_constraint=False)
     line_position = models.PositiveIntegerField(null=True, blank=True)
     line_component = models.CharField(max_length=200, blank=True)
     line_deal = models.CharField(max_length=64, blank=True)
