@@ -408,10 +408,12 @@ def _load_set_based(clean: CleanTable, *, account_ids: list[int | None], keep: s
                        f"SELECT %s, id, %s, {h_cols} FROM _opp_changed WHERE {hist_changed}{conflict}",
                        [tenant_id, as_of])
         result.history_rows = created + cursor.rowcount
+        say(80, "history of changed deals written")
         cursor.execute(f"INSERT INTO {StageChange._meta.db_table} (tenant_id, opportunity_id, from_stage, to_stage, "
                        "changed_at) SELECT %s, id, o_stage, stage, %s FROM _opp_changed WHERE stage <> o_stage",
                        [tenant_id, at])
         result.stage_changes = cursor.rowcount
+        say(85, "stage changes written")
         cursor.execute("SELECT DISTINCT unnest(ARRAY[owner_id, o_owner_id]) FROM _opp_changed")
         touched.update(owner for (owner,) in cursor.fetchall())
         pay_changed = " OR ".join(f"{col[f]} IS DISTINCT FROM o_{col[f]}" for f in ("owner_id", "amount", "currency",
@@ -475,7 +477,7 @@ def load_opportunities(
         bulk_insert(PipelineStage, ["name", "position", "is_closed", "is_won"],
                     [(name, top + i + 1, c, w) for i, (name, (c, w)) in enumerate(flags.items())], tenant_id=tenant.pk)
         new_stages = list(flags)
-    say(45, "stages recorded")
+    say(45, "accounts and stages recorded")
 
     if connection.vendor == "postgresql":
         result = _load_set_based(clean, account_ids=account_ids, keep=keep, as_of=as_of, tenant_id=tenant.pk, say=say)
@@ -484,10 +486,12 @@ def load_opportunities(
     result.new_stages = new_stages
     result.pay.pop(None, None)
     result.pay_months = set(result.pay)
+    say(88, "deals written")
     pipeline_summaries_refresh(owner_ids=result.touched, norms=bool(result.stage_changes))
+    say(92, "pipeline summaries refreshed")
     # The change feed: these sellers' months (and their managers') are now stale — one set-based write.
     seller_months_changed(sellers_by_month=result.pay, reason=f"import of {clean.file}"[:200])
-    say(95, "history recorded")
+    say(95, "change feed written")
     report = result.report
     audit_record(actor=actor, action="import.opportunities", instance=tenant, after={
         "file": clean.file, "as_of": as_of.isoformat(), "rows": report.rows, "created": report.created,
