@@ -350,17 +350,21 @@ def _load_set_based(clean: CleanTable, *, account_ids: list[int | None], keep: s
 
         new_cols = ", ".join(f"{new_value(f)} AS {col[f]}" for f in FIELDS)
         old_cols = ", ".join(f"t.{c} AS o_{c}" for c in cols)
-        updated = 0
+        updated = known = 0
         if had_deals:
+            join = (f"SELECT t.id, {new_cols}, {old_cols} FROM _opp_in s JOIN {opp} t "
+                    f"ON t.tenant_id = %s AND t.external_id = s.external_id")
             cursor.execute("DROP TABLE IF EXISTS _opp_changed")
+            cursor.execute(f"CREATE TEMP TABLE _opp_changed ON COMMIT DROP AS {join} WITH NO DATA", [tenant_id])
+            # The one pass over the join also counts the known deals: when every row of the file is
+            # known (a re-import, a file of updates) the new-deal INSERT and its anti-join are skipped.
             cursor.execute(
-                f"CREATE TEMP TABLE _opp_changed ON COMMIT DROP AS SELECT * FROM ("
-                f"SELECT t.id, {new_cols}, {old_cols} FROM _opp_in s JOIN {opp} t "
-                f"ON t.tenant_id = %s AND t.external_id = s.external_id) c "
-                f"WHERE ({', '.join(cols)}) IS DISTINCT FROM ({', '.join('o_' + c for c in cols)})",
+                f"WITH j AS ({join}), changed AS (INSERT INTO _opp_changed SELECT * FROM j "
+                f"WHERE ({', '.join(cols)}) IS DISTINCT FROM ({', '.join('o_' + c for c in cols)}) RETURNING 1) "
+                "SELECT (SELECT count(*) FROM j), (SELECT count(*) FROM changed)",
                 [tenant_id],
             )
-            updated = cursor.rowcount
+            known, updated = cursor.fetchone()
         say(40, "compared with the stored deals")
 
         # A plain INSERT when the day has no history yet (the usual case): ON CONFLICT's speculative
@@ -373,22 +377,25 @@ def _load_set_based(clean: CleanTable, *, account_ids: list[int | None], keep: s
 
         # New deals, their history from the same statement; back: per owner, the won months and a count.
         new_cols = ", ".join(f"COALESCE(s.{c}, {_CATEGORY_SQL})" if c == fc else f"s.{c}" for c in cols)
-        cursor.execute(
-            f"WITH ins AS (INSERT INTO {opp} (tenant_id, external_id, {', '.join(cols)}) "
-            f"SELECT %s, s.external_id, {new_cols} FROM _opp_in s"
-            + (f" WHERE NOT EXISTS (SELECT 1 FROM {opp} t WHERE t.tenant_id = %s AND t.external_id = s.external_id)"
-               if had_deals else "")
-            + f" RETURNING id, {h_cols}), "
-            f"hist AS (INSERT INTO {history_table} (tenant_id, opportunity_id, as_of, {h_cols}) "
-            f"SELECT %s, id, %s, {h_cols} FROM ins{conflict}) "
-            f"SELECT owner_id, CASE WHEN is_won THEN close_date END, count(*) FROM ins "
-            f"GROUP BY owner_id, CASE WHEN is_won THEN close_date END",
-            [tenant_id, *([tenant_id] if had_deals else []), tenant_id, as_of],
-        )
+        rows = []
+        if known < n:  # some rows of the file are new deals
+            cursor.execute(
+                f"WITH ins AS (INSERT INTO {opp} (tenant_id, external_id, {', '.join(cols)}) "
+                f"SELECT %s, s.external_id, {new_cols} FROM _opp_in s"
+                + (f" WHERE NOT EXISTS (SELECT 1 FROM {opp} t WHERE t.tenant_id = %s AND t.external_id = s.external_id)"
+                   if had_deals else "")
+                + f" RETURNING id, {h_cols}), "
+                f"hist AS (INSERT INTO {history_table} (tenant_id, opportunity_id, as_of, {h_cols}) "
+                f"SELECT %s, id, %s, {h_cols} FROM ins{conflict}) "
+                f"SELECT owner_id, CASE WHEN is_won THEN close_date END, count(*) FROM ins "
+                f"GROUP BY owner_id, CASE WHEN is_won THEN close_date END",
+                [tenant_id, *([tenant_id] if had_deals else []), tenant_id, as_of],
+            )
+            rows = cursor.fetchall()
         pay: dict[str | None, set[int]] = defaultdict(set)  # month → sellers whose credits changed
         touched: set[int] = set()  # owners whose pipeline summary moves
         created = 0
-        for owner, won_close, count in cursor.fetchall():
+        for owner, won_close, count in rows:
             created += count
             touched.add(owner)
             if won_close is not None:
@@ -408,10 +415,12 @@ def _load_set_based(clean: CleanTable, *, account_ids: list[int | None], keep: s
                        f"SELECT %s, id, %s, {h_cols} FROM _opp_changed WHERE {hist_changed}{conflict}",
                        [tenant_id, as_of])
         result.history_rows = created + cursor.rowcount
+        say(80, "history of changed deals written")
         cursor.execute(f"INSERT INTO {StageChange._meta.db_table} (tenant_id, opportunity_id, from_stage, to_stage, "
                        "changed_at) SELECT %s, id, o_stage, stage, %s FROM _opp_changed WHERE stage <> o_stage",
                        [tenant_id, at])
         result.stage_changes = cursor.rowcount
+        say(85, "stage changes written")
         cursor.execute("SELECT DISTINCT unnest(ARRAY[owner_id, o_owner_id]) FROM _opp_changed")
         touched.update(owner for (owner,) in cursor.fetchall())
         pay_changed = " OR ".join(f"{col[f]} IS DISTINCT FROM o_{col[f]}" for f in ("owner_id", "amount", "currency",
@@ -475,7 +484,7 @@ def load_opportunities(
         bulk_insert(PipelineStage, ["name", "position", "is_closed", "is_won"],
                     [(name, top + i + 1, c, w) for i, (name, (c, w)) in enumerate(flags.items())], tenant_id=tenant.pk)
         new_stages = list(flags)
-    say(45, "stages recorded")
+    say(45, "accounts and stages recorded")
 
     if connection.vendor == "postgresql":
         result = _load_set_based(clean, account_ids=account_ids, keep=keep, as_of=as_of, tenant_id=tenant.pk, say=say)
@@ -484,10 +493,12 @@ def load_opportunities(
     result.new_stages = new_stages
     result.pay.pop(None, None)
     result.pay_months = set(result.pay)
+    say(88, "deals written")
     pipeline_summaries_refresh(owner_ids=result.touched, norms=bool(result.stage_changes))
+    say(92, "pipeline summaries refreshed")
     # The change feed: these sellers' months (and their managers') are now stale — one set-based write.
     seller_months_changed(sellers_by_month=result.pay, reason=f"import of {clean.file}"[:200])
-    say(95, "history recorded")
+    say(95, "change feed written")
     report = result.report
     audit_record(actor=actor, action="import.opportunities", instance=tenant, after={
         "file": clean.file, "as_of": as_of.isoformat(), "rows": report.rows, "created": report.created,

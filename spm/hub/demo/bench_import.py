@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import os
 import random
+import time
 
 from performance.models import Opportunity, OpportunityHistory, StageChange
 from spm.hub.demo import bench
@@ -58,6 +59,23 @@ def opportunities_csv(n: int, n_reps: int, *, seed: int = 3, version: int = 0) -
     return "".join(lines).encode()
 
 
+class StepClock:
+    """The import's progress callback: seconds since the previous mark, per step (read + clean is
+    the time to the first mark; `done` includes the commit)."""
+
+    def __init__(self):
+        self.steps: list[tuple[str, float]] = []
+        self.last = time.perf_counter()
+
+    def __call__(self, pct: int, message: str) -> None:
+        now = time.perf_counter()
+        self.steps.append((message, now - self.last))
+        self.last = now
+
+    def summary(self) -> str:
+        return "; ".join(f"{message} {seconds:.2f} s" for message, seconds in self.steps)
+
+
 def import_figures(*, rows: int, reps: int = 2000, log=print) -> list[bench.Figure]:
     """Import `rows` deals new, unchanged and as updates into a fresh `bench-import` tenant."""
     tenant = Tenant.objects.filter(slug="bench-import").first()
@@ -77,8 +95,9 @@ def import_figures(*, rows: int, reps: int = 2000, log=print) -> list[bench.Figu
                              ("as updates", second, dt.date(2026, 1, 19))):
         log(f"importing {rows:,} opportunities ({label})…")
         load = os.getloadavg()[0]  # the machine is shared: say how busy it was
+        clock = StepClock()
         outcome, wall = bench.timed(import_opportunities_file, data=data, file="opportunities.csv",
-                                    tenant_slug="bench-import", as_of=day)
+                                    tenant_slug="bench-import", as_of=day, progress=clock)
         assert outcome.ok, outcome.errors[:3]
         r = outcome.report
         written = (r.created + r.updated) * 2  # a deal and its history row per new/changed deal
@@ -87,7 +106,8 @@ def import_figures(*, rows: int, reps: int = 2000, log=print) -> list[bench.Figu
         figures.append(bench.Figure(
             f"import_opportunities {rows:,} rows ({label})", wall, bench.peak_mb(), floor,
             f"{len(data) / 1e6:.0f} MB CSV; {r.created:,} created, {r.updated:,} updated, {r.unchanged:,} unchanged; "
-            f"floor = COPY of {max(written, r.rows):,} six-column rows into a bare temp table; load average {load:.1f}"))
+            f"floor = COPY of {max(written, r.rows):,} six-column rows into a bare temp table; load average {load:.1f}; steps: {clock.summary()}"))
+        log(f"  {wall:.2f} s; steps: {clock.summary()}")
     return figures
 
 

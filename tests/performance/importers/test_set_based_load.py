@@ -140,4 +140,7 @@ def test_set_based_load_equals_the_row_by_row_load(seed, monkeypatch):
     set_based = _load_all("sets", files, monkeypatch=monkeypatch, reference=False)
     assert set_based[0] == reference[0]  # the JSON reports and the months Pay recalculates
     assert any(r["updated"] for r, _ in reference[0]) and any(r["unchanged"] for r, _ in reference[0])
+    later = [r for r, _ in reference[0][1:]]  # both set-based paths: a file of known deals only (no new-deal
+    assert any(not r["created"] for r in later)  # INSERT), and known deals mixed with new ones
+    assert any(r["created"] and r["created"] < r["rows"] for r in later)
     assert _state("sets", set_based[1]) == _state("rows", reference[1])
