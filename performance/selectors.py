@@ -83,21 +83,22 @@ def bookings_by_month(*, access: TenantAccess, months: int) -> list[dict]:
 # what Pay reads of Perform.
 
 
-def _won():
-    return Opportunity.objects.filter(is_won=True, close_date__isnull=False)
+def _won(closed_from: dt.date | None = None):
+    won = Opportunity.objects.filter(is_won=True, close_date__isnull=False)
+    return won if closed_from is None else won.filter(close_date__gte=closed_from)
 
 
-def credited_deal_rows() -> list[tuple[int, str, int, Decimal, str, dt.date, str]]:
+def credited_deal_rows(closed_from: dt.date | None = None) -> list[tuple[int, str, int, Decimal, str, dt.date, str]]:
     """(id, external id, owner id, amount, currency, close date, deal type) of every closed-won
-    deal with a close date, ordered by external id (one query)."""
-    return list(_won().order_by("external_id").values_list(
+    deal with a close date (on or after `closed_from` when given), ordered by external id (one query)."""
+    return list(_won(closed_from).order_by("external_id").values_list(
         "id", "external_id", "owner_id", "amount", "currency", "close_date", "deal_type"))
 
 
-def credited_split_rows() -> list[tuple[int, int, Decimal]]:
-    """(deal id, seller id, percent) of the splits of closed-won deals (one query)."""
-    return list(OpportunitySplit.objects.filter(opportunity__in=_won()).order_by("opportunity_id", "seller_id")
-                .values_list("opportunity_id", "seller_id", "pct"))
+def credited_split_rows(closed_from: dt.date | None = None) -> list[tuple[int, int, Decimal]]:
+    """(deal id, seller id, percent) of the splits of those closed-won deals (one query)."""
+    return list(OpportunitySplit.objects.filter(opportunity__in=_won(closed_from))
+                .order_by("opportunity_id", "seller_id").values_list("opportunity_id", "seller_id", "pct"))
 
 
 def churn_rows() -> list[tuple[str, dt.date]]:

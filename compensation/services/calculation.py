@@ -189,8 +189,30 @@ def _progress(run_id: int, progress: int, message: str, **fields) -> None:
         CalculationRun.objects.filter(pk=run_id).update(progress=progress, message=message[:300], **fields)
 
 
-def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineInput, dict]:
+def history_start(plans: dict, *, fy_start_month: int, period_from: str) -> dt.date | None:
+    """The first close date whose deals can change a line in `period_from` or later (None: every deal can).
+
+    A commission line's credit, attainment, payout and cap depend only on the deals of its quota period
+    (a month, quarter or fiscal year), and the statement attainment likewise; a clawback in month m undoes a
+    deal closed at most `window_days` before it, and that deal's own quota period. So deals closing before
+    the start of the fiscal year that contains (first day of `period_from` − the longest clawback window)
+    change no line from `period_from` on. A draw carries its balance across every month since the
+    assignment began, so with any plan that has a draw every deal counts.
+    """
+    if any(p.draw is not None for p in plans.values()):
+        return None
+    window = max((p.clawback.window_days for p in plans.values() if p.clawback is not None), default=0)
+    earliest = month_start(period_from) - dt.timedelta(days=window)
+    fy_start, _, _ = parse_period_key(quota_period_key(earliest, "year", fy_start_month), fy_start_month)
+    return fy_start
+
+
+def load_engine_input(*, period_from: str, period_through: str,
+                      trim_history: bool = False) -> tuple[EngineInput, dict]:
     """Every input of the tenant in scope, as an EngineInput, plus lookups for writing results.
+
+    `trim_history`: only the deals that can change a line from `period_from` on (`history_start`), for a
+    recalculation that rewrites those months only; the lines of earlier months it computes are not valid.
 
     It only assembles: Plan and Perform hand over plain rows through their read contracts
     (`planning.selectors.seller_rows/quota_rows`, `performance.selectors.credited_deal_rows/
@@ -221,12 +243,14 @@ def load_engine_input(*, period_from: str, period_through: str) -> tuple[EngineI
         (ext[s], measure, period): amount
         for s, measure, period, amount in planning_selectors.quota_rows()
     }
+    closed_from = (history_start(plans, fy_start_month=tenant.fiscal_year_start_month, period_from=period_from)
+                   if trim_history else None)
     splits: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    for opp_id, seller_id, pct in performance_selectors.credited_split_rows():
+    for opp_id, seller_id, pct in performance_selectors.credited_split_rows(closed_from):
         splits[opp_id].append((ext[seller_id], pct / 100))  # stored in percent; the engine takes fractions
     deal_ids = {}
     deals = []
-    for pk, external_id, owner, amount, currency, close, deal_type in performance_selectors.credited_deal_rows():
+    for pk, external_id, owner, amount, currency, close, deal_type in performance_selectors.credited_deal_rows(closed_from):
         deal_ids[external_id] = pk
         deals.append(Deal(key=external_id, owner=ext[owner], amount=amount, currency=currency, close_date=close,
                           deal_type=deal_type, splits=tuple(sorted(splits.get(pk, ())))))

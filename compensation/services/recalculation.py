@@ -12,7 +12,9 @@ per committed transaction and tenant sends `compensation.tasks.recalculate_after
 Why the result equals a full rerun to the cent: a seller's lines depend only on the deals that credit
 them (directly, by split, or through the roll-up of someone below them), their quotas, assignments,
 adjustments and the FX rates. The recalculation keeps every deal with a recipient among the affected
-sellers, runs the same engine over the whole history, and rewrites only the affected sellers' draft
+sellers, from the first close date that can still change a rewritten month (`calculation.history_start`:
+the fiscal year of the first month less the longest clawback window; every deal when a plan has a draw),
+runs the same engine over it, and rewrites only the affected sellers' draft
 statements from the first affected month through the last calculated month (draw balances and quarter or
 year attainment carry forward). The feed names old and new sellers and months, so moving a deal to
 another owner or month also clears the old lines.
@@ -112,7 +114,9 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), months: Iterable[
     try:
         with tenant_atomic():
             locked_from = earliest_locked_month()
-            inp, lookups = load_engine_input(period_from=min(filter(None, [start, locked_from])), period_through=last)
+            # only the deals that can change a line it rewrites (or a locked month it compares)
+            inp, lookups = load_engine_input(period_from=min(filter(None, [start, locked_from])), period_through=last,
+                                             trim_history=True)
         summary = _recalculate(inp, lookups, run, seller_ids, all_sellers, start, last)
     except Exception as exc:
         with tenant_atomic():
@@ -139,9 +143,16 @@ def _recalculate(inp, lookups, run, seller_ids, all_sellers: bool, start: str, l
         for s in list(affected_ext):
             affected_ext.update(ancestors(inp.managers, s))
 
+    reaches: dict = {}  # party -> whether the party or a manager above them is affected (one walk per party)
+
+    def party_reaches(p) -> bool:
+        hit = reaches.get(p)
+        if hit is None:
+            hit = reaches[p] = p in affected_ext or any(m in affected_ext for m in ancestors(inp.managers, p))
+        return hit
+
     def credits_someone_affected(deal) -> bool:
-        parties = [s for s, _ in deal.splits] or [deal.owner]
-        return any(p in affected_ext or any(m in affected_ext for m in ancestors(inp.managers, p)) for p in parties)
+        return any(map(party_reaches, [s for s, _ in deal.splits] or [deal.owner]))
 
     narrowed = dataclasses.replace(
         inp, deals=[d for d in inp.deals if credits_someone_affected(d)],

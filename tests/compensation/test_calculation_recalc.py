@@ -6,6 +6,9 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compensation.explanations import render_explanation
 from compensation.models import EarningLine, PlanAssignment, Statement
@@ -14,6 +17,7 @@ from performance.models import Opportunity
 from performance.services import opportunity_event_record, opportunity_update
 from planning.models import Seller
 from planning.services import quota_set
+from spm.errors import DomainError
 from spm.hub.scenarios import scenario_load
 from spm.models import Tenant
 from spm.services import fx_rate_set
@@ -71,14 +75,37 @@ def world() -> dict:
     }
 
 
+def world_without_draws() -> dict:
+    """The same people and deals in a tenant whose fiscal year starts in March, with no draw and a 30-day
+    clawback window: a recalculation from April on may leave out the deals before March
+    (calculation.history_start), so the random edits exercise that trimmed input too."""
+    data = world()
+    data["tenant"]["fiscal_year_start_month"] = 3
+    data["plans"] = [{**REP_PLAN, "clawback": {"window_days": 30, "method": "prorated"}}, MGR_PLAN]
+    del data["plans"][0]["draw"]
+    data["quotas"] = [q for q in data["quotas"] if "-Q" not in q["period"]] + [
+        {"seller": s, "measure": "bookings", "period": p, "amount": "90000"}
+        for s in [*SELLERS, "M-1", "M-2", "VP"] for p in ["2026-Q4", "2027-Q1", "2027-Q2"]]
+    return data
+
+
 @pytest.fixture
 def tenant(db):
-    scenario_load(data=world(), tenant_slug="recalc")
+    return loaded(world(), "recalc")
+
+
+@pytest.fixture
+def fy_tenant(db):
+    return loaded(world_without_draws(), "recalc-fy")
+
+
+def loaded(data: dict, slug: str):
+    scenario_load(data=data, tenant_slug=slug)
     # The load's commit would have sent its (whole-tenant) change; inside the test transaction it never
     # commits, so drop it rather than let it ride along with the first edit (which would then rewrite
     # every seller and hide whether an edit touches only its seller and managers).
     recalculation._local.__dict__.pop("pending", None)
-    return Tenant.objects.get(slug="recalc")
+    return Tenant.objects.get(slug=slug)
 
 
 def snapshot(tenant):
@@ -204,3 +231,66 @@ def test_a_run_in_seller_partitions_stores_what_one_engine_call_does(tenant, cal
     assert full_rerun(tenant, calculate) == whole
     assert len(calls) == -(-7 // size)  # 7 sellers
     assert set().union(*calls) == {"VP", "M-1", "M-2", *SELLERS}
+
+
+@pytest.mark.parametrize("which", ["tenant", "fy_tenant"])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rng=st.randoms(use_true_random=False), n_edits=st.integers(min_value=1, max_value=4))
+def test_property_any_edits_then_incremental_recalcs_equal_a_full_rerun(
+        request, which, calculate, django_capture_on_commit_callbacks, rng, n_edits):
+    """Hypothesis drives the edits (deal amount, owner, close date, stage, split, quota, adjustment, assignment,
+    FX rate, churn, an approved month then an amount): after each one's incremental recalculation on commit,
+    the stored lines and statements equal a full rerun to the cent. Each example starts from the same data
+    (its own savepoint, rolled back); a change the services refuse changes nothing and is skipped."""
+    tenant = request.getfixturevalue(which)
+    with transaction.atomic():
+        recalculation._local.__dict__.pop("pending", None)
+        calculate(tenant, period_from="2027-01", through="2027-06")
+        for _ in range(n_edits):
+            try:
+                what = edit(tenant, rng, django_capture_on_commit_callbacks)
+            except DomainError:  # a change the product refuses (e.g. an adjustment into an approved month)
+                continue
+            recalculated = snapshot(tenant)
+            assert full_rerun(tenant, calculate) == recalculated, what
+        transaction.set_rollback(True)
+
+
+def test_history_start_leaves_out_only_deals_that_cannot_change_a_rewritten_month(fy_tenant):
+    from compensation.engine import parse_plan_document
+    from compensation.services.calculation import history_start
+
+    rep, mgr = (parse_plan_document(p) for p in world_without_draws()["plans"])
+    # fiscal years start in March; 30 days before 1 May 2027 is in FY 2027 (from 1 March 2027)
+    assert history_start({"r": rep, "m": mgr}, fy_start_month=3, period_from="2027-05") == dt.date(2027, 3, 1)
+    # 30 days before 1 March 2027 is in FY 2026, which began on 1 March 2026
+    assert history_start({"r": rep}, fy_start_month=3, period_from="2027-03") == dt.date(2026, 3, 1)
+    # a draw carries its balance from the assignment's first month: every deal counts
+    assert history_start({"r": parse_plan_document(REP_PLAN)}, fy_start_month=3, period_from="2027-05") is None
+
+
+def test_a_late_edit_recalculates_from_a_trimmed_history_and_equals_a_full_rerun(
+        fy_tenant, calculate, django_capture_on_commit_callbacks, monkeypatch):
+    from compensation.services import calculation
+
+    calculate(fy_tenant, period_from="2027-01", through="2027-06")
+    loaded_deals = []
+    load = calculation.load_engine_input
+
+    def spy(**kwargs):
+        inp, lookups = load(**kwargs)
+        loaded_deals.append(sorted(d.key for d in inp.deals))
+        return inp, lookups
+
+    monkeypatch.setattr(recalculation, "load_engine_input", spy)
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(fy_tenant):
+        deal = Opportunity.objects.get(external_id="D-20")  # 23 May 2027, R-1
+        opportunity_update(opportunity=deal, amount=deal.amount + Decimal("4944.25"))
+    # the recalculation from May read only the deals closed from 1 March 2027 (FY 2027)
+    with tenant_atomic(fy_tenant):
+        kept = sorted(Opportunity.objects.filter(is_won=True, close_date__gte=dt.date(2027, 3, 1))
+                      .values_list("external_id", flat=True))
+        assert Opportunity.objects.filter(is_won=True, close_date__lt=dt.date(2027, 3, 1)).exists()
+    assert loaded_deals == [kept]
+    recalculated = snapshot(fy_tenant)
+    assert full_rerun(fy_tenant, calculate) == recalculated
