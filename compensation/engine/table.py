@@ -32,11 +32,13 @@ from spm.fiscal import month_key, quota_period_key
 from .calculate import (
     CAT_DEAL,
     KIND_ORDER,
+    ONE,
     PREC,
     CommissionComponent,
     EngineInput,
     EngineResult,
     Line,
+    SpifComponent,
     _adjustments,
     _attainment_map,
     _clawbacks,
@@ -166,78 +168,196 @@ class _Run:
 
     # ---- 1-2. credits as rows -------------------------------------------------------------------
     def credits(self, deals: list) -> None:
-        """Credit rows (one tuple each, transposed to columns at the end) and their group numbers."""
+        """Credit rows as columns, built over every deal at once: parties (owner or splits) → recipients (the
+        party and the managers above it, as `only_sellers` allows) → the assignment in force on the close date →
+        the plan's matching commission components; the rows keep the order of the per-deal walk (deal, party,
+        recipient, component), and group numbers are given in order of first appearance."""
         ctx, inp = self.ctx, self.inp
         only = inp.only_sellers
         plans, fy = inp.plans, ctx.fy
-        recipients: dict = {}  # (seller, credit kind) -> [(recipient, credit kind)]
-        assigned: dict = {}  # (recipient, close date) -> assignment in force
-        comps_for: dict = {}  # (plan, deal type, rollup) -> ((component index, component), ...)
-        fx_cache: dict = {}  # (deal currency, plan currency, close date) -> the exact rate ratio
-        qkeys: dict = {}  # (close date, quota period kind) -> quota period key
-        gid_of: dict = {}  # (seller, plan, component, quota period) -> group number
-        rows: list = []
         self.flat: list[_Credit] = []
+        amounts = [_dec(deal.amount) for deal in deals]
+        # 1. parties, one entry per (deal, party) in deal order
+        p_deal: list = []
+        p_seller: list = []
+        p_frac: list = []
+        p_kind: list = []
         for di, deal in enumerate(deals):
-            amount = _dec(deal.amount)
-            ccy = deal.currency.upper()
-            d = deal.close_date
-            for seller, frac, kind in _parties(deal):
-                chain = recipients.get((seller, kind))
-                if chain is None:
-                    chain = recipients[(seller, kind)] = [
-                        (who, ck) for who, ck in [(seller, kind)] + [(m, "rollup") for m in ancestors(inp.managers, seller)]
-                        if only is None or who in only]
-                # exact: the same Decimal product the reference converts (at the 40-digit context)
-                an, ad = (amount * frac).as_integer_ratio()
-                converted: dict = {}  # plan currency -> (num, den, fx ratio or None)
-                for who, ckind in chain:
-                    a = assigned.get((who, d), False)
-                    if a is False:
-                        a = assigned[(who, d)] = ctx.assignment_on(who, d)
-                    if a is None:
-                        continue
-                    ck = (a.plan, deal.deal_type, ckind == "rollup")
-                    comps = comps_for.get(ck)
-                    if comps is None:
-                        comps = comps_for[ck] = tuple(
-                            (ci, c) for ci, c in enumerate(plans[a.plan].components)
-                            if isinstance(c, CommissionComponent) and c.measure.matches(deal.deal_type)
-                            and (ckind != "rollup" or c.rollup))
-                    if not comps:
-                        continue
-                    pccy = plans[a.plan].currency
-                    conv = converted.get(pccy)
-                    if conv is None:
-                        if ccy == pccy:
-                            conv = (an, ad, None)
-                        else:
-                            fk = (ccy, pccy, d)
-                            r = fx_cache.get(fk)
-                            if r is None:
-                                r = fx_cache[fk] = (exact(ctx.rate_to_base(ccy, d)) / exact(ctx.rate_to_base(pccy, d)))
-                            conv = (an * r.numerator, ad * r.denominator, r)
-                        converted[pccy] = conv
-                    for ci, comp in comps:
-                        if comp.quota is None:
-                            self.flat.append(_Credit(who, a.plan, comp, ci, deal, ckind, seller, frac,
-                                                     Fraction(conv[0], conv[1]), conv[2], a))
-                            continue
-                        qk = qkeys.get((d, comp.quota.period))
-                        if qk is None:
-                            qk = qkeys[(d, comp.quota.period)] = quota_period_key(d, comp.quota.period, fy)
-                        gkey = (who, a.plan, comp.name, qk)
-                        g = gid_of.get(gkey)
-                        if g is None:
-                            g = gid_of[gkey] = len(gid_of)
-                        rows.append((di, who, a, ci, ckind, seller, frac, conv[0], conv[1], conv[2], g))
-            # 6. SPIFs (direct and split credits only), as the reference
-            _spifs(ctx, deal, amount, ccy)
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 11
-        (self.r_deal, self.r_who, self.r_asg, self.r_ci, self.r_kind, self.r_src, self.r_frac, self.r_num, self.r_den,
-         self.fx_of) = cols[:10]
-        self.r_gid = np.asarray(cols[10], dtype=np.int64)
-        self.gkeys = list(gid_of)
+            for seller, frac, kind in ((deal.owner, ONE, "direct"),) if not deal.splits else _parties(deal):
+                p_deal.append(di)
+                p_seller.append(seller)
+                p_frac.append(frac)
+                p_kind.append(kind)
+        # 2. recipients: each distinct (party, kind)'s chain once, expanded to every party by array ops
+        sid: dict = {}  # seller -> integer id
+        chain_of: dict = {}  # (seller, kind) -> chain number
+        ch_who: list = []
+        ch_roll: list = []
+        ch_off: list = []
+        ch_len: list = []
+        pk = np.empty(len(p_deal), dtype=np.int64)
+        for j, key in enumerate(zip(p_seller, p_kind, strict=True)):
+            u = chain_of.get(key)
+            if u is None:
+                u = chain_of[key] = len(ch_off)
+                seller = key[0]
+                chain = [(w, r) for w, r in [(seller, 0)] + [(m, 1) for m in ancestors(inp.managers, seller)]
+                         if only is None or w in only]
+                ch_off.append(len(ch_who))
+                ch_len.append(len(chain))
+                ch_who.extend(sid.setdefault(w, len(sid)) for w, _ in chain)
+                ch_roll.extend(r for _, r in chain)
+            pk[j] = u
+        names = list(sid)
+        e_party, pos = _expand(np.asarray(ch_len, dtype=np.int64)[pk] if len(pk) else np.zeros(0, dtype=np.int64))
+        cidx = np.asarray(ch_off, dtype=np.int64)[pk[e_party]] + pos if len(e_party) else pos
+        e_who = np.asarray(ch_who, dtype=np.int64)[cidx] if len(e_party) else pos
+        e_roll = np.asarray(ch_roll, dtype=np.int64)[cidx] if len(e_party) else pos
+        p_deal_a = np.asarray(p_deal, dtype=np.int64)
+        e_deal = p_deal_a[e_party]
+        dord = np.fromiter((deal.close_date.toordinal() for deal in deals), dtype=np.int64, count=len(deals))
+        e_d = dord[e_deal]
+        # 3. the assignment in force on the close date (as `assignment_on`: the latest-starting one covering it)
+        asgs: list = []
+        asg_plan: list = []
+        plan_id = {p: i for i, p in enumerate(plans)}
+        e_asg = np.full(len(e_who), -1, dtype=np.int64)
+        by_who = np.argsort(e_who, kind="stable")
+        sorted_who = e_who[by_who]
+        bounds = np.flatnonzero(sorted_who[1:] != sorted_who[:-1]) + 1
+        for s, e in zip([0, *bounds.tolist()], [*bounds.tolist(), len(by_who)], strict=True):
+            if s == e:
+                continue
+            mine = ctx.by_seller.get(names[int(sorted_who[s])], ())
+            if not mine:
+                continue
+            rows = by_who[s:e]
+            dd = e_d[rows]
+            found = np.full(len(rows), -1, dtype=np.int64)
+            for a in mine:
+                covers = dd >= a.start.toordinal()
+                if a.end is not None:
+                    covers &= dd <= a.end.toordinal()
+                found[covers] = len(asgs)
+                asgs.append(a)
+                asg_plan.append(plan_id[a.plan])
+            e_asg[rows] = found
+        # 4. the matching commission components of each distinct (plan, deal type, roll-up)
+        has = np.flatnonzero(e_asg >= 0)
+        type_id: dict = {}
+        dtype_a = np.fromiter((type_id.setdefault(deal.deal_type, len(type_id)) for deal in deals), dtype=np.int64,
+                              count=len(deals))
+        types = list(type_id)
+        plan_keys = list(plans)
+        combo = (np.asarray(asg_plan, dtype=np.int64)[e_asg[has]] * max(len(types), 1) + dtype_a[e_deal[has]]) * 2 \
+            + e_roll[has] if len(has) else has
+        ucombo, combo_inv = np.unique(combo, return_inverse=True)
+        cc_ci: list = []
+        cc_off: list = []
+        cc_len: list = []
+        for code in ucombo.tolist():
+            p, rest = divmod(code, max(len(types), 1) * 2)
+            t, roll = divmod(rest, 2)
+            comps = [ci for ci, c in enumerate(plans[plan_keys[p]].components)
+                     if isinstance(c, CommissionComponent) and c.measure.matches(types[t]) and (not roll or c.rollup)]
+            cc_off.append(len(cc_ci))
+            cc_len.append(len(comps))
+            cc_ci.extend(comps)
+        combo_inv = combo_inv.reshape(-1)
+        f_e, pos = _expand(np.asarray(cc_len, dtype=np.int64)[combo_inv] if len(has) else has)
+        f_ci = (np.asarray(cc_ci, dtype=np.int64)[np.asarray(cc_off, dtype=np.int64)[combo_inv[f_e]] + pos]
+                if len(f_e) else f_e)
+        f_e = has[f_e]
+        # 5. per row: plan, component, quota period and group by array ops; the credit is the same Decimal product
+        # the reference converts (at the 40-digit context) as an exact ratio per party, times the exact FX ratio
+        plan_of_asg = np.asarray(asg_plan, dtype=np.int64)
+        f_party = e_party[f_e]
+        f_plan = plan_of_asg[e_asg[f_e]] if len(f_e) else f_e
+        f_deal = p_deal_a[f_party]
+        width = max((len(plans[k].components) for k in plan_keys), default=0)
+        period_of: dict = {}  # quota period kind -> number (0: flat, no quota)
+        name_of: dict = {}  # (plan, component name) -> number
+        comp_period = np.zeros((len(plan_keys), max(width, 1)), dtype=np.int64)
+        comp_name = np.zeros((len(plan_keys), max(width, 1)), dtype=np.int64)
+        for p, key in enumerate(plan_keys):
+            for ci, comp in enumerate(plans[key].components):
+                if isinstance(comp, CommissionComponent) and comp.quota is not None:
+                    comp_period[p, ci] = period_of.setdefault(comp.quota.period, len(period_of) + 1)
+                comp_name[p, ci] = name_of.setdefault((key, comp.name), len(name_of))
+        f_period = comp_period[f_plan, f_ci]
+        ratio: dict = {}  # party -> (numerator, denominator) of amount × share
+        for p in np.unique(f_party).tolist():
+            ratio[p] = (amounts[p_deal[p]] * p_frac[p]).as_integer_ratio()
+        party_l = f_party.tolist()
+        r_num = [ratio[p][0] for p in party_l]
+        r_den = [ratio[p][1] for p in party_l]
+        fx_of: list = [None] * len(party_l)
+        ccy_id: dict = {}
+        deal_ccy = np.fromiter((ccy_id.setdefault(deal.currency.upper(), len(ccy_id)) for deal in deals), dtype=np.int64,
+                               count=len(deals))
+        plan_ccy = np.fromiter((ccy_id.setdefault(plans[k].currency, len(ccy_id)) for k in plan_keys), dtype=np.int64,
+                               count=len(plan_keys))
+        fx_cache: dict = {}  # (deal currency, plan currency, close date) -> the exact rate ratio
+        for j in np.flatnonzero(deal_ccy[f_deal] != plan_ccy[f_plan]).tolist() if len(f_e) else ():
+            deal = deals[p_deal[party_l[j]]]
+            ccy, pccy, d = deal.currency.upper(), plans[plan_keys[int(f_plan[j])]].currency, deal.close_date
+            r = fx_cache.get((ccy, pccy, d))
+            if r is None:
+                r = fx_cache[(ccy, pccy, d)] = (exact(ctx.rate_to_base(ccy, d)) / exact(ctx.rate_to_base(pccy, d)))
+            r_num[j], r_den[j], fx_of[j] = r_num[j] * r.numerator, r_den[j] * r.denominator, r
+        kinds = ["direct", "split", "rollup"]
+        kind_code = np.fromiter((k == "split" for k in p_kind), dtype=np.int64, count=len(p_kind))
+        f_kind = np.where(e_roll[f_e] == 1, 2, kind_code[f_party]) if len(f_e) else f_e
+        who_l = e_who[f_e].tolist()
+        asg_l = e_asg[f_e].tolist()
+        ci_l = f_ci.tolist()
+        kind_l = f_kind.tolist()
+        # flat components (no quota): the reference's credit objects, in row order
+        for j in np.flatnonzero(f_period == 0).tolist():
+            p, a, ci = party_l[j], asgs[asg_l[j]], ci_l[j]
+            self.flat.append(_Credit(names[who_l[j]], a.plan, plans[a.plan].components[ci], ci, deals[p_deal[p]],
+                                     kinds[kind_l[j]], p_seller[p], p_frac[p], Fraction(r_num[j], r_den[j]),
+                                     fx_of[j], a))
+        q = np.flatnonzero(f_period != 0)
+        # quota period of each distinct (close date, period kind); groups numbered in order of first appearance
+        qcode = e_d[f_e[q]] * (len(period_of) + 1) + f_period[q]
+        uq, q_inv = np.unique(qcode, return_inverse=True)
+        kind_name = [None, *period_of]
+        qkeys = [quota_period_key(date.fromordinal(c // (len(period_of) + 1)), kind_name[c % (len(period_of) + 1)], fy)
+                 for c in uq.tolist()]
+        # equal quota periods from different close dates are one group: number the period keys themselves
+        qk_id: dict = {}
+        q_of = np.fromiter((qk_id.setdefault(k, len(qk_id)) for k in qkeys), dtype=np.int64, count=len(qkeys))
+        qkeys = list(qk_id)
+        q_inv = q_of[q_inv.reshape(-1)]
+        _, wn = np.unique(e_who[f_e[q]] * max(len(name_of), 1) + comp_name[f_plan[q], f_ci[q]], return_inverse=True)
+        gcode = wn.reshape(-1) * max(len(qkeys), 1) + q_inv  # (recipient, component, quota period)
+        ug, g_first, g_inv = np.unique(gcode, return_index=True, return_inverse=True)
+        by_first = np.argsort(g_first, kind="stable")
+        rank = np.empty(len(ug), dtype=np.int64)
+        rank[by_first] = np.arange(len(ug), dtype=np.int64)
+        self.r_gid = rank[g_inv.reshape(-1)]
+        ql = q.tolist()
+        qinv_l = q_inv.tolist()
+        self.gkeys = []
+        for k in g_first[by_first].tolist():
+            j = ql[k]
+            a = asgs[asg_l[j]]
+            self.gkeys.append((names[who_l[j]], a.plan, plans[a.plan].components[ci_l[j]].name, qkeys[qinv_l[k]]))
+        self.r_deal = f_deal[q].tolist()
+        self.r_who = [names[who_l[j]] for j in ql]
+        self.r_asg = [asgs[asg_l[j]] for j in ql]
+        self.r_ci = [ci_l[j] for j in ql]
+        self.r_kind = [kinds[kind_l[j]] for j in ql]
+        self.r_src = [p_seller[party_l[j]] for j in ql]
+        self.r_frac = [p_frac[party_l[j]] for j in ql]
+        self.r_num = [r_num[j] for j in ql]
+        self.r_den = [r_den[j] for j in ql]
+        self.fx_of = [fx_of[j] for j in ql]
+        # 6. SPIFs (direct and split credits only), as the reference; only plans with a SPIF component pay any
+        if any(isinstance(c, SpifComponent) for plan in plans.values() for c in plan.components):
+            for deal, amount in zip(deals, amounts, strict=True):
+                _spifs(ctx, deal, amount, deal.currency.upper())
 
     def credit_obj(self, i: int) -> _Credit:
         a = self.r_asg[i]
@@ -492,6 +612,13 @@ class _Run:
                    f'"attainment_before":"{b}/{q}","attainment_after":"{a}/{q}","amount":"{_cents_text(c)}",'
                    f'"capped":{"true" if cp else "false"}{fxs},"uncapped":"{un}/{ud}"{cj}')
         return out
+
+
+def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For entries repeated `counts` times each: the entry of every repetition and its position in the entry."""
+    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    starts = np.cumsum(counts) - counts
+    return owner, np.arange(len(owner), dtype=np.int64) - starts[owner]
 
 
 def _cents_text(c: int) -> str:
