@@ -420,9 +420,11 @@ class _Run:
 
         # ---- set-based rating of every whole-micro-unit group: one sort, one running sum ----
         vrows = np.flatnonzero(vector[r_gid]) if n else np.zeros(0, dtype=np.int64)
-        # ranks of every seller a line can name (recipients, sources, assignees, adjustments, SPIF parties)
+        # ranks of every seller a line can name (recipients, sources, assignees, adjustments, SPIF parties and
+        # the sources of flat credits, which may appear nowhere else: a split party with no assignment whose
+        # manager earns a flat roll-up)
         seller_names = sorted({*self.r_who, *self.r_src, *ctx.by_seller, *(a.seller for a in inp.adjustments),
-                               *(x[1].seller for x in ctx.out)}, key=_skey)
+                               *(x[1].seller for x in ctx.out), *(c.source for c in self.flat)}, key=_skey)
         seller_rank = {s: i for i, s in enumerate(seller_names)}
         deal_a = np.asarray(self.r_deal, dtype=np.int64)[vrows]
         gid_v = r_gid[vrows]

@@ -159,3 +159,16 @@ def test_explanations_rendered_from_stored_facts_are_the_reference_text(inp):
     reference, facts = calculate(inp), calculate_frames(inp, explain="facts")
     assert all(ln.explanation == "" for ln in facts.lines if ln.facts)
     assert tuple(dataclasses.replace(ln, explanation=ln.text) for ln in facts.lines) == reference.lines
+
+
+def test_a_flat_roll_up_from_a_seller_with_no_assignment_is_the_reference():
+    """The source of a flat roll-up credit may be a seller named by no other line (no assignment, no quota
+    row): the set-based engine ranks it too instead of failing with a KeyError."""
+    plan = parse_plan_document({"name": "P", "currency": "USD", "components": [
+        {"name": "Flat", "type": "commission", "quota": None, "rollup": True, "tiers": [{"rate": "0.05"}]}]})
+    inp = engine_input({"p": plan}, [assign("m", "p")],
+                       [deal("D-1", "x", Decimal("1000.10"), date(2027, 2, 3), "new_logo", "USD")],
+                       {}, managers={"x": "m", "m": None}, period_from="2027-01", period_through="2027-03")
+    reference = calculate(inp)
+    assert [(ln.seller, ln.amount) for ln in reference.lines] == [("m", Decimal("50.01"))]
+    assert calculate_frames(inp).lines == reference.lines
