@@ -203,31 +203,6 @@ NOTES = [
     "an entry lives 300 s (a rename shows within five minutes). A repeat view runs 7 queries (the window "
     "query is skipped); the figure above counts the first, cold request. Warm rows: the body from the "
     "cache; cold rows: no cache at all (DummyCache), every request reads and formats the body.",
-    "Profile of a warm-before-this-change 200-line request in-process (load ≈ 4): 76 ms = statement read "
-    "with history 23 ms (its SQL runs in 1.7 ms: the rest is Django building and compiling a query with "
-    "seven annotations), window 19 ms (SQL 2.4 ms, compile 10 ms), formatting 7 ms, template 9 ms, and "
-    "~18 ms of session, user, tenant, membership and middleware — about what the reference list page costs. "
-    "With the body cached: statement read 19–27 ms, body 2.6 ms (one cache read), template 8 ms.",
-    "A/B on 2026-12-02 17:02–17:06 UTC, before = b9293b9 (main) and after, alternated, 30 requests each "
-    "(p50 / p95 ms). Round 1 (load 7.8 → 6.9, the machine saturated: the reference page 268 / 360 before, "
-    "135 / 152 after): before 200 / 1,500 / 5,000 lines 442 / 710, 528 / 590, 374 / 622; after warm 131 / "
-    "229, 130 / 184, 68 / 142, cold 194 / 331, 212 / 307, 115 / 179. Round 2 (load 6.9 → 6.9): reference "
-    "39 / 49 before, 56 / 69 after; before 112 / 131, 168 / 200, 168 / 227; after warm 69 / 93, 76 / 97, "
-    "87 / 122, cold 132 / 183, 156 / 187, 205 / 232.",
-    "What this says: a repeat view of a statement of any size now costs about the reference list page plus "
-    "15–30 ms (warm p95 93–122 ms at load ≈ 6.5, reference p95 69 ms in the same minute); the 5,000-line "
-    "statement is ≤ 500 ms warm and cold (p95 122 / 232 ms); 7 queries warm, 8 cold, whatever the size. "
-    "The p95 ≤ 50 ms target is **not shown** on this machine: at load 6–7 the reference page alone has a "
-    "p95 of 49–152 ms. What is left of a warm request is fixed per-request Python: the statement read with "
-    "its history and flags (Django compiling it, ~20 ms here), the session/user/tenant/membership reads "
-    "and the template's header, chart and forms (~8 ms).",
-    "History: before the body cache (2026-12-02 13:38–13:47, load 4.9 → 7.6), one row per line group "
-    "formatted in the view: 200 / 1,500 / 5,000 lines p95 164–280 / 205–376 / 256–411 ms, 8 queries; the "
-    "bench's first run (2026-12-02, load average 2.7 → 4.9): 1,500 lines p50 917 ms / p95 1,324 ms, "
-    "5,000 lines p50 3,876 ms / p95 4,722 ms, 16 queries (every line rendered twice by the template, the lines "
-    "read twice). Then (every line read once and grouped in Python, 100 deal groups rendered): 200 / 1,500 / "
-    "5,000 lines p50 55 / 84 / 188 ms, p95 136 / 392 / 715 ms, 12 queries (load average 5.5 → 6.4; the "
-    "reference page p95 46 ms).",
 ]
 
 
