@@ -47,28 +47,27 @@ def reset_peak() -> None:
         pass
 
 
-def rss_mb() -> float:
-    """MB: this process's resident set now (VmRSS), 0 where it cannot be read."""
+def _status_mb(field: str) -> float | None:
+    """MB: one memory field of /proc/self/status (VmRSS, VmHWM …), None where it cannot be read."""
     try:
         with open("/proc/self/status") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return None
+
+
+def rss_mb() -> float:
+    """MB: this process's resident set now (VmRSS), 0 where it cannot be read."""
+    return _status_mb("VmRSS") or 0.0
 
 
 def peak_since_reset() -> float:
     """MB: the peak resident set since `reset_peak` (VmHWM), or the process's peak where it cannot be read."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return peak_mb()
+    peak = _status_mb("VmHWM")
+    return peak_mb() if peak is None else peak
 
 
 def timed(fn, *args, **kwargs):
