@@ -31,7 +31,7 @@ from compensation.engine.payout import bands, payout, round_cents
 from compensation.models import CompPlan, EarningLine, PlanAssignment, Statement
 from performance.models import Opportunity, OpportunitySplit
 from planning.models import Quota, Seller
-from spm.fiscal import month_key, months_in_period, parse_period_key, quota_period_key
+from spm.fiscal import month_key, month_start, months_in_period, parse_period_key, quota_period_key, shift_month
 from spm.hub.demo import bench
 from spm.models import FxRate
 from spm.tenancy.db import tenant_atomic
@@ -68,8 +68,7 @@ def year_floor(tenant, *, period_from: str, period_through: str, lines: int | No
     """Seconds to read, rate and write this tenant's year at the floor (see the module docstring); with `lines`,
     the credits are repeated (as a second component would) until as many lines are rated and written."""
     lo = f"{period_from}-01"
-    hi_year, hi_month = map(int, period_through.split("-"))
-    hi = f"{hi_year + hi_month // 12:04d}-{hi_month % 12 + 1:02d}-01"
+    hi = shift_month(month_start(period_through), 1).isoformat()  # the day after the last month
     out: dict = {}
     with tenant_atomic(tenant), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS _bench_floor_lines, _bench_floor_summaries")
