@@ -19,16 +19,9 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from performance.pipeline import reads
 from performance.pipeline.params import parse_params
-from performance.pipeline.selectors import (
-    cached,
-    pipeline_document,
-    pipeline_flow,
-    pipeline_overview,
-    pipeline_risks,
-    seller_refs,
-)
-from performance.pipeline.summaries import summary_serves_or_roll
+from performance.pipeline.selectors import cached, pipeline_flow, pipeline_risks
 from spm.api.base import TenantGenericViewSet
 from spm.api.schema import READ_ERRORS, error_responses
 
@@ -71,31 +64,16 @@ class PipelineViewSet(TenantGenericViewSet):
             raise serializers.ValidationError({"detail": p.errors})
         return p
 
-    def _overview(self, p):
-        version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
-        return cached("overview", access=self.access, key_parts=(p.as_of, p.period, p.filters),
-                      compute=lambda: pipeline_overview(access=self.access, as_of=p.as_of, period=p.period,
-                                                        filters=p.filters, served=version is not None),
-                      version=version)
-
     @extend_schema(summary="Pipeline metrics as of a day (the pipeline_metrics document)", parameters=FILTERS,
                    responses=RESPONSES)
     @action(detail=False, methods=["get"])
     def metrics(self, request, *args, **kwargs):
-        p = self._params(request)
-        # The document alone: no seller records, quotas or coverage behind it (the overview's).
-        version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
-        return Response(cached("metrics", access=self.access, key_parts=(p.as_of, p.period, p.filters), version=version,
-                               compute=lambda: pipeline_document(
-                                   access=self.access, as_of=p.as_of, period=p.period, filters=p.filters,
-                                   sellers=seller_refs(access=self.access, filters=p.filters),
-                                   served=version is not None)[0]))
+        return Response(reads.metrics_document(access=self.access, p=self._params(request)))
 
     @extend_schema(summary="Coverage and velocity beside the metrics", parameters=FILTERS, responses=RESPONSES)
     @action(detail=False, methods=["get"])
     def overview(self, request, *args, **kwargs):
-        p = self._params(request)
-        o = self._overview(p)
+        o = reads.overview(access=self.access, p=self._params(request))
         return Response(jsonable({k: v for k, v in o.items() if k != "sellers"}))
 
     @extend_schema(summary="Pipeline flow between two days and close-date moves", parameters=FILTERS + FLOW,

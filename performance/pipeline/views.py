@@ -12,10 +12,9 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 
-from performance.pipeline import charts
+from performance.pipeline import charts, reads
 from performance.pipeline.params import parse_params
 from performance.pipeline.selectors import cached, deal_drilldown, pipeline_flow, pipeline_overview, pipeline_risks
-from performance.pipeline.summaries import summary_serves_or_roll
 from spm.fiscal import parse_period_key, quarter_key, shift_month
 from spm.tenancy.views import TenantTemplateView
 from spm.web.paging import paginate
@@ -51,9 +50,7 @@ class PipelineView(_PipelineBase):
         context = super().get_context_data(**kwargs)
         p = self.params()
         fy = self.access.tenant.fiscal_year_start_month
-        version = summary_serves_or_roll(access=self.access, as_of=p.as_of, period=p.period, filters=p.filters)
-        overview = cached("page", access=self.access, key_parts=(p.as_of, p.period, p.filters),
-                          compute=lambda: self.page_data(p, served=version is not None), version=version)
+        overview = reads.served_read("page", access=self.access, p=p, compute=lambda served: self.page_data(p, served))
         doc = overview["metrics"]
         currency = overview["currency"]
         choices = overview["choices"]
@@ -83,14 +80,7 @@ class PipelineView(_PipelineBase):
                                      owner_rows=OWNER_ROWS, served=served)
         doc, currency = overview["metrics"], overview["currency"]
         sellers = overview.pop("sellers")
-        overview["choices"] = {
-            "owners": [(s.id, s.name) for s in sellers] if len(sellers) <= OWNER_CHOICES else [],
-            "teams": sorted({s.team for s in sellers if s.team}),
-            "regions": sorted({s.region for s in sellers if s.region}),
-            "segments": sorted({s.segment for s in sellers if s.segment}),
-            "names": {s.email: (s.name, str(s.id)) for s in sellers if s.email in doc["by_owner"]},
-            "count": len(sellers),
-        }
+        overview["choices"] = reads.filter_choices(sellers, listed=doc["by_owner"], owner_limit=OWNER_CHOICES)
         overview["charts"] = {
             "aging_chart": charts.aging_chart(doc["aging"], currency=currency),
             "bookings_chart": charts.bookings_chart(doc["bookings_by_quarter"], currency=currency)
