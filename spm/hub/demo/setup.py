@@ -36,6 +36,7 @@ from planning.models import Seller
 from planning.services import seller_link_user
 from spm.fiscal import shift_month
 from spm.hub.demo.capacity import capacity_plan_demo
+from spm.hub.demo.coaching import alerts_and_coaching_demo
 from spm.hub.demo.generator import demo_window, generate_company
 from spm.hub.demo.territories import demo_territories
 from spm.hub.importers.crm_maven import (
@@ -133,6 +134,9 @@ def demo_setup(*, small: bool = False, today: dt.date | None = None, data_dir: P
         summary = _statements(tenant, first, today, users[tenant.slug])
         log(f"{tenant.slug}: {summary} ({time.perf_counter() - started:.1f}s)")
     lap("statements")
+    for tenant in (acme, globex):
+        log(f"{tenant.slug}: {alerts_and_coaching_demo(tenant=tenant, today=today, manager_user=users[tenant.slug]['manager'])}")
+    lap("alerts and coaching")
     _analyze()
     lap("analyze")
     report.lines = [f"{k}: {v:.1f}s" for k, v in report.seconds.items()]

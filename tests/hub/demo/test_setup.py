@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from compensation.models import Statement
+from performance.alerts.models import Alert
+from performance.coaching.models import CoachingNote, FollowUp
 from planning.models import Seller
 from spm.models import Membership, Tenant
 from spm.tenancy.db import tenant_atomic
@@ -40,6 +42,13 @@ def test_it_sets_up_both_tenants_once(tmp_path):
         paid = Statement.objects.filter(status="paid").first()
         assert paid.approved_by.username == "finance@acme.example"
         counts = (Seller.objects.count(), Statement.objects.count())
+        # The daily alert refresh ran once, and the manager has coached their reports from those alerts:
+        # every note is the manager's, on a deal of the rep it is about; one follow-up is overdue.
+        assert Alert.objects.filter(status="open").exists()
+        notes = list(CoachingNote.objects.select_related("opportunity", "author"))
+        assert notes and {n.author.username for n in notes} == {"manager@acme.example"}
+        assert all(n.seller.manager_id == manager.pk and n.opportunity.owner_id == n.seller_id for n in notes)
+        assert FollowUp.objects.filter(done_at__isnull=True, due_date__lt=TODAY).count() == 1
     with tenant_atomic(Tenant.objects.get(slug="globex")):
         assert Membership.objects.get(user=consultant).role == "finance"
 
