@@ -7,7 +7,10 @@ globex — the public CRM export (spm.hub.importers.crm_maven), with its plans c
 Statements: one calculation run from the first month with data through the current month,
 requested by revops (so finance may approve); months before last month are published, approved
 by finance and paid; last month is published (finance's approval queue, the rep sees it); the
-current month stays draft. Everything goes through the compensation services.
+current month stays draft. Everything goes through the compensation services. Then Perform's
+follow-through: today's alerts, the demo manager's coaching record (spm.hub.demo.coaching) and a
+trained win-probability model per tenant (acme's history carries signal, globex's export does not,
+and the forecast page says so).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from compensation.services import (
     statement_mark_paid,
     statement_publish_period,
 )
+from performance.forecasting.models import WinModelRun
+from performance.forecasting.services import win_model_request
 from planning.models import Seller
 from planning.services import seller_link_user
 from spm.fiscal import shift_month
@@ -137,6 +142,9 @@ def demo_setup(*, small: bool = False, today: dt.date | None = None, data_dir: P
     for tenant in (acme, globex):
         log(f"{tenant.slug}: {alerts_and_coaching_demo(tenant=tenant, today=today, manager_user=users[tenant.slug]['manager'])}")
     lap("alerts and coaching")
+    for tenant in (acme, globex):
+        log(f"{tenant.slug}: {_win_model(tenant, users[tenant.slug])}")
+    lap("win models")
     _analyze()
     lap("analyze")
     report.lines = [f"{k}: {v:.1f}s" for k, v in report.seconds.items()]
@@ -209,6 +217,18 @@ def _best_manager() -> Seller:
     return (Seller.objects.filter(role_type=Seller.RoleType.MANAGER)
             .annotate(aes=Count("reports", filter=Q(reports__role_type=Seller.RoleType.AE)))
             .order_by("-aes", "external_id").first())
+
+
+def _win_model(tenant: Tenant, users: dict) -> str:
+    """Train the tenant's win-probability model as RevOps would from the forecast page (a task on commit:
+    in-process without Redis, else on the worker), so the forecast shows the model and its backtest."""
+    with tenant_scope(tenant):
+        run = win_model_request(actor=users["revops"])
+    with tenant_atomic(tenant):
+        run = WinModelRun.objects.get(pk=run.pk)
+    if run.status != WinModelRun.Status.SUCCEEDED:
+        return f"win model {run.status} (a worker will train it)"
+    return f"win model: {run.metrics.get('verdict', '')}"
 
 
 def _statements(tenant: Tenant, first_month: str, today: dt.date, users: dict) -> str:

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from compensation.models import Statement
 from performance.alerts.models import Alert
 from performance.coaching.models import CoachingNote, FollowUp
+from performance.forecasting.models import WinModelRun
 from planning.models import Seller
 from spm.models import Membership, Tenant
 from spm.tenancy.db import tenant_atomic
@@ -49,6 +50,7 @@ def test_it_sets_up_both_tenants_once(tmp_path):
         assert notes and {n.author.username for n in notes} == {"manager@acme.example"}
         assert all(n.seller.manager_id == manager.pk and n.opportunity.owner_id == n.seller_id for n in notes)
         assert FollowUp.objects.filter(done_at__isnull=True, due_date__lt=TODAY).count() == 1
+        assert WinModelRun.objects.get().status == "succeeded"  # the forecast page shows a trained model
     with tenant_atomic(Tenant.objects.get(slug="globex")):
         assert Membership.objects.get(user=consultant).role == "finance"
 
