@@ -62,7 +62,9 @@ class DisputeListView(TenantTemplateView):
             status = "unresolved"
         qs = dispute_list(access=self.access, status=None if status == "all" else status)
         context.update(paginate(self.request, qs.order_by("raised_at", "id"), per_page=50))
-        context.update(status=status, statuses=self.STATUSES, can_resolve=self.access.can("disputes.resolve"))
+        labels = {"unresolved": "Unresolved", "all": "All", **dict(Dispute.Status.choices)}
+        context.update(status=status, status_label=labels[status], statuses=[(s, labels[s]) for s in self.STATUSES],
+                       can_resolve=self.access.can("disputes.resolve"))
         return context
 
 
