@@ -8,7 +8,7 @@ Statements: one calculation run from the first month with data through the curre
 requested by revops (so finance may approve); months before last month are published, approved
 by finance and paid; last month is published (finance's approval queue, the rep sees it); the
 current month stays draft. Everything goes through the compensation services. Then Perform's
-follow-through: today's alerts, the demo manager's coaching record (spm.hub.demo.coaching) and a
+follow-through: two disputes of the demo rep (spm.hub.demo.disputes), today's alerts, the demo manager's coaching record (spm.hub.demo.coaching) and a
 trained win-probability model per tenant (acme's history carries signal, globex's export does not,
 and the forecast page says so).
 """
@@ -42,6 +42,7 @@ from planning.services import seller_link_user
 from spm.fiscal import shift_month
 from spm.hub.demo.capacity import capacity_plan_demo
 from spm.hub.demo.coaching import alerts_and_coaching_demo
+from spm.hub.demo.disputes import disputes_demo
 from spm.hub.demo.generator import demo_window, generate_company
 from spm.hub.demo.territories import demo_territories
 from spm.hub.importers.crm_maven import (
@@ -140,8 +141,9 @@ def demo_setup(*, small: bool = False, today: dt.date | None = None, data_dir: P
         log(f"{tenant.slug}: {summary} ({time.perf_counter() - started:.1f}s)")
     lap("statements")
     for tenant in (acme, globex):
+        log(f"{tenant.slug}: {disputes_demo(tenant=tenant, rep_user=users[tenant.slug]['rep'], finance_user=users[tenant.slug]['finance'])}")
         log(f"{tenant.slug}: {alerts_and_coaching_demo(tenant=tenant, today=today, manager_user=users[tenant.slug]['manager'])}")
-    lap("alerts and coaching")
+    lap("disputes, alerts and coaching")
     for tenant in (acme, globex):
         log(f"{tenant.slug}: {_win_model(tenant, users[tenant.slug])}")
     lap("win models")

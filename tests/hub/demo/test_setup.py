@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from compensation.disputes.models import Dispute
 from compensation.models import Statement
 from performance.alerts.models import Alert
 from performance.coaching.models import CoachingNote, FollowUp
@@ -50,7 +51,10 @@ def test_it_sets_up_both_tenants_once(tmp_path):
         assert notes and {n.author.username for n in notes} == {"manager@acme.example"}
         assert all(n.seller.manager_id == manager.pk and n.opportunity.owner_id == n.seller_id for n in notes)
         assert FollowUp.objects.filter(done_at__isnull=True, due_date__lt=TODAY).count() == 1
-        assert WinModelRun.objects.get().status == "succeeded"  # the forecast page shows a trained model
+        assert WinModelRun.objects.get().status == "succeeded"
+        # The demo rep's two disputes: one in finance's review with a comment, one rejected with a reason.
+        assert sorted(Dispute.objects.filter(seller=rep).values_list("status", flat=True)) == ["in_review", "rejected"]
+        assert Dispute.objects.get(status="in_review").comments.exists()  # the forecast page shows a trained model
     with tenant_atomic(Tenant.objects.get(slug="globex")):
         assert Membership.objects.get(user=consultant).role == "finance"
 
