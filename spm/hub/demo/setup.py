@@ -224,7 +224,7 @@ def _best_manager() -> Seller:
 def _win_model(tenant: Tenant, users: dict) -> str:
     """Train the tenant's win-probability model as RevOps would from the forecast page (a task on commit:
     in-process without Redis, else on the worker), so the forecast shows the model and its backtest."""
-    with tenant_scope(tenant):
+    with tenant_atomic(tenant):  # the training task starts when this commits
         run = win_model_request(actor=users["revops"])
     with tenant_atomic(tenant):
         run = WinModelRun.objects.get(pk=run.pk)
