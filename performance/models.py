@@ -113,8 +113,16 @@ class Opportunity(TenantModel):
 
 
 class OpportunitySplit(TenantModel):
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="splits")
-    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="split_credits")
+    # No database FK constraints (see Opportunity.tenant): a 1,000,000-deal scenario load writes 200,000
+    # splits, and their three deferred checks each (the deal's row locked FOR KEY SHARE among them) ran
+    # at COMMIT for longer than the split insert itself. Writers take the deal from their own insert or
+    # lock and the sellers from the tenant's own rows (RLS pins tenant_id); Django's collector still
+    # cascades deletes. No tenant index: split_unique_seller leads with tenant_id.
+    tenant = models.ForeignKey("spm.Tenant", on_delete=models.CASCADE, editable=False, related_name="+",
+                               db_constraint=False, db_index=False)
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="splits", db_constraint=False)
+    seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="split_credits",
+                               db_constraint=False)
     pct = models.DecimalField(max_digits=7, decimal_places=4)  # percent of the deal, 50 = 50 %
 
     class Meta:

@@ -93,7 +93,13 @@ class Quota(TenantModel):
         CAPACITY = "capacity"
         RAMP = "ramp"
 
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="quotas")
+    # No database FK constraints (as the deal's, performance.models.Opportunity): a scenario load's 120,000
+    # quotas queued two deferred checks each for COMMIT. Writers resolve the seller among the tenant's
+    # own rows (RLS pins tenant_id); Django's collector still cascades deletes. No tenant index:
+    # quota_unique_period leads with tenant_id.
+    tenant = models.ForeignKey("spm.Tenant", on_delete=models.CASCADE, editable=False, related_name="+",
+                               db_constraint=False, db_index=False)
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="quotas", db_constraint=False)
     measure = models.CharField(max_length=40, default="bookings")
     period = models.CharField(max_length=10)
     amount = models.DecimalField(max_digits=16, decimal_places=2)

@@ -142,6 +142,12 @@ class InputChange(TenantModel):
     EVERY_SELLER = 0
     EVERY_MONTH = ""
 
+    # No database FK constraint on the tenant (RLS WITH CHECK pins tenant_id): a load touching every
+    # seller's months upserts 100,000+ rows, each a deferred check at COMMIT. No tenant index:
+    # input_change_unique leads with tenant_id.
+    tenant = models.ForeignKey("spm.Tenant", on_delete=models.CASCADE, editable=False, related_name="+",
+                               db_constraint=False, db_index=False)
+
     seller_id = models.BigIntegerField()
     month = models.CharField(max_length=7, blank=True)
     changed_at = models.DateTimeField()

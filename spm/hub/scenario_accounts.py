@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from planning.models import Account
 from spm.db.bulk import bulk_insert, bulk_update
-from spm.hub.scenario_bulk import _check_decimal, _too_long
+from spm.hub.scenario_checks import check_decimal, too_long
 from spm.tenancy.context import current_tenant
 
 TEXT = (("name", 200), ("industry", 60), ("country", 60), ("region", 50))
@@ -32,9 +32,9 @@ def _same(field: str, a, b) -> bool:
 
 def _values(r: dict, territory_ids: dict[str, int]) -> dict:
     where = f"account {r['external_id']!r}"
-    _too_long(r["external_id"], 64, where, "external_id")
+    too_long(r["external_id"], 64, where, "external_id")
     for field, limit in TEXT:
-        _too_long(r.get(field), limit, where, field)
+        too_long(r.get(field), limit, where, field)
     values = {"name": r["name"], **{f: r.get(f) or "" for f, _ in TEXT[1:]},
               "territory_id": territory_ids[r["territory"]] if r.get("territory") else None}
     if "employees" in r:
@@ -43,7 +43,7 @@ def _values(r: dict, territory_ids: dict[str, int]) -> dict:
         values["employees"] = r["employees"]
     for field in OPTIONAL[1:]:
         if field in r:
-            _check_decimal(Account, field, r[field], where)
+            check_decimal(Account, field, r[field], where)
             values[field] = r[field]
     return values
 

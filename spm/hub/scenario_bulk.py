@@ -37,6 +37,7 @@ from planning.models import Quota, Seller
 from spm.db.bulk import bulk_insert, bulk_update, constant_columns, copy_columns
 from spm.errors import DomainError
 from spm.fiscal import month_key, months_in_period
+from spm.hub.scenario_checks import check_decimal, too_long
 from spm.hub.scenario_deals import Deals
 from spm.tenancy.context import current_tenant
 
@@ -62,27 +63,6 @@ def _dec_equal(a, b) -> bool:
     return Decimal(str(a)) == Decimal(str(b))
 
 
-def _too_long(value: str, limit: int, where: str, field: str) -> None:
-    """The check `full_clean` made per row, with its message ("name: Ensure this value has at most …")."""
-    if value is not None and len(value) > limit:
-        raise ValidationError({field: [f"{where}: Ensure this value has at most {limit} characters "
-                                       f"(it has {len(value)})."]})
-
-
-def _check_decimal(model, name: str, value, where: str) -> None:
-    """A cheap digits test per row; only a value that fails it runs the field's validators (full_clean's messages)."""
-    if value is None:
-        return
-    field = model._meta.get_field(name)
-    exponent = value.as_tuple().exponent
-    if (isinstance(exponent, int) and exponent < -field.decimal_places) or \
-            abs(value) >= Decimal(10) ** (field.max_digits - field.decimal_places):
-        try:
-            field.run_validators(value)
-        except ValidationError as exc:
-            raise ValidationError({name: [f"{where}: {m}" for m in exc.messages]}) from None
-
-
 # --- sellers -------------------------------------------------------------------------------------
 
 SELLER_FIELDS = ["name", "role_type", "email", "hire_date", "end_date", "segment", "region", "title"]
@@ -93,10 +73,10 @@ def load_sellers(rows: list[dict], counts) -> dict[str, int]:
     existing = {r["external_id"]: r for r in Seller.objects.values("id", "external_id", "manager_id", *SELLER_FIELDS)}
     tenant_id = current_tenant().pk
     for r in rows:
-        _too_long(r["external_id"], 64, f"seller {r['external_id'][:64]!r}", "external_id")
-        _too_long(r["name"], 200, f"seller {r['external_id']!r}", "name")
+        too_long(r["external_id"], 64, f"seller {r['external_id'][:64]!r}", "external_id")
+        too_long(r["name"], 200, f"seller {r['external_id']!r}", "name")
         for f, limit in (("email", 254), ("title", 100), ("segment", 50), ("region", 50)):
-            _too_long(r[f], limit, f"seller {r['external_id']!r}", f)
+            too_long(r[f], limit, f"seller {r['external_id']!r}", f)
         if r["email"]:
             try:
                 validate_email(r["email"])
@@ -149,8 +129,8 @@ def load_quotas(rows: list[dict], seller_ids: dict[str, int], counts, affected: 
                 for q in Quota.objects.order_by().values("id", "seller_id", "measure", "period", "amount", "source")}
     last: dict[tuple, dict] = {}
     for r in rows:  # the last record of a (seller, measure, period) wins, like repeated quota_set calls
-        _too_long(r["measure"], 40, f"quota of {r['seller']!r}", "measure")
-        _check_decimal(Quota, "amount", r["amount"], f"quota of {r['seller']!r} {r['period']}")
+        too_long(r["measure"], 40, f"quota of {r['seller']!r}", "measure")
+        check_decimal(Quota, "amount", r["amount"], f"quota of {r['seller']!r} {r['period']}")
         last[(seller_ids[r["seller"]], r["measure"], r["period"])] = r
     new, changed = [], []
     months_of: dict[str, list[str]] = {}  # a few distinct periods for 120,000 quotas: parsed once each
@@ -211,12 +191,12 @@ def _check_deal_rows(deals: Deals, names: list[str]) -> None:
         return
     for e, name, st, value in zip(ext, names, stage, amount, strict=True):
         where = f"deal {e!r}"
-        _too_long(e, 64, where, "external_id")
-        _too_long(name, 200, where, "name")
-        _too_long(st, STAGE_NAME_MAX, where, "stage")
+        too_long(e, 64, where, "external_id")
+        too_long(name, 200, where, "name")
+        too_long(st, STAGE_NAME_MAX, where, "stage")
         exponent = value.as_tuple().exponent
         if (isinstance(exponent, int) and exponent < places) or abs(value) >= too_big:
-            _check_decimal(Opportunity, "amount", value, where)
+            check_decimal(Opportunity, "amount", value, where)
 
 
 def _deal_columns(deals: Deals, seller_ids: dict[str, int], account_ids: dict[str, int],

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from spm.changes import inputs_changed
 from spm.db.bulk import bulk_insert, bulk_update
-from spm.hub.scenario_bulk import _check_decimal
+from spm.hub.scenario_checks import check_decimal
 from spm.models import FxRate
 from spm.tenancy.context import current_tenant
 
@@ -29,7 +29,7 @@ def load_fx_rates(rows: Iterable[dict], counts) -> None:
     last_change = None
     for r in rows:
         key, rate = (r["currency"], r["effective_from"]), Decimal(str(r["rate_to_base"]))
-        _check_decimal(FxRate, "rate_to_base", rate, f"fx rate {r['currency']} from {r['effective_from']}")
+        check_decimal(FxRate, "rate_to_base", rate, f"fx rate {r['currency']} from {r['effective_from']}")
         current = state[key] if key in state else existing[key][1] if key in existing else None
         if current is None:
             counts["created"] += 1

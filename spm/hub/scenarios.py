@@ -349,11 +349,19 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
             "target_incentive": c.decimal(where, rec, "target_incentive", required=False, minimum=0) or Decimal(0),
         })
 
+    period_ok: dict[str, bool] = {}  # a few distinct periods among 120,000 quotas: each parsed once
     for _, where, rec in items("quotas", None):
         period = rec.get("period")
-        try:
-            parse_period_key(period, fy)
-        except ValueError:
+        ok = period_ok.get(period) if isinstance(period, str) else None
+        if ok is None:
+            try:
+                parse_period_key(period, fy)
+                ok = True
+            except ValueError:
+                ok = False
+            if isinstance(period, str):
+                period_ok[period] = ok
+        if not ok:
             c.err(where, "period", f"{period!r} is not a period key like 2027-03, 2027-Q1 or 2027")
         parsed["quotas"].append({
             "seller": ref(where, rec, "seller", sellers, "a seller"), "measure": c.text(where, rec, "measure") or "bookings",

@@ -1,0 +1,29 @@
+"""The per-row checks `full_clean` made, for the set-based writers of `load_scenario` (sellers, quotas,
+deals, accounts, fx rates): the same messages, naming the record, raised as a ValidationError by field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+
+def too_long(value: str | None, limit: int, where: str, field: str) -> None:
+    """The max_length check, with its message ("name: Ensure this value has at most …")."""
+    if value is not None and len(value) > limit:
+        raise ValidationError({field: [f"{where}: Ensure this value has at most {limit} characters "
+                                       f"(it has {len(value)})."]})
+
+
+def check_decimal(model, name: str, value: Decimal | None, where: str) -> None:
+    """A cheap digits test per row; only a value that fails it runs the field's validators (full_clean's messages)."""
+    if value is None:
+        return
+    field = model._meta.get_field(name)
+    exponent = value.as_tuple().exponent
+    if (isinstance(exponent, int) and exponent < -field.decimal_places) or \
+            abs(value) >= Decimal(10) ** (field.max_digits - field.decimal_places):
+        try:
+            field.run_validators(value)
+        except ValidationError as exc:
+            raise ValidationError({name: [f"{where}: {m}" for m in exc.messages]}) from None
