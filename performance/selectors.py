@@ -112,11 +112,10 @@ def credited_split_rows(closed_from: dt.date | None = None,
 
 
 def credited_deal_counts() -> list[tuple[int, int]]:
-    """(seller id, closed-won deals crediting them as a party) of every seller with one: the deals they own
-    without splits, and their splits (two grouped queries)."""
+    """(seller id, closed-won deals that may credit them as a party) of every seller with one: the deals they
+    own (split or not: an estimate from above) and their splits (two grouped queries, no join to the splits)."""
     won = _won()
-    owned = won.filter(splits__isnull=True).order_by().values("owner_id").annotate(n=Count("id")).values_list(
-        "owner_id", "n")
+    owned = won.order_by().values("owner_id").annotate(n=Count("id")).values_list("owner_id", "n")
     split = (OpportunitySplit.objects.filter(opportunity__in=won).order_by().values("seller_id")
              .annotate(n=Count("id")).values_list("seller_id", "n"))
     return [*owned, *split]
