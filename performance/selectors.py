@@ -83,22 +83,55 @@ def bookings_by_month(*, access: TenantAccess, months: int) -> list[dict]:
 # what Pay reads of Perform.
 
 
-def _won(closed_from: dt.date | None = None):
+def _won(closed_from: dt.date | None = None, parties: list[int] | None = None):
     won = Opportunity.objects.filter(is_won=True, close_date__isnull=False)
-    return won if closed_from is None else won.filter(close_date__gte=closed_from)
+    if closed_from is not None:
+        won = won.filter(close_date__gte=closed_from)
+    if parties is not None:  # owned by one of them, or split with one of them
+        won = won.filter(Q(owner_id__in=parties)
+                         | Q(id__in=OpportunitySplit.objects.filter(seller_id__in=parties).values("opportunity_id")))
+    return won
 
 
-def credited_deal_rows(closed_from: dt.date | None = None) -> list[tuple[int, str, int, Decimal, str, dt.date, str]]:
+DEAL_ROW_FIELDS = ("id", "external_id", "owner_id", "amount", "currency", "close_date", "deal_type")
+
+
+def credited_deal_rows(closed_from: dt.date | None = None,
+                       parties: list[int] | None = None) -> list[tuple[int, str, int, Decimal, str, dt.date, str]]:
     """(id, external id, owner id, amount, currency, close date, deal type) of every closed-won
-    deal with a close date (on or after `closed_from` when given), ordered by external id (one query)."""
-    return list(_won(closed_from).order_by("external_id").values_list(
-        "id", "external_id", "owner_id", "amount", "currency", "close_date", "deal_type"))
+    deal with a close date (on or after `closed_from` when given; owned by or split with one of the
+    seller ids `parties` when given), ordered by external id (one query)."""
+    return list(_won(closed_from, parties).order_by("external_id").values_list(*DEAL_ROW_FIELDS))
 
 
-def credited_split_rows(closed_from: dt.date | None = None) -> list[tuple[int, int, Decimal]]:
+def credited_split_rows(closed_from: dt.date | None = None,
+                        parties: list[int] | None = None) -> list[tuple[int, int, Decimal]]:
     """(deal id, seller id, percent) of the splits of those closed-won deals (one query)."""
-    return list(OpportunitySplit.objects.filter(opportunity__in=_won(closed_from))
+    return list(OpportunitySplit.objects.filter(opportunity__in=_won(closed_from, parties))
                 .order_by("opportunity_id", "seller_id").values_list("opportunity_id", "seller_id", "pct"))
+
+
+def credited_deal_counts() -> list[tuple[int, int]]:
+    """(seller id, closed-won deals that may credit them as a party) of every seller with one: the deals they
+    own (split or not: an estimate from above) and their splits (two grouped queries, no join to the splits)."""
+    won = _won()
+    owned = won.order_by().values("owner_id").annotate(n=Count("id")).values_list("owner_id", "n")
+    split = (OpportunitySplit.objects.filter(opportunity__in=won).order_by().values("seller_id")
+             .annotate(n=Count("id")).values_list("seller_id", "n"))
+    return [*owned, *split]
+
+
+def iter_credited_deal_rows(chunk: int = 20_000):
+    """`credited_deal_rows()` read in chunks (a server-side cursor on PostgreSQL): every closed-won deal
+    without holding them all."""
+    return _won().order_by("external_id").values_list(*DEAL_ROW_FIELDS).iterator(chunk_size=chunk)
+
+
+def iter_credited_split_rows(chunk: int = 20_000):
+    """(deal id, seller id, percent) of every closed-won deal's splits in the deals' order of
+    `iter_credited_deal_rows` (by the deal's external id), read in chunks."""
+    return (OpportunitySplit.objects.filter(opportunity__in=_won()).order_by("opportunity__external_id", "seller_id")
+            .values_list("opportunity_id", "seller_id", "pct").iterator(chunk_size=chunk))
 
 
 def churn_rows() -> list[tuple[str, dt.date]]:

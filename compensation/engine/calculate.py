@@ -43,7 +43,7 @@ class EngineError(ValueError):
     """Inconsistent engine input (missing FX rate, unknown plan, bad period key, ...)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a partition may hold a million of them
 class Deal:
     key: str  # external id; used for ordering
     owner: Hashable

@@ -7,13 +7,12 @@ one transaction. Progress is committed in short separate transactions so a polli
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -38,10 +37,10 @@ from compensation.engine import (
 from compensation.engine import (
     FxRate as EngineFxRate,
 )
-from compensation.engine.calculate import _skey, ancestors
 from compensation.engine.formatting import fmt_money, plain
 from compensation.engine.table import LineTable, calculate_table
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
+from compensation.services import partitions
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
 from spm.background import require_queue
@@ -208,8 +207,11 @@ def history_start(plans: dict, *, fy_start_month: int, period_from: str) -> dt.d
 
 
 def load_engine_input(*, period_from: str, period_through: str,
-                      trim_history: bool = False) -> tuple[EngineInput, dict]:
+                      trim_history: bool = False, with_deals: bool = True) -> tuple[EngineInput, dict]:
     """Every input of the tenant in scope, as an EngineInput, plus lookups for writing results.
+
+    `with_deals=False`: no deals (and no deal ids), for a run that reads each partition's deals when it runs
+    (compensation.services.partitions).
 
     `trim_history`: only the deals that can change a line from `period_from` on (`history_start`), for a
     recalculation that rewrites those months only; the lines of earlier months it computes are not valid.
@@ -245,15 +247,9 @@ def load_engine_input(*, period_from: str, period_through: str,
     }
     closed_from = (history_start(plans, fy_start_month=tenant.fiscal_year_start_month, period_from=period_from)
                    if trim_history else None)
-    splits: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    for opp_id, seller_id, pct in performance_selectors.credited_split_rows(closed_from):
-        splits[opp_id].append((ext[seller_id], pct / 100))  # stored in percent; the engine takes fractions
-    deal_ids = {}
-    deals = []
-    for pk, external_id, owner, amount, currency, close, deal_type in performance_selectors.credited_deal_rows(closed_from):
-        deal_ids[external_id] = pk
-        deals.append(Deal(key=external_id, owner=ext[owner], amount=amount, currency=currency, close_date=close,
-                          deal_type=deal_type, splits=tuple(sorted(splits.get(pk, ())))))
+    deals, deal_ids = (partitions.deals_from_rows(performance_selectors.credited_deal_rows(closed_from),
+                                                  performance_selectors.credited_split_rows(closed_from), ext)
+                       if with_deals else ([], {}))
     events = [ChurnEvent(deal=deal, date=date) for deal, date in performance_selectors.churn_rows()]
     adjustments = [
         AdjustmentInput(seller=ext[s], period=period, amount=amount, reason=reason, ref=pk)
@@ -281,41 +277,22 @@ def load_engine_input(*, period_from: str, period_through: str,
 
 
 # Sellers per engine call. A seller's lines depend only on the credits they receive (EngineInput.only_sellers),
-# so a run over more sellers than this calculates and writes them partition by partition, each partition with
-# only the deals that credit its sellers (as owner, split or through the roll-up): one partition's credits and
-# lines are in memory at a time. The lines are the same (tests/compensation/test_calculation_recalc.py).
+# so a run over more sellers than this (or more estimated credits than partitions.PARTITION_CREDITS) calculates
+# and writes them partition by partition, each partition with only the deals that can credit its sellers (as
+# owner, split or through the roll-up), read when it runs (compensation.services.partitions): one partition's
+# deals, credits and lines are in memory at a time. The lines are the same
+# (tests/compensation/test_calculation_recalc.py).
 PARTITION_SELLERS = 2000
 
 
-def seller_partitions(inp: EngineInput, size: int) -> list[EngineInput]:
-    """`inp` cut into partitions of at most `size` sellers (in seller order), or `[inp]` when it has no more."""
-    sellers = sorted({*inp.managers, *(a.seller for a in inp.assignments), *(a.seller for a in inp.adjustments)},
-                     key=_skey)
-    if len(sellers) <= size:
-        return [inp]
-    part_of = {s: i // size for i, s in enumerate(sellers)}
-    count = (len(sellers) + size - 1) // size
-    deals: list[list] = [[] for _ in range(count)]
-    reached: dict = {}  # party -> partitions of the party and every manager above them
-    for deal in inp.deals:
-        hit: set = set()
-        for party in [s for s, _ in deal.splits] or [deal.owner]:
-            parts = reached.get(party)
-            if parts is None:
-                parts = reached[party] = {part_of[x] for x in [party, *ancestors(inp.managers, party)] if x in part_of}
-            hit |= parts
-        for k in hit:
-            deals[k].append(deal)
-    out = []
-    for k in range(count):
-        only = frozenset(sellers[k * size:(k + 1) * size])
-        out.append(dataclasses.replace(inp, deals=deals[k], adjustments=[a for a in inp.adjustments if a.seller in only],
-                                       only_sellers=only))
-    return out
+_DEALS_MARK = "\x00deals\x00"
 
 
-def input_fingerprint(inp: EngineInput) -> str:
-    """sha256 of the canonical inputs: equal fingerprints ⇒ the engine returns equal lines."""
+def input_fingerprint(inp: EngineInput, deals: Iterable[Deal] | None = None) -> str:
+    """sha256 of the canonical inputs: equal fingerprints ⇒ the engine returns equal lines.
+
+    `deals` (default: inp.deals) may be a stream: a partitioned run hashes every deal without holding them all.
+    The hash is that of the canonical JSON text either way."""
     from compensation.engine import plan_document_to_dict
 
     canonical = {
@@ -324,12 +301,18 @@ def input_fingerprint(inp: EngineInput) -> str:
         "plans": {k: plan_document_to_dict(v) for k, v in sorted(inp.plans.items())},
         "assignments": sorted(map(repr, inp.assignments)),
         "quotas": sorted((str(k), plain(v)) for k, v in inp.quotas.items()),
-        "deals": [repr(d) for d in inp.deals],
+        "deals": _DEALS_MARK,
         "fx": sorted(map(repr, inp.fx_rates)),
         "events": sorted(map(repr, inp.events)),
         "adjustments": sorted(map(repr, inp.adjustments)),
     }
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+    head, tail = json.dumps(canonical, sort_keys=True, default=str).split(json.dumps(_DEALS_MARK))
+    digest = hashlib.sha256(head.encode())
+    digest.update(b"[")  # the list as json.dumps writes it: '["…", "…"]'
+    for k, deal in enumerate(inp.deals if deals is None else deals):
+        digest.update(f"{', ' if k else ''}{json.dumps(repr(deal))}".encode())
+    digest.update(f"]{tail}".encode())
+    return digest.hexdigest()
 
 
 def _keyed_by_database_id(result: LineTable | EngineResult, seller_ids: dict[str, int]) -> LineTable:
@@ -664,11 +647,17 @@ def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
         with tenant_atomic():
             # the engine also covers the approved/paid months, to carry what changed in them as corrections
             engine_from = min(filter(None, [run.period_from, earliest_locked_month()]))
-            inp, lookups = load_engine_input(period_from=engine_from, period_through=run.period_through)
-        fingerprint = input_fingerprint(inp)
+            inp, lookups = load_engine_input(period_from=engine_from, period_through=run.period_through,
+                                             with_deals=False)
+            ext = {pk: key for key, pk in lookups["seller_ids"].items()}
+            parts = partitions.seller_groups(inp, PARTITION_SELLERS, partitions.party_deal_counts(ext))
+            if len(parts) == 1:
+                inp, lookups = load_engine_input(period_from=engine_from, period_through=run.period_through)
+                fingerprint = input_fingerprint(inp)
+            else:  # the deals are read partition by partition below
+                fingerprint = input_fingerprint(inp, partitions.every_deal(ext))
         _progress(run_id, 40, "Calculating", input_fingerprint=fingerprint)
         months = months_between(run.period_from, run.period_through)
-        parts = seller_partitions(inp, PARTITION_SELLERS)
         if len(parts) == 1:
             result = _keyed_by_database_id(calculate(inp), lookups["seller_ids"])
             _progress(run_id, 80, f"Writing {len(result)} lines")
@@ -677,12 +666,15 @@ def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
         with tenant_atomic():
             if len(parts) == 1:
                 statements, lines = _write_results(run, result, lookups, months)
-            else:  # one partition's credits and lines in memory at a time, all written in this one transaction
+            else:  # one partition's deals, credits and lines in memory at a time, all written in this one transaction
                 statements = lines = 0
-                for part in parts:
-                    ids = {lookups["seller_ids"][s] for s in part.only_sellers}
-                    n_st, n_lines = _write_results(run, _keyed_by_database_id(calculate(part), lookups["seller_ids"]),
-                                                   lookups, months, sellers=ids)
+                for only in parts:
+                    part, part_lookups = partitions.partition_input(inp, lookups, only)
+                    ids = {lookups["seller_ids"][s] for s in only}
+                    result = _keyed_by_database_id(calculate(part), lookups["seller_ids"])
+                    del part  # its deals go before the next partition's are read
+                    n_st, n_lines = _write_results(run, result, part_lookups, months, sellers=ids)
+                    del result, part_lookups
                     statements, lines = statements + n_st, lines + n_lines
             CalculationRun.objects.filter(pk=run_id).update(
                 status=CalculationRun.Status.SUCCEEDED, progress=100, statement_count=statements, line_count=lines,

@@ -233,6 +233,61 @@ def test_a_run_in_seller_partitions_stores_what_one_engine_call_does(tenant, cal
     assert set().union(*calls) == {"VP", "M-1", "M-2", *SELLERS}
 
 
+def test_a_run_partitioned_by_credits_stores_what_one_engine_call_does(tenant, calculate, monkeypatch):
+    """Partitions cut by estimated credits (partitions.PARTITION_CREDITS: here every seller alone, since each
+    has a deal in reach) change nothing either."""
+    from compensation.services import calculation, partitions
+
+    whole = full_rerun(tenant, calculate)
+    calls = []
+    engine = calculation.calculate
+    monkeypatch.setattr(partitions, "PARTITION_CREDITS", 1)
+    monkeypatch.setattr(calculation, "calculate", lambda inp: calls.append(inp.only_sellers) or engine(inp))
+    assert full_rerun(tenant, calculate) == whole
+    assert len(calls) == 7 and set().union(*calls) == {"VP", "M-1", "M-2", *SELLERS}
+
+
+def test_a_partitioned_run_fingerprints_every_deal_as_one_engine_call_does(tenant, calculate, monkeypatch):
+    """A partitioned run reads the deals partition by partition and streams all of them through the input
+    fingerprint: the fingerprint is the one of the whole input, and changes with any deal."""
+    from compensation.services import calculation
+
+    def fingerprint():
+        run = calculate(tenant, period_from="2027-01", through="2027-06")
+        assert run.status == "succeeded", run.message
+        return run.input_fingerprint
+
+    whole = fingerprint()
+    monkeypatch.setattr(calculation, "PARTITION_SELLERS", 2)
+    assert fingerprint() == whole
+    with tenant_atomic(tenant):
+        Opportunity.objects.filter(external_id="D-03").update(amount=Decimal("123.45"))
+    changed = fingerprint()
+    monkeypatch.setattr(calculation, "PARTITION_SELLERS", 2000)
+    assert changed != whole and fingerprint() == changed
+
+
+def test_a_partition_reads_the_deals_of_its_sellers_and_of_the_reports_of_its_roll_up_takers():
+    from compensation.engine import Assignment, EngineInput, parse_plan_document
+    from compensation.services.partitions import Reach, seller_groups
+
+    rep, mgr = (parse_plan_document(p) for p in world_without_draws()["plans"])
+    start = dt.date(2027, 1, 1)
+    inp = EngineInput(
+        fy_start_month=1, base_currency="USD", plans={"rep": rep, "mgr": mgr}, quotas={}, deals=[],
+        managers={"VP": None, "M-1": "VP", "M-2": "VP", "R-1": "M-1", "R-2": "M-1", "R-3": "M-2", "X": "R-3"},
+        assignments=[Assignment("VP", "mgr", start, None), Assignment("M-1", "mgr", start, None),
+                     Assignment("M-2", "rep", start, None), Assignment("R-3", "rep", start, None)],
+        period_from="2027-01", period_through="2027-06")
+    assert Reach(inp).parties(frozenset({"VP"})) == {"VP", "M-1", "M-2", "R-1", "R-2", "R-3", "X"}
+    assert Reach(inp).parties(frozenset({"M-1", "R-3"})) == {"M-1", "R-1", "R-2", "R-3"}
+    assert Reach(inp).parties(frozenset({"M-2"})) == {"M-2"}  # its plan takes no roll-up: its reports' deals give it nothing
+    # partitions by estimated credits too: the VP takes a roll-up of every deal, so it goes alone
+    deals = {"R-1": 5, "R-2": 5, "R-3": 5, "X": 5, "M-2": 1}
+    assert seller_groups(inp, 10, deals, max_credits=12) == [
+        frozenset({"M-1", "M-2"}), frozenset({"R-1", "R-2"}), frozenset({"R-3"}), frozenset({"VP"}), frozenset({"X"})]
+
+
 @pytest.mark.parametrize("which", ["tenant", "fy_tenant"])
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rng=st.randoms(use_true_random=False), n_edits=st.integers(min_value=1, max_value=4))

@@ -1,3 +1,4 @@
+import dataclasses
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -85,8 +86,8 @@ def test_splitting_a_deal_in_two_adjacent_deals_keeps_marginal_total(specs, whic
     deals = make_deals(specs)
     victim = deals[which % len(deals)]
     first = (victim.amount * part).quantize(Decimal("0.01"))
-    halves = [victim.__class__(**{**victim.__dict__, "key": victim.key + "a", "amount": first}),
-              victim.__class__(**{**victim.__dict__, "key": victim.key + "b", "amount": victim.amount - first})]
+    halves = [dataclasses.replace(victim, key=victim.key + "a", amount=first),  # Deal has slots: no __dict__
+              dataclasses.replace(victim, key=victim.key + "b", amount=victim.amount - first)]
     split_deals = [d for d in deals if d is not victim] + halves
     r1 = _marginal_groups(calculate(inputs(deals, ASSIGNMENTS)))
     r2 = _marginal_groups(calculate(inputs(split_deals, ASSIGNMENTS)))
