@@ -161,11 +161,14 @@ class EarningLine(TenantModel):
     # Nor do tenant, run, seller and deal have database constraints (as Perform's bulk-loaded tables): each
     # is a deferred trigger check per line at commit, most of a run's database time, and the one writer
     # (compensation.services.calculation) takes every id from rows it read in the same transaction, under
-    # RLS; the line's statement (which has the same tenant and seller) keeps its constraint, and Django's
-    # collector still applies CASCADE / SET_NULL when a seller, run or deal is deleted through the ORM.
+    # RLS; Django's collector still applies CASCADE / SET_NULL when a statement, seller, run or deal is
+    # deleted through the ORM. The statement has no constraint either: its check on a *deleted* statement
+    # runs outside RLS, so without the tenant it cannot use line_statement_idx and scanned every tenant's
+    # lines once per statement (a year's wipe of 98,000 statements did not commit in 5 minutes).
     tenant = models.ForeignKey("spm.Tenant", on_delete=models.CASCADE, editable=False, related_name="+",
                                db_constraint=False, db_index=False)
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines", db_index=False,
+                                  db_constraint=False)
     run = models.ForeignKey(CalculationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                             db_index=False, db_constraint=False)
     seller = models.ForeignKey("planning.Seller", on_delete=models.CASCADE, related_name="+", db_index=False,
