@@ -140,6 +140,13 @@ def churn_rows() -> list[tuple[str, dt.date]]:
                 .order_by("opportunity__external_id", "date").values_list("opportunity__external_id", "date"))
 
 
+def churn_close_dates() -> list[tuple[dt.date | None, dt.date]]:
+    """(close date of the deal, date of the event) of every churn event (one query): whether a clawback can
+    reach back to a deal before a recalculated month (compensation.services.calculation.history_start)."""
+    return list(OpportunityEvent.objects.filter(type=OpportunityEvent.Type.CHURN).order_by()
+                .values_list("opportunity__close_date", "date"))
+
+
 def deal_owners_by_external_id() -> dict[str, tuple[int, int]]:
     """{external id: (deal id, owner id)} of the tenant in scope, in one query (activity imports)."""
     return {ext: (pk, owner) for ext, pk, owner in

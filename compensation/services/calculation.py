@@ -188,20 +188,26 @@ def _progress(run_id: int, progress: int, message: str, **fields) -> None:
         CalculationRun.objects.filter(pk=run_id).update(progress=progress, message=message[:300], **fields)
 
 
-def history_start(plans: dict, *, fy_start_month: int, period_from: str) -> dt.date | None:
+def history_start(plans: dict, *, fy_start_month: int, period_from: str,
+                  churned: list[tuple[dt.date | None, dt.date]] = ()) -> dt.date | None:
     """The first close date whose deals can change a line in `period_from` or later (None: every deal can).
 
     A commission line's credit, attainment, payout and cap depend only on the deals of its quota period
-    (a month, quarter or fiscal year), and the statement attainment likewise; a clawback in month m undoes a
-    deal closed at most `window_days` before it, and that deal's own quota period. So deals closing before
-    the start of the fiscal year that contains (first day of `period_from` − the longest clawback window)
-    change no line from `period_from` on. A draw carries its balance across every month since the
-    assignment began, so with any plan that has a draw every deal counts.
+    (a month, quarter or fiscal year), and the statement attainment likewise; so deals closing before the
+    start of the fiscal year that contains `period_from` change no line from `period_from` on — except
+    through a clawback: a churn event from `period_from` on undoes a deal closed at most `window_days` before
+    it, and that deal's lines depend on its own quota period. `churned` holds (deal close date, event date)
+    of the churn events; only when one of them is such a deal does the history reach back, to the start of
+    that deal's fiscal year. A draw carries its balance across every month since the assignment began, so
+    with any plan that has a draw every deal counts.
     """
     if any(p.draw is not None for p in plans.values()):
         return None
     window = max((p.clawback.window_days for p in plans.values() if p.clawback is not None), default=0)
-    earliest = month_start(period_from) - dt.timedelta(days=window)
+    first = month_start(period_from)
+    reach = first - dt.timedelta(days=window)
+    earliest = min([first, *(close for close, when in churned
+                             if close is not None and when >= first and reach <= close < first)])
     fy_start, _, _ = parse_period_key(quota_period_key(earliest, "year", fy_start_month), fy_start_month)
     return fy_start
 
@@ -245,8 +251,8 @@ def load_engine_input(*, period_from: str, period_through: str,
         (ext[s], measure, period): amount
         for s, measure, period, amount in planning_selectors.quota_rows()
     }
-    closed_from = (history_start(plans, fy_start_month=tenant.fiscal_year_start_month, period_from=period_from)
-                   if trim_history else None)
+    closed_from = (history_start(plans, fy_start_month=tenant.fiscal_year_start_month, period_from=period_from,
+                                 churned=performance_selectors.churn_close_dates()) if trim_history else None)
     deals, deal_ids = (partitions.deals_from_rows(performance_selectors.credited_deal_rows(closed_from),
                                                   performance_selectors.credited_split_rows(closed_from), ext)
                        if with_deals else ([], {}))

@@ -13,7 +13,8 @@ Why the result equals a full rerun to the cent: a seller's lines depend only on 
 them (directly, by split, or through the roll-up of someone below them), their quotas, assignments,
 adjustments and the FX rates. The recalculation keeps every deal with a recipient among the affected
 sellers, from the first close date that can still change a rewritten month (`calculation.history_start`:
-the fiscal year of the first month less the longest clawback window; every deal when a plan has a draw),
+the fiscal year of the first month, reaching back only for a deal a later churn event can claw back; every
+deal when a plan has a draw),
 runs the same engine over it, and rewrites only the affected sellers' draft
 statements from the first affected month through the last calculated month (draw balances and quarter or
 year attainment carry forward). The feed names old and new sellers and months, so moving a deal to

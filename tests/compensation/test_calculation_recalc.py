@@ -318,8 +318,15 @@ def test_history_start_leaves_out_only_deals_that_cannot_change_a_rewritten_mont
     rep, mgr = (parse_plan_document(p) for p in world_without_draws()["plans"])
     # fiscal years start in March; 30 days before 1 May 2027 is in FY 2027 (from 1 March 2027)
     assert history_start({"r": rep, "m": mgr}, fy_start_month=3, period_from="2027-05") == dt.date(2027, 3, 1)
-    # 30 days before 1 March 2027 is in FY 2026, which began on 1 March 2026
-    assert history_start({"r": rep}, fy_start_month=3, period_from="2027-03") == dt.date(2026, 3, 1)
+    # from March 2027 (FY 2027) a deal of FY 2026 counts only if a churn event from March on can claw it back
+    assert history_start({"r": rep}, fy_start_month=3, period_from="2027-03") == dt.date(2027, 3, 1)
+    churned = [(dt.date(2027, 2, 10), dt.date(2027, 3, 5))]  # 23 days before: within the 30-day window
+    assert history_start({"r": rep}, fy_start_month=3, period_from="2027-03", churned=churned) == dt.date(2026, 3, 1)
+    for close, when in [(dt.date(2027, 2, 10), dt.date(2027, 2, 25)),  # its clawback is in February: not rewritten
+                        (dt.date(2027, 1, 20), dt.date(2027, 3, 5)),  # closed before the window reaches
+                        (dt.date(2027, 3, 2), dt.date(2027, 3, 20))]:  # in FY 2027 anyway
+        assert history_start({"r": rep}, fy_start_month=3, period_from="2027-03",
+                             churned=[(close, when)]) == dt.date(2027, 3, 1)
     # a draw carries its balance from the assignment's first month: every deal counts
     assert history_start({"r": parse_plan_document(REP_PLAN)}, fy_start_month=3, period_from="2027-05") is None
 
