@@ -657,8 +657,8 @@ def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
                                              with_deals=False)
             ext = {pk: key for key, pk in lookups["seller_ids"].items()}
             parts = partitions.seller_groups(inp, PARTITION_SELLERS, partitions.party_deal_counts(ext))
-            if len(parts) == 1:
-                inp, lookups = load_engine_input(period_from=engine_from, period_through=run.period_through)
+            if len(parts) == 1:  # the deals in one read, as load_engine_input would (its other inputs are read)
+                inp, lookups = partitions.partition_input(inp, lookups, None)
                 fingerprint = input_fingerprint(inp)
             else:  # the deals are read partition by partition below
                 fingerprint = input_fingerprint(inp, partitions.every_deal(ext))

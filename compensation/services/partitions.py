@@ -106,12 +106,17 @@ def deals_from_rows(deal_rows: Iterable, split_rows: Iterable, ext: dict) -> tup
     shared = _Shared()
     deal_ids = {}
     deals = []
-    for pk, external_id, owner, amount, currency, close, deal_type in deal_rows:
-        deal_ids[external_id] = pk
-        deals.append(Deal(key=external_id, owner=ext[owner], amount=amount, currency=shared(currency),
-                          close_date=shared(close), deal_type=shared(deal_type),
-                          splits=tuple(sorted(splits.get(pk, ())))))
+    for row in deal_rows:
+        deal_ids[row[1]] = row[0]
+        deals.append(_deal(row, splits.get(row[0], ()), ext, shared))
     return deals, deal_ids
+
+
+def _deal(row: tuple, splits: Iterable[tuple[str, Decimal]], ext: dict, shared: _Shared) -> Deal:
+    """One `Deal` from a `credited_deal_rows` row and its splits (sellers by external id, fractions)."""
+    _pk, external_id, owner, amount, currency, close, deal_type = row
+    return Deal(key=external_id, owner=ext[owner], amount=amount, currency=shared(currency),
+                close_date=shared(close), deal_type=shared(deal_type), splits=tuple(sorted(splits)))
 
 
 def every_deal(ext: dict) -> Iterator[Deal]:
@@ -120,23 +125,22 @@ def every_deal(ext: dict) -> Iterator[Deal]:
     split_rows = performance_selectors.iter_credited_split_rows()
     pending = next(split_rows, None)
     shared = _Shared()
-    for pk, external_id, owner, amount, currency, close, deal_type in performance_selectors.iter_credited_deal_rows():
+    for row in performance_selectors.iter_credited_deal_rows():
         mine = []
-        while pending is not None and pending[0] == pk:  # the splits come in the deals' order
+        while pending is not None and pending[0] == row[0]:  # the splits come in the deals' order
             mine.append((ext[pending[1]], pending[2] / 100))
             pending = next(split_rows, None)
-        yield Deal(key=external_id, owner=ext[owner], amount=amount, currency=shared(currency),
-                   close_date=shared(close), deal_type=shared(deal_type), splits=tuple(sorted(mine)))
+        yield _deal(row, mine, ext, shared)
 
 
-def partition_input(inp: EngineInput, lookups: dict, only: frozenset) -> tuple[EngineInput, dict]:
-    """`inp` (read without deals) for the sellers `only`, with the deals that can credit them read now, and
-    `lookups` with those deals' ids."""
+def partition_input(inp: EngineInput, lookups: dict, only: frozenset | None) -> tuple[EngineInput, dict]:
+    """`inp` (read without deals) for the sellers `only` (None: the whole run is one partition), with the deals
+    that can credit them read now, and `lookups` with those deals' ids."""
     seller_ids = lookups["seller_ids"]
     ext = {pk: key for key, pk in seller_ids.items()}
-    parties = sorted(seller_ids[s] for s in Reach(inp).parties(only))
+    parties = None if only is None else sorted(seller_ids[s] for s in Reach(inp).parties(only))
     deals, deal_ids = deals_from_rows(performance_selectors.credited_deal_rows(parties=parties),
                                       performance_selectors.credited_split_rows(parties=parties), ext)
-    part = dataclasses.replace(inp, deals=deals, adjustments=[a for a in inp.adjustments if a.seller in only],
-                               only_sellers=only)
-    return part, {**lookups, "deal_ids": deal_ids}
+    narrowed = {} if only is None else {"adjustments": [a for a in inp.adjustments if a.seller in only],
+                                        "only_sellers": only}
+    return dataclasses.replace(inp, deals=deals, **narrowed), {**lookups, "deal_ids": deal_ids}
