@@ -218,6 +218,14 @@ def _check_deal(c: _Checker, where: str, rec, seen: Counter, sellers, accounts, 
     return parsed
 
 
+def _is_period_key(period, fy: int) -> bool:
+    try:
+        parse_period_key(period, fy)
+    except ValueError:
+        return False
+    return True
+
+
 def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str], dict]:
     """Check every record; return (errors, parsed records per kind)."""
     c = _Checker()
@@ -352,15 +360,10 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
     period_ok: dict[str, bool] = {}  # a few distinct periods among 120,000 quotas: each parsed once
     for _, where, rec in items("quotas", None):
         period = rec.get("period")
-        ok = period_ok.get(period) if isinstance(period, str) else None
-        if ok is None:
-            try:
-                parse_period_key(period, fy)
-                ok = True
-            except ValueError:
-                ok = False
-            if isinstance(period, str):
-                period_ok[period] = ok
+        if not isinstance(period, str):  # not hashable, maybe: checked (and refused) as it is
+            ok = _is_period_key(period, fy)
+        elif (ok := period_ok.get(period)) is None:
+            ok = period_ok[period] = _is_period_key(period, fy)
         if not ok:
             c.err(where, "period", f"{period!r} is not a period key like 2027-03, 2027-Q1 or 2027")
         parsed["quotas"].append({
