@@ -7,10 +7,10 @@ globex — the public CRM export (spm.hub.importers.crm_maven), with its plans c
 Statements: one calculation run from the first month with data through the current month,
 requested by revops (so finance may approve); months before last month are published, approved
 by finance and paid; last month is published (finance's approval queue, the rep sees it); the
-current month stays draft. Everything goes through the compensation services. Then Perform's
-follow-through: two disputes of the demo rep (spm.hub.demo.disputes), today's alerts, the demo manager's coaching record (spm.hub.demo.coaching) and a
-trained win-probability model per tenant (acme's history carries signal, globex's export does not,
-and the forecast page says so).
+current month stays draft. Everything goes through the compensation services. Then the
+follow-through: two disputes of the demo rep (spm.hub.demo.disputes), today's alerts and the demo
+manager's coaching record (spm.hub.demo.coaching), and a trained win-probability model per tenant
+(acme's history carries signal, globex's export does not, and the forecast page says so).
 """
 
 from __future__ import annotations
