@@ -18,12 +18,29 @@ VERBS = {
     "pay": "marked paid", "close": "closed", "reopen": "reopened", "churn": "recorded a churn on",
     "accept": "accepted", "reject": "rejected", "override": "overrode", "archive": "archived", "load": "loaded",
     "import": "imported", "release": "released", "submit": "submitted", "assign": "assigned",
+    "open": "opened", "review": "took into review", "comment": "commented on", "dismiss": "dismissed",
+    "resolve": "resolved", "place": "placed", "copy": "copied", "override_remove": "removed the override on",
+    "export": "exported", "configure": "configured", "delegate": "delegated",
+}
+# Actions whose object is not what the sentence is about (the tenant itself, a model run's status in its name).
+ACTION_SENTENCES = {
+    "account.import": "{actor} imported accounts",
+    "quota.rollup": "{actor} rolled quotas up the manager tree",
+    "coaching.note": "{actor} wrote a coaching note: {what}",
+    "coaching.follow_up": "{actor} set a follow-up: {what}",
+    "coaching.follow_up_done": "{actor} completed a follow-up: {what}",
+    "forecast.model_request": "{actor} requested a win-model training ({what})",
+    "forecast.model_train": "{actor} trained the win model ({what})",
+    "alert.open": "{actor} raised an alert: {what}",
 }
 NOUNS = {
     "compensation.statement": "statement", "performance.opportunity": "deal", "planning.quota": "quota",
     "compensation.compplan": "comp plan", "compensation.planassignment": "plan assignment",
     "compensation.adjustment": "adjustment", "spm.period": "pay period", "spm.membership": "membership",
     "spm.fxrate": "FX rate", "planning.seller": "seller", "planning.account": "account", "planning.territory": "territory",
+    "planning.territoryplan": "territory plan", "planning.capacityscenario": "capacity scenario",
+    "planning.quotaset": "quota set", "compensation.dispute": "dispute", "performance.alert": "alert",
+    "compensation.payrollbatch": "payroll batch", "compensation.hold": "hold",
 }
 USER_FIELDS = re.compile(r"(^|_)(by|actor|user|author|owner_user)$")
 SELLER_FIELDS = {"seller", "owner", "manager"}
@@ -36,6 +53,8 @@ def _noun(object_type: str) -> str:
 
 def sentence(event, actor_name: str, fy_start_month: int = 1) -> str:
     """One line saying who did what to which object."""
+    if event.action in ACTION_SENTENCES:
+        return ACTION_SENTENCES[event.action].format(actor=actor_name, what=event.object_repr or f"#{event.object_id}")
     verb = VERBS.get(event.action.rsplit(".", 1)[-1], event.action.rsplit(".", 1)[-1].replace("_", " "))
     noun = _noun(event.object_type)
     what = event.object_repr or f"#{event.object_id}"
@@ -45,7 +64,7 @@ def sentence(event, actor_name: str, fy_start_month: int = 1) -> str:
         what = f"{match['who']}'s {period_label(match['period'], fy_start_month)} {noun}"
     elif event.object_type == "spm.period":
         what = f"pay period {period_label(what, fy_start_month)}"
-    else:
+    elif not what.lower().startswith(noun.lower()):  # "dispute Dispute 1 on …" reads "Dispute 1 on …"
         what = f"{noun} {what}"
     return f"{actor_name} {verb} {what}"
 
