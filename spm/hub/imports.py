@@ -367,7 +367,7 @@ def import_job_execute(*, job_id: int):
         _store_outcome(job, outcome)
         r = outcome.report
         if outcome.errors:
-            job.status, job.message = ImportJob.Status.FAILED, f"{r.error_count:,} error(s): nothing was imported."
+            job.status, job.message = ImportJob.Status.FAILED, f"{r.error_count:,} error{'' if r.error_count == 1 else 's'}: nothing was imported."
         else:
             verb = "Checked (dry run, nothing written)" if outcome.dry_run else "Imported"
             job.status = ImportJob.Status.SUCCEEDED

@@ -45,6 +45,7 @@ from spm.hub.demo.coaching import alerts_and_coaching_demo
 from spm.hub.demo.disputes import disputes_demo
 from spm.hub.demo.generator import demo_window, generate_company
 from spm.hub.demo.territories import demo_territories
+from spm.hub.demo.weekly_import import weekly_import_demo
 from spm.hub.importers.crm_maven import (
     default_data_dir,
     import_crm_maven,
@@ -140,6 +141,9 @@ def demo_setup(*, small: bool = False, today: dt.date | None = None, data_dir: P
         summary = _statements(tenant, first, today, users[tenant.slug])
         log(f"{tenant.slug}: {summary} ({time.perf_counter() - started:.1f}s)")
     lap("statements")
+    for tenant in (acme, globex):
+        log(f"{tenant.slug}: {weekly_import_demo(tenant=tenant, today=today, actor=users[tenant.slug]['revops'])}")
+    lap("weekly import")
     for tenant in (acme, globex):
         log(f"{tenant.slug}: {disputes_demo(tenant=tenant, rep_user=users[tenant.slug]['rep'], finance_user=users[tenant.slug]['finance'])}")
         log(f"{tenant.slug}: {alerts_and_coaching_demo(tenant=tenant, today=today, manager_user=users[tenant.slug]['manager'])}")

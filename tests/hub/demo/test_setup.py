@@ -12,6 +12,7 @@ from compensation.models import Statement
 from performance.alerts.models import Alert
 from performance.coaching.models import CoachingNote, FollowUp
 from performance.forecasting.models import WinModelRun
+from performance.models import ImportJob
 from planning.models import Seller
 from spm.models import Membership, Tenant
 from spm.tenancy.db import tenant_atomic
@@ -55,6 +56,11 @@ def test_it_sets_up_both_tenants_once(tmp_path):
         # The demo rep's two disputes: one in finance's review with a comment, one rejected with a reason.
         assert sorted(Dispute.objects.filter(seller=rep).values_list("status", flat=True)) == ["in_review", "rejected"]
         assert Dispute.objects.get(status="in_review").comments.exists()  # the forecast page shows a trained model
+        # This week's CRM file went through the upload path: first with two bad rows (nothing written), then fixed.
+        failed, done = ImportJob.objects.order_by("id")
+        assert (failed.status, failed.report["error_count"], done.status) == ("failed", 2, "succeeded")
+        assert done.report["created"] == 12 and done.report["updated"] > 0 and done.report["unchanged"] > 0
+        assert done.requested_by.username == "revops@acme.example"
     with tenant_atomic(Tenant.objects.get(slug="globex")):
         assert Membership.objects.get(user=consultant).role == "finance"
 
