@@ -63,7 +63,7 @@ from .explain import FACTS_VERSION, _q, component_json, render_facts
 from .frames import INT64_SAFE, SCALE, _n_months, _ratio, _spec, _whole, k_factors, rate_arrays
 from .payout import exact
 
-__all__ = ["LineTable", "calculate_table"]
+__all__ = ["LineFacts", "LineTable", "calculate_table"]
 
 @dataclass
 class LineTable:
@@ -89,7 +89,7 @@ class LineTable:
     c_quota: list
     c_quota_period: list
     c_rate: list
-    c_facts: list
+    c_facts: LineFacts | list
     objs: list
     order: np.ndarray
     attainment: dict = field(default_factory=dict)
@@ -440,7 +440,9 @@ class _Run:
         quota_v = vec_quota_micro[gid_v]
         start_v = np.ones(m, dtype=bool)
         start_v[1:] = gid_v[1:] != gid_v[:-1]
-        res = {"before": np.empty(m, dtype=object), "after": np.empty(m, dtype=object),
+        # cumulative credits are int64 when the credits are (their absolute sum is below INT64_SAFE): no Python int
+        # per line; the cents too when they fit (below)
+        res = {"before": np.empty(m, dtype=credit_v.dtype), "after": np.empty(m, dtype=credit_v.dtype),
                "cents": np.empty(m, dtype=object), "band": np.empty(m, dtype=np.int64),
                "capped": np.zeros(m, dtype=bool), "uncapped": np.empty(m, dtype=object),
                "uncapped_den": np.empty(m, dtype=object)}
@@ -460,6 +462,8 @@ class _Run:
             for name, values in r.items():
                 res[name][rows_a] = values
         after_v = res["after"]
+        if m and max(map(abs, res["cents"].tolist())) < INT64_SAFE:
+            res["cents"] = res["cents"].astype(np.int64)
 
         # ---- what clawbacks, draws and the attainment map read from the commission lines ----
         earned = earned_by_deal(ctx, commission_objs)
@@ -515,8 +519,19 @@ class _Run:
         c_rate = [specs[id(c)].rates[b] for c, b in zip(c_comp, c_band, strict=True)]
         before_k, after_k = res["before"][keep_a], res["after"][keep_a]
         quota_k = quota_v[keep_a]
-        facts = self.facts(keep, kl, c_comp, c_gk, c_quota, before_k, after_k, quota_k, cents_v[keep_a],
-                           res["capped"][keep_a], res["uncapped"][keep_a], res["uncapped_den"][keep_a], micro_v)
+        credit_k, cents_k = credit_v[keep_a], cents_v[keep_a]
+        c_deal = [deals[k].key for k in c_deal_i]
+        c_kind = [self.r_kind[i] for i in kl]
+        c_quota_period = [g[3] for g in c_gk]
+        # cross-currency lines: the deal's currency and amount and the exact rate, for their facts
+        fx_k = {k: (deals[d].currency, deals[d].amount, self.fx_of[i])
+                for k, (i, d) in enumerate(zip(kl, c_deal_i, strict=True)) if self.fx_of[i] is not None}
+        facts = LineFacts(deal=c_deal, deal_type=[deals[k].deal_type for k in c_deal_i], fx=fx_k, kind=c_kind,
+                          frac=[self.r_frac[i] for i in kl], src=[self.r_src[i] for i in kl],
+                          ti=[self.r_asg[i].target_incentive for i in kl], quota=c_quota, quota_period=c_quota_period,
+                          comp=c_comp, credit=credit_k, before=before_k, after=after_k, quota_micro=quota_k,
+                          cents=cents_k, capped=res["capped"][keep_a], uncapped=res["uncapped"][keep_a],
+                          uncapped_den=res["uncapped_den"][keep_a], fy=ctx.fy)
         objs = [line for _, line in ctx.out if lo <= line.period <= hi]
         obj_keys = [k for k, line in ctx.out if lo <= line.period <= hi]
 
@@ -559,58 +574,82 @@ class _Run:
         order = np.lexsort(cols[::-1])
         return LineTable(
             c_seller=c_seller, c_period=c_period, c_plan=c_plan, c_component=[c.name for c in c_comp],
-            c_deal=[deals[k].key for k in c_deal_i], c_credit_kind=[self.r_kind[i] for i in kl],
-            c_credit=credit_v[keep_a], c_before=before_k, c_after=after_k, c_quota_micro=quota_k,
-            c_cents=cents_v[keep_a], c_quota=c_quota, c_quota_period=[g[3] for g in c_gk], c_rate=c_rate,
+            c_deal=c_deal, c_credit_kind=c_kind, c_credit=credit_k, c_before=before_k, c_after=after_k,
+            c_quota_micro=quota_k, c_cents=cents_k, c_quota=c_quota, c_quota_period=c_quota_period, c_rate=c_rate,
             c_facts=facts, objs=objs, order=order, attainment=attainment)
 
-    def facts(self, keep, kl, c_comp, c_gk, c_quota, before, after, quota_micro, cents, capped, uncapped,
-              uncapped_den, micro_v) -> list[str]:
-        """Each column line's structured facts: the same JSON text as `explain.commission_facts`, assembled from
-        pieces computed once per deal, seller, split, group and component."""
-        deals = self.deals
-        fy = self.ctx.fy
-        deal_part: dict = {}  # deal index -> '{"v":…,"deal":…,"deal_type":…,'
-        fx_part: dict = {}  # (deal index, fx ratio) -> ',"fx":{…}'
+class LineFacts:
+    """The column lines' structured facts (`LineTable.c_facts`): the same JSON text as
+    `explain.commission_facts`, made when read — `facts[i]` for one line, `take(indexes)` for many at once
+    (the writer reads them in slices of its output order) — instead of all at once: a year's texts are ~700
+    bytes a line, the largest thing a run would hold. Holds only what the text is made of (per-line references
+    to shared values, the rating's integer columns), not the run's deals or credit rows."""
+
+    __slots__ = ("deal", "deal_type", "fx", "kind", "frac", "src", "ti", "quota", "quota_period", "comp", "credit",
+                 "before", "after", "quota_micro", "cents", "capped", "uncapped", "uncapped_den", "fy")
+
+    def __init__(self, **columns):
+        for name in self.__slots__:
+            setattr(self, name, columns[name])
+
+    def __len__(self) -> int:
+        return len(self.deal)
+
+    def __getitem__(self, i: int) -> str:
+        return self.take([i])[0]
+
+    def __iter__(self):
+        for start in range(0, len(self), 50_000):
+            yield from self.take(range(start, min(start + 50_000, len(self))))
+
+    def take(self, indexes) -> list[str]:
+        """The facts texts of column lines `indexes`, in that order, assembled from pieces computed once per
+        deal, seller, split, group and component of the slice."""
+        idx = np.asarray(indexes, dtype=np.int64)
+        il = idx.tolist()
+        fy, fx_of = self.fy, self.fx
+        deal_part: dict = {}  # deal -> '{"v":…,"deal":…,"deal_type":…,'
+        fx_part: dict = {}  # (deal, fx ratio) -> ',"fx":{…}'
         src_part: dict = {}  # (split, source) -> '"split":…,"source":…,'
         group_part: dict = {}  # (target incentive, quota, quota period) -> '"target_incentive":…,"months":…,'
         comp_part: dict = {}  # component -> ',"component":{…}}'
         out = []
         append = out.append
-        for j, i, comp, gk, quota, b, a, q, c, cp, un, ud in zip(
-                keep, kl, c_comp, c_gk, c_quota, before.tolist(), after.tolist(), quota_micro.tolist(), cents.tolist(),
-                capped.tolist(), uncapped.tolist(), uncapped_den.tolist(), strict=True):
-            di = self.r_deal[i]
-            dp = deal_part.get(di)
+        for k, mu, b, a, q, c, cp, un, ud in zip(
+                il, self.credit[idx].tolist(), self.before[idx].tolist(), self.after[idx].tolist(),
+                self.quota_micro[idx].tolist(), self.cents[idx].tolist(), self.capped[idx].tolist(),
+                self.uncapped[idx].tolist(), self.uncapped_den[idx].tolist(), strict=True):
+            key = self.deal[k]
+            dp = deal_part.get(key)
             if dp is None:
-                deal = deals[di]
-                dp = deal_part[di] = f'{{"v":{FACTS_VERSION},"deal":{_q(deal.key)},"deal_type":{_q(deal.deal_type)},'
+                dp = deal_part[key] = f'{{"v":{FACTS_VERSION},"deal":{_q(key)},"deal_type":{_q(self.deal_type[k])},'
             # keyed by text: equal Decimals can print differently (0.5 / 0.50)
-            sk = (str(self.r_frac[i]), self.r_src[i])
+            sk = (str(self.frac[k]), self.src[k])
             sp = src_part.get(sk)
             if sp is None:
                 sp = src_part[sk] = f'"split":"{sk[0]}","source":{_q(str(sk[1]))},'
-            ti = str(self.r_asg[i].target_incentive)
-            gp_key = (ti, str(quota), gk[3])
+            ti = str(self.ti[k])
+            qp = self.quota_period[k]
+            gp_key = (ti, str(self.quota[k]), qp)
             gp = group_part.get(gp_key)
             if gp is None:
-                gp = group_part[gp_key] = (f'"target_incentive":"{ti}","quota":"{gp_key[1]}","quota_period":{_q(gk[3])},'
-                                           f'"months":{_n_months(gk[3], fy)},')
-            fx = self.fx_of[i]
+                gp = group_part[gp_key] = (f'"target_incentive":"{ti}","quota":"{gp_key[1]}","quota_period":{_q(qp)},'
+                                           f'"months":{_n_months(qp, fy)},')
+            fx = fx_of.get(k)
             if fx is None:
                 fxs = ""
             else:
-                fxs = fx_part.get((di, fx))
+                fxs = fx_part.get((key, fx))
                 if fxs is None:
-                    deal = deals[di]
-                    fxs = fx_part[(di, fx)] = (f',"fx":{{"currency":{_q(deal.currency)},"deal_amount":"{deal.amount}",'
-                                               f'"rate":"{fx.numerator}/{fx.denominator}"}}')
+                    currency, amount, r = fx
+                    fxs = fx_part[(key, fx)] = (f',"fx":{{"currency":{_q(currency)},"deal_amount":"{amount}",'
+                                                f'"rate":"{r.numerator}/{r.denominator}"}}')
+            comp = self.comp[k]
             cj = comp_part.get(id(comp))
             if cj is None:
                 cj = comp_part[id(comp)] = f',"component":{component_json(comp)}}}'
-            mu = micro_v[j]
             g = gcd(mu, SCALE)
-            append(f'{dp}"credit_kind":"{self.r_kind[i]}","credit":"{mu // g}/{SCALE // g}",{sp}{gp}'
+            append(f'{dp}"credit_kind":"{self.kind[k]}","credit":"{mu // g}/{SCALE // g}",{sp}{gp}'
                    f'"attainment_before":"{b}/{q}","attainment_after":"{a}/{q}","amount":"{_cents_text(c)}",'
                    f'"capped":{"true" if cp else "false"}{fxs},"uncapped":"{un}/{ud}"{cj}')
         return out

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -289,6 +290,9 @@ def load_engine_input(*, period_from: str, period_through: str,
 # deals, credits and lines are in memory at a time. The lines are the same
 # (tests/compensation/test_calculation_recalc.py).
 PARTITION_SELLERS = 2000
+# Lines made into rows (their facts and numeric text) and written at a time: the write holds one slice's text,
+# not a partition's (~700 bytes of facts a line).
+WRITE_SLICE = 50_000
 
 
 _DEALS_MARK = "\x00deals\x00"
@@ -524,8 +528,8 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
 
     run_id = run.pk if run is not None else None
 
-    def object_row(st, position, line):
-        return (st.pk, run_id, line.seller, line.period, position,
+    def object_row(statement_id, position, line):
+        return (statement_id, run_id, line.seller, line.period, position,
                 plan_names.get(line.plan, "") if line.plan else "", line.component, line.kind,
                 deal_ids.get(line.deal) if line.deal else None, line.deal or "", line.credit_kind or "",
                 d("credit", line.credit), d("quota", line.quota), line.quota_period or "",
@@ -533,20 +537,29 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
                 d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.facts,
                 line.adjustment_ref)
 
-    column_row = _column_rows(result, run_id, plan_names, deal_ids, d) if connection.vendor == "postgresql" else None
+    column_rows = _column_rows(result, run_id, plan_names, deal_ids, d) if connection.vendor == "postgresql" else None
 
-    def rows():
+    def slice_rows(entries):  # (statement id, position, line) in write order
+        made = iter(column_rows([e for e in entries if isinstance(e[2], int) and e[2] < n])) if column_rows else None
+        for statement_id, position, x in entries:
+            if not isinstance(x, int):
+                yield object_row(statement_id, position, x)
+            elif x >= n:
+                yield object_row(statement_id, position, result.objs[x - n])
+            elif made is not None:
+                yield next(made)
+            else:  # SQLite: the very values the Line would give
+                yield object_row(statement_id, position, result.column_line(x))
+
+    def rows():  # in slices of the write order: a slice's text (facts, numeric columns) is made, written, dropped
+        entries = []
         for key, lines in wanted.items():
-            st = by_key[key]
-            for position, x in enumerate(lines):
-                if not isinstance(x, int):
-                    yield object_row(st, position, x)
-                elif x >= n:
-                    yield object_row(st, position, result.objs[x - n])
-                elif column_row is not None:
-                    yield column_row(st.pk, position, x)
-                else:  # SQLite: the very values the Line would give
-                    yield object_row(st, position, result.column_line(x))
+            pk = by_key[key].pk
+            entries.extend((pk, position, x) for position, x in enumerate(lines))
+            if len(entries) >= WRITE_SLICE:
+                yield from slice_rows(entries)
+                entries = []
+        yield from slice_rows(entries)
 
     count = bulk_insert(EarningLine, LINE_FIELDS, rows(), tenant_id=tenant.pk)
     return len(wanted), count
@@ -562,32 +575,41 @@ def _fixed_column(values: list[int], places: int) -> list[str]:
 def _column_rows(result: LineTable, run_id, plan_names: dict, deal_ids: dict, d):
     """Row builder for the table's commission lines on PostgreSQL, from its integer columns: credit in exact
     micro-units, attainment rounded half up to the column's 6 places from the exact ratio (what PostgreSQL
-    does to the 40-digit Decimal the `Line` carries: no value differs), amount in cents. The text of each
-    numeric column is made column-wise, before the rows."""
+    does to the 40-digit Decimal the `Line` carries: no value differs), amount in cents. Given a slice of
+    (statement id, position, column line index), it makes the text of each numeric column and the facts of
+    those lines column-wise, then their rows."""
     places = EarningLine._meta.get_field("attainment_before").decimal_places
     scale2 = 2 * 10**places
-    qmicro = result.c_quota_micro.tolist()
 
-    def attainment(values) -> list[str]:  # half up on the magnitude, exact
+    def attainment(values, qmicro) -> list[str]:  # half up on the magnitude, exact
         return _fixed_column([(scale2 * v + q) // (2 * q) if v >= 0 else -((-scale2 * v + q) // (2 * q))
-                              for v, q in zip(values.tolist(), qmicro, strict=True)], places)
+                              for v, q in zip(values, qmicro, strict=True)], places)
 
-    credit, cents = _fixed_column(result.c_credit.tolist(), 6), _fixed_column(result.c_cents.tolist(), 2)
-    before, after = attainment(result.c_before), attainment(result.c_after)
     consts: dict = {}  # quotas and rates: few distinct values per run
-    quota = [consts.get(("q", v)) or consts.setdefault(("q", v), d("quota", v)) for v in result.c_quota]
-    rate = [consts.get(("r", v)) or consts.setdefault(("r", v), d("rate", v)) for v in result.c_rate]
-    plan = [plan_names.get(p, "") for p in result.c_plan]
-    opportunity = [deal_ids.get(k) for k in result.c_deal]
     seller, period, component, deal, credit_kind, quota_period, facts = (
         result.c_seller, result.c_period, result.c_component, result.c_deal, result.c_credit_kind,
         result.c_quota_period, result.c_facts)
+    c_quota, c_rate, c_plan = result.c_quota, result.c_rate, result.c_plan
+    take = facts.take if hasattr(facts, "take") else (lambda idx: [facts[i] for i in idx])
 
-    def row(statement_id, position, i):
-        return (statement_id, run_id, seller[i], period[i], position, plan[i], component[i], "commission",
-                opportunity[i], deal[i], credit_kind[i], credit[i], quota[i], quota_period[i], before[i], after[i],
-                rate[i], cents[i], "", facts[i], None)
-    return row
+    def rows(entries: list) -> list[tuple]:
+        idx = np.fromiter((e[2] for e in entries), dtype=np.int64, count=len(entries))
+        qmicro = result.c_quota_micro[idx].tolist()
+        credit = _fixed_column(result.c_credit[idx].tolist(), 6)
+        cents = _fixed_column(result.c_cents[idx].tolist(), 2)
+        before = attainment(result.c_before[idx].tolist(), qmicro)
+        after = attainment(result.c_after[idx].tolist(), qmicro)
+        texts = take(idx)
+        out = []
+        for j, (statement_id, position, i) in enumerate(entries):
+            q, r = c_quota[i], c_rate[i]
+            quota = consts.get(("q", q)) or consts.setdefault(("q", q), d("quota", q))
+            rate = consts.get(("r", r)) or consts.setdefault(("r", r), d("rate", r))
+            out.append((statement_id, run_id, seller[i], period[i], position, plan_names.get(c_plan[i], ""),
+                        component[i], "commission", deal_ids.get(deal[i]), deal[i], credit_kind[i], credit[j], quota,
+                        quota_period[i], before[j], after[j], rate, cents[j], "", texts[j], None))
+        return out
+    return rows
 
 
 def calculation_execute(*, run_id: int) -> CalculationRun:

@@ -356,3 +356,23 @@ def test_a_late_edit_recalculates_from_a_trimmed_history_and_equals_a_full_rerun
     assert loaded_deals == [kept]
     recalculated = snapshot(fy_tenant)
     assert full_rerun(fy_tenant, calculate) == recalculated
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_lines_written_in_slices_are_those_of_one_write(tenant, calculate, monkeypatch, size):
+    """The write makes its rows (facts and numeric text included) in slices of its output order
+    (calculation.WRITE_SLICE): every stored column of every line is the same whatever the slice."""
+    from compensation.services import calculation
+
+    def every_column():
+        with tenant_atomic(tenant):
+            return sorted(EarningLine.objects.values_list(
+                "statement__seller__external_id", "statement__period", "position", "seller__external_id", "period",
+                "plan_name", "component", "kind", "deal_external_id", "opportunity_id", "credit_kind", "credit",
+                "quota", "quota_period", "attainment_before", "attainment_after", "rate", "amount", "explanation",
+                "explain", "adjustment_id"))
+
+    whole = full_rerun(tenant, calculate), every_column()
+    assert any(row[-2] for row in whole[1])  # commission lines with facts are written
+    monkeypatch.setattr(calculation, "WRITE_SLICE", size)
+    assert (full_rerun(tenant, calculate), every_column()) == whole
