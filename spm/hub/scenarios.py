@@ -33,6 +33,7 @@ from spm.errors import DomainError
 from spm.fiscal import is_month_key, parse_period_key
 from spm.hub import scenario_deals
 from spm.hub.scenario_accounts import load_accounts
+from spm.hub.scenario_assignments import load_assignments
 from spm.hub.scenario_bulk import Affected, load_deals, load_quotas, load_sellers
 from spm.hub.scenario_fx import load_fx_rates
 from spm.imports import load_guard
@@ -449,10 +450,19 @@ class _SellerRefs:
         return self[ext] if ext in self.ids else default
 
 
+def _assignments_per_record(rows: list[dict], sellers: _SellerRefs, plans: dict[str, CompPlan],
+                            report: ScenarioReport, actor) -> None:
+    """The assignments through `plan_assignment_upsert`, one record at a time: the files the set-based
+    path declines (scenario_assignments), and the reference tests/hub/test_scenario_assignments.py compares it with."""
+    for r in rows:
+        a = plan_assignment_upsert(**{**r, "seller": sellers[r["seller"]], "plan": plans[r["plan"]]}, actor=actor)
+        report.count("assignments", a.upsert_status)
+
+
 def _apply(parsed: dict, report: ScenarioReport, actor, affected: Affected, fy_start: int) -> None:
-    """Write the validated records: fx rates (scenario_fx), sellers, quotas and deals (scenario_bulk) and
-    accounts (scenario_accounts) set-based, the small kinds (territories, plans, assignments, events,
-    adjustments) through their services."""
+    """Write the validated records: fx rates (scenario_fx), sellers, quotas and deals (scenario_bulk),
+    accounts (scenario_accounts) and plan assignments (scenario_assignments) set-based, the small kinds
+    (territories, plans, events, adjustments) through their services."""
     if parsed["fx_rates"]:
         load_fx_rates(parsed["fx_rates"], report.counts.setdefault("fx_rates", Counter()))
     seller_ids = load_sellers(parsed["sellers"], report.counts.setdefault("sellers", Counter()))
@@ -476,9 +486,9 @@ def _apply(parsed: dict, report: ScenarioReport, actor, affected: Affected, fy_s
             continue
         plans[doc["name"]] = comp_plan_create(document=doc, actor=actor, publish=True)
         report.count("plans", "created" if latest is None else "updated")
-    for r in parsed["assignments"]:
-        a = plan_assignment_upsert(**{**r, "seller": sellers[r["seller"]], "plan": plans[r["plan"]]}, actor=actor)
-        report.count("assignments", a.upsert_status)
+    if parsed["assignments"] and not load_assignments(parsed["assignments"], seller_ids, plans,
+                                                      report.counts.setdefault("assignments", Counter())):
+        _assignments_per_record(parsed["assignments"], sellers, plans, report, actor)
     if parsed["quotas"]:
         load_quotas(parsed["quotas"], seller_ids, report.counts.setdefault("quotas", Counter()), affected, fy_start)
     if parsed["deals"]:

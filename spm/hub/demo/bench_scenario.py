@@ -1,7 +1,9 @@
 """Bench step of `load_scenario` (issue 11 item 2): a synthetic scenario of N deals / N/100 sellers in memory.
 
 Three timed loads into a fresh tenant: the first creates everything, the second finds everything
-unchanged, the third changes 1 % of the deals (amount, and every tenth of those its stage).
+unchanged, the third changes 1 % of the deals (amount, and every tenth of those its stage) and 1 % of the
+plan assignments (target incentive). Every seller is assigned to the one plan of the file (a realistic
+file assigns everyone; until 2026-12-03 the bench file had no plan and no assignments).
 Validation is included in every figure (scenario_load validates the whole file before writing); the
 change feed rows are written, but the recalculation they trigger (a Celery task after commit) is not timed.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from compensation.models import PlanAssignment
 from performance.models import Opportunity, OpportunitySplit, StageChange
 from planning.models import Quota, Seller
 from spm import changes
@@ -25,7 +28,8 @@ SLUG = "bench-scenario"
 
 
 def scenario_dict(*, deals: int, seed: int = 11) -> dict:
-    """N deals across max(1, N // 100) sellers (one manager per 10), a quota per seller and month of 2027."""
+    """N deals across max(1, N // 100) sellers (one manager per 10), a quota per seller and month of 2027,
+    one plan and every seller assigned to it for 2027."""
     rng = random.Random(seed)
     n_sellers = max(1, deals // 100)
     sellers = []
@@ -49,8 +53,14 @@ def scenario_dict(*, deals: int, seed: int = 11) -> dict:
             other = (owner + 1) % n_sellers
             rec["splits"] = [{"seller": f"S-{owner}", "pct": 60}, {"seller": f"S-{other}", "pct": 40}]
         out.append(rec)
+    plan = {"name": "AE FY2027", "currency": "USD", "components": [{
+        "name": "New business", "type": "commission", "measure": {"deal_types": ["new_logo", "expansion"]},
+        "quota": {"measure": "bookings", "period": "month"}, "basis": "credit", "method": "marginal",
+        "tiers": [{"upto": 1.0, "rate": "0.10"}, {"rate": "0.15"}]}]}
+    assignments = [{"seller": f"S-{i}", "plan": plan["name"], "from": "2027-01-01", "to": "2027-12-31",
+                    "target_incentive": "60000"} for i in range(n_sellers)]
     return {"tenant": {"name": "Bench Scenario", "currency": "USD", "fiscal_year_start_month": 1},
-            "sellers": sellers, "quotas": quotas, "deals": out}
+            "sellers": sellers, "plans": [plan], "assignments": assignments, "quotas": quotas, "deals": out}
 
 
 def _wipe() -> None:
@@ -60,14 +70,14 @@ def _wipe() -> None:
     if tenant is not None:
         with tenant_atomic(tenant):
             bench.wipe_tenant_rows(tenant)
-    bench.vacuum_tables([Seller, Quota, Opportunity, OpportunitySplit, StageChange, InputChange, AuditEvent], full=True)
+    bench.vacuum_tables([Seller, PlanAssignment, Quota, Opportunity, OpportunitySplit, StageChange, InputChange, AuditEvent], full=True)
 
 
 def scenario_figures(*, deals: int, log=print) -> list[bench.Figure]:
     log(f"scenario load: building {deals:,} deals / {max(1, deals // 100):,} sellers in memory…")
     data = scenario_dict(deals=deals)
     _wipe()
-    rows = len(data["sellers"]) + len(data["quotas"]) + deals + sum(len(d.get("splits", [])) for d in data["deals"])
+    rows = len(data["sellers"]) + len(data["assignments"]) + len(data["quotas"]) + deals + sum(len(d.get("splits", [])) for d in data["deals"])
     tenant = Tenant.objects.filter(slug=SLUG).first()
     figures = []
 
@@ -82,6 +92,8 @@ def scenario_figures(*, deals: int, log=print) -> list[bench.Figure]:
                 d["amount"] = "999.99"
                 if i % 10 == 0:
                     d["stage"] = "negotiation" if d["stage"] == "closed_won" else "closed_won"
+            for a in data["assignments"][:: 100]:
+                a["target_incentive"] = "65000"
         log(f"scenario load: {label}…")
         listeners = list(changes._subscribers)
         changes._subscribers.clear()  # the recalculation it triggers is a Celery task after commit, not the load
@@ -95,8 +107,9 @@ def scenario_figures(*, deals: int, log=print) -> list[bench.Figure]:
             floor = bench.copy_floor(rows)
         figures.append(bench.Figure(
             f"load_scenario {deals:,} deals: {label}", wall, bench.peak_mb(), floor,
-            f"deals c/u/u {counts(report, 'deals')}, sellers {counts(report, 'sellers')}, quotas {counts(report, 'quotas')}; "
-            f"{rows:,} rows (sellers, quotas, deals, splits); floor = COPY of as many rows"))
+            f"deals c/u/u {counts(report, 'deals')}, sellers {counts(report, 'sellers')}, "
+            f"assignments {counts(report, 'assignments')}, quotas {counts(report, 'quotas')}; "
+            f"{rows:,} rows (sellers, assignments, quotas, deals, splits); floor = COPY of as many rows"))
     _wipe()
     return figures
 
