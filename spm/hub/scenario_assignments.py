@@ -28,23 +28,15 @@ from decimal import Decimal
 from compensation.models import CompPlan, PlanAssignment
 from planning.services import seller_inputs_changed
 from spm.db.bulk import bulk_insert, bulk_update
+from spm.hub.scenario_checks import fits_decimal_field
 from spm.tenancy.context import current_tenant
-
-_FIELD = PlanAssignment._meta.get_field("target_incentive")
-_TOO_BIG = Decimal(10) ** (_FIELD.max_digits - _FIELD.decimal_places)
-
-
-def _fits(value: Decimal) -> bool:
-    """The target incentive passes the field's validators (digits, decimal places)."""
-    exponent = value.as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -_FIELD.decimal_places and abs(value) < _TOO_BIG
 
 
 def load_assignments(rows: list[dict], seller_ids: dict[str, int], plans: dict[str, CompPlan], counts) -> bool:
     """Upsert the validated assignment records (seller and plan as external id / name; `plans` maps a
     name to its latest version). Returns False, having written nothing, when the file needs the
     per-record service (see the module docstring)."""
-    if not all(_fits(r["target_incentive"]) for r in rows):
+    if not all(fits_decimal_field(PlanAssignment, "target_incentive", r["target_incentive"]) for r in rows):
         return False
     plan_names = dict(CompPlan.objects.order_by().values_list("id", "name"))
     at: dict[tuple, list[dict]] = {}  # (seller id, start) → the rows as they stand

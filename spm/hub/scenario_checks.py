@@ -15,14 +15,20 @@ def too_long(value: str | None, limit: int, where: str, field: str) -> None:
                                        f"(it has {len(value)})."]})
 
 
+def fits_decimal_field(model, name: str, value: Decimal) -> bool:
+    """The cheap digits test: `value` has no more decimal places and whole digits than the field allows."""
+    field = model._meta.get_field(name)
+    exponent = value.as_tuple().exponent
+    return (isinstance(exponent, int) and exponent >= -field.decimal_places
+            and abs(value) < Decimal(10) ** (field.max_digits - field.decimal_places))
+
+
 def check_decimal(model, name: str, value: Decimal | None, where: str) -> None:
     """A cheap digits test per row; only a value that fails it runs the field's validators (full_clean's messages)."""
     if value is None:
         return
-    field = model._meta.get_field(name)
-    exponent = value.as_tuple().exponent
-    if (isinstance(exponent, int) and exponent < -field.decimal_places) or \
-            abs(value) >= Decimal(10) ** (field.max_digits - field.decimal_places):
+    if not fits_decimal_field(model, name, value):
+        field = model._meta.get_field(name)
         try:
             field.run_validators(value)
         except ValidationError as exc:
