@@ -64,7 +64,7 @@ def test_revops_reads_the_plan_map_and_accepts_a_move(live_server, browser):  # 
     assert page.locator("[data-testid=map] .geo path.point").count() == len(CITIES)
     table = page.text_content("[data-testid=territories]")
     # Europe 950,000 against 600,000; Asia Pacific 200,000 against 500,000: short.
-    assert "950,000" in table and "200,000" in table and "short of quota" in table
+    assert "950,000" in table and "200,000" in table and "Short of quota" in table
     assert page.text_content("[data-testid=assigned]").strip() == "5 / 6"  # the world's own account has no region
     _shot(page, "territories-1-plan")
 
