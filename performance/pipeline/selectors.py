@@ -517,7 +517,7 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
     """Everything of the pipeline page's first screen: the metric document (``pipeline_document``;
     ``owner_rows`` and ``served`` as there), coverage of ``period`` (a fiscal period key) and velocity. A bounded
     number of queries whatever the data size."""
-    from performance.scorecards.engine import quotas_by_seller
+    from performance.scorecards.engine import quota_carriers, quotas_by_seller, teams_below
 
     fy = access.tenant.fiscal_year_start_month
     start, end, _ = parse_period_key(period, fy)
@@ -528,7 +528,9 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
     narrowed = filters is not None and bool(filters.as_query())
     quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None,
                             periods=quota_keys(period, fy))  # a seller's other quotas count for nothing here
-    known = ramped_quotas(quotas_by_seller(quotas), sellers, period, fy)
+    below = teams_below(sellers)
+    carriers = set(quota_carriers(below, below))  # a manager's roll-up quota would count their team twice
+    known = ramped_quotas(quotas_by_seller(quotas), [s for s in sellers if s.id in carriers], period, fy)
     overall = doc["overall"]
     avg_cents = metrics.to_cents(overall["avg_won_deal"]) if overall["avg_won_deal"] is not None else None
     return {

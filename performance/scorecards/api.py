@@ -1,7 +1,9 @@
 """Scorecards API: GET /api/v1/t/<tenant>/scorecards/?period=2027-Q1&kind=seller|team|region[&team=&region=]
 
 The same cards as the page (ramp-adjusted attainment, win rate, average deal, cycle, coverage,
-velocity, role KPIs) plus the attainment distribution of the sellers in the viewer's scope.
+velocity, role KPIs) plus the attainment distribution of the sellers in the viewer's scope. A manager's
+card is their team's (``seller_ids`` lists it, ``reports`` counts those below them); the distribution
+counts individual contributors.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class ScorecardViewSet(TenantGenericViewSet):
             "currency": self.access.tenant.base_currency,
             "kind": kind,
             "attainment_distribution": engine.attainment_histogram(cards["seller"]),
-            "cards": [{"key": c.key, "label": c.label, "role_type": c.role_type, "seller_ids": c.seller_ids, **c.figures}
+            "cards": [{"key": c.key, "label": c.label, "role_type": c.role_type, "seller_ids": c.seller_ids,
+                       "reports": c.reports, **c.figures}
                       for c in cards[kind]],
         })

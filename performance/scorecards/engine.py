@@ -21,6 +21,12 @@ the tenant's base currency:
   activities) and **pipeline_per_meeting** = pipeline created in P / meetings in P (null without meetings).
 * Teams and regions: the seller's own team/region; their figures are sums of their members'
   (rates recomputed from the sums, never averaged).
+* Managers: a seller with reports among the sellers in scope carries a roll-up quota (the quota grid
+  sets it to the sum of the reports'), so their card is their team's: the deals of everyone below
+  them and their own, against their own quota. Summed quotas (teams, regions, the whole scope) leave
+  out a manager's whenever someone below them is in the same sum, so no target is counted twice.
+  The attainment distribution and the leaderboards rank individual contributors only (``Card.reports``
+  is 0): a manager's team figure is not one person's result.
 """
 
 from __future__ import annotations
@@ -96,6 +102,36 @@ class Card:
     role_type: str = ""
     seller_ids: list[int] = field(default_factory=list)
     figures: dict = field(default_factory=dict)
+    reports: int = 0  # a seller card: how many sellers below them its figures include
+
+
+def teams_below(sellers: Iterable[SellerInfo]) -> dict[int, list[int]]:
+    """Each seller's id followed by the ids of everyone below them among ``sellers`` (cycle-safe)."""
+    sellers = list(sellers)
+    ids = {s.id for s in sellers}
+    children: dict[int, list[int]] = {}
+    for s in sellers:
+        if s.manager_id in ids and s.manager_id != s.id:
+            children.setdefault(s.manager_id, []).append(s.id)
+    out: dict[int, list[int]] = {}
+    for s in sellers:
+        team, seen, stack = [s.id], {s.id}, list(children.get(s.id, ()))
+        while stack:
+            i = stack.pop()
+            if i not in seen:
+                seen.add(i)
+                team.append(i)
+                stack.extend(children.get(i, ()))
+        out[s.id] = team
+    return out
+
+
+def quota_carriers(ids: Iterable[int], below: Mapping[int, list[int]]) -> list[int]:
+    """The ids of ``ids`` whose quota counts in a sum over ``ids``: a manager's roll-up quota is left out
+    when someone below them is in the sum too (their quotas already make it up)."""
+    ids = list(ids)
+    members = set(ids)
+    return [i for i in ids if not any(j in members for j in below.get(i, (i,))[1:])]
 
 
 def ramp_factor(hire_date: date | None, month: str) -> float:
@@ -208,15 +244,23 @@ def scorecards(
     sellers = list(sellers)
     quotas = quotas_by_seller(quotas)
     by_owner = dict(list(cells.groupby("owner_id"))) if not cells.empty else {}
+    rows_of = cells.groupby("owner_id").indices if not cells.empty else {}
     empty = cells.iloc[0:0] if not cells.empty else pd.DataFrame()
+    below = teams_below(sellers)
     seller_cards, quota_of = [], {}
     held = meetings_by_owner(meetings, start, end)
     for s in sellers:
         q = ramped_quota_cents(quotas, s, period, fy_start_month)
         quota_of[s.id] = q
-        seller_cards.append(Card(key=str(s.id), label=s.name, kind="seller", role_type=s.role_type, seller_ids=[s.id],
-                                 figures=_figures(by_owner.get(s.id, empty), start, end, q,
-                                                  held.get(s.id, 0))))
+        team = below[s.id]
+        if len(team) == 1:
+            own = by_owner.get(s.id, empty)
+        else:  # a manager: the deals of their whole team (positions, so no frame per member is copied)
+            rows = [rows_of[i] for i in team if i in rows_of]
+            own = cells.iloc[np.sort(np.concatenate(rows))] if rows else empty
+        seller_cards.append(Card(key=str(s.id), label=s.name, kind="seller", role_type=s.role_type, seller_ids=team,
+                                 reports=len(team) - 1,
+                                 figures=_figures(own, start, end, q, sum(held.get(i, 0) for i in team))))
 
     def grouped(kind: str, attr: str) -> list[Card]:
         members: dict[str, list[SellerInfo]] = {}
@@ -227,7 +271,7 @@ def scorecards(
             ids = [s.id for s in group]
             frames = [by_owner[i] for i in ids if i in by_owner]
             sub = pd.concat(frames) if frames else empty
-            qs = [quota_of[i] for i in ids if quota_of[i] is not None]
+            qs = [quota_of[i] for i in quota_carriers(ids, below) if quota_of[i] is not None]
             cards.append(Card(key=key, label=key or f"(no {attr})", kind=kind, seller_ids=ids,
                               figures=_figures(sub, start, end, sum(qs) if qs else None,
                                                sum(held.get(i, 0) for i in ids))))
@@ -236,10 +280,16 @@ def scorecards(
     return {"seller": seller_cards, "team": grouped("team", "team"), "region": grouped("region", "region")}
 
 
+def individual(cards: Iterable[Card]) -> list[Card]:
+    """The cards of individual contributors: a manager's card is their team's figure."""
+    return [c for c in cards if not c.reports]
+
+
 def attainment_histogram(cards: Iterable[Card]) -> dict[str, int]:
-    """How many cards fall in each attainment band (cards without a quota are left out)."""
+    """How many individual contributors' cards fall in each attainment band (cards without a quota
+    and managers' team cards are left out)."""
     out = {name: 0 for name, _, _ in ATTAINMENT_BINS}
-    for c in cards:
+    for c in individual(cards):
         a = c.figures.get("attainment")
         if a is None:
             continue
@@ -253,13 +303,14 @@ def attainment_histogram(cards: Iterable[Card]) -> dict[str, int]:
 
 
 def leaderboard(cards: Iterable[Card], metric: str = "attainment", limit: int = 10) -> list[Card]:
-    """Cards ranked by ``metric`` (descending; cards without it last, then by bookings)."""
+    """Individual contributors' cards ranked by ``metric`` (descending; cards without it last, then by
+    bookings)."""
     def key(c: Card):
         v = c.figures.get(metric)
         num = None if v is None else float(v)
         return (num is None, -(num or 0.0), -float(c.figures.get("bookings") or 0), c.label)
 
-    return sorted(cards, key=key)[:limit]
+    return sorted(individual(cards), key=key)[:limit]
 
 
 def quarter_keys_back(as_of: date, count: int, fy_start_month: int) -> list[str]:
@@ -274,11 +325,14 @@ def quarter_keys_back(as_of: date, count: int, fy_start_month: int) -> list[str]
 
 def trend(cells: pd.DataFrame, *, seller: SellerInfo | None, sellers: Iterable[SellerInfo], quotas: Iterable[QuotaRow],
           periods: list[str], fy_start_month: int, meetings: pd.DataFrame | None = None) -> list[dict]:
-    """Figures of one seller (or the whole set when ``seller`` is None) for each period key."""
+    """Figures of one seller (a manager: their team, as their card) or of the whole set when ``seller``
+    is None, for each period key."""
     sellers = list(sellers)
     quotas = quotas_by_seller(quotas)
-    scope = [seller] if seller is not None else sellers
-    ids = {s.id for s in scope}
+    below = teams_below(sellers if seller is None or seller in sellers else [*sellers, seller])
+    ids = set(below[seller.id]) if seller is not None else set(below)
+    # The quotas summed: a manager's own on their card; the set's without roll-ups double counted.
+    scope = [seller] if seller is not None else [s for s in sellers if s.id in set(quota_carriers(below, below))]
     sub = cells[cells["owner_id"].isin(ids)] if not cells.empty else cells
     rows = []
     for p in periods:

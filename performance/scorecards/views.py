@@ -13,7 +13,7 @@ from performance.pipeline.params import parse_params
 from performance.pipeline.selectors import PipelineFilters
 from performance.scorecards import engine
 from performance.scorecards.selectors import scorecard_data
-from planning.selectors import seller_get, visibility_key
+from planning.selectors import seller_get, subtree_ids, visibility_key
 from spm.fiscal import parse_period_key, quarter_key, shift_month
 from spm.tenancy.views import TenantTemplateView
 from spm.web.charts import BRAND, cached_chart, earnings_and_attainment, to_html
@@ -88,12 +88,13 @@ class ScorecardsView(_ScorecardBase):
                 q[kind] = c.key
                 q["kind"] = "seller"
                 c.href = f"?{q.urlencode()}"
-        attained = [c.figures["attainment"] for c in cards["seller"] if c.figures["attainment"] is not None]
+        people = engine.individual(cards["seller"])  # the distribution ranks people, not managers' teams
+        attained = [c.figures["attainment"] for c in people if c.figures["attainment"] is not None]
         context.update(
             p=p, errors=p.errors, kind=kind, kinds=KINDS, rows=rows, periods=periods, currency=currency,
             hist=hist, hist_chart=cached_chart("scorecards.histogram", tuple(hist.items()), lambda: histogram_chart(hist))
             if attained else "",
-            attained_count=len(attained), unquoted=len(cards["seller"]) - len(attained),
+            attained_count=len(attained), unquoted=len(people) - len(attained),
             median_attainment=sorted(attained)[len(attained) // 2] if attained else None,
             leaders=engine.leaderboard(cards["seller"], "attainment", 5),
             bookings_leaders=engine.leaderboard(cards["seller"], "bookings", 5),
@@ -113,10 +114,13 @@ class SellerScorecardView(_ScorecardBase):
         if seller is None:
             raise Http404("No such seller")
         p, fy, periods = self.common()
-        data = scorecard_data(access=self.access, as_of=p.as_of, filters=PipelineFilters(owner_ids=frozenset({seller.pk})))
+        # A manager's card is their team's: everyone below them (whom a viewer of the manager may see too).
+        team = frozenset(subtree_ids([seller.pk]))
+        data = scorecard_data(access=self.access, as_of=p.as_of, filters=PipelineFilters(owner_ids=team))
         info = next(s for s in data["sellers"] if s.id == seller.pk)
-        card = engine.scorecards(data["cells"], sellers=[info], quotas=data["quotas"], period=p.period,
-                                 fy_start_month=fy, meetings=data["meetings"])["seller"][0]
+        card = next(c for c in engine.scorecards(data["cells"], sellers=data["sellers"], quotas=data["quotas"],
+                                                 period=p.period, fy_start_month=fy,
+                                                 meetings=data["meetings"])["seller"] if c.key == str(seller.pk))
         trend = self.trend(data, seller=info, as_of=parse_period_key(p.period, fy)[0], fy=fy)
         currency = self.access.tenant.base_currency
         context.update(p=p, errors=p.errors, seller=seller, card=card, f=card.figures, periods=periods, trend=trend,

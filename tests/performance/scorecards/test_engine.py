@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -15,9 +16,11 @@ from performance.scorecards.engine import (
     cells_from_deals,
     leaderboard,
     quarter_keys_back,
+    quota_carriers,
     ramp_factor,
     ramped_quota_cents,
     scorecards,
+    teams_below,
     trend,
 )
 
@@ -125,3 +128,50 @@ def test_sdr_meetings_count_the_period_and_divide_the_pipeline_they_created():
     rows = trend(cells_from_deals(DEALS), seller=SAM, sellers=SELLERS, quotas=QUOTAS, periods=["2017-Q1", "2017-Q2"],
                  fy_start_month=1, meetings=meetings)
     assert [r["meetings"] for r in rows] == [3, 5]
+
+
+# A manager (Mia) over Alice and Bob, her quota the sum of theirs as the quota grid sets it; a
+# second-line manager (Vic) over Mia.
+MIA = SellerInfo(5, "Mia", "mia@x.test", "manager", team="East", region="EMEA")
+VIC = SellerInfo(6, "Vic", "vic@x.test", "manager", team="Leadership", region="EMEA")
+TREE = [replace(ALICE, manager_id=5), replace(BOB, manager_id=5), CARA, SAM, replace(MIA, manager_id=6), VIC]
+ROLLUP = [*QUOTAS, QuotaRow(5, "2017-Q1", Decimal("22250")), QuotaRow(6, "2017-Q1", Decimal("22250"))]
+
+
+def test_teams_below_and_the_quotas_that_count_in_a_sum():
+    below = teams_below(TREE)
+    assert sorted(below[6]) == [1, 2, 5, 6] and below[6][0] == 6 and sorted(below[5]) == [1, 2, 5] and below[1] == [1]
+    assert quota_carriers([1, 2, 5], below) == [1, 2]  # Mia's roll-up is Alice's and Bob's
+    assert quota_carriers([5, 6], below) == [5]  # Vic's roll-up is Mia's
+    assert quota_carriers([5, 3], below) == [5, 3]  # no one below Mia in this sum: hers counts
+    cyclic = [SellerInfo(7, "A", manager_id=8), SellerInfo(8, "B", manager_id=7)]
+    assert sorted(teams_below(cyclic)[7]) == [7, 8]
+
+
+def test_a_managers_card_is_their_teams_and_no_quota_is_counted_twice():
+    cards = scorecards(cells_from_deals(DEALS), sellers=TREE, quotas=ROLLUP, period="2017-Q1", fy_start_month=1)
+    by_key = {c.key: c for c in cards["seller"]}
+    mia = by_key["5"]
+    assert sorted(mia.seller_ids) == [1, 2, 5] and mia.reports == 2
+    # Alice's 10,000 + Bob's 3,000 in Q1 against Mia's own 22,250; 3 won, 1 lost.
+    assert mia.figures["bookings"] == "13000.00" and mia.figures["quota"] == "22250.00"
+    assert mia.figures["attainment"] == round(13000 / 22250, 6) and mia.figures["win_rate"] == 0.75
+    assert by_key["6"].figures["bookings"] == "13000.00" and by_key["6"].reports == 3
+    assert by_key["1"].reports == 0 and by_key["1"].figures["bookings"] == "10000.00"
+    # Team East holds Alice, Bob, Sam and Mia: Mia's roll-up quota is left out (was 44,500).
+    east = next(c for c in cards["team"] if c.key == "East").figures
+    assert east["quota"] == "22250.00" and east["bookings"] == "13000.00"
+    # Team Leadership holds Vic alone: his quota counts.
+    assert next(c for c in cards["team"] if c.key == "Leadership").figures["quota"] == "22250.00"
+    # The distribution and the leaderboards rank people: Alice 50 %, Bob 133 %, Cara 30 %.
+    assert sum(attainment_histogram(cards["seller"]).values()) == 3
+    assert [c.label for c in leaderboard(cards["seller"], "bookings")] == ["Alice", "Bob", "Cara", "Sam"]
+
+
+def test_trends_of_a_manager_and_of_the_whole_scope_count_each_quota_once():
+    cells = cells_from_deals(DEALS)
+    rows = trend(cells, seller=TREE[4], sellers=TREE, quotas=ROLLUP, periods=["2017-Q1"], fy_start_month=1)
+    assert (rows[0]["bookings"], rows[0]["quota"]) == ("13000.00", "22250.00")
+    rows = trend(cells, seller=None, sellers=TREE, quotas=ROLLUP, periods=["2017-Q1"], fy_start_month=1)
+    # Alice 20,000 + Bob 2,250 + Cara 3,000 (Sam none); Mia's and Vic's roll-ups left out.
+    assert rows[0]["quota"] == "25250.00" and rows[0]["bookings"] == "13900.00"

@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 
 from performance.pipeline.metrics import to_cents
-from performance.pipeline.selectors import quota_rows_for, scoped_deals, seller_infos, system_access
+from performance.pipeline.selectors import pipeline_overview, quota_rows_for, scoped_deals, seller_infos, system_access
 from performance.scorecards.engine import cells_from_deals, scorecards
 from performance.scorecards.selectors import scorecard_cells
 from spm.tenancy.db import tenant_atomic
-from tests.factories import OpportunityFactory
+from tests.factories import OpportunityFactory, QuotaFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +91,21 @@ def test_sql_scorecard_cells_match_the_pure_reference(world):
                          period="2027-Q1", fy_start_month=1)
         pure = scorecards(cells_from_deals(rows), sellers=sellers, quotas=quotas, period="2027-Q1", fy_start_month=1)
     assert [c.figures for c in sql["seller"]] == [c.figures for c in pure["seller"]]
+
+
+def test_a_managers_roll_up_quota_shows_their_teams_attainment_and_counts_once(client, world):
+    # The manager's quota is the roll-up of their one report's (acme Rep: 100,000, won 60,000 in 2027-Q1).
+    QuotaFactory(tenant=world.tenant, seller=world.sellers["manager"])
+    client.force_login(world.users["manager"])
+    r = client.get(url(world, period="2027-Q1", as_of="2027-03-31"))
+    mine = next(c for c in r.context["rows"] if c.label == "acme Manager")
+    assert mine.reports == 1 and mine.figures["bookings"] == "60000.00" and mine.figures["attainment"] == 0.6
+    assert "with 1 below" in r.content.decode()
+    assert r.context["attained_count"] == 1  # the rep: the manager's team figure is not a person's
+    assert r.context["trend"][-1]["quota"] == "100000.00"  # not 200,000
+    r = client.get(url(world, "scorecard_seller", pk=world.sellers["manager"].pk, period="2027-Q1", as_of="2027-03-31"))
+    assert r.context["f"]["bookings"] == "60000.00" and r.context["f"]["quota"] == "100000.00"
+    with tenant_atomic(world.tenant):
+        overview = pipeline_overview(access=system_access(world.tenant), as_of=dt.date(2027, 1, 1), period="2027-Q1")
+    # acme Rep's and acme Peer's 100,000 each; the manager's roll-up is left out.
+    assert overview["coverage"]["quota"] == "200000.00"
