@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from performance.forecasting import engine
 from performance.forecasting.models import ForecastOverride, ForecastSubmission, WinModelRun
 from performance.models import Opportunity, OpportunityHistory, PipelineStage
+from performance.pipeline.selectors import quota_total_cents
 from planning.selectors import (
-    quota_list,
     restrict_to_visible,
     seller_list,
     seller_rows,
@@ -30,7 +30,7 @@ from planning.selectors import (
     visible_seller_ids,
 )
 from spm.caching import cached_value
-from spm.fiscal import months_in_period, parse_period_key, quota_period_key
+from spm.fiscal import parse_period_key, quota_period_key
 from spm.models import FxRate
 from spm.tenancy.context import current_tenant
 
@@ -367,14 +367,11 @@ def weighted_by_month(*, access: TenantAccess, months: int = 6, today: dt.date |
 
 
 def target_for(*, access: TenantAccess, period: str) -> Decimal:
-    """Bookings quota of the visible sellers for the quarter (quarter quotas + its months' quotas).
-
-    Quotas of managers are left out when their reports carry quotas too, so a team's target is not
-    counted twice: the target is the sum over individual contributors (role other than manager).
-    """
-    keys = [period, *months_in_period(period, current_tenant().fiscal_year_start_month)]
-    qs = quota_list(access=access).filter(measure="bookings", period__in=keys).exclude(seller__role_type="manager")
-    return qs.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    """Bookings quota of the visible sellers for the quarter: the pipeline page's and the scorecards'
+    (``pipeline.selectors.quota_total_cents``: ramp-adjusted, month rows or a share of the quarter's
+    or year's, never both; a manager's roll-up left out when their reports are counted)."""
+    cents = quota_total_cents(access=access, period=period)
+    return Decimal(cents or 0) / 100
 
 
 def actual_for(*, access: TenantAccess, period: str) -> float:

@@ -485,6 +485,25 @@ def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]
     return out
 
 
+def quota_total_cents(*, access: TenantAccess, period: str, sellers: list | None = None,
+                      narrowed: bool = False) -> int | None:
+    """The bookings quota of ``period`` (a fiscal period key) over ``sellers`` (``SellerInfo``s; default:
+    every visible seller), in cents: each seller's ramp-adjusted quota (``scorecards.engine``: month rows,
+    else a third of the quarter's, else a twelfth of the year's; a quarter row beside its months is not
+    added twice), a manager's roll-up left out when someone below them is in the sum. None without any.
+    ``narrowed``: ``sellers`` is a filtered part of the visible ones (else every visible quota is read)."""
+    from performance.scorecards.engine import quota_carriers, quotas_by_seller, teams_below
+
+    fy = access.tenant.fiscal_year_start_month
+    sellers = seller_infos(access=access) if sellers is None else sellers
+    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None,
+                            periods=quota_keys(period, fy))  # a seller's other quotas count for nothing here
+    below = teams_below(sellers)
+    carriers = set(quota_carriers(below, below))  # a manager's roll-up quota would count their team twice
+    known = ramped_quotas(quotas_by_seller(quotas), [s for s in sellers if s.id in carriers], period, fy)
+    return sum(known) if known else None
+
+
 def pipeline_document(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,
                       sellers: list[metrics.SellerRef], owner_rows: int | None = None,
                       served: bool | None = None) -> tuple[dict, dict]:
@@ -517,8 +536,6 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
     """Everything of the pipeline page's first screen: the metric document (``pipeline_document``;
     ``owner_rows`` and ``served`` as there), coverage of ``period`` (a fiscal period key) and velocity. A bounded
     number of queries whatever the data size."""
-    from performance.scorecards.engine import quota_carriers, quotas_by_seller, teams_below
-
     fy = access.tenant.fiscal_year_start_month
     start, end, _ = parse_period_key(period, fy)
     sellers = seller_infos(access=access, filters=filters)
@@ -526,11 +543,7 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
     doc, money_in_period = pipeline_document(access=access, as_of=as_of, period=period, filters=filters, sellers=refs,
                                              owner_rows=owner_rows, served=served)
     narrowed = filters is not None and bool(filters.as_query())
-    quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None,
-                            periods=quota_keys(period, fy))  # a seller's other quotas count for nothing here
-    below = teams_below(sellers)
-    carriers = set(quota_carriers(below, below))  # a manager's roll-up quota would count their team twice
-    known = ramped_quotas(quotas_by_seller(quotas), [s for s in sellers if s.id in carriers], period, fy)
+    quota = quota_total_cents(access=access, period=period, sellers=sellers, narrowed=narrowed)
     overall = doc["overall"]
     avg_cents = metrics.to_cents(overall["avg_won_deal"]) if overall["avg_won_deal"] is not None else None
     return {
@@ -540,7 +553,7 @@ def pipeline_overview(*, access: TenantAccess, as_of: date, period: str, filters
         "period_end": end,
         "currency": access.tenant.base_currency,
         "metrics": doc,
-        "coverage": inspection.coverage(pipeline_cents=money_in_period["pipeline"], quota_cents=sum(known) if known else None,
+        "coverage": inspection.coverage(pipeline_cents=money_in_period["pipeline"], quota_cents=quota,
                                         booked_cents=money_in_period["booked"]),
         "velocity": inspection.velocity(open_count=overall["open_count"], win_rate=overall["win_rate"],
                                         avg_won_cents=avg_cents, cycle_days=overall["median_cycle_days_won"]),

@@ -90,3 +90,18 @@ def test_weighted_by_month_weights_todays_open_deals_of_the_viewers_scope(acme):
     assert [(r["month"].isoformat(), r["weighted"], r["open"]) for r in rows] == [
         ("2027-01-01", 0.0, 0.0), ("2027-02-01", 200.0, 1000.0), ("2027-03-01", 1000.0, 2000.0)]
     assert everyone[1]["weighted"] == pytest.approx(200.0 + 1800.0)
+
+
+def test_target_counts_each_sellers_quarter_once_and_leaves_out_managers_roll_ups(acme):
+    from tests.factories import QuotaFactory
+
+    # The quota grid's shape: the rep's quarter row beside its three month rows (capacity), and every
+    # manager's quota the roll-up of their reports'.
+    for month, amount in (("2027-01", "33333.33"), ("2027-02", "33333.33"), ("2027-03", "33333.34")):
+        QuotaFactory(tenant=acme.tenant, seller=acme.sellers["rep"], period=month, amount=Decimal(amount))
+    for name, amount in (("manager", "100000"), ("other_manager", "100000"), ("vp", "200000")):
+        QuotaFactory(tenant=acme.tenant, seller=acme.sellers[name], amount=Decimal(amount))
+    with tenant_atomic(acme.tenant):
+        assert selectors.target_for(access=access_for(acme, "revops"), period="2027-Q1") == Decimal("200000.00")
+        assert selectors.target_for(access=access_for(acme, "manager"), period="2027-Q1") == Decimal("100000.00")
+        assert selectors.target_for(access=access_for(acme, "rep"), period="2027-Q1") == Decimal("100000.00")
