@@ -36,16 +36,16 @@ def test_rep_submits_and_the_manager_overrides_and_reads_the_backtest(live_serve
     backtest = manager.text_content("[data-testid=backtest]")
     assert "2017Q2" in backtest and "1,500" in backtest and "1,100" in backtest and "1,800" in backtest
     assert manager.text_content("[data-testid=model]").strip() == "not trained"
-    row = manager.locator("[data-testid=rollup] tr", has_text="acme Manager")
-    row.locator("input[name=commit]").fill("2000")
-    row.locator("input[name=best_case]").fill("2600")
-    row.get_by_role("button", name="Override").click()
+    form = manager.locator("[data-testid=rollup] tr.override-row", has_text="acme Manager")
+    form.locator("input[name=commit]").fill("2000")
+    form.locator("input[name=best_case]").fill("2600")
+    form.get_by_role("button", name="Override").click()
     manager.wait_for_load_state("networkidle")
     assert manager.text_content("[data-testid=human-commit]").strip() == "2,000"
-    row = manager.locator("[data-testid=rollup] tr", has_text="acme Manager")
+    row = manager.locator("[data-testid=rollup] tr:not(.override-row)", has_text="acme Manager")
     assert "2,500" in row.text_content()  # the team's roll-up stays visible beside the override
     _shot(manager, "forecast-2-manager-override")
-    row.get_by_role("button", name="Remove override").click()
+    form.get_by_role("button", name="Remove override").click()
     manager.wait_for_load_state("networkidle")
     assert manager.text_content("[data-testid=human-commit]").strip() == "2,500"
 
