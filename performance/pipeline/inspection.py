@@ -3,8 +3,10 @@
 Definitions (money in integer cents of the tenant's base currency, like ``metrics``):
 
 * **Coverage** of a period = open pipeline whose close date falls in the period ÷ remaining quota,
-  where remaining quota = quota of the period − bookings already won in it. Null when there is no
-  quota or nothing remains (the quota is met).
+  where remaining quota = quota of the period − bookings already won in it. The quota is the sum of
+  the sellers' ramp-adjusted quotas as on the scorecards; a manager's roll-up quota is left out when
+  their reports are in the sum (it would count the team twice). Null when there is no quota or
+  nothing remains (the quota is met).
 * **Velocity** = open deals × win rate × average won deal ÷ cycle length (median days from created to
   won): the expected bookings per day the open pipeline produces. Null when any factor is unknown
   or the cycle length is 0.
