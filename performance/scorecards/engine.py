@@ -23,8 +23,9 @@ the tenant's base currency:
   (rates recomputed from the sums, never averaged).
 * Managers: a seller with reports among the sellers in scope carries a roll-up quota (the quota grid
   sets it to the sum of the reports'), so their card is their team's: the deals of everyone below
-  them and their own, against their own quota. Summed quotas (teams, regions, the whole scope) leave
-  out a manager's whenever someone below them is in the same sum, so no target is counted twice.
+  them and their own, against their own quota. A team's or region's quota is its individual
+  contributors' (a roll-up quota is its reports', counted where they are); the whole scope's leaves
+  out a manager's whenever someone below them is in it. No target is counted twice.
   The attainment distribution and the leaderboards rank individual contributors only (``Card.reports``
   is 0): a manager's team figure is not one person's result.
 """
@@ -271,7 +272,7 @@ def scorecards(
             ids = [s.id for s in group]
             frames = [by_owner[i] for i in ids if i in by_owner]
             sub = pd.concat(frames) if frames else empty
-            qs = [quota_of[i] for i in quota_carriers(ids, below) if quota_of[i] is not None]
+            qs = [quota_of[i] for i in ids if quota_of[i] is not None and len(below[i]) == 1]
             cards.append(Card(key=key, label=key or f"(no {attr})", kind=kind, seller_ids=ids,
                               figures=_figures(sub, start, end, sum(qs) if qs else None,
                                                sum(held.get(i, 0) for i in ids))))

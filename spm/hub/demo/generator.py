@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import time
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -159,6 +159,7 @@ class _Seller:
     hire: dt.date
     end: dt.date | None = None
     skill: float = 1.0
+    team: str = ""  # a team manager and their reports share one; the managers above them have none
 
 
 def _allocate(total: int, weights: np.ndarray, minimum: int = 1) -> list[int]:
@@ -196,14 +197,21 @@ def build_sellers(rng: np.random.Generator, n: int, today: dt.date, start: dt.da
                            days_before(start, 300, 1400)))
     teams = []
     counter = len(out)
-    for region, k in zip(REGIONS, _allocate(n_tm, REGION_WEIGHTS), strict=True):
+    per_region = _allocate(n_tm, REGION_WEIGHTS)
+    bases = Counter(f"{region} {SEGMENTS[j % 3]}" for region, k in zip(REGIONS, per_region, strict=True)
+                    for j in range(k))
+    numbered: dict[str, int] = defaultdict(int)
+    for region, k in zip(REGIONS, per_region, strict=True):
         for j in range(k):
             counter += 1
             ext = f"S{counter:04d}"
             segment = SEGMENTS[j % 3]
-            teams.append((ext, region, segment))
+            base = f"{region} {segment}"
+            numbered[base] += 1
+            team = base if bases[base] == 1 else f"{base} {numbered[base]}"
+            teams.append((ext, region, segment, team))
             out.append(_Seller(ext, next(names), "manager", f"Sales Manager {region} {segment}", segment, region,
-                               region_mgr[region], days_before(start, 120, 1200)))
+                               region_mgr[region], days_before(start, 120, 1200), team=team))
     team_of = np.arange(n_ic) % n_tm
     pos = np.arange(n_ic) // n_tm
     roles = rng.choice(["AE", "SDR", "CSM"], size=n_ic, p=[0.62, 0.20, 0.18])
@@ -219,13 +227,14 @@ def build_sellers(rng: np.random.Generator, n: int, today: dt.date, start: dt.da
     order = np.argsort(team_of, kind="stable")
     for i in order:
         counter += 1
-        tm_ext, region, segment = teams[team_of[i]]
+        tm_ext, region, segment, team = teams[team_of[i]]
         role = str(roles[i])
         title = {"AE": f"Account Executive, {segment}", "SDR": "Sales Development Rep",
                  "CSM": "Customer Success Manager"}[role]
         out.append(_Seller(f"S{counter:04d}", next(names), role, title, segment, region, tm_ext,
                            start + dt.timedelta(days=int(hire_offsets[i])),
-                           start + dt.timedelta(days=int(end_offsets[i])) if leaver[i] else None, float(skill[i])))
+                           start + dt.timedelta(days=int(end_offsets[i])) if leaver[i] else None, float(skill[i]),
+                           team=team))
     return out
 
 
@@ -283,10 +292,10 @@ def generate_company(*, tenant: Tenant, sellers: int = 60, accounts: int = 1200,
             levels[lvl].append(p)
         seller_ids: dict[str, int] = {}
         for lvl in levels:
-            bulk_insert(Seller, ["external_id", "name", "email", "role_type", "title", "segment", "region",
+            bulk_insert(Seller, ["external_id", "name", "email", "role_type", "title", "segment", "region", "team",
                                  "manager_id", "hire_date", "end_date"],
                         ((p.ext, p.name, _email(p.name, p.ext, domain), p.role_type, p.title, p.segment, p.region,
-                          seller_ids.get(p.manager), p.hire, p.end) for p in lvl), tenant_id=tenant.pk)
+                          p.team, seller_ids.get(p.manager), p.hire, p.end) for p in lvl), tenant_id=tenant.pk)
             seller_ids = id_map(Seller)
         report.counts["sellers"] = len(people)
         report.counts["leavers"] = sum(1 for p in people if p.end)

@@ -47,6 +47,11 @@ def test_it_builds_vp_regions_teams_and_individual_contributors():
         assert len(teams) >= 4 and all(t.role_type == "manager" and t.segment for t in teams)
         assert set(ics.values_list("role_type", flat=True)) <= {"AE", "SDR", "CSM"}
         assert ics.filter(role_type="AE").count() >= len(teams)
+        # Teams as a CRM has them: a team manager and their reports share a name, unique per team;
+        # the managers above the teams belong to none (their quotas roll the teams up).
+        assert len({t.team for t in teams}) == len(teams) and all(t.team.startswith(t.region) for t in teams)
+        assert all(ic.team == ic.manager.team for ic in ics.select_related("manager"))
+        assert vp.team == "" and all(r.team == "" for r in regionals)
         assert Seller.objects.count() == SIZE["sellers"] == 1 + len(regionals) + len(teams) + ics.count()
         assert Territory.objects.count() == len(teams)
         assert Account.objects.count() == SIZE["accounts"]
