@@ -26,7 +26,7 @@ def histogram_chart(hist: dict[str, int]) -> str:
     fig = go.Figure(go.Bar(x=list(hist), y=list(hist.values()), marker_color=BRAND,
                            hovertemplate="%{x}<br>%{y} people<extra></extra>"))
     fig.update_xaxes(type="category", title_text="Attainment of ramp-adjusted quota")
-    fig.update_yaxes(title_text="People", dtick=1)
+    fig.update_yaxes(title_text="People", dtick=1 if max(hist.values(), default=0) <= 8 else None)  # whole people
     return to_html(fig, height=260)
 
 
