@@ -344,8 +344,9 @@ def clean_export(export: Export, *, today: dt.date, shift_years: int | None = No
         forecast = ""
         if closed:
             if close is None:
-                errors.append(RowError(line=line, column="close_date", value="", file=pf,
-                                       message="a won or lost deal needs its close date"))
+                if not r.get("close_date", "").strip():  # else _date named the bad date already
+                    errors.append(RowError(line=line, column="close_date", value="", file=pf,
+                                           message="a won or lost deal needs its close date"))
                 continue
             if not raw_value:
                 errors.append(RowError(line=line, column="close_value", value="", file=pf,
@@ -391,8 +392,11 @@ def clean_export(export: Export, *, today: dt.date, shift_years: int | None = No
     owner_ids = {_email(a): i + 1 for i, a in enumerate(agents)}
     final = _table(pf, OPP_HEADER, [_opp_row(d, None, agents) for d in deals], [d.line for d in deals])
     clean, opp_errors = clean_opportunities(final, owner_ids=owner_ids)
-    errors += [RowError(line=e.line, column=SOURCE_COLUMN.get(e.column, e.column), file=pf, message=e.message,
-                        value=e.value) for e in opp_errors]
+    # The export names agents, not e-mails: an unknown owner is an agent missing from sales_teams.csv.
+    unknown_agent = "unknown sales agent: not in sales_teams.csv"
+    errors += [RowError(line=e.line, column=SOURCE_COLUMN.get(e.column, e.column), file=pf, value=e.value,
+                        message=unknown_agent if e.message.startswith("unknown owner") else e.message)
+               for e in opp_errors]
     _, seller_errors = clean_sellers(sellers, existing_managers={})
     errors += seller_errors
     if errors:

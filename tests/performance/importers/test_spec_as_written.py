@@ -1,0 +1,63 @@
+"""The issue's commands, file formats and JSON keys tried as written by a new user (spec QA)."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+pytestmark = pytest.mark.django_db
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return str(path)
+
+
+def failing(*args, **kwargs) -> dict:
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(*args, format="json", stdout=out, **kwargs)
+    return json.loads(out.getvalue())
+
+
+def test_seller_errors_are_listed_in_file_order(tmp_path):
+    # "first 100 errors" are the first in the file: a row rule (a duplicate, an unknown manager) found
+    # after the cell checks must not come after a later line's cell error.
+    bad = ("email,name,role,manager_email,region,team\n"
+           "a@z.com,A,wizard,,EMEA,Alpha\n"
+           "b@z.com,B,rep,c@z.com,EMEA,Alpha\n"
+           "a@z.com,A2,rep,,EMEA,Alpha\n"
+           "notanemail,N,rep,,,\n")
+    report = failing("import_sellers", write(tmp_path, "s.csv", bad), tenant="specqa")
+    assert [e["line"] for e in report["errors"]] == [2, 3, 4, 5]
+
+
+def _crm_export(tmp_path, pipeline):
+    from tests.hub.importers.test_crm_maven import export
+
+    return export(tmp_path, pipeline)
+
+
+def _crm_errors(tmp_path, old, new) -> str:
+    from tests.hub.importers.test_crm_maven import PIPELINE, TODAY
+
+    with pytest.raises(CommandError) as exc:
+        call_command("import_crm_maven", tenant="globex", dir=_crm_export(tmp_path, PIPELINE.replace(old, new)),
+                     today=TODAY, stdout=io.StringIO())
+    return str(exc.value)
+
+
+def test_crm_export_bad_close_date_is_one_error_not_two(tmp_path):
+    message = _crm_errors(tmp_path, "2017-01-03,2017-02-01", "2017-01-03,2017-02-31")
+    assert message.startswith(f"{tmp_path}: 1 error(s); nothing was imported.")
+    assert "not a date" in message and "needs its close date" not in message
+
+
+def test_crm_export_unknown_sales_agent_is_named_as_such(tmp_path):
+    # The export names agents, not e-mails: "import the sellers first" sends the user the wrong way.
+    message = _crm_errors(tmp_path, "W2,Anna Snell,", "W2,Nobody Known,")
+    assert "sales_pipeline.csv:3, column 'sales_agent', value 'Nobody Known'" in message
+    assert "not in sales_teams.csv" in message and "e-mail" not in message
