@@ -105,9 +105,12 @@ def bulk_allocations() -> Iterator[None]:
 
 def _encoding_error(data: bytes, exc: UnicodeDecodeError, *, file: str, encoding: str) -> RowError:
     start = exc.start
-    line = data.count(b"\n", 0, start) + 1
-    line_start = data.rfind(b"\n", 0, start) + 1
-    column = len(data[line_start:start].decode(encoding, errors="replace")) + 1
+    before = data[:start]
+    # Lines end as the csv reader ends them (\n, \r\n or a lone \r); a BOM is no character of line 1.
+    line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    prefix = data[line_start:start].decode(encoding, errors="replace")
+    column = len(prefix.removeprefix("\ufeff") if line_start == 0 else prefix) + 1
     bad = data[start:exc.end] or data[start:start + 1]
     return RowError(
         line=line, column=str(column), value="0x" + bad.hex(), file=file,

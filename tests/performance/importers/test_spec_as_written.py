@@ -61,3 +61,16 @@ def test_crm_export_unknown_sales_agent_is_named_as_such(tmp_path):
     message = _crm_errors(tmp_path, "W2,Anna Snell,", "W2,Nobody Known,")
     assert "sales_pipeline.csv:3, column 'sales_agent', value 'Nobody Known'" in message
     assert "not in sales_teams.csv" in message and "e-mail" not in message
+
+
+@pytest.mark.parametrize("data, line, column", [
+    (b"\xef\xbb\xbfab\xe9c,d\n1,2\n", 1, 3),  # a BOM is no character of the line
+    (b"a,b\r1,\xe9\r", 2, 3),  # old Mac line ends (the csv reader takes them)
+    (b"a,b\r\n1,\xe9\r\n", 2, 3),
+    (b"a,b\nCaf\xc3\xa9,\xe9\n", 2, 6),  # characters, not bytes, before it
+])
+def test_non_utf8_is_named_at_the_line_and_column_of_its_first_bad_byte(tmp_path, data, line, column):
+    report = failing("import_sellers", write(tmp_path, "s.csv", data), tenant="specqa")
+    [error] = report["errors"]
+    assert (error["line"], error["column"], error["value"]) == (line, str(column), "0xe9")
+    assert f"line {line}, column {column}" in error["message"]
