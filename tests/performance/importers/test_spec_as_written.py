@@ -84,3 +84,19 @@ def test_an_errors_file_that_cannot_be_written_is_refused_before_anything_is_imp
         call_command("import_sellers", write(tmp_path, "s.csv", sellers), tenant="specqa",
                      errors=str(tmp_path / "no" / "such" / "dir" / "e.csv"), stdout=io.StringIO())
     assert not Tenant.objects.filter(slug="specqa").exists()
+
+
+@pytest.mark.parametrize("amount", ["100000000000000", "99999999999999.999", "1" * 40, "123,456,789,012,345.00"])
+def test_an_amount_too_large_to_store_is_a_cell_error_not_a_database_failure(tmp_path, amount):
+    # Bad input names its line, column and value (the database's numeric overflow said "try again").
+    from planning.models import Seller
+    from spm.models import Tenant
+
+    sellers = "email,name,role,manager_email,region,team\nann@x.com,Ann,rep,,EMEA,Wolves\n"
+    call_command("import_sellers", write(tmp_path, "s.csv", sellers), tenant="specqa", stdout=io.StringIO())
+    opps = ("external_id,account,owner_email,stage,amount,currency,created_date,close_date,is_won,is_closed\n"
+            "D-1,,ann@x.com,Open,99999999999999.99,USD,,,false,false\n"
+            f'D-2,,ann@x.com,Open,"{amount}",USD,,,false,false\n')
+    report = failing("import_opportunities", write(tmp_path, "o.csv", opps), tenant="specqa")
+    assert [(e["line"], e["column"], e["value"]) for e in report["errors"]] == [(3, "amount", amount)]
+    assert Tenant.objects.get(slug="specqa") and Seller.all_tenants.count() == 1
