@@ -76,13 +76,14 @@ def test_non_utf8_is_named_at_the_line_and_column_of_its_first_bad_byte(tmp_path
     assert f"line {line}, column {column}" in error["message"]
 
 
-def test_an_errors_file_that_cannot_be_written_is_refused_before_anything_is_imported(tmp_path):
+@pytest.mark.parametrize("where", ["no/such/dir/e.csv", "."])
+def test_an_errors_file_that_cannot_be_written_is_refused_before_anything_is_imported(tmp_path, where):
     from spm.models import Tenant
 
     sellers = "email,name,role,manager_email,region,team\nann@x.com,Ann,rep,,EMEA,Wolves\n"
     with pytest.raises(CommandError, match="--errors"):
         call_command("import_sellers", write(tmp_path, "s.csv", sellers), tenant="specqa",
-                     errors=str(tmp_path / "no" / "such" / "dir" / "e.csv"), stdout=io.StringIO())
+                     errors=str(tmp_path / where), stdout=io.StringIO())
     assert not Tenant.objects.filter(slug="specqa").exists()
 
 

@@ -20,7 +20,7 @@ class ImportCommand(BaseCommand):
         if opts["errors"] is not None:  # refused before the import: never a traceback after a commit
             opts["errors"] = Path(opts["errors"])
             try:
-                opts["errors"].touch()
+                opts["errors"].open("a").close()  # a directory or a read-only place fails here
             except OSError as exc:
                 raise CommandError(f"--errors: cannot write {opts['errors']} ({exc.strerror or exc})") from None
         outcome = self.importer(data=self.read(path), file=str(path), tenant_slug=opts["tenant"],
