@@ -101,3 +101,24 @@ def test_an_amount_too_large_to_store_is_a_cell_error_not_a_database_failure(tmp
     report = failing("import_opportunities", write(tmp_path, "o.csv", opps), tenant="specqa")
     assert [(e["line"], e["column"], e["value"]) for e in report["errors"]] == [(3, "amount", amount)]
     assert Tenant.objects.get(slug="specqa") and Seller.all_tenants.count() == 1
+
+
+def test_crm_export_in_latin1_is_named_at_its_byte_and_imports_with_encoding(tmp_path):
+    # The message says "name its encoding (--encoding …)": import_crm_maven takes it as the other imports do.
+    from tests.hub.importers.test_crm_maven import PIPELINE, TODAY
+
+    folder = _crm_export(tmp_path, PIPELINE)
+    accounts = folder / "accounts.csv"
+    accounts.write_bytes(accounts.read_bytes().replace(b"Betasoloin", "Bétasoloin".encode("latin-1")))
+    pipeline = folder / "sales_pipeline.csv"
+    pipeline.write_bytes(pipeline.read_bytes().replace(b"Betasoloin", "Bétasoloin".encode("latin-1")))
+    with pytest.raises(CommandError, match=r"accounts.csv:3, column '2'.*--encoding"):
+        call_command("import_crm_maven", tenant="globex", dir=folder, today=TODAY, stdout=io.StringIO())
+    call_command("import_crm_maven", tenant="globex", dir=folder, today=TODAY, encoding="latin-1",
+                 stdout=io.StringIO())
+    from performance.models import Opportunity
+    from spm.models import Tenant
+    from spm.tenancy.db import tenant_atomic
+
+    with tenant_atomic(Tenant.objects.get(slug="globex")):
+        assert Opportunity.objects.get(external_id="L1").account.name == "Bétasoloin"
