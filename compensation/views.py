@@ -409,6 +409,9 @@ class RunCreateView(TenantTemplateView):
                 requested_by=request.user,
             )
         except DomainError as exc:
+            if exc.field in form.fields:  # a range refused (issue 11: a clear 400), said on its field
+                form.add_error(exc.field, exc.message)
+                return self.render_to_response(self.get_context_data(form=form, **kwargs), status=400)
             messages.error(request, str(exc))
             return redirect(reverse("compensation:runs", kwargs={"tenant": self.access.tenant.slug}))
         messages.success(request, f"Calculation of {run.period_from}–{run.period_through} started.")

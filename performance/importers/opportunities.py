@@ -51,6 +51,8 @@ CATEGORIES = {
 }
 DEAL_TYPES = {"new_logo": "new_logo", "new logo": "new_logo", "new business": "new_logo", "new": "new_logo",
               "expansion": "expansion", "upsell": "expansion", "renewal": "renewal"}
+_AMOUNT_FIELD = Opportunity._meta.get_field("amount")
+_AMOUNT_WHOLE_DIGITS = _AMOUNT_FIELD.max_digits - _AMOUNT_FIELD.decimal_places
 _fraction = parse_decimal(minimum=Decimal(0), maximum=Decimal(100), places=4, what="a probability")
 
 
@@ -92,7 +94,7 @@ def opportunity_columns(*, owner_ids: dict[str, int], base_currency: str) -> lis
         Column("account", parse_text(200), blank=None, aliases=("account_name", "company", "customer")),
         Column("owner_email", owner, aliases=("owner", "owner_e_mail", "sales_rep_email", "rep_email")),
         Column("stage", parse_text(100), aliases=("deal_stage", "stage_name", "status")),
-        Column("amount", parse_decimal(minimum=Decimal(0), what="an amount"),
+        Column("amount", parse_decimal(minimum=Decimal(0), what="an amount", whole_digits=_AMOUNT_WHOLE_DIGITS),
                aliases=("value", "deal_value", "close_value", "arr", "acv")),
         Column("currency", parse_currency, blank=base_currency, aliases=("currency_code", "iso_currency")),
         Column("created_date", parse_date, blank=None, aliases=("created", "create_date", "engage_date", "created_at")),

@@ -91,6 +91,7 @@ def clean_sellers(table: RawTable, *, existing_managers: dict[str, str | None], 
                     break
                 seen.add(node)
                 node = final.get(node)
+    errors.sort(key=lambda e: (e.line, e.column))  # the report lists the first 100 in file order
     rows = SellerRows(
         file=table.file, emails=v["email"], managers=v["manager_email"], lines=clean.lines, present=clean.present,
         values=list(zip(v["name"], v["role"], v["region"], v["team"], v["hire_date"], v["segment"], strict=True)),

@@ -413,10 +413,12 @@ def table_from_records(records, *, file: str) -> tuple[RawTable | None, list[Row
 def import_records(*, kind: str, records, tenant_slug: str, file: str, as_of: dt.date | None = None,
                    dry_run: bool = False, actor=None) -> ImportOutcome:
     """Upsert JSON records through the same path as a file (row n is "line" n + 1, as if under a header)."""
-    columns_for(kind)
+    columns = columns_for(kind)
     table, errors = table_from_records(records, file=file)
     if errors:
         return _failed(errors)
+    if not table.rows:  # no header line in JSON: an empty push lacks no column, it has nothing to do
+        table = RawTable(file=file, header=[c.name for c in columns], rows=[], lines=[])
     if kind == SELLERS:
         return import_sellers(table=table, tenant_slug=tenant_slug, dry_run=dry_run, actor=actor)
     if kind == ACTIVITIES:

@@ -105,9 +105,12 @@ def bulk_allocations() -> Iterator[None]:
 
 def _encoding_error(data: bytes, exc: UnicodeDecodeError, *, file: str, encoding: str) -> RowError:
     start = exc.start
-    line = data.count(b"\n", 0, start) + 1
-    line_start = data.rfind(b"\n", 0, start) + 1
-    column = len(data[line_start:start].decode(encoding, errors="replace")) + 1
+    before = data[:start]
+    # Lines end as the csv reader ends them (\n, \r\n or a lone \r); a BOM is no character of line 1.
+    line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    prefix = data[line_start:start].decode(encoding, errors="replace")
+    column = len(prefix.removeprefix("\ufeff") if line_start == 0 else prefix) + 1
     bad = data[start:exc.end] or data[start:start + 1]
     return RowError(
         line=line, column=str(column), value="0x" + bad.hex(), file=file,
@@ -431,9 +434,12 @@ def parse_text(max_length: int) -> Callable[[str], str]:
 
 
 def parse_decimal(*, minimum: Decimal | None = None, maximum: Decimal | None = None, places: int = 2,
-                  what: str = "a number") -> Callable[[str], Decimal]:
-    """A plain decimal number (a thousands separator `,` is allowed; `12k`, `1e3` or `$5` are not)."""
+                  what: str = "a number", whole_digits: int | None = None) -> Callable[[str], Decimal]:
+    """A plain decimal number (a thousands separator `,` is allowed; `12k`, `1e3` or `$5` are not), with at
+    most `whole_digits` digits before the point when given (what the column stores: more is a cell error,
+    not a database overflow)."""
     quantum = Decimal(1).scaleb(-places)
+    limit = None if whole_digits is None else Decimal(10) ** whole_digits
 
     def parse(value: str) -> Decimal:
         if value.replace(".", "", 1).isdigit() and value.isascii():  # the common case: 4821 or 4821.00
@@ -447,7 +453,12 @@ def parse_decimal(*, minimum: Decimal | None = None, maximum: Decimal | None = N
             except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
                 raise CellError(f"not {what}") from None
         if number.as_tuple().exponent < -places:
-            number = number.quantize(quantum)
+            try:
+                number = number.quantize(quantum)
+            except InvalidOperation:  # more digits than Decimal's precision: far too large anyway
+                raise CellError(f"too large (is {value})") from None
+        if limit is not None and abs(number) >= limit:
+            raise CellError(f"too large: at most {whole_digits} digits before the decimal point (is {value})")
         if minimum is not None and number < minimum:
             raise CellError(f"must not be negative (is {value})" if minimum == 0 else f"must be at least {minimum}")
         if maximum is not None and number > maximum:
@@ -456,7 +467,8 @@ def parse_decimal(*, minimum: Decimal | None = None, maximum: Decimal | None = N
     if (minimum is None or minimum <= 0) and maximum is None:
         # ASCII digits with at most `places` decimals: Decimal(value) is exactly what parse returns
         # (nothing to quantize, never negative or -0); clean_table converts these without the call.
-        parse.fast = (re.compile(rf"[0-9]+(\.[0-9]{{0,{places}}})?"), Decimal)
+        whole = "+" if whole_digits is None else f"{{1,{whole_digits}}}"
+        parse.fast = (re.compile(rf"[0-9]{whole}(\.[0-9]{{0,{places}}})?"), Decimal)
     return parse
 
 

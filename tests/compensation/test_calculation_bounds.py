@@ -69,5 +69,21 @@ def test_the_runs_page_shows_the_refusal(acme, client):
     client.force_login(acme.users["revops"])
     response = client.post("/t/acme/runs/new/", {"period_from": "2027-01", "period_through": "5189-12"},
                            follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 400  # re-rendered with the refusal on the field, not a redirect
     assert "end of the next fiscal year" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("period_from, period_through, field, words", [
+    ("2027-01", "5189-12", "period_through", "end of the next fiscal year"),
+    ("2024-01", "2026-12", "period_through", "at most 24 months"),
+])
+def test_the_runs_page_refuses_an_out_of_range_run_with_a_400(acme, client, period_from, period_through, field, words):
+    # Issue 11 item 4: "a request outside that is refused with a clear 400" — the page as the API.
+    client.force_login(acme.users["revops"])
+    response = client.post("/t/acme/runs/new/", {"period_from": period_from, "period_through": period_through})
+    assert response.status_code == 400
+    assert words in response.content.decode()
+    assert words in " ".join(response.context["form"].errors[field])
+    with tenant_atomic(acme.tenant):
+        assert not CalculationRun.objects.exists()

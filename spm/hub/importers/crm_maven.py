@@ -149,8 +149,9 @@ def default_data_dir() -> Path:
 # --- read ---------------------------------------------------------------------------------------
 
 
-def read_export(data_dir: Path) -> Export:
-    """The four CSVs; raises CrmExportError when any is missing or unreadable (a folder with no export)."""
+def read_export(data_dir: Path, *, encoding: str | None = None) -> Export:
+    """The four CSVs (UTF-8 unless `encoding` says otherwise); raises CrmExportError when any is missing or
+    unreadable (a folder with no export)."""
     data_dir = Path(data_dir)
     missing = [name for name in FILES if not (data_dir / name).is_file()]
     if missing:
@@ -159,7 +160,7 @@ def read_export(data_dir: Path) -> Export:
                                                f"({', '.join(FILES)})") for name in missing])
     tables, errors = {}, []
     for name in FILES:
-        table, errs = read_csv((data_dir / name).read_bytes(), file=name)
+        table, errs = read_csv((data_dir / name).read_bytes(), file=name, encoding=encoding)
         errors += errs
         tables[name] = table
     if errors:
@@ -344,8 +345,9 @@ def clean_export(export: Export, *, today: dt.date, shift_years: int | None = No
         forecast = ""
         if closed:
             if close is None:
-                errors.append(RowError(line=line, column="close_date", value="", file=pf,
-                                       message="a won or lost deal needs its close date"))
+                if not r.get("close_date", "").strip():  # else _date named the bad date already
+                    errors.append(RowError(line=line, column="close_date", value="", file=pf,
+                                           message="a won or lost deal needs its close date"))
                 continue
             if not raw_value:
                 errors.append(RowError(line=line, column="close_value", value="", file=pf,
@@ -391,8 +393,11 @@ def clean_export(export: Export, *, today: dt.date, shift_years: int | None = No
     owner_ids = {_email(a): i + 1 for i, a in enumerate(agents)}
     final = _table(pf, OPP_HEADER, [_opp_row(d, None, agents) for d in deals], [d.line for d in deals])
     clean, opp_errors = clean_opportunities(final, owner_ids=owner_ids)
-    errors += [RowError(line=e.line, column=SOURCE_COLUMN.get(e.column, e.column), file=pf, message=e.message,
-                        value=e.value) for e in opp_errors]
+    # The export names agents, not e-mails: an unknown owner is an agent missing from sales_teams.csv.
+    unknown_agent = "unknown sales agent: not in sales_teams.csv"
+    errors += [RowError(line=e.line, column=SOURCE_COLUMN.get(e.column, e.column), file=pf, value=e.value,
+                        message=unknown_agent if e.message.startswith("unknown owner") else e.message)
+               for e in opp_errors]
     _, seller_errors = clean_sellers(sellers, existing_managers={})
     errors += seller_errors
     if errors:
@@ -466,14 +471,14 @@ def _weekly_snapshots(deals: list[Deal], *, today: dt.date, agents: dict) -> lis
 
 def import_crm_maven(*, tenant: Tenant | None = None, data_dir: Path, shift_years: int | None = None,
                      today: dt.date | None = None, tenant_slug: str | None = None, tenant_name: str | None = None,
-                     actor=None) -> CrmMavenReport:
+                     actor=None, encoding: str | None = None) -> CrmMavenReport:
     """Import the export into the tenant (created when absent, only once the export is clean), in one
     transaction. Raises CrmExportError (nothing written) when the folder holds no export or any row is bad;
     DomainError when the tenant already has sellers."""
     from spm.services import tenant_create_or_update
 
     today = today or dt.date.today()
-    canonical = clean_export(read_export(data_dir), today=today, shift_years=shift_years)
+    canonical = clean_export(read_export(data_dir, encoding=encoding), today=today, shift_years=shift_years)
     slug = tenant.slug if tenant is not None else tenant_slug
     report = CrmMavenReport(tenant=None, shift_years=canonical.shift_years, counts=canonical.counts,
                             notes=list(canonical.notes))

@@ -17,6 +17,12 @@ class ImportCommand(BaseCommand):
 
     def handle(self, *args, **opts):
         path = opts["file"] = Path(opts["file"])
+        if opts["errors"] is not None:  # refused before the import: never a traceback after a commit
+            opts["errors"] = Path(opts["errors"])
+            try:
+                opts["errors"].open("a").close()  # a directory or a read-only place fails here
+            except OSError as exc:
+                raise CommandError(f"--errors: cannot write {opts['errors']} ({exc.strerror or exc})") from None
         outcome = self.importer(data=self.read(path), file=str(path), tenant_slug=opts["tenant"],
                                 encoding=opts["encoding"], dry_run=opts["dry_run"], **self.options(opts))
         self.finish(outcome, opts)
@@ -50,7 +56,6 @@ class ImportCommand(BaseCommand):
         path = opts["file"]
         report = outcome.report
         if opts["errors"] is not None:
-            opts["errors"] = Path(opts["errors"])
             opts["errors"].write_text(errors_csv(outcome.errors), encoding="utf-8")
         if opts["format"] == "json":
             self.stdout.write(json.dumps(outcome.as_dict(), indent=2))

@@ -1,4 +1,4 @@
-"""`import_crm_maven --tenant globex [--dir …/shared/data/crm-maven] [--shift-years N] [--today DATE]`.
+"""`import_crm_maven --tenant globex [--dir …/shared/data/crm-maven] [--shift-years N] [--today DATE] [--encoding ENC]`.
 
 A thin adapter onto the generic import path: the export is converted to the canonical columns in
 memory, checked like any import (errors name the export's file, line and column; exit 1, nothing
@@ -28,13 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--shift-years", type=int, default=None,
                             help="shift every date by N years (default: latest close date lands in the current year)")
         parser.add_argument("--today", type=dt.date.fromisoformat, help="reference date (default: today)")
+        parser.add_argument("--encoding", default=None, help="the export's encoding (default UTF-8)")
 
     def handle(self, *args, **opts):
         data_dir = Path(opts["dir"] or default_data_dir())
         started = time.perf_counter()
         try:
             report = import_crm_maven(tenant_slug=opts["tenant"], tenant_name=opts["name"], data_dir=data_dir,
-                                      shift_years=opts["shift_years"], today=opts["today"])
+                                      shift_years=opts["shift_years"], today=opts["today"], encoding=opts["encoding"])
         except CrmExportError as exc:
             raise CommandError(f"{data_dir}: {len(exc.errors)} error(s); nothing was imported.\n"
                                + errors_text(exc.errors).rstrip()) from None
