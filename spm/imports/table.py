@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Any
 
@@ -454,7 +454,7 @@ def parse_decimal(*, minimum: Decimal | None = None, maximum: Decimal | None = N
                 raise CellError(f"not {what}") from None
         if number.as_tuple().exponent < -places:
             try:
-                number = number.quantize(quantum)
+                number = number.quantize(quantum, rounding=ROUND_HALF_UP)  # money rounds half up (DESIGN rule 10)
             except InvalidOperation:  # more digits than Decimal's precision: far too large anyway
                 raise CellError(f"too large (is {value})") from None
         if limit is not None and abs(number) >= limit:
@@ -496,11 +496,16 @@ def parse_bool(value: str) -> bool:
 def parse_choice(choices: dict[str, str], what: str) -> Callable[[str], str]:
     """One of `choices` ({accepted spelling, lower-case: stored value}), compared ignoring case, spaces and _."""
     table = {re.sub(r"[\s_-]+", "", k.lower()): v for k, v in choices.items()}
+    # The message names the first spelling of each stored value (`rep`, not only the stored `AE`).
+    first = {}
+    for k, v in choices.items():
+        first.setdefault(v, k)
+    names = ", ".join(k if k.lower() == v.lower() else f"{k} ({v})" for v, k in first.items())
 
     def parse(value: str) -> str:
         hit = table.get(re.sub(r"[\s_-]+", "", value.lower()))
         if hit is None:
-            raise CellError(f"not a known {what}: use one of {', '.join(sorted(set(choices.values())))}")
+            raise CellError(f"not a known {what}: use one of {names}")
         return hit
     return parse
 

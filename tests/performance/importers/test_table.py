@@ -3,9 +3,11 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from performance.importers.opportunities import clean_opportunities, parse_probability
 from spm.imports import Column, clean_table, errors_csv, guess_mapping, read_csv
-from spm.imports.table import parse_date, parse_decimal
+from spm.imports.table import CellError, parse_choice, parse_date, parse_decimal
 
 HEADER = "external_id,account,owner_email,stage,amount,currency,created_date,close_date,is_won,is_closed"
 OWNERS = {"ann@x.com": 7}
@@ -70,6 +72,9 @@ def test_parsers_amount_equality_dates_and_probabilities():
     amount = parse_decimal(minimum=Decimal(0))
     assert amount("4821") == amount("4821.00") == Decimal("4821.00")
     assert amount("1,234.50") == Decimal("1234.50")
+    # Sub-cent amounts round half up, as money does everywhere (DESIGN rule 10), not to the even cent.
+    assert amount("4821.125") == Decimal("4821.13") and amount("0.005") == Decimal("0.01")
+    assert amount("4821.124") == Decimal("4821.12")
     assert parse_date("2027-03-31") == dt.date(2027, 3, 31)
     assert parse_date("2027-03-31T10:00:00") == dt.date(2027, 3, 31)
     assert parse_probability("0.4") == parse_probability("40%") == parse_probability("40") == Decimal("0.4")
@@ -91,3 +96,13 @@ def test_error_file_lists_every_error():
         "file,line,column,value,message",
         "in.csv,2,amount,x,\"not an amount: use digits with an optional decimal point (no units, letters or symbols)\"",
     ]
+
+
+def test_a_refused_choice_names_the_spellings_a_user_types():
+    from planning.importers.sellers import ROLES
+
+    role = parse_choice(ROLES, "role")
+    assert role("Sales Rep") == "AE" and role("MANAGER") == "manager"
+    with pytest.raises(CellError) as refused:
+        role("boss")
+    assert str(refused.value) == "not a known role: use one of rep (AE), sdr, csm, manager"
