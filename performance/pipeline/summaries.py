@@ -227,7 +227,7 @@ def _insert_panels(qs, *, state: PipelineSummaryState, kinds: tuple[str, ...]) -
 # Compiled statements of an owners' refresh (every deal write runs one). Building the CASE-heavy querysets
 # and compiling them costs about twice what PostgreSQL takes to run them, and for a tenant the SQL only
 # changes with the inputs of the key below — the day, period, fiscal year, FX at all, stage norms, panel
-# kinds and the number of owners. So each shape is compiled once, with stand-in owner ids whose positions in
+# kinds, the number of owners and the active time zone. So each shape is compiled once, with stand-in owner ids whose positions in
 # the parameters are noted, and a refresh substitutes the real ids: the statements Django would build, with
 # the same parameters. The tenant is in the key (its id is a parameter; RLS holds regardless).
 _COMPILED_MAX = 128  # shapes kept (per process); a tenant uses one or two a day
@@ -264,7 +264,8 @@ def compiled_owner_statements(state: PipelineSummaryState, ids: list[int], *, ki
     if not 0 < len(ids) <= _COMPILED_OWNERS:
         return _owner_statements(state, ids, kinds=kinds, norms=norms)
     key = (connection.alias, tenant.pk, tenant.fiscal_year_start_month, state.tenant_id, state.as_of, state.period,
-           kinds, tuple(norms.items()), FxRate.objects.exists(), len(ids))
+           kinds, tuple(norms.items()), FxRate.objects.exists(), len(ids),
+           timezone.get_current_timezone_name())  # the stuck rows' `changed_at__date` converts in it
     with _compiled_lock:
         template = _compiled.get(key)
         if template is not None:
