@@ -4,7 +4,8 @@ Writes (call inside the transaction that changed deals, after the writes, tenant
 
 * ``pipeline_summaries_refresh(owner_ids=…)`` — the one hook for loaders and services: replaces
   the summary rows of the touched owners (a deal that changed owner touches both) from the deals,
-  set-based (one DELETE, one INSERT … SELECT of the same cell aggregate the exact path runs).
+  set-based (one DELETE, one INSERT … SELECT of the same cell aggregate the exact path runs); the
+  statements of an owners' refresh are compiled once per shape (``compiled_owner_statements``).
   ``owner_ids=None`` rebuilds every owner; ``norms=True`` also recomputes the stage norms (imports
   and history writes). A no-op when the tenant has no summary yet or another transaction left it
   dirty (it is then unusable until the next roll, so there is nothing to keep exact).
@@ -23,6 +24,8 @@ product filter, dirty rows — and the caller takes the exact path.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date
 
@@ -63,6 +66,7 @@ from performance.pipeline.selectors import (
 )
 from planning.selectors import seller_list, visible_seller_ids
 from spm.fiscal import parse_period_key, quarter_key
+from spm.models import FxRate
 from spm.tenancy.access import TenantAccess
 from spm.tenancy.context import current_tenant
 
@@ -90,9 +94,9 @@ def _locked_state() -> PipelineSummaryState | None:
     return PipelineSummaryState.objects.select_for_update().first()
 
 
-def _insert_rows(qs, *, state: PipelineSummaryState) -> list[tuple]:
-    """INSERT … SELECT the cell aggregate of the deals of ``qs`` as of the state's day and period;
-    returns the rows written (``COLUMNS``), for their roll-up."""
+def _cells_insert(qs, *, state: PipelineSummaryState) -> tuple[str, list]:
+    """SQL and params of the INSERT … SELECT of the cell aggregate of the deals of ``qs`` as of the
+    state's day and period, RETURNING the rows written (``COLUMNS``), for their roll-up."""
     start, end, _ = parse_period_key(state.period, current_tenant().fiscal_year_start_month)
     sql, params = cell_query(qs, as_of=state.as_of, period=(start, end))
     table = PipelineSummary._meta.db_table
@@ -101,9 +105,18 @@ def _insert_rows(qs, *, state: PipelineSummaryState) -> list[tuple]:
         f"SELECT %s, o, COALESCE(t, ''), COALESCE(r, ''), s, b, cy, mo, ip <> 0, n, COALESCE(cents, 0) FROM ({sql}) q "
         f"RETURNING {', '.join(COLUMNS)}"
     )
+    return insert, [state.tenant_id, *params]
+
+
+def _run_cells_insert(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
-        execute_cells(insert, [state.tenant_id, *params], cursor)
+        execute_cells(sql, params, cursor)
         return cursor.fetchall()
+
+
+def _insert_rows(qs, *, state: PipelineSummaryState) -> list[tuple]:
+    """INSERT … SELECT the cell aggregate of the deals of ``qs`` (``_cells_insert``); returns the rows written."""
+    return _run_cells_insert(*_cells_insert(qs, state=state))
 
 
 def _ints(items: Iterable[tuple]) -> str:
@@ -172,8 +185,15 @@ def default_flow_window(as_of: date, period: str, fy_start_month: int) -> tuple[
     return start, (min(as_of, end) if as_of > start else end)
 
 
-def _insert_panels(qs, *, state: PipelineSummaryState, kinds: tuple[str, ...]) -> None:
-    """INSERT … SELECT the panel rows (``PipelinePanelSummary``) of ``kinds`` for the deals of ``qs``."""
+def _stored_norms() -> dict[str, float]:
+    """The stored stage norms in stage order (one query; the order keeps the stuck CASE's text stable)."""
+    return dict(PipelineStageNorm.objects.order_by("stage").values_list("stage", "norm_days"))
+
+
+def _panel_inserts(qs, *, state: PipelineSummaryState, kinds: tuple[str, ...],
+                   norms: dict[str, float]) -> list[tuple[str, list]]:
+    """SQL and params of the INSERT … SELECTs of the panel rows (``PipelinePanelSummary``) of ``kinds``
+    for the deals of ``qs`` (``norms``: the stored stage norms, for the stuck rows)."""
     table = PipelinePanelSummary._meta.db_table
     columns = "tenant_id, owner_id, team, region, kind, state_start, state_end, created_in, n, amount_cents"
     by = ("owner_id", "team", "region")
@@ -183,7 +203,6 @@ def _insert_panels(qs, *, state: PipelineSummaryState, kinds: tuple[str, ...]) -
         sql, params = flow_groups(qs, start=start, end=end, by=by).query.sql_with_params()
         selects.append((f"SELECT %s, owner_id, COALESCE(team, ''), COALESCE(region, ''), 'flow', _s, _e, _c, _n, "
                         f"CAST(ROUND(COALESCE(_sum, 0) * 100) AS BIGINT) FROM ({sql}) q", params))
-    norms = dict(PipelineStageNorm.objects.values_list("stage", "norm_days"))
     for kind, deals in (("stuck", stuck_queryset(qs, as_of=state.as_of, norms=norms) if norms else None),
                         ("slipped", slipped_queryset(qs, as_of=state.as_of))):
         if kind in kinds and deals is not None:
@@ -191,23 +210,111 @@ def _insert_panels(qs, *, state: PipelineSummaryState, kinds: tuple[str, ...]) -
                            .query.sql_with_params())
             selects.append((f"SELECT %s, owner_id, COALESCE(team, ''), COALESCE(region, ''), '{kind}', '', '', "
                             f"false, _n, CAST(ROUND(COALESCE(_sum, 0) * 100) AS BIGINT) FROM ({sql}) q", params))
+    return [(f"INSERT INTO {table} ({columns}) {select}", [state.tenant_id, *params]) for select, params in selects]
+
+
+def _run(statements: list[tuple[str, list]]) -> None:
     with connection.cursor() as cursor:
-        for select, params in selects:
-            cursor.execute(f"INSERT INTO {table} ({columns}) {select}", [state.tenant_id, *params])
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
-def _replace_panels(*, state: PipelineSummaryState, owner_ids: list[int] | None, norms_changed: bool) -> None:
-    """Replace the panel rows of the owners (None: all). New norms change who is stuck anywhere, so
-    then every owner's stuck rows are replaced too."""
-    if owner_ids is None:
-        PipelinePanelSummary.objects.all().delete()
-        _insert_panels(Opportunity.objects.all(), state=state, kinds=("flow", "stuck", "slipped"))
-        return
-    if owner_ids:
-        PipelinePanelSummary.objects.filter(owner_id__in=id_set(owner_ids)).delete()
-        _insert_panels(Opportunity.objects.filter(owner_id__in=id_set(owner_ids)), state=state,
-                       kinds=("flow", "slipped") if norms_changed else ("flow", "stuck", "slipped"))
-    if norms_changed:
+def _insert_panels(qs, *, state: PipelineSummaryState, kinds: tuple[str, ...]) -> None:
+    """INSERT … SELECT the panel rows of ``kinds`` for the deals of ``qs`` (``_panel_inserts``)."""
+    _run(_panel_inserts(qs, state=state, kinds=kinds, norms=_stored_norms()))
+
+
+# Compiled statements of an owners' refresh (every deal write runs one). Building the CASE-heavy querysets
+# and compiling them costs about twice what PostgreSQL takes to run them, and for a tenant the SQL only
+# changes with the inputs of the key below — the day, period, fiscal year, FX at all, stage norms, panel
+# kinds, the number of owners and the active time zone. So each shape is compiled once, with stand-in owner ids whose positions in
+# the parameters are noted, and a refresh substitutes the real ids: the statements Django would build, with
+# the same parameters. The tenant is in the key (its id is a parameter; RLS holds regardless).
+_COMPILED_MAX = 128  # shapes kept (per process); a tenant uses one or two a day
+_COMPILED_OWNERS = 50  # id_set's placeholder limit: past it the ids become one array parameter
+_STAND_IN = -(2**62)  # stand-in owner ids _STAND_IN + i: no real id or other parameter is negative that far
+_compiled: OrderedDict[tuple, list[tuple[str, list, list[tuple[int, int]]]]] = OrderedDict()
+_compiled_lock = threading.Lock()
+
+
+def _owner_statements(state: PipelineSummaryState, ids: list[int], *, kinds: tuple[str, ...],
+                      norms: dict[str, float]) -> list[tuple[str, list]]:
+    """The cell insert (first, RETURNING its rows) and the panel inserts of ``kinds`` for the deals of ``ids``."""
+    qs = Opportunity.objects.filter(owner_id__in=id_set(ids))
+    return [_cells_insert(qs, state=state), *_panel_inserts(qs, state=state, kinds=kinds, norms=norms)]
+
+
+def _template(statements: list[tuple[str, list]], n: int) -> list[tuple[str, list, list[tuple[int, int]]]] | None:
+    """(sql, params, [(position, owner index)]) per statement built with the stand-in ids, or None when an
+    owner does not appear as a plain parameter of every statement (then nothing is cached)."""
+    out = []
+    for sql, params in statements:
+        slots = [(pos, p - _STAND_IN) for pos, p in enumerate(params)
+                 if type(p) is int and _STAND_IN <= p < _STAND_IN + n]
+        if {i for _, i in slots} != set(range(n)):
+            return None
+        out.append((sql, list(params), slots))
+    return out
+
+
+def compiled_owner_statements(state: PipelineSummaryState, ids: list[int], *, kinds: tuple[str, ...],
+                              norms: dict[str, float]) -> list[tuple[str, list]]:
+    """``_owner_statements`` from the compiled cache (see above); ``ids`` sorted and distinct."""
+    tenant = current_tenant()
+    if not 0 < len(ids) <= _COMPILED_OWNERS:
+        return _owner_statements(state, ids, kinds=kinds, norms=norms)
+    key = (connection.alias, tenant.pk, tenant.fiscal_year_start_month, state.tenant_id, state.as_of, state.period,
+           kinds, tuple(norms.items()), FxRate.objects.exists(), len(ids),
+           timezone.get_current_timezone_name())  # the stuck rows' `changed_at__date` converts in it
+    with _compiled_lock:
+        template = _compiled.get(key)
+        if template is not None:
+            _compiled.move_to_end(key)
+    if template is None:
+        template = _template(_owner_statements(state, [_STAND_IN + i for i in range(len(ids))], kinds=kinds,
+                                               norms=norms), len(ids))
+        if template is None:
+            return _owner_statements(state, ids, kinds=kinds, norms=norms)
+        with _compiled_lock:
+            _compiled[key] = template
+            while len(_compiled) > _COMPILED_MAX:
+                _compiled.popitem(last=False)
+    statements = []
+    for sql, params, slots in template:
+        params = list(params)
+        for pos, i in slots:
+            params[pos] = ids[i]
+        statements.append((sql, params))
+    return statements
+
+
+def compiled_statements_clear() -> None:
+    """Forget every compiled statement (tests compare a cached refresh with an uncached one)."""
+    with _compiled_lock:
+        _compiled.clear()
+
+
+def _replace_panels(*, state: PipelineSummaryState) -> None:
+    """Replace every owner's panel rows."""
+    PipelinePanelSummary.objects.all().delete()
+    _insert_panels(Opportunity.objects.all(), state=state, kinds=("flow", "stuck", "slipped"))
+
+
+def _refresh_owners(state: PipelineSummaryState, ids: list[int], *, norms: bool) -> None:
+    """Replace the summary, roll-up and panel rows of the owners ``ids`` (compiled statements); with
+    ``norms``, recompute the stage norms first — new norms change who is stuck anywhere, so then every
+    owner's stuck rows are replaced too."""
+    if norms:
+        _refresh_norms()
+    if ids:
+        kinds = ("flow", "slipped") if norms else ("flow", "stuck", "slipped")
+        cells, *panels = compiled_owner_statements(state, ids, kinds=kinds,
+                                                   norms={} if norms else _stored_norms())
+        PipelineSummary.objects.filter(owner_id__in=id_set(ids)).delete()
+        _replace_rollups(ids, _run_cells_insert(*cells))
+        PipelinePanelSummary.objects.filter(owner_id__in=id_set(ids)).delete()
+        _run(panels)
+    if norms:
         PipelinePanelSummary.objects.filter(kind="stuck").delete()
         _insert_panels(Opportunity.objects.all(), state=state, kinds=("stuck",))
 
@@ -249,18 +356,14 @@ def pipeline_summaries_refresh(*, owner_ids: Iterable[int] | None = None, norms:
     state = _locked_state()
     if state is None or state.stale or state.dirty_xid not in (None, _xid()):
         return False
-    ids = None if owner_ids is None else sorted({int(i) for i in owner_ids if i is not None})
-    rows = []
-    if ids is None:
+    if owner_ids is None:
         PipelineSummary.objects.all().delete()
-        rows = _insert_rows(Opportunity.objects.all(), state=state)
-    elif ids:
-        PipelineSummary.objects.filter(owner_id__in=id_set(ids)).delete()
-        rows = _insert_rows(Opportunity.objects.filter(owner_id__in=id_set(ids)), state=state)
-    _replace_rollups(ids, rows)
-    if norms:
-        _refresh_norms()
-    _replace_panels(state=state, owner_ids=ids, norms_changed=norms and ids is not None)
+        _replace_rollups(None, _insert_rows(Opportunity.objects.all(), state=state))
+        if norms:
+            _refresh_norms()
+        _replace_panels(state=state)
+    else:
+        _refresh_owners(state, sorted({int(i) for i in owner_ids if i is not None}), norms=norms)
     state.dirty_xid = None
     state.refreshed_at = timezone.now()
     state.save(update_fields=["dirty_xid", "refreshed_at"])
@@ -282,7 +385,7 @@ def pipeline_summaries_rebuild(*, as_of: date | None = None) -> PipelineSummaryS
     PipelineSummary.objects.all().delete()
     _replace_rollups(None, _insert_rows(Opportunity.objects.all(), state=state))
     _refresh_norms()
-    _replace_panels(state=state, owner_ids=None, norms_changed=True)
+    _replace_panels(state=state)
     state.stale, state.dirty_xid, state.refreshed_at = False, None, timezone.now()
     state.save(update_fields=["as_of", "period", "stale", "dirty_xid", "refreshed_at"])
     return state
