@@ -80,7 +80,7 @@ def test_a_worker_killed_mid_run_leaves_results_intact_and_the_retry_completes(t
     try:
         with tenant_atomic(acme.tenant):  # sent to Redis on commit
             run = calculation_request(period_from="2027-01")
-        _wait(marker.exists, 90, "worker A to write the new lines")
+        _wait(marker.exists, 180, "worker A to write the new lines")
         os.kill(worker_a.pid, signal.SIGKILL)
         worker_a.wait(timeout=30)
 
@@ -96,7 +96,7 @@ def test_a_worker_killed_mid_run_leaves_results_intact_and_the_retry_completes(t
                 run.refresh_from_db()
             return run.is_finished
 
-        _wait(finished, 120, "worker B to complete the redelivered run")
+        _wait(finished, 240, "worker B to complete the redelivered run")
         assert run.status == CalculationRun.Status.SUCCEEDED, run.message
     finally:
         app.conf.task_always_eager = eager
