@@ -410,7 +410,10 @@ class RunCreateView(TenantTemplateView):
             )
         except DomainError as exc:
             if exc.field in form.fields:  # a range refused (issue 11: a clear 400), said on its field
-                form.add_error(exc.field, exc.message)
+                message = exc.message  # in the form's words: "Through month", not the API's period_through
+                for name, field in form.fields.items():
+                    message = message.replace(name, str(field.label or name))
+                form.add_error(exc.field, message)
                 return self.render_to_response(self.get_context_data(form=form, **kwargs), status=400)
             messages.error(request, str(exc))
             return redirect(reverse("compensation:runs", kwargs={"tenant": self.access.tenant.slug}))
