@@ -20,6 +20,7 @@ from spm.web.charts import BRAND, cached_chart, earnings_and_attainment, to_html
 
 KINDS = ("seller", "team", "region")
 TREND_QUARTERS = 6
+PIPELINE_LINK_MAX_OWNERS = 200
 
 
 def histogram_chart(hist: dict[str, int]) -> str:
@@ -123,7 +124,12 @@ class SellerScorecardView(_ScorecardBase):
                                                  meetings=data["meetings"])["seller"] if c.key == str(seller.pk))
         trend = self.trend(data, seller=info, as_of=parse_period_key(p.period, fy)[0], fy=fy)
         currency = self.access.tenant.base_currency
+        # The pipeline behind the card: a manager's is their team's (a very large team: the viewer's whole scope,
+        # which for the manager themselves is that team, rather than a URL of thousands of ids).
+        team_ids = sorted(card.seller_ids)
+        pipeline_owner = ",".join(map(str, team_ids)) if len(team_ids) <= PIPELINE_LINK_MAX_OWNERS else ""
         context.update(p=p, errors=p.errors, seller=seller, card=card, f=card.figures, periods=periods, trend=trend,
+                       pipeline_owner=pipeline_owner,
                        trend_chart=trend_chart(trend, currency=currency), currency=currency, role=info.role_type)
         return context
 

@@ -105,6 +105,8 @@ def test_a_managers_roll_up_quota_shows_their_teams_attainment_and_counts_once(c
     assert r.context["trend"][-1]["quota"] == "100000.00"  # not 200,000
     r = client.get(url(world, "scorecard_seller", pk=world.sellers["manager"].pk, period="2027-Q1", as_of="2027-03-31"))
     assert r.context["f"]["bookings"] == "60000.00" and r.context["f"]["quota"] == "100000.00"
+    team = sorted([world.sellers["manager"].pk, world.sellers["rep"].pk])
+    assert f"?owner={team[0]},{team[1]}&amp;period=2027-Q1" in r.content.decode()  # the team's pipeline
     with tenant_atomic(world.tenant):
         overview = pipeline_overview(access=system_access(world.tenant), as_of=dt.date(2027, 1, 1), period="2027-Q1")
     # acme Rep's and acme Peer's 100,000 each; the manager's roll-up is left out.
