@@ -498,8 +498,7 @@ def quota_total_cents(*, access: TenantAccess, period: str, sellers: list | None
     sellers = seller_infos(access=access) if sellers is None else sellers
     quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None,
                             periods=quota_keys(period, fy))  # a seller's other quotas count for nothing here
-    below = teams_below(sellers)
-    carriers = set(quota_carriers(below, below))  # a manager's roll-up quota would count their team twice
+    carriers = quota_carriers(teams_below(sellers))  # a manager's roll-up quota would count their team twice
     known = ramped_quotas(quotas_by_seller(quotas), [s for s in sellers if s.id in carriers], period, fy)
     return sum(known) if known else None
 

@@ -127,12 +127,10 @@ def teams_below(sellers: Iterable[SellerInfo]) -> dict[int, list[int]]:
     return out
 
 
-def quota_carriers(ids: Iterable[int], below: Mapping[int, list[int]]) -> list[int]:
-    """The ids of ``ids`` whose quota counts in a sum over ``ids``: a manager's roll-up quota is left out
-    when someone below them is in the sum too (their quotas already make it up)."""
-    ids = list(ids)
-    members = set(ids)
-    return [i for i in ids if not any(j in members for j in below.get(i, (i,))[1:])]
+def quota_carriers(below: Mapping[int, list[int]]) -> set[int]:
+    """The sellers of ``below`` (``teams_below``) whose quota counts in a sum over them: those with no one
+    below them in scope. A manager's roll-up quota is their reports', counted where the reports are."""
+    return {i for i, team in below.items() if len(team) == 1}
 
 
 def ramp_factor(hire_date: date | None, month: str) -> float:
@@ -248,6 +246,7 @@ def scorecards(
     rows_of = cells.groupby("owner_id").indices if not cells.empty else {}
     empty = cells.iloc[0:0] if not cells.empty else pd.DataFrame()
     below = teams_below(sellers)
+    carriers = quota_carriers(below)
     seller_cards, quota_of = [], {}
     held = meetings_by_owner(meetings, start, end)
     for s in sellers:
@@ -272,7 +271,7 @@ def scorecards(
             ids = [s.id for s in group]
             frames = [by_owner[i] for i in ids if i in by_owner]
             sub = pd.concat(frames) if frames else empty
-            qs = [quota_of[i] for i in ids if quota_of[i] is not None and len(below[i]) == 1]
+            qs = [quota_of[i] for i in ids if quota_of[i] is not None and i in carriers]
             cards.append(Card(key=key, label=key or f"(no {attr})", kind=kind, seller_ids=ids,
                               figures=_figures(sub, start, end, sum(qs) if qs else None,
                                                sum(held.get(i, 0) for i in ids))))
@@ -333,7 +332,8 @@ def trend(cells: pd.DataFrame, *, seller: SellerInfo | None, sellers: Iterable[S
     below = teams_below(sellers if seller is None or seller in sellers else [*sellers, seller])
     ids = set(below[seller.id]) if seller is not None else set(below)
     # The quotas summed: a manager's own on their card; the set's without roll-ups double counted.
-    scope = [seller] if seller is not None else [s for s in sellers if s.id in set(quota_carriers(below, below))]
+    carriers = quota_carriers(below)
+    scope = [seller] if seller is not None else [s for s in sellers if s.id in carriers]
     sub = cells[cells["owner_id"].isin(ids)] if not cells.empty else cells
     rows = []
     for p in periods:

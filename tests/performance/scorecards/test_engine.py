@@ -141,9 +141,9 @@ ROLLUP = [*QUOTAS, QuotaRow(5, "2017-Q1", Decimal("22250")), QuotaRow(6, "2017-Q
 def test_teams_below_and_the_quotas_that_count_in_a_sum():
     below = teams_below(TREE)
     assert sorted(below[6]) == [1, 2, 5, 6] and below[6][0] == 6 and sorted(below[5]) == [1, 2, 5] and below[1] == [1]
-    assert quota_carriers([1, 2, 5], below) == [1, 2]  # Mia's roll-up is Alice's and Bob's
-    assert quota_carriers([5, 6], below) == [5]  # Vic's roll-up is Mia's
-    assert quota_carriers([5, 3], below) == [5, 3]  # no one below Mia in this sum: hers counts
+    # Mia's roll-up is Alice's and Bob's, Vic's is Mia's: only the four individual contributors count.
+    assert quota_carriers(below) == {1, 2, 3, 4}
+    assert quota_carriers(teams_below([MIA, CARA])) == {5, 3}  # no one below Mia in this scope: hers counts
     cyclic = [SellerInfo(7, "A", manager_id=8), SellerInfo(8, "B", manager_id=7)]
     assert sorted(teams_below(cyclic)[7]) == [7, 8]
 
