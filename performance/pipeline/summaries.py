@@ -263,7 +263,7 @@ def compiled_owner_statements(state: PipelineSummaryState, ids: list[int], *, ki
     tenant = current_tenant()
     if not 0 < len(ids) <= _COMPILED_OWNERS:
         return _owner_statements(state, ids, kinds=kinds, norms=norms)
-    key = (connection.alias, tenant.pk, tenant.fiscal_year_start_month, state.tenant_id, state.as_of, state.period,
+    key = (connection.alias, tenant.pk, tenant.fiscal_year_start_month, state.as_of, state.period,  # state: tenant's
            kinds, tuple(norms.items()), FxRate.objects.exists(), len(ids),
            timezone.get_current_timezone_name())  # the stuck rows' `changed_at__date` converts in it
     with _compiled_lock:
