@@ -122,3 +122,24 @@ def test_crm_export_in_latin1_is_named_at_its_byte_and_imports_with_encoding(tmp
 
     with tenant_atomic(Tenant.objects.get(slug="globex")):
         assert Opportunity.objects.get(external_id="L1").account.name == "Bétasoloin"
+
+
+
+@pytest.mark.parametrize("existing", [None, "line,column,value,message\n"])
+def test_a_command_failing_before_its_report_leaves_the_errors_path_as_it_found_it(tmp_path, existing):
+    # The --errors path is checked by opening it; a command that then fails before any report (here:
+    # the database refuses the load) must not leave an empty file behind as if it were the report.
+    from unittest import mock
+
+    from spm.errors import DomainError
+
+    sellers = "email,name,role,manager_email,region,team\nann@x.com,Ann,rep,,EMEA,Wolves\n"
+    out = tmp_path / "errors.csv"
+    if existing is not None:
+        out.write_text(existing)
+    refused = mock.patch("spm.hub.management.commands.import_sellers.Command.importer",
+                         side_effect=DomainError("the database refused the load"))
+    with refused, pytest.raises(CommandError, match="refused"):
+        call_command("import_sellers", write(tmp_path, "s.csv", sellers), tenant="specqa", errors=str(out),
+                     stdout=io.StringIO())
+    assert (out.read_text() if out.exists() else None) == existing

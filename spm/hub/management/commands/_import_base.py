@@ -17,14 +17,23 @@ class ImportCommand(BaseCommand):
 
     def handle(self, *args, **opts):
         path = opts["file"] = Path(opts["file"])
+        data = self.read(path)
+        created = None  # the --errors file this command made, removed again if the command fails
         if opts["errors"] is not None:  # refused before the import: never a traceback after a commit
             opts["errors"] = Path(opts["errors"])
+            existed = opts["errors"].exists()
             try:
                 opts["errors"].open("a").close()  # a directory or a read-only place fails here
             except OSError as exc:
                 raise CommandError(f"--errors: cannot write {opts['errors']} ({exc.strerror or exc})") from None
-        outcome = self.importer(data=self.read(path), file=str(path), tenant_slug=opts["tenant"],
-                                encoding=opts["encoding"], dry_run=opts["dry_run"], **self.options(opts))
+            created = None if existed else opts["errors"]
+        try:
+            outcome = self.importer(data=data, file=str(path), tenant_slug=opts["tenant"], encoding=opts["encoding"],
+                                    dry_run=opts["dry_run"], **self.options(opts))
+        except BaseException:
+            if created is not None:  # no report to write: leave no empty file behind
+                created.unlink(missing_ok=True)
+            raise
         self.finish(outcome, opts)
 
     def options(self, opts) -> dict:
