@@ -14,10 +14,9 @@ from django.utils import timezone
 
 from performance.alerts import engine
 from performance.alerts.models import Alert
-from planning.selectors import quota_rows, seller_rows
+from performance.pipeline.selectors import carrier_quotas_cents, system_access
 from spm.audit import audit_record, audit_record_many, snapshot
 from spm.errors import ConflictError
-from spm.fiscal import months_in_period
 from spm.tenancy.context import current_tenant
 
 logger = logging.getLogger(__name__)
@@ -39,13 +38,11 @@ def alert_flags(*, today: dt.date) -> list[engine.Flag]:
     key, start, end = quarter
     history, deals = history_frames()
     flags = engine.deal_flags(history, today, quarter)
-    keys = [key, *months_in_period(key, current_tenant().fiscal_year_start_month)]
-    # Individual contributors only: a manager's quota is their team's, whose pipeline is its reps'.
-    managers = {mid for _, mid, _ in seller_rows() if mid is not None}
-    quotas: dict[int, float] = defaultdict(float)
-    for seller_id, measure, period, amount in quota_rows():
-        if measure == "bookings" and period in keys and seller_id not in managers:
-            quotas[seller_id] += float(amount)
+    # The quota the seller's scorecard and coverage read: ramp-adjusted, a quarter row beside its month
+    # rows counted once, individual contributors only (a manager's quota is their team's, whose
+    # pipeline is its reps').
+    quotas = {seller_id: cents / 100 for seller_id, cents in
+              carrier_quotas_cents(access=system_access(current_tenant()), period=key).items()}
     won: dict[int, float] = defaultdict(float)
     pipeline: dict[int, float] = defaultdict(float)
     if not deals.empty:

@@ -463,8 +463,8 @@ def quota_keys(period: str, fy: int) -> list[str]:
                                         for kind in ("quarter", "year")))})
 
 
-def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]:
-    """The known ramped quotas in cents (``scorecards.engine.ramped_quota_cents``) of ``sellers``.
+def ramped_quotas_by_seller(index: dict, sellers: list, period: str, fy: int) -> dict[int, int]:
+    """Seller id -> known ramped quota in cents (``scorecards.engine.ramped_quota_cents``) of ``sellers``.
     Sellers with the same hire date and the same quota rows for the period's months, quarters and
     years get the same figure, so it is computed once per such group, not once per seller (a
     manager's page sums thousands, most on a handful of standard quotas)."""
@@ -472,7 +472,7 @@ def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]
 
     keys = quota_keys(period, fy)
     memo: dict[tuple, int | None] = {}
-    out = []
+    out: dict[int, int] = {}
     for seller in sellers:
         rows = index.get(seller.id)
         if not rows:
@@ -481,17 +481,24 @@ def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]
         if signature not in memo:
             memo[signature] = ramped_quota_cents(index, seller, period, fy)
         if memo[signature] is not None:
-            out.append(memo[signature])
+            out[seller.id] = memo[signature]
     return out
 
 
-def quota_total_cents(*, access: TenantAccess, period: str, sellers: list | None = None,
-                      narrowed: bool = False) -> int | None:
-    """The bookings quota of ``period`` (a fiscal period key) over ``sellers`` (``SellerInfo``s; default:
-    every visible seller), in cents: each seller's ramp-adjusted quota (``scorecards.engine``: month rows,
-    else a third of the quarter's, else a twelfth of the year's; a quarter row beside its months is not
-    added twice), a manager's roll-up left out when someone below them is in the sum. None without any.
-    ``narrowed``: ``sellers`` is a filtered part of the visible ones (else every visible quota is read)."""
+def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]:
+    """The known ramped quotas in cents of ``sellers``, in their order (``ramped_quotas_by_seller``)."""
+    return list(ramped_quotas_by_seller(index, sellers, period, fy).values())
+
+
+def carrier_quotas_cents(*, access: TenantAccess, period: str, sellers: list | None = None,
+                         narrowed: bool = False) -> dict[int, int]:
+    """Seller id -> bookings quota of ``period`` (a fiscal period key) in cents of each quota carrier among
+    ``sellers`` (``SellerInfo``s; default: every visible seller) who has one: ramp-adjusted
+    (``scorecards.engine``: month rows, else a third of the quarter's, else a twelfth of the year's; a
+    quarter row beside its months is not added twice); a manager's roll-up left out when someone below
+    them is among ``sellers``. The one figure the scorecards, coverage, forecast target and pipeline-gap
+    alerts read. ``narrowed``: ``sellers`` is a filtered part of the visible ones (else every visible
+    quota is read)."""
     from performance.scorecards.engine import quota_carriers, quotas_by_seller, teams_below
 
     fy = access.tenant.fiscal_year_start_month
@@ -499,8 +506,15 @@ def quota_total_cents(*, access: TenantAccess, period: str, sellers: list | None
     quotas = quota_rows_for(access=access, seller_ids=[s.id for s in sellers] if narrowed else None,
                             periods=quota_keys(period, fy))  # a seller's other quotas count for nothing here
     carriers = quota_carriers(teams_below(sellers))  # a manager's roll-up quota would count their team twice
-    known = ramped_quotas(quotas_by_seller(quotas), [s for s in sellers if s.id in carriers], period, fy)
-    return sum(known) if known else None
+    return ramped_quotas_by_seller(quotas_by_seller(quotas), [s for s in sellers if s.id in carriers], period, fy)
+
+
+def quota_total_cents(*, access: TenantAccess, period: str, sellers: list | None = None,
+                      narrowed: bool = False) -> int | None:
+    """The bookings quota of ``period`` over ``sellers`` in cents: the sum of ``carrier_quotas_cents``
+    (each carrier's ramp-adjusted quota, no roll-up counted twice). None without any."""
+    known = carrier_quotas_cents(access=access, period=period, sellers=sellers, narrowed=narrowed)
+    return sum(known.values()) if known else None
 
 
 def pipeline_document(*, access: TenantAccess, as_of: date, period: str, filters: PipelineFilters | None,

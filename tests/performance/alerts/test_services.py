@@ -81,3 +81,26 @@ def test_a_resolved_alert_reopens_when_its_condition_returns(risky):
         gap.refresh_from_db()
         assert counts["updated"] == 1 and gap.status == "open" and gap.emailed_at is None
         assert AuditEvent.objects.filter(action="alert.reopen").count() == 1
+
+
+def test_the_pipeline_gap_reads_the_quota_the_scorecard_reads(risky):
+    """The peer's 2027-Q1 quota is 100,000 as a quarter row and as its month rows (30,000 + 30,000 +
+    40,000), as a quota set writes both: the quarter counts once (the month rows win, as on the
+    scorecard and in the coverage), so 100,000 − 40,000 won = 60,000 left, not 160,000.
+    The peer joined in February 2027: ramp-adjusted (the scorecard's quota) January counts 0 %,
+    February 25 % and March 50 % of the month rows: 7,500 + 20,000 = 27,500, minus 40,000 won → nothing left, no gap."""
+    from tests.factories import QuotaFactory
+
+    peer = risky.sellers["peer"]
+    for month, amount in (("2027-01", "30000"), ("2027-02", "30000"), ("2027-03", "40000")):
+        QuotaFactory(tenant=risky.tenant, seller=peer, period=month, amount=amount)
+    with tenant_atomic(risky.tenant):
+        services.alerts_refresh(today=TODAY)
+        gap = Alert.objects.get(kind="pipeline_gap")
+        assert gap.seller_id == peer.pk
+        assert "0 open against 60,000 of quota left" in gap.message
+        assert "Build about 180,000" in gap.action
+
+        type(peer).objects.filter(pk=peer.pk).update(hire_date="2027-02-01")
+        services.alerts_refresh(today=TODAY)
+        assert not Alert.objects.filter(kind="pipeline_gap", status=Alert.Status.OPEN).exists()
