@@ -7,7 +7,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from performance.pipeline.selectors import PipelineFilters
+from performance.pipeline.selectors import PipelineFilters, default_flow_window
 from spm.fiscal import parse_period_key, quarter_key
 
 MAX_TEXT = 100
@@ -47,11 +47,12 @@ def parse_params(query, *, fy_start_month: int) -> PipelineParams:
         errors.append(f"period: {period[:20]!r} is not a period key (2017-Q1, 2017-03 or 2017); showing {default_period}.")
         period = default_period
         start, end, _ = parse_period_key(period, fy_start_month)
-    flow_from = _day(query.get("flow_from"), start, "flow_from", errors)
-    flow_to = _day(query.get("flow_to"), min(as_of, end) if as_of > start else end, "flow_to", errors)
+    default_from, default_to = default_flow_window(as_of, period, fy_start_month)
+    flow_from = _day(query.get("flow_from"), default_from, "flow_from", errors)
+    flow_to = _day(query.get("flow_to"), default_to, "flow_to", errors)
     if flow_to <= flow_from:
         errors.append("flow_to must be after flow_from; showing the whole period.")
-        flow_from, flow_to = start, end
+        flow_from, flow_to = default_from, end
     owner_ids: set[int] = set()
     for raw in query.getlist("owner") if hasattr(query, "getlist") else [query.get("owner")]:
         for part in (raw or "").split(","):

@@ -275,6 +275,15 @@ def period_money(cells: pd.DataFrame) -> dict[str, int]:
             "booked": int(cents[inp & (state == metrics.WON)].sum())}
 
 
+def default_flow_window(as_of: date, period: str, fy_start_month: int) -> tuple[date, date]:
+    """The flow panel's default days for a view (``params.parse_params``; the summary stores this window):
+    the day before the period to the as-of day (the period's last day when the view starts on its first).
+    The flow starts from the state at the end of its first day, so the period starts from the day before:
+    a deal won or created on the period's first day is in it (won = the period's bookings so far)."""
+    start, end, _ = parse_period_key(period, fy_start_month)
+    return start - timedelta(days=1), (min(as_of, end) if as_of > start else end)
+
+
 def flow_groups(qs: QuerySet[Opportunity], *, start: date, end: date, by: tuple[str, ...] = ()) -> QuerySet:
     """The flow aggregate (``_s`` state at start, ``_e`` at end, ``_c`` created in, ``_n``, ``_sum``)
     of the deals of ``qs``, grouped also by the columns ``by`` (the summary adds owner, team, region)."""

@@ -55,6 +55,7 @@ from performance.pipeline.selectors import (
     as_date,
     cell_query,
     cells_frame,
+    default_flow_window,
     execute_cells,
     flow_frame,
     flow_groups,
@@ -176,13 +177,6 @@ def _replace_rollups(owner_ids: list[int] | None, rows: list[tuple]) -> None:
         rollups = rollups.filter(owner_id__in=id_set(owner_ids))
     rollups.delete()
     PipelineOwnerRollup.objects.bulk_create(rollups_of(rows), batch_size=2000)
-
-
-def default_flow_window(as_of: date, period: str, fy_start_month: int) -> tuple[date, date]:
-    """The flow panel's default days for a view (``params.parse_params``): the period's first day
-    to the as-of day (the period's last day when the view starts on its first)."""
-    start, end, _ = parse_period_key(period, fy_start_month)
-    return start, (min(as_of, end) if as_of > start else end)
 
 
 def _stored_norms() -> dict[str, float]:

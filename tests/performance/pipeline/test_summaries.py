@@ -375,7 +375,7 @@ def test_the_served_page_is_cached_until_a_deal_write_refreshes_the_summary(clie
 
 # ---- the flow and risk panels (PipelinePanelSummary) -----------------------------------------------------
 
-FLOW_WINDOW = (dt.date(2017, 4, 1), D)  # the default flow of the summary's view: period start to the day
+FLOW_WINDOW = (dt.date(2017, 3, 31), D)  # the default flow of the summary's view: the day before the period to the day
 
 
 def _stage_history(w):

@@ -107,6 +107,22 @@ def test_flow_panel_balances_and_shows_pushed_deals(client, world):
     assert moves["pushed"]["count"] == 1 and moves["pushed"]["deals"][0]["pk"] == deal.pk
 
 
+def test_the_default_flow_covers_the_whole_period_so_won_is_its_bookings(client, world):
+    """A deal won on the period's first day is in the period's bookings (coverage, scorecards, the
+    forecast's "won so far"): the default flow starts from the state at the end of the day before,
+    so its won row is the same 60,000 + 40,000 + 10,000 and the deal created on Jan 1 is created in it."""
+    OpportunityFactory(tenant=world.tenant, owner=world.sellers["rep"], amount=Decimal("10000.00"), stage="won",
+                       created_date=dt.date(2026, 12, 1), close_date=dt.date(2027, 1, 1), is_closed=True, is_won=True)
+    client.force_login(world.users["revops"])
+    r = client.get(url("pipeline_flow", world, as_of=AS_OF, period="2027-Q1"))
+    data = r.context["data"]
+    assert (data["start"], data["end"]) == (dt.date(2026, 12, 31), dt.date(2027, 2, 15))
+    assert data["flow"]["won"] == {"count": 3, "amount": "110000.00"}
+    assert data["flow"]["created"]["count"] == 1  # the rep's open deal created 2027-01-01
+    overview = client.get(url("pipeline", world, as_of=AS_OF, period="2027-Q1")).context["overview"]
+    assert overview["coverage"]["booked"] == data["flow"]["won"]["amount"]
+
+
 def test_risks_panel_lists_stuck_and_slipped_deals(client, world):
     # Norms from history: five completed stays of 10 days in "negotiation".
     base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
