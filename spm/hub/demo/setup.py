@@ -27,12 +27,12 @@ from django.contrib.auth.hashers import make_password
 from django.db.models import Count, Q
 
 from compensation.models import CalculationRun, Statement
+from compensation.payroll.services import payroll_batch_create
 from compensation.services import (
     calculation_request,
     comp_plan_create,
     plan_assignment_upsert,
     statement_approve,
-    statement_mark_paid,
     statement_publish_period,
 )
 from performance.forecasting.models import WinModelRun
@@ -252,10 +252,13 @@ def _statements(tenant: Tenant, first_month: str, today: dt.date, users: dict) -
             months = sorted(set(Statement.objects.filter(period__lte=last).values_list("period", flat=True)))
             for month in months:
                 statement_publish_period(period=month, actor=users["admin"])
-            older = Statement.objects.filter(period__lt=last, status=Statement.Status.PUBLISHED).order_by("period", "id")
+            older = list(Statement.objects.filter(period__lt=last, status=Statement.Status.PUBLISHED).order_by("period", "id"))
             for statement in older:
                 statement_approve(statement=statement, actor=users["finance"])
-                statement_mark_paid(statement=statement, actor=users["finance"])
+            # Paid through payroll as finance pays: a batch per month and currency, so the payroll page's
+            # batches add up to the liability page's "paid" (a statement marked paid alone is in none).
+            for period, currency in sorted({(s.period, s.currency) for s in older}):
+                payroll_batch_create(period=period, currency=currency, actor=users["finance"])
             states = Counter(Statement.objects.values_list("status", flat=True))
         t_flow = time.perf_counter() - t0 - t_calc
         return (f"run {run.pk} {first_month}..{current}: {run.line_count:,} lines, {run.statement_count:,} statements "

@@ -6,9 +6,11 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Sum
 
 from compensation.disputes.models import Dispute
 from compensation.models import Statement
+from compensation.payroll.models import PayrollBatch
 from performance.alerts.models import Alert
 from performance.coaching.models import CoachingNote, FollowUp
 from performance.forecasting.models import WinModelRun
@@ -44,6 +46,13 @@ def test_it_sets_up_both_tenants_once(tmp_path):
         assert Statement.objects.filter(seller=rep, period="2026-10").exists()
         paid = Statement.objects.filter(status="paid").first()
         assert paid.approved_by.username == "finance@acme.example"
+        # Paid through payroll, as finance would: one batch per month whose total is its paid statements'
+        # (the payroll page ties to the liability page's "paid"), never a paid statement outside a batch.
+        batches = {b.period: b.total for b in PayrollBatch.objects.all()}
+        paid_by_month = dict(Statement.objects.filter(status="paid").values("period")
+                             .annotate(t=Sum("total")).values_list("period", "t"))
+        assert batches and batches == paid_by_month
+        assert not Statement.objects.filter(status="paid", payroll_item__isnull=True).exists()
         counts = (Seller.objects.count(), Statement.objects.count())
         # The daily alert refresh ran once, and the manager has coached their reports from those alerts:
         # every note is the manager's, on a deal of the rep it is about; one follow-up is overdue.
