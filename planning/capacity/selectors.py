@@ -87,8 +87,8 @@ def seller_capacity(inp: engine.ScenarioInput, roster: list[CapacityRosterMember
 def quotas_out_of_line(*, scenario: CapacityScenario, measure: str = "bookings") -> list[dict]:
     """Sellers whose quota for the scenario's year exceeds their reachable capacity × (1 + over-assignment).
 
-    The year quota is the sum of the year's month quotas, or the year key when no month rows
-    exist. This is what "the connection" shows after the target or the scenario changes, and what
+    The year quota is the sum of the year's month quotas, else the year key, else the sum of the
+    year's quarter quotas. This is what "the connection" shows after the target or the scenario changes, and what
     publishing refuses without an override.
     """
     fy = current_tenant().fiscal_year_start_month
@@ -103,19 +103,24 @@ def quotas_out_of_line(*, scenario: CapacityScenario, measure: str = "bookings")
                         lambda: seller_capacity(engine.parse_scenario(doc), roster))
     months = {f"{y:04d}-{m:02d}" for y, m in engine.plan_months(scenario.year, fy)}
     year_key = f"{scenario.year:04d}"
+    quarters = {f"{year_key}-Q{i}" for i in range(1, 5)}
     monthly: dict[int, Decimal] = defaultdict(Decimal)
+    quarterly: dict[int, Decimal] = defaultdict(Decimal)
     yearly: dict[int, Decimal] = {}
     for seller_id, period, amount in Quota.objects.filter(
-        seller_id__in=[m.seller_id for m in roster], measure=measure, period__in=months | {year_key}
+        seller_id__in=[m.seller_id for m in roster], measure=measure, period__in=months | quarters | {year_key}
     ).values_list("seller_id", "period", "amount"):
         if period == year_key:
             yearly[seller_id] = amount
+        elif period in quarters:
+            quarterly[seller_id] += amount
         else:
             monthly[seller_id] += amount
     stretch = 1 + Fraction(scenario.over_assignment)
     out = []
     for m in roster:
-        quota = monthly.get(m.seller_id) or yearly.get(m.seller_id)
+        # Quarter rows alone (a scenario file's `2027-Q1`) count as the quota grid's year shows them.
+        quota = monthly.get(m.seller_id) or yearly.get(m.seller_id) or quarterly.get(m.seller_id)
         if quota is None:
             continue
         reachable = caps[m.pk] * stretch

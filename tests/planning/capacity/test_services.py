@@ -111,3 +111,16 @@ def test_reachable_capacity_is_computed_once_per_scenario_document(acme, monkeyp
         member.save()
         flagged = quotas_out_of_line(scenario=scenario)
     assert [r["name"] for r in flagged] == ["acme Rep"] and flagged[0]["reachable"] < Decimal("440000")
+
+
+def test_quarter_only_quotas_are_checked_against_capacity_too(acme):
+    """A scenario file may give quotas by fiscal quarter only: the quota grid's year shows their sum,
+    and the capacity check compares that same sum (it skipped such sellers: "every quota within
+    reachable capacity" beside a quota above it)."""
+    rep = acme.sellers["rep"]
+    with tenant_atomic(acme.tenant):
+        for key in ("2027-Q2", "2027-Q3", "2027-Q4"):  # + the fixture's 2027-Q1 100,000
+            Quota.objects.create(seller=rep, period=key, amount=Decimal("150000"))
+        scenario = make(acme)  # rep can reach 400,000 × 1.1 = 440,000 < 550,000
+        flagged = quotas_out_of_line(scenario=scenario)
+        assert [(r["name"], r["quota"]) for r in flagged] == [("acme Rep", Decimal("550000"))]
