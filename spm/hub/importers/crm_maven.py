@@ -21,7 +21,8 @@ value, a duplicate id → errors naming the export's file, line and column; noth
 
 Dates are from 2016–2017: all are shifted by whole years (default: so that the latest close date
 falls in the current year). A close the shift puts after today has not happened yet: that deal is
-open pipeline due then (commit when the export says won, best case when lost).
+open pipeline due then (commit when the export says won, best case when lost); an engage date it puts after
+today is today (the deal is created today, never in the future).
 
 load (`import_crm_maven`): in one transaction — sellers, accounts, the weekly snapshots, quotas.
 The comp plans are plain documents here (`rep_plan_document`); the demo setup creates them.
@@ -341,6 +342,11 @@ def clean_export(export: Export, *, today: dt.date, shift_years: int | None = No
             c[f"product {product!r} matched to {canonical!r}"] += 1
         closed, won = STAGES[stage]
         engage, close = _shift(engage_raw[line], shift_years), _shift(close_raw[line], shift_years)
+        if engage is not None and engage > today:
+            # Not engaged yet by today: a deal created in the future would be open pipeline on the
+            # scorecards and the forecast but not on the pipeline page (open = created by the day).
+            engage = today
+            c["deals engaged after today by the shift: created today"] += 1
         raw_value = r.get("close_value", "")
         forecast = ""
         if closed:

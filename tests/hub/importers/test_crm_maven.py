@@ -81,6 +81,18 @@ def test_a_small_export_goes_through_the_generic_path_with_weekly_history(tmp_pa
 
 
 @pytest.mark.django_db
+def test_a_deal_the_shift_engages_after_today_is_created_today_not_in_the_future(tmp_path):
+    """E2 is engaged 2017-12-01, shifted to 2026-12-01, after today: a deal created in the future was open
+    pipeline on the scorecards and the forecast but not on the pipeline page (open = created by the day)."""
+    text = run(export(tmp_path, PIPELINE + "E2,Cara Lamp,GTX Pro,,Engaging,2017-12-01,,\n"))
+    assert "1  deals engaged after today by the shift: created today" in text
+    with tenant_atomic(Tenant.objects.get(slug="globex")):
+        e2 = Opportunity.objects.get(external_id="E2")
+        assert e2.created_date == TODAY and e2.close_date > TODAY and not e2.is_closed
+        assert not Opportunity.objects.filter(created_date__gt=TODAY).exists()
+
+
+@pytest.mark.django_db
 def test_a_folder_without_the_export_is_an_error_and_creates_nothing(tmp_path):
     with pytest.raises(CommandError, match="file not found"):
         run(tmp_path)
@@ -126,6 +138,7 @@ def test_it_imports_the_real_export_and_says_what_it_fixed():
         assert Opportunity.objects.filter(is_won=True).count() == 4238 - 600
         assert Opportunity.objects.filter(stage="Engaging", forecast_category="commit").count() == 600
         assert not Opportunity.objects.filter(is_closed=True, close_date__gt=TODAY).exists()
+        assert not Opportunity.objects.filter(created_date__gt=TODAY).exists()
         assert Opportunity.objects.filter(account__isnull=True).count() == 1425
         assert not Opportunity.objects.filter(amount__lte=0).exists()
         assert not Account.objects.filter(industry="technolgy").exists()
