@@ -68,11 +68,16 @@ def opportunity_get(*, access: TenantAccess, pk: int) -> Opportunity | None:
 
 
 def bookings_by_month(*, access: TenantAccess, months: int) -> list[dict]:
-    """{month, total, n} of the viewer's won deals for the last `months` months with bookings, oldest first."""
+    """{month, total, n} of the viewer's won deals for the last `months` months with bookings, oldest first.
+    ``total`` is in the tenant's base currency at the rate in force on each close date, as the pipeline's
+    bookings (``pipeline.selectors.base_amount``): a sum of raw amounts would add euros to dollars."""
+    from performance.pipeline.selectors import with_base_amount
+
+    qs, amount = with_base_amount(opportunity_list(access=access).filter(is_won=True, close_date__isnull=False),
+                                  dt.date.today())  # the as-of day only dates deals with no close date: none here
     rows = list(
-        opportunity_list(access=access).filter(is_won=True, close_date__isnull=False)
-        .order_by().annotate(month=TruncMonth("close_date")).values("month")
-        .annotate(total=Sum("amount"), n=Count("id")).order_by("-month")[:months]
+        qs.order_by().annotate(month=TruncMonth("close_date")).values("month")
+        .annotate(total=Sum(amount), n=Count("id")).order_by("-month")[:months]
     )
     rows.reverse()
     return rows

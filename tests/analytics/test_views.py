@@ -30,6 +30,24 @@ def test_overview_shows_bookings_and_statement_status(client, acme):
     assert 'data-testid="bookings" title="USD 100,000">USD 100K</div>' in content
 
 
+def test_overview_bookings_are_in_the_tenant_currency_as_on_the_pipeline_page(client, acme):
+    """A 10,000 EUR deal won when 1 EUR = 1.10 USD books 11,000 USD: the overview added 10,000 to the
+    dollars, so its bookings disagreed with the pipeline page's and pipeline_metrics'."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from spm.models import FxRate
+    from spm.tenancy.db import tenant_atomic
+    from tests.factories import OpportunityFactory
+
+    with tenant_atomic(acme.tenant):
+        FxRate.objects.create(currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2027, 1, 1))
+    OpportunityFactory(tenant=acme.tenant, owner=acme.sellers["rep"], amount=Decimal("10000.00"), currency="EUR",
+                       stage="closed_won", close_date=dt.date(2027, 1, 20))
+    content = get_as(client, acme, "finance", url("analytics:dashboard", acme)).content.decode()
+    assert 'data-testid="bookings" title="USD 111,000">USD 111K</div>' in content
+
+
 @pytest.mark.parametrize(
     ("persona", "seller", "status"),
     [("rep", "rep", 200), ("rep", "peer", 404), ("manager", "rep", 200), ("manager", "peer", 404), ("executive", "peer", 200)],
