@@ -414,18 +414,21 @@ def stuck_deals(qs: QuerySet[Opportunity], *, as_of: date, norms: dict[str, floa
     norm_days = Case(*[When(stage=stage, then=Value(float(norm))) for stage, norm in norms.items()],
                      default=Value(None), output_field=FloatField())
     stuck = stuck_queryset(qs, as_of=as_of, norms=norms)
-    return _listed(stuck, totals, limit, ("created_date", "close_date", "norm_days"), norm_days=norm_days)
+    return _listed(stuck, as_of, totals, limit, ("created_date", "close_date", "norm_days"), norm_days=norm_days)
 
 
 def slipped_deals(qs: QuerySet[Opportunity], *, as_of: date, limit: int = 25, totals: tuple[int, int] | None = None) -> dict:
     """Open deals whose close date is already past: count, amount, the largest."""
-    return _listed(slipped_queryset(qs, as_of=as_of), totals, limit, ("close_date",))
+    return _listed(slipped_queryset(qs, as_of=as_of), as_of, totals, limit, ("close_date",))
 
 
-def _listed(deals: QuerySet, totals: tuple[int, int] | None, limit: int, extra: tuple[str, ...], **annotations) -> dict:
-    """Count, amount (from ``totals`` when given, else one aggregate) and the ``limit`` largest deals."""
+def _listed(deals: QuerySet, as_of: date, totals: tuple[int, int] | None, limit: int, extra: tuple[str, ...],
+            **annotations) -> dict:
+    """Count, amount in the base currency like every pipeline amount (from ``totals`` when given, else one
+    aggregate) and the ``limit`` largest deals (in their own currencies)."""
     if totals is None:
-        agg = deals.aggregate(n=Count("id"), s=Sum("amount"))
+        converted, amount = with_base_amount(deals, as_of)
+        agg = converted.aggregate(n=Count("id"), s=Sum(amount))
         totals = (agg["n"] or 0, metrics.to_cents(agg["s"] or 0))
     if not totals[0]:
         return {"count": 0, "amount": "0.00", "deals": []}

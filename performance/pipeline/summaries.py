@@ -64,6 +64,7 @@ from performance.pipeline.selectors import (
     slipped_queryset,
     stage_norms,
     stuck_queryset,
+    with_base_amount,
 )
 from planning.selectors import seller_list, visible_seller_ids
 from spm.fiscal import parse_period_key, quarter_key
@@ -200,7 +201,8 @@ def _panel_inserts(qs, *, state: PipelineSummaryState, kinds: tuple[str, ...],
     for kind, deals in (("stuck", stuck_queryset(qs, as_of=state.as_of, norms=norms) if norms else None),
                         ("slipped", slipped_queryset(qs, as_of=state.as_of))):
         if kind in kinds and deals is not None:
-            sql, params = (deals.values(*by).annotate(_n=Count("id"), _sum=Sum("amount")).order_by()
+            deals, amount = with_base_amount(deals, state.as_of)  # the base currency, as the page's own aggregate
+            sql, params = (deals.values(*by).annotate(_n=Count("id"), _sum=Sum(amount)).order_by()
                            .query.sql_with_params())
             selects.append((f"SELECT %s, owner_id, COALESCE(team, ''), COALESCE(region, ''), '{kind}', '', '', "
                             f"false, _n, CAST(ROUND(COALESCE(_sum, 0) * 100) AS BIGINT) FROM ({sql}) q", params))

@@ -142,6 +142,21 @@ def test_risks_panel_lists_stuck_and_slipped_deals(client, world):
     assert data["slipped"]["count"] == 1 and data["slipped"]["deals"][0]["amount"] == Decimal("15000.00")
 
 
+def test_slipped_and_stuck_totals_are_in_the_tenant_currency(client, world):
+    """A slipped 10,000 EUR deal due when 1 EUR = 1.10 USD adds 11,000 to the slipped total, as it adds to
+    the open amount beside it: the total summed raw amounts (10,000 euros as dollars)."""
+    from spm.models import FxRate
+
+    with tenant_atomic(world.tenant):
+        FxRate.objects.create(currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2026, 1, 1))
+    open_deal(world, "peer", "10000.00", dt.date(2026, 6, 1), dt.date(2027, 2, 10), currency="EUR")
+    client.force_login(world.users["revops"])
+    data = client.get(url("pipeline_risks", world, as_of=AS_OF)).context["data"]
+    assert (data["slipped"]["count"], data["slipped"]["amount"]) == (2, "26000.00")  # 15,000 + 11,000
+    overview = client.get(url("pipeline", world, as_of=AS_OF)).context["doc"]["overall"]
+    assert overview["open_amount"] == "51000.00"  # 25,000 + 15,000 + 11,000
+
+
 def test_definitions_page_publishes_the_metric_text(client, world):
     client.force_login(world.users["rep"])
     r = client.get(reverse("performance:pipeline_definitions", kwargs={"tenant": world.tenant.slug}))
