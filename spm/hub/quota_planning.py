@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from compensation.models import PlanAssignment
 from performance.models import Opportunity
+from performance.pipeline.selectors import with_base_amount
 from planning.capacity import services as capacity_services
 from planning.capacity.forms import QuotaSetForm
 from planning.capacity.selectors import capacity_scenario_get
@@ -52,10 +53,10 @@ def trailing_attainment_by_seller(*, year: int) -> dict[int, Decimal]:
     keys = [f"{y:04d}-{m:02d}" for y, m in months]
     start = date(*months[0], 1)
     end = date(year, fy, 1)
-    bookings = dict(
-        Opportunity.objects.filter(is_won=True, close_date__gte=start, close_date__lt=end)
-        .values_list("owner_id").annotate(total=Sum("amount")).values_list("owner_id", "total")
-    )
+    # In the tenant currency at the close-date rate, as every bookings figure (not euros as dollars).
+    won, amount = with_base_amount(Opportunity.objects.filter(is_won=True, close_date__gte=start, close_date__lt=end),
+                                   end)
+    bookings = dict(won.values_list("owner_id").annotate(total=Sum(amount)).values_list("owner_id", "total"))
     quota: dict[int, Decimal] = defaultdict(Decimal)
     year_rows: dict[int, Decimal] = {}
     for seller_id, period, amount in Quota.objects.filter(
