@@ -117,12 +117,15 @@ def history_frames(*, seller_ids: set[int] | None = None) -> tuple[pd.DataFrame,
         columns=["opp", "as_of", "stage", "amount", "currency", "close_date", "owner", "is_closed", "is_won"],
     )
     fx = fx_table()
-    for frame, date_col in ((deals, "close_date"), (history, "as_of")):
+    for frame in (deals, history):
         for col in ("created_date", "close_date", "as_of"):
             if col in frame:
                 frame[col] = pd.to_datetime(frame[col])
+        # At the rate in force on the close date (a snapshot without one: on its day), as the pipeline
+        # converts (``pipeline.selectors.base_amount``): the forecast's open amount is the pipeline page's.
+        on = frame["close_date"].fillna(frame["as_of"]) if "as_of" in frame else frame["close_date"]
         frame["amount"] = to_base(frame["amount"].astype(float).to_numpy(), frame["currency"].to_numpy(),
-                                  frame[date_col], fx, tenant.base_currency)
+                                  on, fx, tenant.base_currency)
         for col in ("is_won", "is_closed"):
             frame[col] = frame[col].astype(bool)
     return history, deals

@@ -105,3 +105,31 @@ def test_target_counts_each_sellers_quarter_once_and_leaves_out_managers_roll_up
         assert selectors.target_for(access=access_for(acme, "revops"), period="2027-Q1") == Decimal("200000.00")
         assert selectors.target_for(access=access_for(acme, "manager"), period="2027-Q1") == Decimal("100000.00")
         assert selectors.target_for(access=access_for(acme, "rep"), period="2027-Q1") == Decimal("100000.00")
+
+
+def test_the_forecasts_open_amount_converts_as_the_pipeline_does(acme):
+    """An open 10,000 EUR deal recorded on 2027-01-10, when 1 EUR = 1.00 USD, closing 2027-03-20 when
+    1 EUR = 1.10: the pipeline's coverage counts 11,000 (the rate on the close date); the forecast's
+    "open in period" read 10,000 (the rate on the snapshot's day)."""
+    import datetime as dt
+
+    from performance.models import OpportunityHistory
+    from performance.pipeline.selectors import pipeline_overview
+    from spm.models import FxRate
+    from tests.factories import OpportunityFactory
+
+    rep = acme.sellers["rep"]
+    deal = OpportunityFactory(tenant=acme.tenant, owner=rep, stage="Demo", is_closed=False, is_won=False,
+                              amount=Decimal("10000"), currency="EUR", created_date=dt.date(2027, 1, 10),
+                              close_date=dt.date(2027, 3, 20))
+    with tenant_atomic(acme.tenant):
+        FxRate.objects.create(currency="EUR", rate_to_base=Decimal("1.00"), effective_from=dt.date(2026, 1, 1))
+        FxRate.objects.create(currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2027, 2, 1))
+        OpportunityHistory.objects.create(opportunity=deal, as_of=dt.date(2027, 1, 10), stage="Demo",
+                                          amount=Decimal("10000"), currency="EUR", close_date=dt.date(2027, 3, 20),
+                                          owner=rep)
+        access = access_for(acme, "rep")
+        made = selectors.system_forecasts(access=access, period="2027-Q1", today=dt.date(2027, 2, 15))
+        overview = pipeline_overview(access=access, as_of=dt.date(2027, 2, 15), period="2027-Q1")
+    assert made["open_amount"] == pytest.approx(11000.0)
+    assert overview["coverage"]["pipeline"] == "11000.00"
