@@ -331,7 +331,7 @@ e AS (
       AND opportunity_id IN (SELECT opportunity_id FROM s)
   ) y WHERE rn = 1
 )
-SELECT s.opportunity_id, s.close_date, e.close_date, cand.amount
+SELECT s.opportunity_id, s.close_date, e.close_date, cand._base
 FROM s JOIN e ON e.opportunity_id = s.opportunity_id JOIN ({cand}) cand ON cand.pk = s.opportunity_id
 WHERE s.close_date <> e.close_date
 """
@@ -345,7 +345,9 @@ def close_date_moves(qs: QuerySet[Opportunity], *, start: date, end: date, limit
     have moved, so only their history is read (bounded by the activity of the window, not the size
     of the pipeline); the two close dates are compared in SQL and only moved deals open at ``end``
     come back, then the largest of each kind are read (two queries)."""
-    cand_sql, cand_params = qs.filter(_open_on(end)).order_by().values("pk", "amount").query.sql_with_params()
+    # The amount in the base currency, as every pipeline amount (not euros added to dollars).
+    cand, base = with_base_amount(qs.filter(_open_on(end)), end)
+    cand_sql, cand_params = cand.order_by().annotate(_base=base).values("pk", "_base").query.sql_with_params()
     day, tenant = connection.ops.adapt_datefield_value, current_tenant().pk
     sql = _MOVES.format(cand=cand_sql, history=OpportunityHistory._meta.db_table)
     with connection.cursor() as cursor:

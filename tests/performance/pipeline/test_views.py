@@ -107,6 +107,22 @@ def test_flow_panel_balances_and_shows_pushed_deals(client, world):
     assert moves["pushed"]["count"] == 1 and moves["pushed"]["deals"][0]["pk"] == deal.pk
 
 
+def test_pushed_and_pulled_in_amounts_are_in_the_tenant_currency(client, world):
+    """A 10,000 EUR deal pushed in the window counts 11,000 USD at 1 EUR = 1.10, as in the open amounts."""
+    from spm.models import FxRate
+
+    deal = open_deal(world, "rep", "10000.00", dt.date(2027, 1, 2), dt.date(2027, 4, 30), currency="EUR")
+    with tenant_atomic(world.tenant):
+        FxRate.objects.create(currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2026, 1, 1))
+        for as_of, close in ((dt.date(2027, 1, 2), dt.date(2027, 2, 28)), (dt.date(2027, 2, 1), dt.date(2027, 4, 30))):
+            OpportunityHistory.objects.create(opportunity=deal, as_of=as_of, stage="negotiation", amount=deal.amount,
+                                              currency="EUR", close_date=close, owner=deal.owner, is_closed=False,
+                                              is_won=False)
+    client.force_login(world.users["revops"])
+    moves = client.get(url("pipeline_flow", world, flow_from="2027-01-10", flow_to="2027-02-15")).context["data"]["moves"]
+    assert (moves["pushed"]["count"], moves["pushed"]["amount"]) == (1, "11000.00")
+
+
 def test_the_default_flow_covers_the_whole_period_so_won_is_its_bookings(client, world):
     """A deal won on the period's first day is in the period's bookings (coverage, scorecards, the
     forecast's "won so far"): the default flow starts from the state at the end of the day before,
