@@ -122,15 +122,18 @@ def percent(fraction, places: int = 1, *, locale: str = DEFAULT_LOCALE) -> str:
 
 
 def period_label(key: str, fy_start_month: int = 1) -> str:
-    """'2026-11' → 'Nov 2026'; '2026-Q4' → 'Q4 2026'; '2026' → 'FY 2026'. Unknown keys unchanged.
+    """'2026-11' → 'Nov 2026'; '2026-Q4' (or '2026Q4') → 'Q4 2026'; '2026' → 'FY 2026'. Unknown keys unchanged.
 
     A fiscal quarter or year is named by the year it starts in (the calendar's rule), so with a
     non-January fiscal start the label says FY: 'Q1 FY2027'.
     """
+    raw = key = str(key)
+    if len(key) == 6 and key[:4].isdigit() and key[4] == "Q":  # "2026Q4": pipeline_metrics' and the backtest's
+        key = f"{key[:4]}-{key[4:]}"
     try:
-        start, _end, kind = parse_period_key(str(key), fy_start_month)
+        start, _end, kind = parse_period_key(key, fy_start_month)
     except ValueError:
-        return str(key)
+        return raw
     if kind == "month":
         return f"{MONTHS[start.month - 1]} {start.year}"
     year = str(key)[:4]

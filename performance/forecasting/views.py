@@ -12,6 +12,8 @@ from performance.forecasting import selectors, services
 from performance.forecasting.forms import CallForm, OverrideForm
 from planning.selectors import seller_get, viewer_sellers, visible_seller_ids
 from spm.errors import DomainError
+from spm.formatting import period_label
+from spm.tenancy.context import current_tenant
 from spm.tenancy.views import TenantTemplateView, TenantView
 from spm.web.charts import PALETTE, to_html
 
@@ -70,7 +72,7 @@ def _accuracy_chart(report: dict) -> str:
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    quarters = [q["quarter"] for q in report["quarters"]]
+    quarters = [period_label(q["quarter"], current_tenant().fiscal_year_start_month) for q in report["quarters"]]
     for i, method in enumerate(report["methods"]):
         ys = [q["methods"][method]["accuracy"] for q in report["quarters"]]
         if all(y is None for y in ys):
@@ -147,6 +149,7 @@ class ForecastView(TenantTemplateView):
             "accuracy_chart": _accuracy_chart(report) if report["quarters"] else "",
             "monthly": monthly, "monthly_chart": _monthly_chart(monthly, tenant.base_currency),
             "stages": selectors.pipeline_stages(), "best_label": METHOD_LABELS.get(report.get("best_method") or "", ""),
+            "method_headers": [METHOD_LABELS.get(m, m) for m in report["methods"]],  # the backtest's columns, named
         }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from spm.formatting import period_label
 from spm.web.charts import BRAND, PALETTE, bars, spec_html
 
 
@@ -11,8 +12,9 @@ def aging_chart(aging: dict, *, currency: str) -> str:
     return bars(list(aging), [Decimal(v["amount"]) for v in aging.values()], name="Open amount", currency=currency, height=260)
 
 
-def bookings_chart(by_quarter: dict, *, currency: str) -> str:
-    return bars(list(by_quarter), [Decimal(v) for v in by_quarter.values()], name="Bookings", currency=currency, height=260)
+def bookings_chart(by_quarter: dict, *, currency: str, fy_start_month: int = 1) -> str:
+    labels = [period_label(k, fy_start_month) for k in by_quarter]  # "Q3 2026", as the other pages say
+    return bars(labels, [Decimal(v) for v in by_quarter.values()], name="Bookings", currency=currency, height=260)
 
 
 def flow_chart(flow: dict, *, currency: str) -> str:

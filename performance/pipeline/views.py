@@ -83,7 +83,8 @@ class PipelineView(_PipelineBase):
         overview["choices"] = reads.filter_choices(sellers, listed=doc["by_owner"], owner_limit=OWNER_CHOICES)
         overview["charts"] = {
             "aging_chart": charts.aging_chart(doc["aging"], currency=currency),
-            "bookings_chart": charts.bookings_chart(doc["bookings_by_quarter"], currency=currency)
+            "bookings_chart": charts.bookings_chart(doc["bookings_by_quarter"], currency=currency,
+                                                    fy_start_month=self.access.tenant.fiscal_year_start_month)
             if doc["bookings_by_quarter"] else "",
             "owner_chart": charts.owner_chart(doc["by_owner"], currency=currency) if doc["by_owner"] else "",
         }

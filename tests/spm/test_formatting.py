@@ -47,6 +47,7 @@ def test_whole_money_and_counts_have_separators():
 
 @pytest.mark.parametrize(("key", "fy", "expected"), [
     ("2026-11", 1, "Nov 2026"), ("2026-Q4", 1, "Q4 2026"), ("2026", 1, "FY 2026"), ("2027-Q1", 4, "Q1 FY2027"),
+    ("2026Q4", 1, "Q4 2026"), ("2027Q1", 4, "Q1 FY2027"),  # the metrics' and backtest's keys read the same
     ("garbage", 1, "garbage"),
 ])
 def test_periods_read_as_words(key, fy, expected):
