@@ -6,6 +6,7 @@ the pillar selectors, and keeps the number of queries independent of the data si
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Max, QuerySet, Sum
@@ -24,6 +25,8 @@ from compensation.selectors import (
 )
 from performance.selectors import bookings_by_month, opportunity_list
 from planning.selectors import quota_list, seller_get, seller_list, viewer_sellers
+from spm.fiscal import months_in_period, quota_period_key
+from spm.formatting import period_label
 from spm.models import AuditEvent, Membership
 from spm.tenancy.access import TenantAccess
 
@@ -35,15 +38,19 @@ def rep_dashboard(*, access: TenantAccess) -> dict:
     statements = statement_list(access=access).filter(seller__in=[s.pk for s in sellers])
     newest_first = list(statements.order_by("-period")[:RECENT_MONTHS])  # one read for the card, chart and list
     latest = newest_first[0] if newest_first else None
-    ytd = Decimal(0)
+    ytd, ytd_year = Decimal(0), ""
     if latest is not None:
-        year = latest.period[:4]
-        ytd = statements.filter(period__startswith=year).aggregate(s=Sum("total"))["s"] or Decimal(0)
+        # The fiscal year of the latest statement, as the annual quotas and attainment beside it (a
+        # calendar year would mix two fiscal years when the year starts in another month).
+        fy = access.tenant.fiscal_year_start_month
+        year = quota_period_key(dt.date(int(latest.period[:4]), int(latest.period[5:7]), 1), "year", fy)
+        ytd = statements.filter(period__in=months_in_period(year, fy)).aggregate(s=Sum("total"))["s"] or Decimal(0)
+        ytd_year = year if fy == 1 else period_label(year, fy)
     return {
         "sellers": sellers,
         "latest": latest,
         "ytd": ytd,
-        "ytd_year": latest.period[:4] if latest else "",
+        "ytd_year": ytd_year,
         "attainment": attainment_rows(latest.attainment if latest else None),
         "history": history_of(newest_first),
         "recent": newest_first[:6],

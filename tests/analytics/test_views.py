@@ -16,6 +16,24 @@ def test_rep_dashboard_shows_my_latest_statement(client, acme):
     assert url("compensation:statement_detail", acme, pk=acme.statements["rep"].pk) in content
 
 
+def test_rep_year_to_date_is_the_fiscal_year_of_the_latest_statement(client, acme):
+    """With an April fiscal year, April 2027 starts FY2027: its year to date is April's 500, not the
+    calendar year's January 6,000 + March 1,000 + April 500 (the attainment beside it is fiscal)."""
+    from decimal import Decimal
+
+    from compensation.models import Statement
+    from spm.tenancy.db import tenant_atomic
+
+    type(acme.tenant).objects.filter(pk=acme.tenant.pk).update(fiscal_year_start_month=4)
+    with tenant_atomic(acme.tenant):
+        for period, total in (("2027-03", "1000.00"), ("2027-04", "500.00")):
+            Statement.objects.create(seller=acme.sellers["rep"], period=period, currency="USD", total=Decimal(total),
+                                     status=Statement.Status.PUBLISHED, prepared_by=acme.users["revops"])
+    content = get_as(client, acme, "rep", url("analytics:dashboard", acme)).content.decode()
+    assert "Earnings FY 2027 year to date" in content and "USD 500.00" in content
+    assert "USD 7,500.00" not in content
+
+
 def test_manager_dashboard_lists_the_subtree_only(client, acme):
     content = get_as(client, acme, "manager", url("analytics:dashboard", acme)).content.decode()
     assert "acme Rep" in content
