@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import QuerySet
 
@@ -72,9 +72,8 @@ def quota_grid(*, access: TenantAccess, year: int, measure: str = "bookings", by
     for seller_id, keyed in coarse.items():  # only quarter/year rows: show them where months are missing
         if seller_id in own:
             continue
-        for period, amount in keyed.items():
-            if by == "quarter" and period in periods:
-                own[seller_id][period] = amount
+        for period, amount in _spread_coarse(keyed, year=year, months=months, periods=periods).items():
+            own[seller_id][period] = amount
         sources[seller_id].add("manual")
     children: dict[int, list[int]] = defaultdict(list)
     visible = set(seller_ids)
@@ -114,6 +113,27 @@ def quota_grid(*, access: TenantAccess, year: int, measure: str = "bookings", by
                 totals[p] += v
     return {"periods": periods, "rows": out_rows, "totals": [totals[p] for p in periods],
             "grand_total": sum(totals.values(), ZERO), "year": year, "measure": measure, "by": by}
+
+
+def _split(amount: Decimal, keys: list[str]) -> dict[str, Decimal]:
+    """``amount`` in equal cents over ``keys``, the last one taking the cents left over."""
+    share = (amount / len(keys)).quantize(ZERO, rounding=ROUND_DOWN)
+    return {**dict.fromkeys(keys[:-1], share), keys[-1]: amount - share * (len(keys) - 1)}
+
+
+def _spread_coarse(keyed: dict[str, Decimal], *, year: int, months: list[str], periods: list[str]) -> dict[str, Decimal]:
+    """The grid's cells of a seller with quarter or year rows only: the quarter rows (over their months in
+    the month view), else the year row over the view's periods, so the year column is the quota the
+    capacity check reads (``capacity.selectors.quotas_out_of_line``) rather than 0.00."""
+    quarters = {f"{year:04d}-Q{i}": months[3 * (i - 1):3 * i] for i in range(1, 5)}
+    out: dict[str, Decimal] = {}
+    if any(q in keyed for q in quarters):
+        for q, amount in keyed.items():
+            if q in quarters:
+                out.update({q: amount} if q in periods else _split(amount, quarters[q]))
+    elif f"{year:04d}" in keyed:
+        out.update(_split(keyed[f"{year:04d}"], periods))
+    return out
 
 
 def quota_export_rows(*, access: TenantAccess, year: int, measure: str = "bookings") -> list[dict]:

@@ -188,3 +188,23 @@ def test_quota_relief_moves_a_share_of_the_quota_from_the_move_date(acme):
             with pytest.raises(DomainError) as exc:
                 services.quota_relief(**{**args, **kwargs})
             assert exc.value.field == field
+
+
+def test_the_grid_shows_quarter_and_year_quotas_in_every_view(acme):
+    """A scenario may give quotas by fiscal quarter or year only: the month view spreads a quarter over its
+    months and both views spread a year (the last period takes the cents left over), so the grid's year
+    is the quota the capacity check reads instead of 0.00."""
+    rep, peer = acme.sellers["rep"], acme.sellers["peer"]
+    revops = acme.users["revops"]
+    with tenant_atomic(acme.tenant):
+        Quota.objects.create(seller=rep, period="2028", amount=Decimal("400000.01"))
+        for q in range(1, 5):
+            Quota.objects.create(seller=peer, period=f"2028-Q{q}", amount=Decimal("90000"))
+        access = TenantAccess(tenant=acme.tenant, membership=revops.memberships.get(tenant=acme.tenant))
+        by_quarter = {r["seller"].name: r for r in quota_grid(access=access, year=2028, by="quarter")["rows"]}
+        by_month = {r["seller"].name: r for r in quota_grid(access=access, year=2028, by="month")["rows"]}
+    assert by_quarter["acme Rep"]["values"] == [Decimal("100000.00")] * 3 + [Decimal("100000.01")]
+    assert by_quarter["acme Rep"]["total"] == by_month["acme Rep"]["total"] == Decimal("400000.01")
+    assert by_month["acme Rep"]["values"] == [Decimal("33333.33")] * 11 + [Decimal("33333.38")]
+    assert by_month["acme Peer"]["values"] == [Decimal("30000.00")] * 12
+    assert by_quarter["acme Peer"]["total"] == by_month["acme Peer"]["total"] == Decimal("360000.00")
