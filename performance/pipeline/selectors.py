@@ -102,7 +102,11 @@ def base_amount(as_of: date):
         FxRate.objects.filter(currency=OuterRef("currency"), effective_from__lte=OuterRef("_fx_on"))
         .order_by("-effective_from").values("rate_to_base")[:1]
     )
-    return Round(F("amount") * Coalesce(rate, Value(Decimal(1))), 2, output_field=MONEY), on
+    converted = Round(F("amount") * Coalesce(rate, Value(Decimal(1))), 2, output_field=MONEY)
+    # A deal in the base currency is its amount (as the engine and the forecast take it): the rate lookup,
+    # a correlated subquery per row, then runs for the other currencies only.
+    return Case(When(currency=current_tenant().base_currency, then=F("amount")), default=converted,
+                output_field=MONEY), on
 
 
 def with_base_amount(qs: QuerySet, as_of: date) -> tuple[QuerySet, F]:
