@@ -16,6 +16,7 @@ from performance.coaching import engine
 from performance.coaching.models import CoachingNote, FollowUp
 from performance.forecasting.models import ForecastSubmission
 from performance.models import Opportunity
+from performance.pipeline.selectors import with_base_amount
 from planning.selectors import restrict_to_visible, seller_list
 
 if TYPE_CHECKING:
@@ -68,9 +69,11 @@ def agenda_for(*, access: TenantAccess, seller: Seller, today: dt.date) -> engin
     alerts += [(f"{a.message} {a.action}", reverse("performance:forecast", kwargs={"tenant": slug}))
                for a in Alert.objects.filter(seller=seller, status=Alert.Status.OPEN, kind=Alert.Kind.PIPELINE_GAP)]
     since = today - dt.timedelta(days=2 * engine.WINDOW_DAYS)
-    closed = [(d, bool(w), float(a)) for d, w, a in Opportunity.objects.filter(
-        owner=seller, is_closed=True, close_date__gte=since, close_date__lte=today,
-    ).values_list("close_date", "is_won", "amount")]
+    # Bookings in the tenant currency at the close-date rate, as the scorecards count them.
+    deals, amount = with_base_amount(Opportunity.objects.filter(
+        owner=seller, is_closed=True, close_date__gte=since, close_date__lte=today), today)
+    closed = [(d, bool(w), float(a)) for d, w, a in deals.annotate(_base=amount).values_list(
+        "close_date", "is_won", "_base")]
     calls = [(s.date(), float(c), float(b)) for s, c, b in ForecastSubmission.objects.filter(
         seller=seller, period=period_of(today)).order_by("-submitted_at", "-id").values_list(
         "submitted_at", "commit", "best_case")[:2]]

@@ -116,3 +116,24 @@ def test_the_api_scopes_notes_and_follow_ups(acme, api_as):
     fid = response.json()["id"]
     assert api_as(acme, "peer").post(f"/api/v1/t/acme/follow-ups/{fid}/complete/").status_code == 404
     assert api_as(acme, "rep").post(f"/api/v1/t/acme/follow-ups/{fid}/complete/").status_code == 200
+
+
+def test_the_agendas_bookings_are_in_the_tenant_currency(acme):
+    """10,000 USD won 100 days ago against 8,000 EUR (8,800 USD at 1.10) won 10 days ago is a drop of 12 %,
+    under the 20 % that makes a KPI drop; the raw sum (8,000 as dollars, −20 %) told the manager it dropped."""
+    from decimal import Decimal
+
+    from performance.coaching.selectors import agenda_for
+    from performance.pipeline.selectors import system_access
+    from spm.models import FxRate
+    from tests.factories import OpportunityFactory
+
+    rep, today = acme.sellers["rep"], dt.date(2027, 9, 30)  # the fixture's January deals are outside both windows
+    OpportunityFactory(tenant=acme.tenant, owner=rep, amount=Decimal("10000"), stage="closed_won",
+                       close_date=today - dt.timedelta(days=100))
+    OpportunityFactory(tenant=acme.tenant, owner=rep, amount=Decimal("8000"), currency="EUR", stage="closed_won",
+                       close_date=today - dt.timedelta(days=10))
+    with tenant_atomic(acme.tenant):
+        FxRate.objects.create(currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2027, 1, 1))
+        agenda = agenda_for(access=system_access(acme.tenant), seller=rep, today=today)
+    assert agenda.section("KPI drops") == []
