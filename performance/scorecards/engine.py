@@ -11,6 +11,10 @@ the tenant's base currency:
   the ramp factor of the seller's tenure in that month (``RAMP``: 25 %, 50 %, 75 % in the first
   three months from the hire month, then 100 %) unless the quota row is itself a ramp quota
   (``source = "ramp"``, already ramped). **attainment** = bookings / quota (null without quota).
+  Bookings here are the deals a seller owns, whole, up to today; a statement's attainment counts its
+  comp plan's credits instead (split shares, a manager's roll-up, the component's deal types) up to
+  the end of its month, against the quota rows as set (no ramp factor), so the two differ when a deal is split or a
+  deal type does not count for the plan.
 * **pipeline** = deals open now with a close date in P; **coverage** = pipeline / (quota −
   bookings), null when nothing remains; **velocity** = open deals × win rate × avg deal / cycle
   days (per day), as on the pipeline page.
