@@ -31,7 +31,6 @@ from spm.fiscal import month_key, quota_period_key
 
 from .calculate import (
     CAT_DEAL,
-    KIND_ORDER,
     ONE,
     PREC,
     CommissionComponent,
@@ -285,39 +284,58 @@ class _Run:
                     comp_period[p, ci] = period_of.setdefault(comp.quota.period, len(period_of) + 1)
                 comp_name[p, ci] = name_of.setdefault((key, comp.name), len(name_of))
         f_period = comp_period[f_plan, f_ci]
-        ratio: dict = {}  # party -> (numerator, denominator) of amount × share
-        for p in np.unique(f_party).tolist():
-            ratio[p] = (amounts[p_deal[p]] * p_frac[p]).as_integer_ratio()
-        party_l = f_party.tolist()
-        r_num = [ratio[p][0] for p in party_l]
-        r_den = [ratio[p][1] for p in party_l]
-        fx_of: list = [None] * len(party_l)
+        # the credit of a row is its party's exact amount × share (the Decimal product the reference converts, at the
+        # 40-digit context), times the exact FX ratio on cross-currency rows: rows keep a party number and an FX
+        # number, and the exact ratio and its whole micro-units are worked out once per distinct (party, FX ratio)
         ccy_id: dict = {}
         deal_ccy = np.fromiter((ccy_id.setdefault(deal.currency.upper(), len(ccy_id)) for deal in deals), dtype=np.int64,
                                count=len(deals))
         plan_ccy = np.fromiter((ccy_id.setdefault(plans[k].currency, len(ccy_id)) for k in plan_keys), dtype=np.int64,
                                count=len(plan_keys))
-        fx_cache: dict = {}  # (deal currency, plan currency, close date) -> the exact rate ratio
-        for j in np.flatnonzero(deal_ccy[f_deal] != plan_ccy[f_plan]).tolist() if len(f_e) else ():
-            deal = deals[p_deal[party_l[j]]]
-            ccy, pccy, d = deal.currency.upper(), plans[plan_keys[int(f_plan[j])]].currency, deal.close_date
-            r = fx_cache.get((ccy, pccy, d))
+        ccy_names = list(ccy_id)
+        f_fx = np.full(len(f_e), -1, dtype=np.int64)
+        fxs: list = []  # FX number -> the exact rate ratio of a (deal currency, plan currency, close date)
+        cross = np.flatnonzero(deal_ccy[f_deal] != plan_ccy[f_plan]) if len(f_e) else f_e
+        if len(cross):
+            nc = len(ccy_names)
+            code = (deal_ccy[f_deal[cross]] * nc + plan_ccy[f_plan[cross]]) * _DAYS + dord[f_deal[cross]]
+            ucode, first, inv = np.unique(code, return_index=True, return_inverse=True)
+            by_first = np.argsort(first, kind="stable")  # in row order: a missing rate is reported as the reference does
+            number = np.empty(len(ucode), dtype=np.int64)
+            number[by_first] = np.arange(len(ucode), dtype=np.int64)
+            for c in ucode[by_first].tolist():
+                pair, o = divmod(c, _DAYS)
+                dc, pc = divmod(pair, nc)
+                d = date.fromordinal(o)
+                fxs.append(exact(ctx.rate_to_base(ccy_names[dc], d)) / exact(ctx.rate_to_base(ccy_names[pc], d)))
+            f_fx[cross] = number[inv.reshape(-1)]
+        pair_code = f_party * (len(fxs) + 1) + (f_fx + 1)
+        upair, pair_inv = np.unique(pair_code, return_inverse=True)
+        pair_inv = pair_inv.reshape(-1)
+        ratio: dict = {}  # party -> (numerator, denominator) of amount × share
+        u_ratio: list = []  # (numerator, denominator) of each distinct (party, FX ratio)
+        u_micro: list = []  # its whole micro-units, or 0 (see u_whole)
+        u_whole = np.zeros(len(upair), dtype=bool)
+        for k, code in enumerate(upair.tolist()):
+            p, x = divmod(code, len(fxs) + 1)
+            r = ratio.get(p)
             if r is None:
-                r = fx_cache[(ccy, pccy, d)] = (exact(ctx.rate_to_base(ccy, d)) / exact(ctx.rate_to_base(pccy, d)))
-            r_num[j], r_den[j], fx_of[j] = r_num[j] * r.numerator, r_den[j] * r.denominator, r
-        kinds = ["direct", "split", "rollup"]
+                r = ratio[p] = (amounts[p_deal[p]] * p_frac[p]).as_integer_ratio()
+            num, den = (r[0] * fxs[x - 1].numerator, r[1] * fxs[x - 1].denominator) if x else r
+            u_ratio.append((num, den))
+            mu, rem = divmod(num * SCALE, den)
+            u_whole[k] = rem == 0
+            u_micro.append(mu if rem == 0 else 0)
         kind_code = np.fromiter((k == "split" for k in p_kind), dtype=np.int64, count=len(p_kind))
         f_kind = np.where(e_roll[f_e] == 1, 2, kind_code[f_party]) if len(f_e) else f_e
-        who_l = e_who[f_e].tolist()
-        asg_l = e_asg[f_e].tolist()
-        ci_l = f_ci.tolist()
-        kind_l = f_kind.tolist()
+        f_who = e_who[f_e]
+        f_asg = e_asg[f_e]
+        self.names, self.asgs, self.fxs, self.u_ratio = names, asgs, fxs, u_ratio
+        self.p_seller, self.p_frac, self.deals = p_seller, p_frac, deals
         # flat components (no quota): the reference's credit objects, in row order
         for j in np.flatnonzero(f_period == 0).tolist():
-            p, a, ci = party_l[j], asgs[asg_l[j]], ci_l[j]
-            self.flat.append(_Credit(names[who_l[j]], a.plan, plans[a.plan].components[ci], ci, deals[p_deal[p]],
-                                     kinds[kind_l[j]], p_seller[p], p_frac[p], Fraction(r_num[j], r_den[j]),
-                                     fx_of[j], a))
+            self.flat.append(self._credit(int(f_who[j]), int(f_asg[j]), int(f_ci[j]), int(f_deal[j]), int(f_kind[j]),
+                                          int(f_party[j]), int(pair_inv[j]), int(f_fx[j])))
         q = np.flatnonzero(f_period != 0)
         # quota period of each distinct (close date, period kind); groups numbered in order of first appearance
         qcode = e_d[f_e[q]] * (len(period_of) + 1) + f_period[q]
@@ -337,34 +355,35 @@ class _Run:
         rank = np.empty(len(ug), dtype=np.int64)
         rank[by_first] = np.arange(len(ug), dtype=np.int64)
         self.r_gid = rank[g_inv.reshape(-1)]
-        ql = q.tolist()
-        qinv_l = q_inv.tolist()
         self.gkeys = []
         for k in g_first[by_first].tolist():
-            j = ql[k]
-            a = asgs[asg_l[j]]
-            self.gkeys.append((names[who_l[j]], a.plan, plans[a.plan].components[ci_l[j]].name, qkeys[qinv_l[k]]))
-        self.r_deal = f_deal[q].tolist()
-        self.r_who = [names[who_l[j]] for j in ql]
-        self.r_asg = [asgs[asg_l[j]] for j in ql]
-        self.r_ci = [ci_l[j] for j in ql]
-        self.r_kind = [kinds[kind_l[j]] for j in ql]
-        self.r_src = [p_seller[party_l[j]] for j in ql]
-        self.r_frac = [p_frac[party_l[j]] for j in ql]
-        self.r_num = [r_num[j] for j in ql]
-        self.r_den = [r_den[j] for j in ql]
-        self.fx_of = [fx_of[j] for j in ql]
+            j = int(q[k])
+            a = asgs[int(f_asg[j])]
+            self.gkeys.append((names[int(f_who[j])], a.plan, plans[a.plan].components[int(f_ci[j])].name,
+                               qkeys[int(q_inv[k])]))
+        # the rows (quota-based components) as integer columns
+        self.r_deal, self.r_who, self.r_asg, self.r_ci = f_deal[q], f_who[q], f_asg[q], f_ci[q]
+        self.r_kind, self.r_party, self.r_pair, self.r_fx = f_kind[q], f_party[q], pair_inv[q], f_fx[q]
+        self.u_whole = u_whole
+        micro_fits = all(-INT64_SAFE < v < INT64_SAFE for v in u_micro)
+        self.u_micro = np.asarray(u_micro, dtype=np.int64) if micro_fits else _objects(u_micro)
+        self.dord = dord
         # 6. SPIFs (direct and split credits only), as the reference; only plans with a SPIF component pay any
         if any(isinstance(c, SpifComponent) for plan in plans.values() for c in plan.components):
             for deal, amount in zip(deals, amounts, strict=True):
                 _spifs(ctx, deal, amount, deal.currency.upper())
 
+    def _credit(self, who: int, asg: int, ci: int, deal: int, kind: int, party: int, pair: int, fx: int) -> _Credit:
+        """The reference's credit object of one row."""
+        a = self.asgs[asg]
+        num, den = self.u_ratio[pair]
+        return _Credit(self.names[who], a.plan, self.inp.plans[a.plan].components[ci], ci, self.deals[deal],
+                       _KINDS[kind], self.p_seller[party], self.p_frac[party], Fraction(num, den),
+                       self.fxs[fx] if fx >= 0 else None, a)
+
     def credit_obj(self, i: int) -> _Credit:
-        a = self.r_asg[i]
-        ci = self.r_ci[i]
-        return _Credit(self.r_who[i], a.plan, self.inp.plans[a.plan].components[ci], ci, self.deals[self.r_deal[i]],
-                       self.r_kind[i], self.r_src[i], self.r_frac[i], Fraction(self.r_num[i], self.r_den[i]),
-                       self.fx_of[i], a)
+        return self._credit(int(self.r_who[i]), int(self.r_asg[i]), int(self.r_ci[i]), int(self.r_deal[i]),
+                            int(self.r_kind[i]), int(self.r_party[i]), int(self.r_pair[i]), int(self.r_fx[i]))
 
     # ---- the run ---------------------------------------------------------------------------------
     def run(self) -> LineTable:
@@ -374,25 +393,27 @@ class _Run:
         n = len(self.r_deal)
         plans = inp.plans
         gkeys, r_gid = self.gkeys, self.r_gid
-        rows_of = defaultdict(list)
-        for i, g in enumerate(r_gid.tolist()):
-            rows_of[g].append(i)
+        names = self.names
+        # each group's rows in row order: one stable sort
+        by_group = np.argsort(r_gid, kind="stable")
+        g_bounds = np.searchsorted(r_gid[by_group], np.arange(len(gkeys) + 1, dtype=np.int64)).tolist()
+        r_whole = self.u_whole[self.r_pair] if n else np.zeros(0, dtype=bool)
+        not_whole = np.bincount(r_gid[~r_whole], minlength=len(gkeys)) if n else np.zeros(len(gkeys), dtype=np.int64)
+        ci_first = self.r_ci[by_group[g_bounds[:-1]]].tolist() if n else []
 
         # ---- per group: quota, exact band edges, whole micro-units → set-based; else the reference ----
-        micro = [0] * n
         commission_objs: list = []  # (credit, Line) pairs of the groups rated by the reference
         cum_index: dict = {}
         specs: dict = {}
         vec_quota_micro = np.zeros(len(gkeys), dtype=np.int64)
-        vec_quota: dict = {}
+        vec_quota: list = [None] * len(gkeys)
         vector = np.zeros(len(gkeys), dtype=bool)
         for g, gkey in enumerate(gkeys):
-            rows = rows_of[g]
-            comp = plans[gkey[1]].components[self.r_ci[rows[0]]]
+            comp = plans[gkey[1]].components[ci_first[g]]
             quota = quota_for_group(ctx, gkey, comp)
             if quota is None or quota == 0:
                 commission_objs.extend((cr, no_quota_line(cr, comp, gkey[3]))
-                                       for cr in map(self.credit_obj, rows))
+                                       for cr in map(self.credit_obj, by_group[g_bounds[g]:g_bounds[g + 1]].tolist()))
                 continue
             spec = specs.get(id(comp))
             if spec is None:
@@ -400,18 +421,12 @@ class _Run:
             q = _whole(exact(quota) * SCALE)
             ok = q is not None and q < INT64_SAFE and all(
                 (q * b.numerator) % b.denominator == 0 for b in (*spec.los, *(h for h in spec.his if h is not None)))
-            if ok:
-                for i in rows:
-                    num, den = self.r_num[i] * SCALE, self.r_den[i]
-                    if num % den:
-                        ok = False
-                        break
-                    micro[i] = num // den
-            if ok:
+            if ok and not not_whole[g]:
                 vector[g] = True
                 vec_quota_micro[g] = q
                 vec_quota[g] = quota
             else:  # not whole micro-units: the exact per-credit reference
+                rows = by_group[g_bounds[g]:g_bounds[g + 1]].tolist()
                 commission_objs.extend(_rate_group(ctx, gkey, [self.credit_obj(i) for i in rows], cum_index))
 
         # flat components (quota null): the reference's routine
@@ -423,20 +438,28 @@ class _Run:
         # ranks of every seller a line can name (recipients, sources, assignees, adjustments, SPIF parties and
         # the sources of flat credits, which may appear nowhere else: a split party with no assignment whose
         # manager earns a flat roll-up)
-        seller_names = sorted({*self.r_who, *self.r_src, *ctx.by_seller, *(a.seller for a in inp.adjustments),
-                               *(x[1].seller for x in ctx.out), *(c.source for c in self.flat)}, key=_skey)
+        p_seller = self.p_seller
+        seller_names = sorted({*(names[w] for w in np.unique(self.r_who).tolist()),
+                               *(p_seller[p] for p in np.unique(self.r_party).tolist()), *ctx.by_seller,
+                               *(a.seller for a in inp.adjustments), *(x[1].seller for x in ctx.out),
+                               *(c.source for c in self.flat)}, key=_skey)
         seller_rank = {s: i for i, s in enumerate(seller_names)}
-        deal_a = np.asarray(self.r_deal, dtype=np.int64)[vrows]
+        who_rank = np.fromiter((seller_rank.get(s, -1) for s in names), dtype=np.int64, count=len(names))
+        party_rank = np.fromiter((seller_rank.get(s, -1) for s in p_seller), dtype=np.int64, count=len(p_seller))
+        deal_a = self.r_deal[vrows]
         gid_v = r_gid[vrows]
-        kind_v = np.fromiter((KIND_ORDER[self.r_kind[i]] for i in vrows.tolist()), dtype=np.int64, count=len(vrows))
-        src_v = np.fromiter((seller_rank[self.r_src[i]] for i in vrows.tolist()), dtype=np.int64, count=len(vrows))
+        kind_v = self.r_kind[vrows]
+        src_v = party_rank[self.r_party[vrows]] if len(vrows) else vrows
         # deals are indexed in (close date, key) order, so the deal index orders by close date, then deal id
         perm = np.lexsort((src_v, kind_v, deal_a, gid_v))
         vrows, deal_a, gid_v, kind_v, src_v = vrows[perm], deal_a[perm], gid_v[perm], kind_v[perm], src_v[perm]
         m = len(vrows)
-        vl = vrows.tolist()
-        micro_v = [micro[i] for i in vl]
-        credit_v = np.asarray(micro_v, dtype=np.int64 if sum(map(abs, micro_v)) < INT64_SAFE else object)
+        who_v, asg_v, ci_v, party_v = self.r_who[vrows], self.r_asg[vrows], self.r_ci[vrows], self.r_party[vrows]
+        fx_v = self.r_fx[vrows]
+        micro_v = self.u_micro[self.r_pair[vrows]]
+        credit_v = micro_v if micro_v.dtype == np.int64 and _abs_sum_below(micro_v, INT64_SAFE) else micro_v.astype(object)
+        if credit_v.dtype == object and m and sum(map(abs, credit_v.tolist())) < INT64_SAFE:
+            credit_v = credit_v.astype(np.int64)
         quota_v = vec_quota_micro[gid_v]
         start_v = np.ones(m, dtype=bool)
         start_v[1:] = gid_v[1:] != gid_v[:-1]
@@ -446,19 +469,36 @@ class _Run:
                "cents": np.empty(m, dtype=object), "band": np.empty(m, dtype=np.int64),
                "capped": np.zeros(m, dtype=bool), "uncapped": np.empty(m, dtype=object),
                "uncapped_den": np.empty(m, dtype=object)}
-        comp_v = [plans[self.r_asg[i].plan].components[self.r_ci[i]] for i in vl]
-        by_spec: dict = defaultdict(list)
-        for j, comp in enumerate(comp_v):
-            by_spec[id(comp)].append(j)
-        for rows in by_spec.values():
-            rows_a = np.asarray(rows, dtype=np.int64)
-            comp = comp_v[rows[0]]
-            k_num, k_den = k_factors(rows, comp, lambda j: self.r_asg[vl[j]].target_incentive,
-                                     lambda j: gkeys[gid_v[j]][3], lambda j: int(quota_v[j]), ctx.fy)
+        # each row's component: (plan, component index) numbered, then grouped by component object as before
+        asgs = self.asgs
+        plan_keys = list(plans)
+        plan_no = {k: i for i, k in enumerate(plan_keys)}
+        width = max((len(plans[k].components) for k in plan_keys), default=1) or 1
+        asg_plan = np.fromiter((plan_no[a.plan] for a in asgs), dtype=np.int64, count=len(asgs))
+        cc_v = asg_plan[asg_v] * width + ci_v if m else vrows
+        ucc, cc_inv = np.unique(cc_v, return_inverse=True)
+        cc_inv = cc_inv.reshape(-1)
+        ucomp = [plans[plan_keys[c // width]].components[c % width] for c in ucc.tolist()]
+        comp_no: dict = {}  # component object -> number (as `id(comp)` grouped them)
+        ucomp_no = np.fromiter((comp_no.setdefault(id(c), len(comp_no)) for c in ucomp), dtype=np.int64,
+                               count=len(ucomp))
+        comp_of_v = ucomp_no[cc_inv] if m else vrows
+        comps = {id(c): c for c in ucomp}
+        for key, number in comp_no.items():
+            rows_a = np.flatnonzero(comp_of_v == number)
+            comp = comps[key]
+            # K per distinct (assignment, group): the target incentive, quota period and quota it depends on
+            ukey, first, inv = np.unique(asg_v[rows_a] * max(len(gkeys), 1) + gid_v[rows_a], return_index=True,
+                                         return_inverse=True)
+            reps = rows_a[first].tolist()
+            k_num, k_den = k_factors(reps, comp, lambda j: asgs[int(asg_v[j])].target_incentive,
+                                     lambda j: gkeys[int(gid_v[j])][3], lambda j: int(quota_v[j]), ctx.fy)
+            inv = inv.reshape(-1)
             starts = start_v[rows_a].copy()
             starts[0] = True  # a component's rows are whole groups in order
-            r = rate_arrays(specs[id(comp)], credit=credit_v[rows_a], group_start=starts, quota=quota_v[rows_a],
-                            k_num=k_num, k_den=k_den, cap=exact(comp.cap.amount) if comp.cap is not None else None)
+            r = rate_arrays(specs[key], credit=credit_v[rows_a], group_start=starts, quota=quota_v[rows_a],
+                            k_num=k_num[inv], k_den=k_den[inv],
+                            cap=exact(comp.cap.amount) if comp.cap is not None else None)
             for name, values in r.items():
                 res[name][rows_a] = values
         after_v = res["after"]
@@ -469,18 +509,36 @@ class _Run:
         earned = earned_by_deal(ctx, commission_objs)
         churned = {ev.deal for ev in inp.events}
         cents_v = res["cents"]
-        for j in range(m) if churned else ():
-            dl = deals[int(deal_a[j])]
-            if dl.key in churned:
-                i = vl[j]
-                a = self.r_asg[i]
-                comp = comp_v[j]
-                earned[dl.key][(self.r_who[i], a.plan, self.r_ci[i], comp.name)] += Decimal(int(cents_v[j])).scaleb(-2)
+        if churned and m:
+            churn_deal = np.fromiter((d.key in churned for d in deals), dtype=bool, count=len(deals))
+            for j in np.flatnonzero(churn_deal[deal_a]).tolist():
+                a = asgs[int(asg_v[j])]
+                comp = ucomp[cc_inv[j]]
+                earned[deals[int(deal_a[j])].key][(names[int(who_v[j])], a.plan, int(ci_v[j]), comp.name)] += \
+                    Decimal(int(cents_v[j])).scaleb(-2)
         month_of_deal = [month_key(d.close_date) for d in deals]
-        earnings: dict = defaultdict(int)  # (seller, month) -> cents
-        for j, c in enumerate(cents_v.tolist()):
-            if c:
-                earnings[(self.r_who[vl[j]], month_of_deal[int(deal_a[j])])] += c
+        month_no: dict = {}
+        deal_month = np.fromiter((month_no.setdefault(mk, len(month_no)) for mk in month_of_deal), dtype=np.int64,
+                                 count=len(deals))
+        month_names = list(month_no)
+        earnings: dict = {}  # (seller, month) -> cents, of the (seller, month)s with a line that is not zero
+        nz = np.flatnonzero(cents_v != 0) if m else vrows
+        if len(nz):
+            ekey = who_v[nz] * max(len(month_names), 1) + deal_month[deal_a[nz]]
+            ukey, inv = np.unique(ekey, return_inverse=True)
+            inv = inv.reshape(-1)
+            c_nz = cents_v[nz]
+            if c_nz.dtype == np.int64 and _abs_sum_below(c_nz, 2**63):
+                sums = np.zeros(len(ukey), dtype=np.int64)
+                np.add.at(sums, inv, c_nz)
+                sums = sums.tolist()
+            else:
+                sums = [0] * len(ukey)
+                for k, c in zip(inv.tolist(), c_nz.tolist(), strict=True):
+                    sums[k] += c
+            for code, c in zip(ukey.tolist(), sums, strict=True):
+                w, mo = divmod(code, max(len(month_names), 1))
+                earnings[(names[w], month_names[mo])] = c
         _clawbacks(ctx, deals, earned)
         _adjustments(ctx)
         _draws(ctx, {k: Decimal(v).scaleb(-2) for k, v in earnings.items()})
@@ -490,7 +548,7 @@ class _Run:
             bounds = np.flatnonzero(start_v).tolist() + [m]
             for s, e in zip(bounds[:-1], bounds[1:], strict=True):
                 grange[gkeys[int(gid_v[s])]] = (s, e)
-        ord_v = np.fromiter((deals[k].close_date.toordinal() for k in deal_a.tolist()), dtype=np.int64, count=m)
+        ord_v = self.dord[deal_a]
         ref_cum = cum_lookup(cum_index)
 
         def cum_at(gkey, last: date) -> Fraction:
@@ -503,53 +561,63 @@ class _Run:
 
         attainment = _attainment_map(ctx, cum_at)
 
-        # ---- the column lines in period_from..period_through ----
+        # ---- the column lines in period_from..period_through: per-line lists by indexing small tables ----
         lo, hi = inp.period_from, inp.period_through
-        keep = [j for j in range(m) if lo <= month_of_deal[int(deal_a[j])] <= hi]
-        kl = [vl[j] for j in keep]
-        keep_a = np.asarray(keep, dtype=np.int64)
-        c_seller = [self.r_who[i] for i in kl]
-        c_deal_i = deal_a[keep_a].tolist()
-        c_period = [month_of_deal[k] for k in c_deal_i]
-        c_plan = [self.r_asg[i].plan for i in kl]
-        c_comp = [comp_v[j] for j in keep]
-        c_gk = [gkeys[g] for g in gid_v[keep_a].tolist()]
-        c_quota = [vec_quota[g] for g in gid_v[keep_a].tolist()]
-        c_band = res["band"][keep_a].tolist()
-        c_rate = [specs[id(c)].rates[b] for c, b in zip(c_comp, c_band, strict=True)]
+        in_range = np.fromiter((lo <= mk <= hi for mk in month_names), dtype=bool, count=len(month_names))
+        keep_a = np.flatnonzero(in_range[deal_month[deal_a]]) if m else vrows
+        deal_k = deal_a[keep_a]
+        who_k, asg_k, party_k, gid_k, fx_k_v = who_v[keep_a], asg_v[keep_a], party_v[keep_a], gid_v[keep_a], fx_v[keep_a]
+        c_seller = _objects(names)[who_k].tolist()
+        month_k = deal_month[deal_k]
+        c_period = _objects(month_names)[month_k].tolist()
+        c_plan = _objects([a.plan for a in asgs])[asg_k].tolist()
+        comp_k = cc_inv[keep_a]
+        c_comp = _objects(ucomp)[comp_k].tolist()
+        c_quota = _objects(vec_quota)[gid_k].tolist()
+        c_quota_period = _objects([g[3] for g in gkeys])[gid_k].tolist()
+        band_k = res["band"][keep_a]
+        n_band = max((len(s.rates) for s in specs.values()), default=1)
+        rate_of = _objects([specs[id(c)].rates[b] if b < len(specs[id(c)].rates) else None
+                            for c in ucomp for b in range(n_band)])
+        c_rate = rate_of[comp_k * n_band + band_k].tolist()
         before_k, after_k = res["before"][keep_a], res["after"][keep_a]
         quota_k = quota_v[keep_a]
         credit_k, cents_k = credit_v[keep_a], cents_v[keep_a]
-        c_deal = [deals[k].key for k in c_deal_i]
-        c_kind = [self.r_kind[i] for i in kl]
-        c_quota_period = [g[3] for g in c_gk]
+        deal_keys = _objects([d.key for d in deals])
+        c_deal = deal_keys[deal_k].tolist()
+        kind_k = kind_v[keep_a]
+        c_kind = _objects(_KINDS)[kind_k].tolist()
         # cross-currency lines: the deal's currency and amount and the exact rate, for their facts
-        fx_k = {k: (deals[d].currency, deals[d].amount, self.fx_of[i])
-                for k, (i, d) in enumerate(zip(kl, c_deal_i, strict=True)) if self.fx_of[i] is not None}
-        facts = LineFacts(deal=c_deal, deal_type=[deals[k].deal_type for k in c_deal_i], fx=fx_k, kind=c_kind,
-                          frac=[self.r_frac[i] for i in kl], src=[self.r_src[i] for i in kl],
-                          ti=[self.r_asg[i].target_incentive for i in kl], quota=c_quota, quota_period=c_quota_period,
-                          comp=c_comp, credit=credit_k, before=before_k, after=after_k, quota_micro=quota_k,
-                          cents=cents_k, capped=res["capped"][keep_a], uncapped=res["uncapped"][keep_a],
-                          uncapped_den=res["uncapped_den"][keep_a], fy=ctx.fy)
+        fx_k = {k: (deals[d].currency, deals[d].amount, self.fxs[x])
+                for k, d, x in zip(np.flatnonzero(fx_k_v >= 0).tolist(), deal_k[fx_k_v >= 0].tolist(),
+                                   fx_k_v[fx_k_v >= 0].tolist(), strict=True)}
+        facts = LineFacts(deal=c_deal, deal_type=_objects([d.deal_type for d in deals])[deal_k].tolist(), fx=fx_k,
+                          kind=c_kind, frac=_objects(self.p_frac)[party_k].tolist(),
+                          src=_objects(p_seller)[party_k].tolist(),
+                          ti=_objects([a.target_incentive for a in asgs])[asg_k].tolist(), quota=c_quota,
+                          quota_period=c_quota_period, comp=c_comp, credit=credit_k, before=before_k, after=after_k,
+                          quota_micro=quota_k, cents=cents_k, capped=res["capped"][keep_a],
+                          uncapped=res["uncapped"][keep_a], uncapped_den=res["uncapped_den"][keep_a], fy=ctx.fy)
         objs = [line for _, line in ctx.out if lo <= line.period <= hi]
         obj_keys = [k for k, line in ctx.out if lo <= line.period <= hi]
 
         # ---- output order: one lexsort over integer ranks of both kinds of line ----
         plan_rank = {p: i for i, p in enumerate(sorted(plans))}
         deal_rank = {d.key: i for i, d in enumerate(deals)}
-        periods = sorted({*c_period, *(line.period for line in objs)})
+        periods = sorted({*(month_names[k] for k in np.unique(month_k).tolist()), *(line.period for line in objs)})
         period_rank = {p: i for i, p in enumerate(periods)}
-        nk = len(keep)
+        nk = len(keep_a)
         cols = np.zeros((9, nk + len(objs)), dtype=np.int64)
-        cols[0, :nk] = [seller_rank[s] for s in c_seller]
-        cols[1, :nk] = [period_rank[p] for p in c_period]
+        cols[0, :nk] = who_rank[who_k]
+        cols[1, :nk] = np.fromiter((period_rank.get(p, -1) for p in month_names), dtype=np.int64,
+                                   count=len(month_names))[month_k] if nk else 0
         cols[2, :nk] = CAT_DEAL
         cols[3, :nk] = ord_v[keep_a]
-        cols[4, :nk] = c_deal_i
-        cols[5, :nk] = kind_v[keep_a]
-        cols[6, :nk] = [plan_rank[p] for p in c_plan]
-        cols[7, :nk] = [self.r_ci[i] for i in kl]
+        cols[4, :nk] = deal_k
+        cols[5, :nk] = kind_k
+        cols[6, :nk] = np.fromiter((plan_rank[a.plan] for a in asgs), dtype=np.int64, count=len(asgs))[asg_k] \
+            if nk else 0
+        cols[7, :nk] = ci_v[keep_a]
         cols[8, :nk] = src_v[keep_a]
         skey_rank = {_skey(s): r for s, r in seller_rank.items()}
         # other lines: tails ranked per (category, position); commission lines encoded as the columns are
@@ -653,6 +721,28 @@ class LineFacts:
                    f'"attainment_before":"{b}/{q}","attainment_after":"{a}/{q}","amount":"{_cents_text(c)}",'
                    f'"capped":{"true" if cp else "false"}{fxs},"uncapped":"{un}/{ud}"{cj}')
         return out
+
+
+_KINDS = ("direct", "split", "rollup")  # credit kinds by code (KIND_ORDER's order)
+_DAYS = 4_000_000  # above every date ordinal: (currency pair, close date) codes
+
+
+def _objects(values) -> np.ndarray:
+    """An object array of `values` (one entry each, even for tuples): per-line lists by fancy indexing."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+def _abs_sum_below(a: np.ndarray, limit: int) -> bool:
+    """Whether the absolute sum of int64 `a` is below `limit`, exactly (no int64 overflow on the way)."""
+    if not len(a):
+        return True
+    biggest = max(int(a.max()), -int(a.min()))
+    if biggest * len(a) < limit:
+        return True
+    return sum(map(abs, a.tolist())) < limit
 
 
 def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
