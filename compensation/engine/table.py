@@ -368,10 +368,16 @@ class _Run:
         micro_fits = all(-INT64_SAFE < v < INT64_SAFE for v in u_micro)
         self.u_micro = np.asarray(u_micro, dtype=np.int64) if micro_fits else _objects(u_micro)
         self.dord = dord
-        # 6. SPIFs (direct and split credits only), as the reference; only plans with a SPIF component pay any
-        if any(isinstance(c, SpifComponent) for plan in plans.values() for c in plan.components):
-            for deal, amount in zip(deals, amounts, strict=True):
-                _spifs(ctx, deal, amount, deal.currency.upper())
+        # 6. SPIFs (direct and split credits only), as the reference, in deal order; only for the deals with a party
+        # who may earn one (in `only_sellers`, ever assigned to a plan with a SPIF component): a partition holding
+        # the top of the hierarchy reads every deal below it, and its parties mostly are no one's SPIF
+        spif_plans = {key for key, plan in plans.items() if any(isinstance(c, SpifComponent) for c in plan.components)}
+        earners = {a.seller for a in inp.assignments if a.plan in spif_plans and (only is None or a.seller in only)}
+        if earners:
+            may = np.fromiter((s in earners for s in p_seller), dtype=bool, count=len(p_seller))
+            for di in np.unique(p_deal_a[may]).tolist():
+                if amounts[di] > 0:
+                    _spifs(ctx, deals[di], amounts[di], deals[di].currency.upper())
 
     def _credit(self, who: int, asg: int, ci: int, deal: int, kind: int, party: int, pair: int, fx: int) -> _Credit:
         """The reference's credit object of one row."""
