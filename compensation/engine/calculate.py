@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from spm.fiscal import (
@@ -302,12 +303,13 @@ def _prepare(inp: EngineInput) -> _Ctx:
 
 def sorted_deals(inp: EngineInput) -> list[Deal]:
     """The deals in (close date, deal id) order; a repeated deal id is an EngineError."""
-    deals = sorted(inp.deals, key=lambda d: (d.close_date, d.key))
-    seen_keys: set = set()
-    for d in deals:
-        if d.key in seen_keys:
-            raise EngineError(f"duplicate deal key {d.key!r}")
-        seen_keys.add(d.key)
+    deals = sorted(inp.deals, key=attrgetter("close_date", "key"))  # (close date, key) tuples made in C
+    if len({d.key for d in deals}) < len(deals):
+        seen_keys: set = set()
+        for d in deals:
+            if d.key in seen_keys:
+                raise EngineError(f"duplicate deal key {d.key!r}")
+            seen_keys.add(d.key)
     return deals
 
 

@@ -5,9 +5,10 @@ them into `Line`s and `frames.calculate_frames` is exactly that — but the prod
 from the columns (`compensation.services.calculation`), so a run builds no `Line`, `_Credit` or `Fraction`
 per credit:
 
-* credits are rows of plain integer lists (deal index, recipient, assignment, component, credit kind,
-  source, split) with the credit as an exact integer numerator/denominator per (deal, party, plan
-  currency) — FX as an exact rational applied with integer arithmetic, never floats;
+* credits are rows of int64 columns (deal, recipient, assignment, component, credit kind, party, FX ratio)
+  numbering into small tables; a row's credit is its party's exact amount × share times the exact FX ratio
+  (a rational applied with integer arithmetic, never floats), worked out — with its whole micro-units — once
+  per distinct (party, FX ratio), not per row;
 * groups whose credits are whole micro-units are rated at once by `frames.rate_arrays` (one lexsort, one
   running sum, band × quota compared with the cumulative credit, one half-up rounding per line);
 * what is left — groups that are not whole micro-units (FX ratios like 1 / 0.75), groups without a quota,
@@ -522,11 +523,13 @@ class _Run:
                 comp = ucomp[cc_inv[j]]
                 earned[deals[int(deal_a[j])].key][(names[int(who_v[j])], a.plan, int(ci_v[j]), comp.name)] += \
                     Decimal(int(cents_v[j])).scaleb(-2)
-        month_of_deal = [month_key(d.close_date) for d in deals]
-        month_no: dict = {}
-        deal_month = np.fromiter((month_no.setdefault(mk, len(month_no)) for mk in month_of_deal), dtype=np.int64,
-                                 count=len(deals))
-        month_names = list(month_no)
+        # each deal's month, numbered: worked out once per distinct close date
+        days, day_inv = np.unique(self.dord, return_inverse=True)
+        day_month = [month_key(date.fromordinal(o)) for o in days.tolist()]
+        month_names = sorted(set(day_month))
+        month_no = {mk: i for i, mk in enumerate(month_names)}
+        deal_month = np.asarray([month_no[mk] for mk in day_month], dtype=np.int64)[day_inv.reshape(-1)] \
+            if len(deals) else np.zeros(0, dtype=np.int64)
         earnings: dict = {}  # (seller, month) -> cents, of the (seller, month)s with a line that is not zero
         nz = np.flatnonzero(cents_v != 0) if m else vrows
         if len(nz):
@@ -545,7 +548,7 @@ class _Run:
             for code, c in zip(ukey.tolist(), sums, strict=True):
                 w, mo = divmod(code, max(len(month_names), 1))
                 earnings[(names[w], month_names[mo])] = c
-        _clawbacks(ctx, deals, earned)
+        _clawbacks(ctx, [d for d in deals if d.key in churned] if churned else [], earned)  # it looks up only those
         _adjustments(ctx)
         _draws(ctx, {k: Decimal(v).scaleb(-2) for k, v in earnings.items()})
 
@@ -609,7 +612,10 @@ class _Run:
 
         # ---- output order: one lexsort over integer ranks of both kinds of line ----
         plan_rank = {p: i for i, p in enumerate(sorted(plans))}
-        deal_rank = {d.key: i for i, d in enumerate(deals)}
+        # deal ranks of the other commission lines (flat components, groups the reference rated): their index
+        # among the deals, as the column lines' — looked up for those deals only
+        wanted_deals = {key[4] for key in obj_keys if key[2] == CAT_DEAL}
+        deal_rank = {d.key: i for i, d in enumerate(deals) if d.key in wanted_deals} if wanted_deals else {}
         periods = sorted({*(month_names[k] for k in np.unique(month_k).tolist()), *(line.period for line in objs)})
         period_rank = {p: i for i, p in enumerate(periods)}
         nk = len(keep_a)
