@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 from django.db import connection, transaction
@@ -410,6 +412,18 @@ def _next_open_month(month: str, closed: set[str]) -> str:
             return key
 
 
+class _NewStatement:
+    """A statement `_write_results` creates: the values its COPY writes, then its new id — not a model instance
+    (a year at full size creates ~98,000 statements; a `Statement` each cost more than writing it)."""
+
+    __slots__ = ("seller_id", "period", "currency", "total", "attainment", "status", "run_id", "prepared_by_id",
+                 "published_at", "pk")
+
+    def __init__(self, seller_id: int, period: str):
+        self.seller_id, self.period = seller_id, period
+        self.run_id = self.prepared_by_id = self.published_at = self.pk = None
+
+
 def _write_results(run: CalculationRun | None, result, lookups: dict, months: list[str],
                    sellers: set[int] | None = None, keep_preparer: bool = False) -> tuple[int, int]:
     """Replace the range's draft results in ONE transaction; returns (statements, lines) written.
@@ -484,14 +498,14 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
         }
         st = existing.get((seller, month))
         if st is None:
-            st = Statement(tenant=tenant, seller_id=seller, period=month)
+            st = _NewStatement(seller, month)
             to_create.append(st)
         else:
             to_update.append(st)
         st.currency, st.total, st.attainment = currency, total, attainment
         st.status = Statement.Status.DRAFT
         if run is not None:
-            st.run = run
+            st.run_id = run.pk
         if not keep_preparer:
             st.prepared_by_id = run.requested_by_id if run is not None else None
         st.published_at = None
@@ -592,23 +606,35 @@ def _column_rows(result: LineTable, run_id, plan_names: dict, deal_ids: dict, d)
     c_quota, c_rate, c_plan = result.c_quota, result.c_rate, result.c_plan
     take = facts.take if hasattr(facts, "take") else (lambda idx: [facts[i] for i in idx])
 
+    def const(kind: str, values: tuple) -> list:
+        """Each value adapted once per distinct object (the lines of a group share their quota's), as the first
+        equal value was."""
+        text = {}
+        for key, v in {id(v): v for v in values}.items():
+            text[key] = consts.get((kind, v)) or consts.setdefault((kind, v), d("quota" if kind == "q" else "rate", v))
+        return [text[id(v)] for v in values]
+
     def rows(entries: list) -> list[tuple]:
-        idx = np.fromiter((e[2] for e in entries), dtype=np.int64, count=len(entries))
+        if not entries:
+            return []
+        il = [e[2] for e in entries]
+        idx = np.asarray(il, dtype=np.int64)
+        pick = itemgetter(*il)
+        if len(il) == 1:
+            pick = (lambda get: lambda seq: (get(seq),))(pick)
         qmicro = result.c_quota_micro[idx].tolist()
         credit = _fixed_column(result.c_credit[idx].tolist(), 6)
         cents = _fixed_column(result.c_cents[idx].tolist(), 2)
         before = attainment(result.c_before[idx].tolist(), qmicro)
         after = attainment(result.c_after[idx].tolist(), qmicro)
         texts = take(idx)
-        out = []
-        for j, (statement_id, position, i) in enumerate(entries):
-            q, r = c_quota[i], c_rate[i]
-            quota = consts.get(("q", q)) or consts.setdefault(("q", q), d("quota", q))
-            rate = consts.get(("r", r)) or consts.setdefault(("r", r), d("rate", r))
-            out.append((statement_id, run_id, seller[i], period[i], position, plan_names.get(c_plan[i], ""),
-                        component[i], "commission", deal_ids.get(deal[i]), deal[i], credit_kind[i], credit[j], quota,
-                        quota_period[i], before[j], after[j], rate, cents[j], "", texts[j], None))
-        return out
+        deals = pick(deal)
+        plans = [plan_names.get(p, "") for p in pick(c_plan)]
+        # the row tuples made by zip, column by column (the order of LINE_FIELDS)
+        return list(zip([e[0] for e in entries], repeat(run_id), pick(seller), pick(period), [e[1] for e in entries],
+                        plans, pick(component), repeat("commission"), [deal_ids.get(x) for x in deals], deals,
+                        pick(credit_kind), credit, const("q", pick(c_quota)), pick(quota_period), before, after,
+                        const("r", pick(c_rate)), cents, repeat(""), texts, repeat(None)))
     return rows
 
 
