@@ -72,7 +72,7 @@ def quota_grid(*, access: TenantAccess, year: int, measure: str = "bookings", by
     for seller_id, keyed in coarse.items():  # only quarter/year rows: show them where months are missing
         if seller_id in own:
             continue
-        for period, amount in _spread_coarse(keyed, year=year, months=months, periods=periods).items():
+        for period, amount in spread_coarse_quotas(keyed, year=year, months=months, periods=periods).items():
             own[seller_id][period] = amount
         sources[seller_id].add("manual")
     children: dict[int, list[int]] = defaultdict(list)
@@ -121,10 +121,11 @@ def _split(amount: Decimal, keys: list[str]) -> dict[str, Decimal]:
     return {**dict.fromkeys(keys[:-1], share), keys[-1]: amount - share * (len(keys) - 1)}
 
 
-def _spread_coarse(keyed: dict[str, Decimal], *, year: int, months: list[str], periods: list[str]) -> dict[str, Decimal]:
+def spread_coarse_quotas(keyed: dict[str, Decimal], *, year: int, months: list[str], periods: list[str]) -> dict[str, Decimal]:
     """The grid's cells of a seller with quarter or year rows only: the quarter rows (over their months in
     the month view), else the year row over the view's periods, so the year column is the quota the
-    capacity check reads (``capacity.selectors.quotas_out_of_line``) rather than 0.00."""
+    capacity check reads (``capacity.selectors.quotas_out_of_line``) rather than 0.00. The managers' roll-up
+    (``services.quota_rollup_managers``) counts such a report the same way, with ``periods`` = the months."""
     quarters = {f"{year:04d}-Q{i}": months[3 * (i - 1):3 * i] for i in range(1, 5)}
     out: dict[str, Decimal] = {}
     if any(q in keyed for q in quarters):

@@ -27,7 +27,7 @@ from planning.capacity.selectors import scenario_input
 from planning.models import Quota, Seller
 from planning.quotas import engine
 from planning.quotas.models import QuotaAllocation, QuotaSet
-from planning.quotas.selectors import year_months
+from planning.quotas.selectors import spread_coarse_quotas, year_months
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import MONTH_KEY_PATTERN, PERIOD_KEY_PATTERN, quota_period_key
@@ -324,7 +324,8 @@ def quota_capacity_members(scenario: CapacityScenario) -> dict[int, Fraction]:
 
 def quota_rollup_managers(*, year: int, actor, measure: str = "bookings") -> int:
     """Set every manager's month quotas of the fiscal `year` to the sum of the quota carriers below
-    them (recursively; a quota carrier is a seller with no reports), then their quarter/year keys.
+    them (recursively; a quota carrier is a seller with no reports), then their quarter/year keys. A
+    carrier with quarter or year rows only counts as the quota grid shows them (spread over the months).
 
     For plans whose manager components roll up their team's credits. Idempotent; one audit event
     (quota.rollup) with the number of rows written. Returns the number of managers rolled up.
@@ -337,10 +338,20 @@ def quota_rollup_managers(*, year: int, actor, measure: str = "bookings") -> int
         managers = [m for m in children if m is not None and children[m]]
         carriers = {s for s in Seller.objects.values_list("id", flat=True) if not children.get(s)}
         month_quota: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+        coarse: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        coarse_keys = [f"{year:04d}", *(f"{year:04d}-Q{i}" for i in range(1, 5))]
         for seller_id, period, amount in Quota.objects.filter(
-            seller_id__in=carriers, measure=measure, period__in=months
+            seller_id__in=carriers, measure=measure, period__in=months + coarse_keys
         ).values_list("seller_id", "period", "amount"):
-            month_quota[(seller_id, period)] += amount
+            if period in coarse_keys:
+                coarse[seller_id][period] = amount
+            else:
+                month_quota[(seller_id, period)] += amount
+        with_months = {s for s, _ in month_quota}
+        for seller_id, keyed in coarse.items():  # quarter or year rows only: spread as the grid shows them
+            if seller_id not in with_months:
+                for period, amount in spread_coarse_quotas(keyed, year=year, months=months, periods=months).items():
+                    month_quota[(seller_id, period)] += amount
         values: dict[tuple[int, str], tuple[Decimal, str | None]] = {}
         for manager in managers:
             below = subtree_ids([manager], children) & carriers

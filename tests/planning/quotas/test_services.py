@@ -208,3 +208,22 @@ def test_the_grid_shows_quarter_and_year_quotas_in_every_view(acme):
     assert by_month["acme Rep"]["values"] == [Decimal("33333.33")] * 11 + [Decimal("33333.38")]
     assert by_month["acme Peer"]["values"] == [Decimal("30000.00")] * 12
     assert by_quarter["acme Peer"]["total"] == by_month["acme Peer"]["total"] == Decimal("360000.00")
+
+
+@pytest.mark.parametrize("rows, manager_months", [
+    ({f"2028-Q{q}": Decimal("90000") for q in range(1, 5)}, [Decimal("30000.00")] * 12),
+    ({"2028": Decimal("400000.01")}, [Decimal("33333.33")] * 11 + [Decimal("33333.38")]),
+])
+def test_rolling_up_counts_reports_whose_quotas_are_by_quarter_or_year_only(acme, rows, manager_months):
+    """A report with quarter or year rows only (a scenario file's '2028-Q1') counts in their manager's
+    roll-up as the grid shows them (spread over the months, the last month taking the odd cents); the
+    roll-up read month rows only, so such a report added 0.00 to the manager's quota."""
+    rep, manager = acme.sellers["rep"], acme.sellers["manager"]
+    with tenant_atomic(acme.tenant):
+        for period, amount in rows.items():
+            Quota.objects.create(seller=rep, period=period, amount=amount)
+        services.quota_rollup_managers(year=2028, actor=acme.users["revops"])
+        mine = dict(Quota.objects.filter(seller=manager).values_list("period", "amount"))
+    assert [mine[f"2028-{m:02d}"] for m in range(1, 13)] == manager_months
+    assert mine["2028"] == sum(rows.values())
+    assert mine["2028-Q1"] == sum(manager_months[:3])
