@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Max, Sum
+from django.db.models import Max, QuerySet, Sum
 
 from compensation.engine import Deal, EngineError, PlanValidationError, month_key
 from compensation.engine.frames import calculate_frames
@@ -34,9 +34,23 @@ def _empty() -> dict[str, Decimal]:
     return {"accrued": ZERO, "approved_unpaid": ZERO, "paid": ZERO}
 
 
+def liability_statements(*, access: TenantAccess | None = None) -> QuerySet[Statement]:
+    """The statements every table of the liability page sums, for this viewer: an executive
+    aggregates what `statement_totals_base` gives them (no drafts); finance and admin every statement.
+    One definition, so the months, the KPIs, the teams and the plans add up to the same figures."""
+    if access is not None and access.role == "executive":
+        return statement_totals_base(access=access)
+    return Statement.objects.all()
+
+
+def drafts_counted(access: TenantAccess | None) -> bool:
+    """Whether `liability_statements` counts drafts for this viewer (part of the page's cache keys)."""
+    return access is None or access.role != "executive"
+
+
 def liability_by_period(*, access: TenantAccess) -> list[dict]:
     """Per month and currency: accrued, approved unpaid and paid totals (oldest first)."""
-    base = statement_totals_base(access=access) if access.role == "executive" else Statement.objects.all()
+    base = liability_statements(access=access)
     rows: dict[tuple[str, str], dict] = {}
     for r in base.order_by().values("period", "currency", "status").annotate(total=Sum("total")):
         row = rows.setdefault((r["period"], r["currency"]), {"period": r["period"], "currency": r["currency"], **_empty()})
@@ -47,9 +61,9 @@ def liability_by_period(*, access: TenantAccess) -> list[dict]:
     return out
 
 
-def liability_by_team(*, period: str | None = None) -> list[dict]:
+def liability_by_team(*, period: str | None = None, access: TenantAccess | None = None) -> list[dict]:
     """Per manager (team) and currency, the three buckets (a seller with no manager is their own team)."""
-    qs = Statement.objects.all()
+    qs = liability_statements(access=access)
     if period:
         qs = qs.filter(period=period)
     rows: dict[tuple[str, str], dict] = {}
@@ -60,9 +74,11 @@ def liability_by_team(*, period: str | None = None) -> list[dict]:
     return [rows[k] for k in sorted(rows)]
 
 
-def liability_by_plan(*, period: str | None = None) -> list[dict]:
+def liability_by_plan(*, period: str | None = None, access: TenantAccess | None = None) -> list[dict]:
     """Per plan (from the lines' plan names; adjustments and draws without a plan under "—")."""
     qs = EarningLine.objects.all()
+    if not drafts_counted(access):
+        qs = qs.filter(statement__in=liability_statements(access=access).values("pk"))
     if period:
         qs = qs.filter(period=period)
     rows: dict[tuple[str, str], dict] = {}

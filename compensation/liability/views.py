@@ -22,17 +22,22 @@ class LiabilityView(TenantTemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        by_period = selectors.liability_by_period(access=self.access)[-MONTHS_SHOWN * 3:]
+        by_period = selectors.liability_by_period(access=self.access)
         currencies = sorted({r["currency"] for r in by_period})
         currency = self.request.GET.get("currency") if self.request.GET.get("currency") in currencies else (
             self.access.tenant.base_currency if self.access.tenant.base_currency in currencies else (currencies[0] if currencies else ""))
-        rows = [r for r in by_period if r["currency"] == currency][-MONTHS_SHOWN:]
+        in_currency = [r for r in by_period if r["currency"] == currency]
+        rows = in_currency[-MONTHS_SHOWN:]
         period = self.request.GET.get("period") or None
         # Whole-table aggregations of the earning lines: cached per data version (see selectors.cached).
         version = selectors.data_version(self.access)
         cost = selectors.cached("cost", access=self.access, key_parts=(period,), version=version,
                                 compute=lambda: selectors.comp_cost_of_sales(period=period))
-        totals = {b: sum((r[b] for r in rows), selectors.ZERO) for b in ("accrued", "approved_unpaid", "paid")}
+        # What is owed does not expire with the chart's window: the KPIs sum every month (as the team
+        # and plan tables do), the chart and the month table show the latest MONTHS_SHOWN.
+        totals = {b: sum((r[b] for r in in_currency), selectors.ZERO) for b in ("accrued", "approved_unpaid", "paid")}
+        # Executives aggregate no drafts (selectors.liability_statements): their cached tables are their own.
+        scope = (period, selectors.drafts_counted(self.access))
         context.update(
             rows=rows, currency=currency, currencies=currencies, totals=totals, period=period or "",
             # Plotly figures are 10-30 ms each to build: drawn once per distinct data (spm.web.charts).
@@ -40,10 +45,10 @@ class LiabilityView(TenantTemplateView):
             if rows else None,
             cost=cost, cost_chart=cached_chart("liability.cost", (cost,), lambda: charts.cost_of_sales_line(cost))
             if cost else None,
-            teams=selectors.cached("teams", access=self.access, key_parts=(period,), version=version,
-                                   compute=lambda: selectors.liability_by_team(period=period)),
-            plans=selectors.cached("plans", access=self.access, key_parts=(period,), version=version,
-                                   compute=lambda: selectors.liability_by_plan(period=period)),
+            teams=selectors.cached("teams", access=self.access, key_parts=scope, version=version,
+                                   compute=lambda: selectors.liability_by_team(period=period, access=self.access)),
+            plans=selectors.cached("plans", access=self.access, key_parts=scope, version=version,
+                                   compute=lambda: selectors.liability_by_plan(period=period, access=self.access)),
             forecast=selectors.forecast_liability(access=self.access, version=version),
             can_close=self.access.can("periods.close"),
             closed={p.key for p in Period.objects.filter(status=Period.Status.CLOSED)},

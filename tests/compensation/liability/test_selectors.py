@@ -92,3 +92,52 @@ def test_page_shows_figures_and_finance_closes_and_reopens_a_month(client, world
     assert client.post(close, {"period": "2027-01"}).status_code == 403
     client.force_login(world.users["rep"])
     assert client.get(url).status_code == 403
+
+
+def _kpi(html, testid):
+    return html.split(f'data-testid="{testid}">', 1)[1].split("<", 1)[0]
+
+
+def test_every_table_of_the_page_sums_the_same_statements_for_each_viewer(client, world):
+    """An executive aggregates published statements only (drafts are not theirs to see): the
+    by-team and by-plan tables must leave the same drafts out as the months and the KPIs, or the
+    page's own tables disagree. Finance counts the draft everywhere."""
+    t = world.tenant
+    with tenant_atomic(t):
+        draft = Statement.objects.create(tenant=t, seller=world.sellers["rep"], period="2027-02", total=D("500.00"))
+        EarningLine.objects.create(tenant=t, statement=draft, seller=world.sellers["rep"], period="2027-02",
+                                   plan_name="AE Plan", component="New business", kind="commission", credit_kind="direct",
+                                   deal_external_id="acme-D2", credit=D("5000"), amount=D("500.00"), explanation="x")
+    expected = {"finance": D("6500.00"), "executive": D("6000.00")}
+    for persona, accrued in expected.items():
+        with tenant_atomic(t):
+            a = access(world, persona)
+            months = liability_by_period(access=a)
+            teams = liability_by_team(access=a)
+            plans = liability_by_plan(access=a)
+        assert sum(r["accrued"] for r in months) == accrued, persona
+        assert sum(r["accrued"] for r in teams) == accrued, persona
+        assert sum(r["accrued"] for r in plans if r["plan"] == "AE Plan") == accrued, persona
+    url = reverse("compensation:liability", kwargs={"tenant": "acme"})
+    for persona, accrued in (("finance", "USD 6,500.00"), ("executive", "USD 6,000.00"), ("finance", "USD 6,500.00")):
+        client.force_login(world.users[persona])  # one after another: no viewer reads another's cached tables
+        html = client.get(url).content.decode()
+        assert _kpi(html, "accrued") == accrued, persona
+        teams_html = html.split("By team", 1)[1]
+        assert ("6,500.00" in teams_html) == (persona == "finance"), persona
+
+
+def test_kpis_count_every_month_not_only_the_months_charted(client, world):
+    """What is owed does not expire: an approved, unpaid statement older than the 18 months the
+    chart and the table show still counts in "Approved, unpaid" (as it does in the by-team table)."""
+    with tenant_atomic(world.tenant):
+        Statement.objects.create(tenant=world.tenant, seller=world.sellers["rep"], period="2024-06", total=D("250.00"),
+                                 status="approved")
+        for month in range(1, 19):  # 2025-06 … 2026-11 paid: with 2026-12 and 2027-01, 20 months hold statements
+            y, m = divmod(2025 * 12 + 5 + month - 1, 12)
+            Statement.objects.create(tenant=world.tenant, seller=world.sellers["peer"], period=f"{y}-{m + 1:02d}",
+                                     total=D("1.00"), status="paid")
+    client.force_login(world.users["finance"])
+    html = client.get(reverse("compensation:liability", kwargs={"tenant": "acme"})).content.decode()
+    assert _kpi(html, "approved-unpaid") == "USD 6,250.00"
+    assert _kpi(html, "paid") == "USD 1,018.00"
