@@ -1,8 +1,8 @@
 """Disputes: a rep questions a statement line; finance reviews, comments, accepts or rejects.
 
 Every step is audited (`dispute.open|comment|review|accept|reject`) and e-mails both sides on
-commit. Accepting creates an adjustment of the disputed amount (linked to the dispute) and queues a
-recalculation of its month, so the statement changes by exactly that amount.
+commit. Accepting creates an adjustment of the disputed amount (linked to the dispute) and recalculates
+the seller's month (calculation_after_adjustment), so the statement changes by exactly that amount.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils import timezone
 from compensation.disputes import emails
 from compensation.disputes.models import Dispute, DisputeComment
 from compensation.models import EarningLine, Statement
-from compensation.services import adjustment_create, calculation_request
+from compensation.services import adjustment_create, calculation_after_adjustment
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError, PermissionDeniedError
 from spm.roles import has_capability
@@ -125,7 +125,7 @@ def dispute_review(*, dispute: Dispute, actor) -> Dispute:
 
 def dispute_accept(*, dispute: Dispute, actor, amount=None, period: str | None = None, resolution: str = "") -> Dispute:
     """Accept: an adjustment of `amount` (default: the disputed amount) is created for the seller in
-    `period` (default: the statement's month) and linked; a recalculation of that month is queued.
+    `period` (default: the statement's month) and linked; the seller's month is recalculated.
 
     The adjustment follows adjustment_create's rules: a closed month or an approved/paid statement
     refuses it (ConflictError naming the month), so pass an open `period` for those. Errors also:
@@ -151,7 +151,7 @@ def dispute_accept(*, dispute: Dispute, actor, amount=None, period: str | None =
         dispute.resolved_by, dispute.resolved_at = actor, timezone.now()
         dispute.save(update_fields=["status", "amount", "adjustment", "resolution", "resolved_by", "resolved_at"])
         audit_record(actor=actor, action="dispute.accept", instance=dispute, before=before, after=snapshot(dispute, _FIELDS))
-        calculation_request(period_from=period, requested_by=actor)
+        calculation_after_adjustment(period=period, requested_by=actor)
         emails.notify(dispute, subject="Dispute accepted",
                       body=f"Your dispute was accepted: an adjustment of {amount} is added to {period}. {dispute.resolution}",
                       to_finance=False)

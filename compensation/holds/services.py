@@ -1,6 +1,7 @@
 """Holds. Placing one posts a negative adjustment of the held amount in the statement's month
 (its payable total drops; what was earned is total + held); releasing posts the same amount back
-as a positive adjustment in an open month. Both recalculate the month they post to, so payroll
+as a positive adjustment in an open month. Both recalculate the seller's month they post to
+(calculation_after_adjustment), so payroll
 always pays the statements as they stand and still ties to them to the cent."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from compensation.holds.models import Hold, HoldPolicy
 from compensation.models import EarningLine, Statement
-from compensation.services import adjustment_create, calculation_request
+from compensation.services import adjustment_create, calculation_after_adjustment
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_start
@@ -57,7 +58,7 @@ def held_base(statement: Statement) -> Decimal:
 def hold_place(*, statement: Statement, actor, pct=None, days: int | None = None, reason: str = "") -> Hold:
     """Hold `pct` (default: the tenant policy) of the statement's commission and SPIF earnings until
     the invoice is paid or `days` after the month's end. Posts −amount as an adjustment of the
-    statement's month and recalculates it.
+    statement's month and recalculates the seller's month (not the other sellers').
 
     Errors: DomainError on a bad share or nothing to hold; ConflictError when the statement is
     approved/paid or already has an unreleased hold, or the month is closed (from adjustment_create).
@@ -87,7 +88,7 @@ def hold_place(*, statement: Statement, actor, pct=None, days: int | None = None
                     created_by=actor if getattr(actor, "pk", None) else None)
         hold.save()
         audit_record(actor=actor, action="hold.place", instance=hold, after=snapshot(hold))
-        calculation_request(period_from=statement.period, requested_by=actor if getattr(actor, "pk", None) else None)
+        calculation_after_adjustment(period=statement.period, requested_by=actor if getattr(actor, "pk", None) else None)
         return hold
 
 
@@ -112,7 +113,7 @@ def hold_release(*, hold: Hold, period: str, actor, reason: str = "invoice paid"
         audit_record(actor=actor, action="hold.release", instance=hold, before=before,
                      after={**snapshot(hold, ["status", "release_period"]), "reason": reason})
         if recalculate:
-            calculation_request(period_from=period, requested_by=hold.released_by)
+            calculation_after_adjustment(period=period, requested_by=hold.released_by)
         return hold
 
 
@@ -126,5 +127,5 @@ def holds_release_due(*, today: dt.date, actor=None) -> int:
             hold_release(hold=hold, period=period, actor=actor, recalculate=False,
                          reason=f"due on {hold.release_after.isoformat()}")
         if due:  # one recalculation of the month for all of them
-            calculation_request(period_from=period, requested_by=actor if getattr(actor, "pk", None) else None)
+            calculation_after_adjustment(period=period, requested_by=actor if getattr(actor, "pk", None) else None)
     return len(due)

@@ -2,6 +2,7 @@
 
 from .adjustments import adjustment_create, adjustment_refusal, adjustment_upsert
 from .calculation import (
+    calculation_after_adjustment,
     calculation_execute,
     calculation_release_stale,
     calculation_request,
@@ -18,7 +19,7 @@ from .statements import (
 )
 
 __all__ = [
-    "PlanDocumentError", "adjustment_create", "adjustment_refusal", "adjustment_upsert", "approval_refusal", "calculation_execute", "calculation_recalculate", "calculation_release_stale", "calculation_request", "calculation_resend_queued",
+    "PlanDocumentError", "adjustment_create", "adjustment_refusal", "adjustment_upsert", "approval_refusal", "calculation_after_adjustment", "calculation_execute", "calculation_recalculate", "calculation_release_stale", "calculation_request", "calculation_resend_queued",
     "comp_plan_create", "comp_plan_publish", "plan_assignment_upsert", "statement_approve", "statement_mark_paid",
     "statement_publish", "statement_publish_period",
 ]

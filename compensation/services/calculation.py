@@ -185,6 +185,21 @@ def calculation_request(*, period_from: str, period_through: str | None = None, 
     return run
 
 
+def calculation_after_adjustment(*, period: str, requested_by=None) -> CalculationRun | None:
+    """Bring month `period` up to date after adjustments were posted in it (a hold, a release, an
+    accepted dispute): returns the run queued, or None.
+
+    adjustment_create records the change, and the change feed recalculates exactly that seller (and
+    their managers) after commit, keeping each statement's preparer. A run of the whole month would
+    also rewrite every other seller's statement: back to draft (unpublished, out of the approval
+    queue) and "prepared" by the user who placed the hold, who could then approve none of them. So a
+    run is queued only for a month with no statement yet, which the change feed does not create.
+    """
+    if Statement.objects.filter(period=period).exists():
+        return None
+    return calculation_request(period_from=period, requested_by=requested_by)
+
+
 def _progress(run_id: int, progress: int, message: str, **fields) -> None:
     # Its own short transaction: committed at once, visible to whoever polls the run.
     with tenant_atomic():

@@ -127,3 +127,24 @@ def test_property_an_accepted_dispute_changes_exactly_the_disputed_amount(acme, 
         dispute_accept(dispute=dispute, actor=acme.users["finance"])
     with tenant_atomic(acme.tenant):
         assert Statement.objects.get(pk=published.pk).total - before == amount
+
+
+def test_accepting_a_dispute_leaves_other_sellers_statements_published(acme, published,
+                                                                      django_capture_on_commit_callbacks):
+    """The accepted amount lands on the rep's statement only: the peer's published statement keeps its
+    status, preparer and total, so the finance user who accepted can still approve it."""
+    from compensation.services import approval_refusal
+
+    finance = acme.users["finance"]
+    with tenant_atomic(acme.tenant):
+        peer = statement_publish(statement=Statement.objects.get(seller=acme.sellers["peer"], period="2027-01"),
+                                 actor=acme.users["revops"])
+        before = (peer.status, peer.prepared_by_id, peer.total)
+        dispute = dispute_open(statement=published, amount="75.00", reason="x", actor=acme.users["rep"])
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(acme.tenant):
+        dispute_accept(dispute=dispute, actor=finance)
+    with tenant_atomic(acme.tenant):
+        peer = Statement.objects.get(pk=peer.pk)
+        assert (peer.status, peer.prepared_by_id, peer.total) == before
+        assert approval_refusal(peer, finance) is None
+        assert Statement.objects.get(pk=published.pk).total == Decimal("6075.00")

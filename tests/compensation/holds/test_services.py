@@ -108,3 +108,29 @@ def test_api_places_and_releases(client, acme, january, django_capture_on_commit
         released = client.post(f"{base}{pk}/release/", {"period": "2027-02"}, content_type="application/json")
     assert released.status_code == 200 and released.json()["status"] == "released"
     assert client.post(f"{base}{pk}/release/", {"period": "2027-02"}, content_type="application/json").status_code == 409
+
+
+def test_a_hold_recalculates_its_seller_only_and_leaves_the_month_approvable(acme, january, calculate,
+                                                                           django_capture_on_commit_callbacks):
+    """Placing a hold (or releasing one, or accepting a dispute) is an adjustment of ONE seller's month:
+    it must not rerun the whole month. A month rerun turned every published statement of January back
+    into a draft and made the finance user who placed the hold their preparer, so finance could no
+    longer approve any of them (segregation of duties) and every rep's statement vanished from view."""
+    from compensation.services import statement_approve, statement_publish
+    from compensation.services.statements import approval_refusal
+
+    finance = acme.users["finance"]
+    with tenant_atomic(acme.tenant):
+        statement_publish(statement=january, actor=acme.users["revops"])
+        peer = statement_publish(statement=Statement.objects.get(seller=acme.sellers["peer"], period="2027-01"),
+                                 actor=acme.users["revops"])
+        peer_before = (peer.status, peer.prepared_by_id, peer.total, peer.run_id)
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(acme.tenant):
+        hold_place(statement=statement(acme), actor=finance)
+    with tenant_atomic(acme.tenant):
+        peer = Statement.objects.get(pk=peer.pk)
+        assert (peer.status, peer.prepared_by_id, peer.total, peer.run_id) == peer_before
+        assert approval_refusal(peer, finance) is None
+        statement_approve(statement=peer, actor=finance)
+        jan = statement(acme)
+        assert jan.total == D("4500.00") and jan.prepared_by_id != finance.pk  # recalculated, not prepared by finance
