@@ -67,3 +67,15 @@ def test_zero_statements_are_hidden_from_the_default_queue(queue):
         default = [s.seller.external_id for s in approval_queue(access=finance_access(queue))]
         everything = [s.seller.external_id for s in approval_queue(access=finance_access(queue), include_zero=True)]
     assert default == ["acme-rep"] and everything == ["acme-peer", "acme-rep"]
+
+
+def test_the_change_compares_whole_months_once_part_of_one_is_approved(queue):
+    """Approving part of January shrinks what awaits approval, not January: the change against
+    December compares January's published, approved and paid total (6,000.00 + 2,000.00) with
+    December's (1,000.00), as before any approval, not the remainder of the queue."""
+    with tenant_atomic(queue.tenant):
+        Statement.objects.filter(pk=queue.statements["peer"].pk).update(total=D("2000.00"), status="approved")
+        b = queue_batches(access=finance_access(queue))[0]
+    assert (b["n"], b["total"], b["zero"]) == (1, D("6000.00"), 0)
+    assert (b["month_total"], b["previous_total"], b["change"], b["change_pct"]) == (
+        D("8000.00"), D("1000.00"), D("7000.00"), D("700"))
