@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from compensation.disputes import services
 from compensation.disputes.models import Dispute
-from compensation.disputes.selectors import dispute_comments, dispute_get, dispute_list
+from compensation.disputes.selectors import dispute_comments, dispute_get, dispute_list, suggested_adjustment_month
 from compensation.web import statement_or_404
 from spm.errors import DomainError
 from spm.tenancy.views import TenantTemplateView, TenantView
@@ -79,7 +79,8 @@ class DisputeDetailView(TenantTemplateView):
         context.update(
             dispute=dispute, comments=list(dispute_comments(dispute=dispute)), can_resolve=can_resolve,
             comment_form=CommentForm() if not dispute.is_resolved else None,
-            accept_form=AcceptForm() if can_resolve else None, reject_form=RejectForm() if can_resolve else None,
+            # A locked statement's month refuses the adjustment: propose the first month that takes it.
+            accept_form=AcceptForm(initial={"period": suggested_adjustment_month(dispute)}) if can_resolve else None, reject_form=RejectForm() if can_resolve else None,
         )
         return context
 

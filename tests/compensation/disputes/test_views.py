@@ -85,3 +85,23 @@ def test_api_open_comment_accept(client, world, django_capture_on_commit_callbac
     assert accepted.json()["status"] == "accepted" and accepted.json()["adjustment"] is not None
     again = client.post(f"{base}{pk}/reject/", {"reason": "no"}, content_type="application/json")
     assert again.status_code == 409
+
+
+def test_a_dispute_on_an_approved_statement_suggests_the_next_open_month(client, world):
+    """Approved and paid statements are never rewritten, so accepting into the statement's own month
+    is refused: the accept form proposes the first month that can take the adjustment instead of
+    leaving finance to find it by trial and error (January approved, February closed → March)."""
+    from compensation.models import Statement
+    from spm.models import Period
+
+    with tenant_atomic(world.tenant):
+        Statement.objects.filter(pk=world.dispute.statement_id).update(status="approved")
+        Period.objects.update_or_create(key="2027-02", defaults={
+            "kind": "month", "start": "2027-02-01", "end": "2027-02-28", "status": "closed"})
+    client.force_login(world.users["finance"])
+    html = client.get(url("compensation:dispute_detail", world, pk=world.dispute.pk)).content.decode()
+    assert 'name="period" value="2027-03"' in html
+    with tenant_atomic(world.tenant):
+        Statement.objects.filter(pk=world.dispute.statement_id).update(status="published")
+    html = client.get(url("compensation:dispute_detail", world, pk=world.dispute.pk)).content.decode()
+    assert 'name="period" value=' not in html  # an open statement takes it in its own month (the default)
