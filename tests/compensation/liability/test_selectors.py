@@ -141,3 +141,14 @@ def test_kpis_count_every_month_not_only_the_months_charted(client, world):
     html = client.get(reverse("compensation:liability", kwargs={"tenant": "acme"})).content.decode()
     assert _kpi(html, "approved-unpaid") == "USD 6,250.00"
     assert _kpi(html, "paid") == "USD 1,018.00"
+
+
+def test_the_charts_name_months_as_the_tables_do():
+    """The month table says "Jan 2027"; the charts above it said "2027-01"."""
+    from compensation.liability.charts import cost_of_sales_line, liability_bars
+
+    row = {"period": "2027-01", "accrued": D("1.00"), "approved_unpaid": D("0"), "paid": D("0")}
+    bars = liability_bars([row], currency="USD")
+    line = cost_of_sales_line([{"period": "2027-01", "ratio": D("10")}])
+    assert "Jan 2027" in bars and "2027-01" not in bars
+    assert "Jan 2027" in line and "2027-01" not in line
