@@ -73,8 +73,10 @@ class StatementPrintView(TenantTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         statement = statement_or_404(self.access, kwargs["pk"])
+        from compensation.holds.selectors import earned_and_payable
+
         context.update(statement=statement, breakdown=statement_breakdown(statement=statement),
-                       attainment=attainment_rows(statement.attainment))
+                       attainment=attainment_rows(statement.attainment), pay=earned_and_payable(statement))
         return context
 
 

@@ -134,3 +134,13 @@ def test_a_hold_recalculates_its_seller_only_and_leaves_the_month_approvable(acm
         statement_approve(statement=peer, actor=finance)
         jan = statement(acme)
         assert jan.total == D("4500.00") and jan.prepared_by_id != finance.pk  # recalculated, not prepared by finance
+
+
+def test_the_print_view_says_earned_and_payable_as_the_statement_page_does(client, acme, january,
+                                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(acme.tenant):
+        hold_place(statement=january, actor=acme.users["finance"])
+    client.force_login(acme.users["finance"])
+    for name in ("compensation:statement_detail", "compensation:statement_print"):
+        html = client.get(reverse(name, kwargs={"tenant": "acme", "pk": january.pk})).content.decode()
+        assert "earned 6,000.00, payable 4,500.00 (1,500.00 held)" in html, name
