@@ -148,3 +148,21 @@ def test_accepting_a_dispute_leaves_other_sellers_statements_published(acme, pub
         assert (peer.status, peer.prepared_by_id, peer.total) == before
         assert approval_refusal(peer, finance) is None
         assert Statement.objects.get(pk=published.pk).total == Decimal("6075.00")
+
+
+def test_the_statement_page_says_where_an_accepted_dispute_landed(client, acme, published,
+                                                                 django_capture_on_commit_callbacks):
+    """Accepted into a later month (the statement was approved meanwhile), the dispute row on the
+    disputed statement says so: the money is not on this statement, it is on February's."""
+    from django.urls import reverse
+
+    from compensation.services import statement_approve
+
+    with tenant_atomic(acme.tenant):
+        dispute = dispute_open(statement=published, amount="40.00", reason="x", actor=acme.users["rep"])
+        statement_approve(statement=published, actor=acme.users["finance"])
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(acme.tenant):
+        dispute_accept(dispute=dispute, actor=acme.users["admin"], period="2027-02")
+    client.force_login(acme.users["rep"])
+    html = client.get(reverse("compensation:statement_detail", kwargs={"tenant": "acme", "pk": published.pk})).content.decode()
+    assert 'data-testid="dispute-landed">adjustment in Feb 2027' in html
