@@ -512,18 +512,23 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
             for c, v in sorted(attainment_of.get((seller, month), {}).items())
         }
         st = existing.get((seller, month))
+        # A recalculation after a change rewrites the chain's statements; one that comes out with the same
+        # total and attainment stays published (its rep keeps it), any other goes back to draft for review.
+        # A run someone requested puts every statement of its range back to draft.
+        stays_published = (keep_preparer and st is not None and st.status == Statement.Status.PUBLISHED
+                           and st.total == total and st.attainment == attainment)
         if st is None:
             st = _NewStatement(seller, month)
             to_create.append(st)
         else:
             to_update.append(st)
         st.currency, st.total, st.attainment = currency, total, attainment
-        st.status = Statement.Status.DRAFT
+        if not stays_published:
+            st.status, st.published_at = Statement.Status.DRAFT, None
         if run is not None:
             st.run_id = run.pk
         if not keep_preparer:
             st.prepared_by_id = run.requested_by_id if run is not None else None
-        st.published_at = None
     # COPY (spm.db.bulk), not bulk_create: a model instance and a prepared JSON value per new statement cost more
     # than inserting it (~5 s of a 2,000-seller year); the new ids are read back in one query.
     bulk_insert(Statement, ["seller_id", "period", "currency", "total", "attainment", "status", "run_id",
@@ -542,7 +547,7 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
     bulk_update(Statement, ["currency", "total", "attainment", "status", "prepared_by_id", "run_id", "published_at",
                             "updated_at"],
                 ((st.pk, st.currency, st.total, json.dumps(st.attainment), st.status, st.prepared_by_id, st.run_id,
-                  None, now) for st in to_update))
+                  st.published_at, now) for st in to_update))
     by_key = {(st.seller_id, st.period): st for st in [*to_create, *to_update]}
     deal_ids, plan_names = lookups["deal_ids"], lookups["plan_names"]
     # Decimals adapted exactly as bulk_create would (PostgreSQL rounds to the column's scale itself;

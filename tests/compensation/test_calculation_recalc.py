@@ -376,3 +376,26 @@ def test_lines_written_in_slices_are_those_of_one_write(tenant, calculate, monke
     assert any(row[-2] for row in whole[1])  # commission lines with facts are written
     monkeypatch.setattr(calculation, "WRITE_SLICE", size)
     assert (full_rerun(tenant, calculate), every_column()) == whole
+
+
+def test_a_recalculation_leaves_published_statements_it_does_not_change_published(
+        tenant, calculate, django_capture_on_commit_callbacks):
+    """A deal edit recalculates its seller and every manager above them; a statement whose total and
+    attainment come out the same stays published (the rep keeps seeing it), one that changes goes back
+    to draft for review. It unpublished them all: a 10.00 adjustment to one rep took their managers'
+    unchanged statements away from them."""
+    calculate(tenant, period_from="2027-01", through="2027-06")
+    with tenant_atomic(tenant):
+        Statement.objects.update(status="published", published_at=dt.datetime(2027, 7, 1, tzinfo=dt.UTC))
+        before = {pk: (t, a) for pk, t, a in Statement.objects.values_list("pk", "total", "attainment")}
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(tenant):
+        opportunity_update(opportunity=Opportunity.objects.get(external_id="D-04"), amount=Decimal("80000"))
+    with tenant_atomic(tenant):
+        after = {pk: (t, a, s, p) for pk, t, a, s, p in Statement.objects.values_list(
+            "pk", "total", "attainment", "status", "published_at")}
+    changed = {pk for pk, (t, a, *_) in after.items() if before.get(pk) != (t, a)}
+    kept = set(after) - changed
+    assert changed and kept
+    assert {after[pk][2] for pk in changed} == {"draft"} and {after[pk][3] for pk in changed} == {None}
+    assert {after[pk][2] for pk in kept} == {"published"}
+    assert {after[pk][3] for pk in kept} == {dt.datetime(2027, 7, 1, tzinfo=dt.UTC)}
