@@ -22,6 +22,7 @@ from compensation.selectors import (
     statement_list,
     statement_status_summary,
     statement_totals_base,
+    totals_count_drafts,
 )
 from performance.selectors import bookings_by_month, opportunity_list
 from planning.selectors import quota_list, seller_get, seller_list, viewer_sellers
@@ -87,7 +88,7 @@ def team_dashboard(*, access: TenantAccess, limit: int = 200) -> dict:
 
 def tenant_overview(*, access: TenantAccess) -> dict:
     statements = statement_totals_base(access=access)  # aggregated only: executives see totals, not people
-    status_rows = statement_status_summary(statements)
+    status_rows = statement_status_summary(statements, drafts=totals_count_drafts(access))
     by_status = {row["status"]: row for row in status_rows}
     bookings = bookings_by_month(access=access, months=RECENT_MONTHS)
     return {

@@ -56,23 +56,30 @@ def statement_list(*, access: TenantAccess, period: str | None = None, status: s
     return qs
 
 
-def statement_status_summary(statements: QuerySet[Statement]) -> list[dict]:
-    """{status, label, count, total} for every statement status, in workflow order (one query)."""
+def statement_status_summary(statements: QuerySet[Statement], *, drafts: bool = True) -> list[dict]:
+    """{status, label, count, total} for every statement status, in workflow order (one query); without
+    the draft row when the statements aggregated leave drafts out (`totals_count_drafts`)."""
     by_status = {row["status"]: row for row in statements.order_by().values("status").annotate(n=Count("id"), total=Sum("total"))}
     return [
         {"status": value, "label": label, "count": by_status.get(value, {}).get("n", 0),
          "total": by_status.get(value, {}).get("total") or Decimal(0)}
-        for value, label in Statement.Status.choices
+        for value, label in Statement.Status.choices if drafts or value != Statement.Status.DRAFT
     ]
+
+
+def totals_count_drafts(access: TenantAccess) -> bool:
+    """Whether `statement_totals_base` counts draft statements: not for executives' tenant-wide totals."""
+    return not (access.role == "executive" and access.can("analytics.view"))
 
 
 def statement_totals_base(*, access: TenantAccess) -> QuerySet[Statement]:
     """Statements to AGGREGATE for dashboards (totals by month/status, never listed row by row).
 
     Executives read tenant-wide analytics (comp cost, liability) without seeing any one person's
-    statement; every other role aggregates exactly what it may list.
+    statement, and published figures only (drafts are working figures); every other role aggregates
+    exactly what it may list.
     """
-    if access.role == "executive" and access.can("analytics.view"):
+    if not totals_count_drafts(access):
         return Statement.objects.exclude(status=Statement.Status.DRAFT)
     return statement_list(access=access)
 
