@@ -78,6 +78,7 @@ def test_page_shows_figures_and_finance_closes_and_reopens_a_month(client, world
         page = client.get(url)
     html = page.content.decode()
     assert 'data-testid="accrued">USD 6,000.00' in html and 'data-testid="forecast-commit">USD 5,500.00' in html
+    assert "commit; USD 7,500.00 with best case" in html  # both figures name their currency
     close = reverse("compensation:period_close", kwargs={"tenant": "acme"})
     client.post(close, {"period": "2027-01", "action": "close"})
     with tenant_atomic(world.tenant):
