@@ -6,8 +6,9 @@ import statistics
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
+from compensation.holds.models import Hold
 from compensation.models import CompPlan, EarningLine, Statement
 from compensation.payroll.models import PayrollBatch
 from compensation.selectors import statement_list
@@ -87,7 +88,7 @@ def plan_highest_rates() -> dict[str, Decimal]:
 def statement_flags(statements: list[Statement]) -> dict[int, list[str]]:
     """Anomaly flags per statement id, in a fixed number of queries for the whole page:
     far above the seller's trailing median, a rate above the plan's highest, a large or negative
-    adjustment, earnings without a quota, a zero statement."""
+    adjustment, a hold or its release, earnings without a quota, a zero statement."""
     flags: dict[int, list[str]] = defaultdict(list)
     if not statements:
         return flags
@@ -103,8 +104,19 @@ def statement_flags(statements: list[Statement]) -> dict[int, list[str]]:
     highest = plan_highest_rates()
     rates = (EarningLine.objects.filter(statement_id__in=ids, kind=EarningLine.Kind.COMMISSION, rate__isnull=False)
              .order_by().values("statement_id", "plan_name").annotate(top=Max("rate")))
-    adjustments = (EarningLine.objects.filter(statement_id__in=ids, kind=EarningLine.Kind.ADJUSTMENT)
-                   .values_list("statement_id", "amount"))
+    adjustments = list(EarningLine.objects.filter(statement_id__in=ids, kind=EarningLine.Kind.ADJUSTMENT)
+                       .values_list("statement_id", "amount", "adjustment_id"))
+    # A hold posts a negative adjustment and its release a positive one: named as such, not as corrections
+    # (one query, only when the page has adjustment lines).
+    linked = {a for _, _, a in adjustments if a is not None}
+    holds: dict[int, str] = {}
+    if linked:
+        for placed, released, release_after in Hold.objects.filter(
+                Q(hold_adjustment_id__in=linked) | Q(release_adjustment_id__in=linked)
+        ).values_list("hold_adjustment_id", "release_adjustment_id", "release_after"):
+            holds[placed] = f"held until {release_after:%b %d, %Y} or the invoice is paid"
+            if released is not None:
+                holds[released] = "hold released"
     no_quota = (EarningLine.objects.filter(statement_id__in=ids, kind=EarningLine.Kind.COMMISSION, quota__isnull=True)
                 .exclude(quota_period="").exclude(credit=0).order_by()
                 .values("statement_id", "component", "quota_period").distinct())
@@ -121,8 +133,10 @@ def statement_flags(statements: list[Statement]) -> dict[int, list[str]]:
         top = highest.get(r["plan_name"])
         if top is not None and r["top"] > top:
             flags[r["statement_id"]].append(f"rate {r['top'] * 100:.2f}% above {r['plan_name']}'s highest tier ({top * 100:.2f}%)")
-    for statement_id, amount in adjustments:
-        if amount < 0:
+    for statement_id, amount, adjustment_id in adjustments:
+        if adjustment_id in holds:
+            flags[statement_id].append(f"hold {amount:,.2f} ({holds[adjustment_id]})")
+        elif amount < 0:
             flags[statement_id].append(f"negative adjustment {amount:,.2f}")
         elif amount >= LARGE_ADJUSTMENT:
             flags[statement_id].append(f"large adjustment {amount:,.2f}")

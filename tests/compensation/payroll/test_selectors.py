@@ -52,6 +52,28 @@ def test_flags_name_each_anomaly(queue):
     assert flags[peer] == ["zero statement"]
 
 
+def test_a_hold_is_flagged_as_a_hold_not_as_a_negative_adjustment(queue):
+    """A hold posts a negative adjustment (its release a positive one): the queue said "negative adjustment",
+    which sends finance looking for a correction that is not there."""
+    from compensation.holds.services import hold_place
+
+    with tenant_atomic(queue.tenant):
+        statement = queue.statements["peer"]
+        Statement.objects.filter(pk=statement.pk).update(total=D("2000.00"))
+        EarningLine.objects.create(tenant=queue.tenant, statement=statement, seller=statement.seller, period="2027-01",
+                                   position=1, component="New business", kind="commission", amount=D("2000.00"),
+                                   explanation="x")
+        statement.refresh_from_db()
+        hold = hold_place(statement=statement, actor=queue.users["finance"], pct="0.25", days=30)
+        EarningLine.objects.create(tenant=queue.tenant, statement=statement, seller=statement.seller, period="2027-01",
+                                   position=2, component="Adjustment", kind="adjustment", amount=-hold.amount,
+                                   adjustment=hold.hold_adjustment, explanation="hold")
+        flags = statement_flags(list(Statement.objects.filter(period="2027-01").select_related("seller")))
+    assert f"hold -500.00 (held until {hold.release_after:%b %d, %Y} or the invoice is paid)" in flags[statement.pk]
+    assert not any(f.startswith("negative adjustment") for f in flags[statement.pk])
+    assert "negative adjustment -50.00" in flags[queue.statements["rep"].pk]  # a real one still is
+
+
 def test_batches_show_totals_zero_count_and_change_against_last_month(queue):
     with tenant_atomic(queue.tenant):
         batches = queue_batches(access=finance_access(queue))
