@@ -14,7 +14,7 @@ from django.db.models import Max, QuerySet, Sum
 from compensation.engine import Deal, EngineError, PlanValidationError, month_key
 from compensation.engine.frames import calculate_frames
 from compensation.models import CalculationRun, EarningLine, Statement
-from compensation.selectors import statement_totals_base
+from compensation.selectors import statement_totals_base, totals_count_drafts
 from compensation.services.calculation import load_engine_input
 from performance.pipeline.selectors import data_version as pipeline_data_version
 from performance.selectors import opportunity_list
@@ -38,14 +38,15 @@ def liability_statements(*, access: TenantAccess | None = None) -> QuerySet[Stat
     """The statements every table of the liability page sums, for this viewer: an executive
     aggregates what `statement_totals_base` gives them (no drafts); finance and admin every statement.
     One definition, so the months, the KPIs, the teams and the plans add up to the same figures."""
-    if access is not None and access.role == "executive":
+    if not drafts_counted(access):
         return statement_totals_base(access=access)
     return Statement.objects.all()
 
 
 def drafts_counted(access: TenantAccess | None) -> bool:
-    """Whether `liability_statements` counts drafts for this viewer (part of the page's cache keys)."""
-    return access is None or access.role != "executive"
+    """Whether `liability_statements` counts drafts for this viewer (part of the page's cache keys): the
+    dashboards' rule (`totals_count_drafts`); no viewer (a command, a task) counts every statement."""
+    return access is None or totals_count_drafts(access)
 
 
 def liability_by_period(*, access: TenantAccess) -> list[dict]:
