@@ -503,11 +503,6 @@ def ramped_quotas_by_seller(index: dict, sellers: list, period: str, fy: int) ->
     return out
 
 
-def ramped_quotas(index: dict, sellers: list, period: str, fy: int) -> list[int]:
-    """The known ramped quotas in cents of ``sellers``, in their order (``ramped_quotas_by_seller``)."""
-    return list(ramped_quotas_by_seller(index, sellers, period, fy).values())
-
-
 def carrier_quotas_cents(*, access: TenantAccess, period: str, sellers: list | None = None,
                          narrowed: bool = False) -> dict[int, int]:
     """Seller id -> bookings quota of ``period`` (a fiscal period key) in cents of each quota carrier among

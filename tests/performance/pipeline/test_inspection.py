@@ -96,7 +96,7 @@ def test_ramped_quotas_grouped_by_signature_equal_one_computation_per_seller():
     engine's per-seller function, over month, quarter and year rows, ramp and manual sources."""
     from decimal import Decimal
 
-    from performance.pipeline.selectors import ramped_quotas
+    from performance.pipeline.selectors import ramped_quotas_by_seller
     from performance.scorecards.engine import QuotaRow, SellerInfo, quotas_by_seller, ramped_quota_cents
 
     hires = [None, date(2026, 11, 3), date(2027, 1, 20), date(2020, 1, 1)]
@@ -114,6 +114,6 @@ def test_ramped_quotas_grouped_by_signature_equal_one_computation_per_seller():
         elif i % 5 == 3:
             rows.append(QuotaRow(seller_id=i, period="2026-Q4", amount=amount))  # none for the period
     index = quotas_by_seller(rows)
-    expected = [q for s in sellers if (q := ramped_quota_cents(index, s, "2027-Q1", 1)) is not None]
-    assert ramped_quotas(index, sellers, "2027-Q1", 1) == expected
+    expected = {s.id: q for s in sellers if (q := ramped_quota_cents(index, s, "2027-Q1", 1)) is not None}
+    assert ramped_quotas_by_seller(index, sellers, "2027-Q1", 1) == expected
     assert len(expected) == 36  # every seller with a row covering the quarter
