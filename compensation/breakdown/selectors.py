@@ -74,12 +74,17 @@ def statement_with_history(*, access: TenantAccess, pk: int, months: int = RECEN
     each annotated with `held`, the sum of its holds. (None, []) when the viewer may not see it.
     """
     target = Statement.objects.filter(pk=pk)
-    held = (Hold.objects.filter(statement_id=OuterRef("pk")).order_by().values("statement_id")
-            .annotate(s=Sum("amount")).values("s")[:1])
+    holds = Hold.objects.filter(statement_id=OuterRef("pk")).order_by().values("statement_id")
+    money = DecimalField(max_digits=16, decimal_places=2)
+    released = Q(status=Hold.Status.RELEASED)
     rows = list(
         statement_list(access=access)
         .filter(seller_id=Subquery(target.values("seller_id")[:1]), period__lte=Subquery(target.values("period")[:1]))
-        .annotate(held=Coalesce(Subquery(held), Value(0), output_field=DecimalField(max_digits=16, decimal_places=2)),
+        .annotate(held=Coalesce(Subquery(holds.annotate(s=Sum("amount")).values("s")[:1]), Value(0), output_field=money),
+                  # Where released holds went (their lines stay on this statement).
+                  held_released=Subquery(holds.annotate(s=Sum("amount", filter=released)).values("s")[:1],
+                                         output_field=money),
+                  held_release_period=Subquery(holds.annotate(p=Max("release_period", filter=released)).values("p")[:1]),
                   # Whether the page must read these at all: most statements have none of them.
                   has_adjustments=Exists(Adjustment.objects.filter(seller_id=OuterRef("seller_id"),
                                                                    period=OuterRef("period"))),

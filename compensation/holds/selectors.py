@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
 from compensation.holds.models import Hold
 from planning.selectors import restrict_to_visible
@@ -20,12 +20,23 @@ def hold_list(*, access: TenantAccess, status: str | None = None) -> QuerySet[Ho
     return qs.filter(status=status) if status else qs
 
 
+def hold_sums() -> dict:
+    """Aggregates of a statement's holds: what was held, how much of it is released and the latest month it
+    was released into (a released hold's line stays on its statement; the page says where the money went)."""
+    released = Q(status=Hold.Status.RELEASED)
+    return {"held": Sum("amount"), "held_released": Sum("amount", filter=released),
+            "held_release_period": Max("release_period", filter=released)}
+
+
 def earned_and_payable(statement: Statement) -> dict:
     """Payable is the statement total (the hold is a line on it); earned adds back what is held.
 
-    A statement read with a `held` annotation (the statement page's query) costs no query here.
+    A statement read with `held`, `held_released` and `held_release_period` annotations (the statement page's query) costs no query here.
     """
-    held = getattr(statement, "held", None)
-    if held is None:
-        held = Hold.objects.filter(statement=statement).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
-    return {"earned": statement.total + held, "payable": statement.total, "held": held}
+    if getattr(statement, "held", None) is None:
+        sums = Hold.objects.filter(statement=statement).aggregate(**hold_sums())
+    else:
+        sums = {key: getattr(statement, key, None) for key in ("held", "held_released", "held_release_period")}
+    held = sums["held"] or Decimal("0.00")
+    return {"earned": statement.total + held, "payable": statement.total, "held": held,
+            "released": sums["held_released"] or Decimal("0.00"), "release_period": sums["held_release_period"] or ""}

@@ -41,7 +41,8 @@ def test_a_hold_keeps_a_quarter_back_until_the_release(acme, january, django_cap
         jan = statement(acme)
         assert (hold.amount, hold.release_after, hold.status) == (D("1500.00"), dt.date(2027, 5, 1), "held")
         assert jan.total == D("4500.00")
-        assert earned_and_payable(jan) == {"earned": D("6000.00"), "payable": D("4500.00"), "held": D("1500.00")}
+        assert earned_and_payable(jan) == {"earned": D("6000.00"), "payable": D("4500.00"), "held": D("1500.00"),
+                                           "released": D("0.00"), "release_period": ""}
         assert jan.lines.get(kind="adjustment").amount == D("-1500.00")
         with pytest.raises(ConflictError, match="already has a hold"):
             hold_place(statement=jan, actor=finance)
@@ -50,7 +51,9 @@ def test_a_hold_keeps_a_quarter_back_until_the_release(acme, january, django_cap
     with tenant_atomic(acme.tenant):
         assert statement(acme, "2027-03").total == D("1500.00")
         assert statement(acme).total == D("4500.00")  # the hold line stays where it was earned
-        assert earned_and_payable(statement(acme))["earned"] == D("6000.00")
+        assert earned_and_payable(statement(acme)) == {  # the held line stays; the statement says where it went
+            "earned": D("6000.00"), "payable": D("4500.00"), "held": D("1500.00"),
+            "released": D("1500.00"), "release_period": "2027-03"}
         actions = list(AuditEvent.objects.filter(object_type="compensation.hold").order_by("id").values_list("action", flat=True))
         with pytest.raises(ConflictError, match="already released"):
             hold_release(hold=hold, period="2027-04", actor=finance)
@@ -91,6 +94,12 @@ def test_statement_page_shows_earned_and_payable_and_finance_places_a_hold(clien
     assert 'data-testid="earned-payable">earned 6,000.00, payable 4,500.00 (1,500.00 held)' in page
     holds = client.get(reverse("compensation:holds", kwargs={"tenant": "acme"}))
     assert b"1,500.00" in holds.content
+    with django_capture_on_commit_callbacks(execute=True):
+        with tenant_atomic(acme.tenant):
+            pk = Hold.objects.get().pk
+        client.post(reverse("compensation:hold_release", kwargs={"tenant": "acme", "pk": pk}), {"period": "2027-03"})
+    page = client.get(url).content.decode()
+    assert 'earned 6,000.00, payable 4,500.00 (1,500.00 held, released in Mar 2027)' in page
     client.force_login(acme.users["rep"])
     assert client.get(reverse("compensation:holds", kwargs={"tenant": "acme"})).status_code == 403
 
