@@ -208,8 +208,8 @@ class StatementAdjustView(StatementDetailView):
                 messages.success(
                     request,
                     f"Adjustment of {money(adjustment.amount, statement.currency)} added for {statement.seller} in "
-                    f"{period(statement.period)}. It becomes a line of this statement at the next calculation of "
-                    f"{period(statement.period)}.",
+                    f"{period(statement.period)}. {period(statement.period)} is being recalculated for them to add it as a "
+                    f"line.",
                 )
                 return redirect(_statement_url(self.access, statement.pk) + "#adjustments")
         context = self.get_context_data(adjust_form=form, **kwargs)

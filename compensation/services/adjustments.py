@@ -67,7 +67,8 @@ def _refuse_frozen_months(seller: Seller, *periods: str) -> None:
 def adjustment_create(*, seller: Seller, period: str, amount, reason: str, actor, external_id: str = "") -> Adjustment:
     """Create an adjustment of `amount` (plan currency, cents) for `seller` in month `period`.
 
-    It becomes an earning line at the next calculation of that month. Errors: DomainError on a bad
+    It becomes an earning line when that month is recalculated: the change feed (`inputs_changed`) recalculates
+    the seller and their managers after commit; a month with no statement yet takes it at its first run. Errors: DomainError on a bad
     month key, amount or empty reason; ConflictError when the period is closed or the month's
     statement is approved or paid. Not idempotent (each call is a new adjustment). Audited as
     adjustment.create.
