@@ -125,20 +125,24 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
     v = clean.values
     bad = {(e.line, e.column) for e in errors}
     lines = clean.lines
+
+    def raw(r: int, column: str) -> str:  # the cell as written (`1`, ` D-1`), not as parsed
+        return table.cell(r, (mapping or {}).get(column, column))
+
     externals = v["external_id"]
     if len(set(externals)) < len(externals):  # a duplicate (or refused ids): name each repeat and its first line
         first: dict[str, int] = {}
-        for line, ext in zip(lines, externals, strict=True):
+        for r, (line, ext) in enumerate(zip(lines, externals, strict=True)):
             if ext is None:
                 continue
             if ext in first:
-                errors.append(RowError(line=line, column="external_id", value=ext, file=table.file,
+                errors.append(RowError(line=line, column="external_id", value=raw(r, "external_id"), file=table.file,
                                        message=f"external id appears twice in the file (first on line {first[ext]})"))
             else:
                 first[ext] = line
     # The row rules, row by row only where they are broken (errors are sorted by line and column below).
     for r in [r for r, (won, closed) in enumerate(zip(v["is_won"], v["is_closed"], strict=True)) if won and closed is False]:
-        errors.append(RowError(line=lines[r], column="is_won", value="true", file=table.file,
+        errors.append(RowError(line=lines[r], column="is_won", value=raw(r, "is_won"), file=table.file,
                                message="a won deal must be closed (is_closed is false)"))
     if "close_date" in clean.present:
         for r in [r for r, (closed, close) in enumerate(zip(v["is_closed"], v["close_date"], strict=True))

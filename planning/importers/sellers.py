@@ -62,31 +62,37 @@ def clean_sellers(table: RawTable, *, existing_managers: dict[str, str | None], 
     clean: CleanTable
     clean, errors = clean_table(table, SELLER_COLUMNS, mapping=mapping)
     v = clean.values
+    source = {name: (mapping or {}).get(name, name) for name in ("email", "manager_email")}
+
+    def raw(r: int, column: str) -> str:  # the cell as written (`ANN@x.com`), not as parsed
+        return table.cell(r, source[column])
+
     first_line: dict[str, int] = {}
-    for email, line in zip(v["email"], clean.lines, strict=True):
+    for r, (email, line) in enumerate(zip(v["email"], clean.lines, strict=True)):
         if email is None:
             continue
         if email in first_line:
-            errors.append(RowError(line=line, column="email", value=email, file=table.file,
+            errors.append(RowError(line=line, column="email", value=raw(r, "email"), file=table.file,
                                    message=f"e-mail appears twice in the file (first on line {first_line[email]})"))
         else:
             first_line[email] = line
     final = dict(existing_managers)
     final.update({e: m for e, m in zip(v["email"], v["manager_email"], strict=True) if e is not None})
-    for email, manager, line in zip(v["email"], v["manager_email"], clean.lines, strict=True):
+    for r, (email, manager, line) in enumerate(zip(v["email"], v["manager_email"], clean.lines, strict=True)):
         if email is None or manager is None:
             continue
         if manager == email:
-            errors.append(RowError(line=line, column="manager_email", value=manager, file=table.file,
+            errors.append(RowError(line=line, column="manager_email", value=raw(r, "manager_email"), file=table.file,
                                    message="a seller cannot manage themselves"))
         elif manager not in final:
-            errors.append(RowError(line=line, column="manager_email", value=manager, file=table.file,
+            errors.append(RowError(line=line, column="manager_email", value=raw(r, "manager_email"), file=table.file,
                                    message="unknown manager: no seller with this e-mail in the file or the tenant"))
         else:
             seen, node = {email}, manager
             while node is not None and node in final:
                 if node in seen:
-                    errors.append(RowError(line=line, column="manager_email", value=manager, file=table.file,
+                    errors.append(RowError(line=line, column="manager_email", value=raw(r, "manager_email"),
+                                           file=table.file,
                                            message="the reporting line would loop back to this seller"))
                     break
                 seen.add(node)

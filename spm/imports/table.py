@@ -50,6 +50,18 @@ class RawTable:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def cell(self, r: int, header: str) -> str:
+        """Record `r`'s cell under `header` as written in the file ("" when the column or the cell is
+        absent): what a row rule's error names as its value, rather than the parsed value."""
+        try:
+            i = self.header.index(header)
+        except ValueError:
+            return ""
+        if self.columns is not None:
+            return self.columns[i][r] if i < len(self.columns) else ""
+        row = self.rows[r]
+        return row[i] if i < len(row) else ""
+
 
 class _RowsOfColumns(Sequence):
     """The rows of a table read column by column, built only if someone asks for them."""

@@ -143,3 +143,23 @@ def test_a_command_failing_before_its_report_leaves_the_errors_path_as_it_found_
         call_command("import_sellers", write(tmp_path, "s.csv", sellers), tenant="specqa", errors=str(out),
                      stdout=io.StringIO())
     assert (out.read_text() if out.exists() else None) == existing
+
+
+def test_row_rule_errors_name_the_value_as_written_in_the_file(tmp_path):
+    # "a report naming file, line, column, value and rule": the value is the cell of the file (`1`, `ANN@x.com`),
+    # not what it was parsed into (`true`, `ann@x.com`), so the user can find it in the file.
+    sellers = ("email,name,role,manager_email,region,team\n"
+               "ann@x.com,Ann,rep,,EMEA,Wolves\n"
+               "ANN@x.com,Ann again,rep,,EMEA,Wolves\n"
+               "bob@x.com,Bob,rep,Nobody@X.com,EMEA,Wolves\n")
+    report = failing("import_sellers", write(tmp_path, "s.csv", sellers), tenant="specqa")
+    assert [(e["line"], e["column"], e["value"]) for e in report["errors"]] == [
+        (3, "email", "ANN@x.com"), (4, "manager_email", "Nobody@X.com")]
+    call_command("import_sellers", write(tmp_path, "s.csv", sellers.split("ANN")[0]), tenant="specqa",
+                 stdout=io.StringIO())
+    header = "external_id,account,owner_email,stage,amount,currency,created_date,close_date,is_won,is_closed"
+    opps = (f"{header}\n"
+            "D-1,,ann@x.com,Won,100,USD,,2026-03-01,1,0\n"
+            "D-2,,ann@x.com,Won,100,USD,,2026-03-01,Yes,No\n")
+    report = failing("import_opportunities", write(tmp_path, "o.csv", opps), tenant="specqa")
+    assert [(e["line"], e["column"], e["value"]) for e in report["errors"]] == [(2, "is_won", "1"), (3, "is_won", "Yes")]
