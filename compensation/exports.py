@@ -58,7 +58,8 @@ def statements_export(*, period_from: str, period_through: str | None = None) ->
                 }
                 for line in st.lines.all()
             ],
-            "attainment": dict(st.attainment or {}),
+            # by component name: PostgreSQL's jsonb keeps its own key order (shorter keys first)
+            "attainment": dict(sorted((st.attainment or {}).items())),
         })
     return out
 

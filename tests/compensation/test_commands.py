@@ -65,3 +65,28 @@ def test_failed_run_exits_non_zero(scenario_file, monkeypatch):
     tenant = Tenant.objects.get(slug="cmd3")
     with tenant_atomic(tenant):
         assert not Statement.objects.exists()
+
+
+def test_export_lists_attainment_by_component_name_on_every_database(tmp_path, capsys):
+    # The same inputs give the same export (DESIGN rule 11): PostgreSQL's jsonb reorders object keys
+    # (shorter first: "Marg" before "Bonus"), so the export must not depend on the stored order.
+    plan = {"name": "P", "currency": "USD", "components": [
+        {"name": name, "type": "commission", "measure": {}, "quota": {"measure": "bookings", "period": "quarter"},
+         "basis": "credit", "method": "marginal", "tiers": [{"rate": "0.1"}]} for name in ("Marg", "Bonus")]}
+    scenario = {
+        "tenant": {"name": "Order Co", "currency": "USD"},
+        "sellers": [{"id": "A", "name": "A", "role_type": "AE"}],
+        "plans": [plan],
+        "assignments": [{"seller": "A", "plan": "P", "from": "2027-01-01", "to": "2027-12-31"}],
+        "quotas": [{"seller": "A", "measure": "bookings", "period": "2027-Q1", "amount": "1000"}],
+        "deals": [{"id": "D", "owner": "A", "amount": "100", "close_date": "2027-01-10", "stage": "closed_won",
+                   "deal_type": "new_logo"}],
+    }
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps(scenario))
+    call_command("load_scenario", str(path), "--tenant", "order")
+    call_command("calculate", "--tenant", "order", "--period", "2027-01")
+    capsys.readouterr()
+    call_command("export_statements", "--tenant", "order", "--period", "2027-01")
+    [row] = json.loads(capsys.readouterr().out)
+    assert list(row["attainment"].items()) == [("Bonus", "0.1"), ("Marg", "0.1")]
