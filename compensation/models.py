@@ -197,8 +197,11 @@ class EarningLine(TenantModel):
     # The facts as JSON *text*, not jsonb: nothing queries inside them (they are only rendered), and parsing
     # ~700 bytes of JSON per line into jsonb was ~40 % of writing a line (PERFORMANCE.md, docs/benchmarks.md).
     explain = models.TextField(null=True, blank=True)
+    # No database constraint either, for the same reason: its check was queued for every line written (a NULL
+    # key is checked too), ~0.5 µs a line at commit — 3–5 ms of an edit's ~7,000 rewritten lines
+    # (docs/benchmarks.md, bench:recalclite-2026-12-03b). The writer takes the ids from adjustments it read.
     adjustment = models.ForeignKey(Adjustment, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines",
-                                   db_index=False)
+                                   db_index=False, db_constraint=False)
 
     class Meta:
         ordering = ["statement", "position"]

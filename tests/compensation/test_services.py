@@ -226,6 +226,24 @@ def test_it_rejects_approval_by_an_adjuster_and_allows_another_finance_user(acme
         assert statement_approve(statement=st, actor=other).status == "approved"
 
 
+def test_deleting_an_adjustment_clears_its_lines_link_without_a_database_constraint(acme,
+                                                                                    django_capture_on_commit_callbacks):
+    # EarningLine.adjustment has no database constraint (a check per line written); Django's collector
+    # still applies SET_NULL, so no line is left pointing at a deleted adjustment.
+    finance = acme.users["finance"]
+    with tenant_atomic(acme.tenant):
+        adjustment = adjustment_create(seller=acme.sellers["rep"], period="2027-01", amount="500.00", reason="SPIF",
+                                       actor=finance)
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(acme.tenant):
+        calculation_request(period_from="2027-01", requested_by=acme.users["revops"])
+    with tenant_atomic(acme.tenant):
+        line = EarningLine.objects.get(adjustment=adjustment)
+        assert (line.kind, line.amount) == ("adjustment", Decimal("500.00"))
+        adjustment.delete()
+        line.refresh_from_db()
+        assert line.adjustment_id is None and line.amount == Decimal("500.00")
+
+
 def test_it_rejects_approval_by_a_role_without_the_capability(acme, calculated):
     with tenant_atomic(acme.tenant):
         st = statement_publish(statement=calculated, actor=acme.users["finance"])
