@@ -158,10 +158,10 @@ class EarningLine(TenantModel):
     # position) below (the statement page, exports and every by-statement read; deleting a
     # statement's lines uses it too). The foreign keys have none: no read filters lines by run,
     # seller, deal or adjustment, and deals, sellers and adjustments are not deleted by the app.
-    # Nor do tenant, run, seller and deal have database constraints (as Perform's bulk-loaded tables): each
+    # Nor do tenant, run, seller, deal and adjustment have database constraints (as Perform's bulk-loaded tables): each
     # is a deferred trigger check per line at commit, most of a run's database time, and the one writer
     # (compensation.services.calculation) takes every id from rows it read in the same transaction, under
-    # RLS; Django's collector still applies CASCADE / SET_NULL when a statement, seller, run or deal is
+    # RLS; Django's collector still applies CASCADE / SET_NULL when a statement, seller, run, deal or adjustment is
     # deleted through the ORM. The statement has no constraint either: its check on a *deleted* statement
     # runs outside RLS, so without the tenant it cannot use line_statement_idx and scanned every tenant's
     # lines once per statement (a year's wipe of 98,000 statements did not commit in 5 minutes).
@@ -197,9 +197,8 @@ class EarningLine(TenantModel):
     # The facts as JSON *text*, not jsonb: nothing queries inside them (they are only rendered), and parsing
     # ~700 bytes of JSON per line into jsonb was ~40 % of writing a line (PERFORMANCE.md, docs/benchmarks.md).
     explain = models.TextField(null=True, blank=True)
-    # No database constraint either, for the same reason: its check was queued for every line written (a NULL
-    # key is checked too), ~0.5 µs a line at commit — 3–5 ms of an edit's ~7,000 rewritten lines
-    # (docs/benchmarks.md, bench:recalclite-2026-12-03b). The writer takes the ids from adjustments it read.
+    # No database constraint (see the top of the class): its check was queued for every line written, NULL keys
+    # too — 3–5 ms at commit of an edit's ~7,000 rewritten lines (docs/benchmarks.md, bench:recalclite-2026-12-03b).
     adjustment = models.ForeignKey(Adjustment, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines",
                                    db_index=False, db_constraint=False)
 
