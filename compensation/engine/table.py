@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from itertools import repeat
 from math import gcd
+from operator import itemgetter
 
 import numpy as np
 
@@ -600,11 +602,15 @@ class _Run:
         fx_k = {k: (deals[d].currency, deals[d].amount, self.fxs[x])
                 for k, d, x in zip(np.flatnonzero(fx_k_v >= 0).tolist(), deal_k[fx_k_v >= 0].tolist(),
                                    fx_k_v[fx_k_v >= 0].tolist(), strict=True)}
-        facts = LineFacts(deal=c_deal, deal_type=_objects([d.deal_type for d in deals])[deal_k].tolist(), fx=fx_k,
-                          kind=c_kind, frac=_objects(self.p_frac)[party_k].tolist(),
-                          src=_objects(p_seller)[party_k].tolist(),
-                          ti=_objects([a.target_incentive for a in asgs])[asg_k].tolist(), quota=c_quota,
-                          quota_period=c_quota_period, comp=c_comp, credit=credit_k, before=before_k, after=after_k,
+        # each line's (assignment, group): the target incentive, quota and quota period of its facts
+        ga, ga_code = np.unique(asg_k * max(len(gkeys), 1) + gid_k, return_inverse=True)
+        ga_asg, ga_gid = np.divmod(ga, max(len(gkeys), 1))
+        facts = LineFacts(deal_code=deal_k, deal_key=[d.key for d in deals], deal_type=[d.deal_type for d in deals],
+                          fx=fx_k, kind_code=kind_k, party_code=party_k, party_frac=self.p_frac, party_src=p_seller,
+                          ga_code=ga_code.reshape(-1), ga_ti=[asgs[a].target_incentive for a in ga_asg.tolist()],
+                          ga_quota=[vec_quota[g] for g in ga_gid.tolist()], ga_qp=[gkeys[g][3] for g in ga_gid.tolist()],
+                          comp_code=comp_k, comps=ucomp, comp_plan=[plan_keys[c // width] for c in ucc.tolist()],
+                          credit=credit_k, before=before_k, after=after_k,
                           quota_micro=quota_k, cents=cents_k, capped=res["capped"][keep_a],
                           uncapped=res["uncapped"][keep_a], uncapped_den=res["uncapped_den"][keep_a], fy=ctx.fy)
         objs = [line for _, line in ctx.out if lo <= line.period <= hi]
@@ -662,18 +668,23 @@ class LineFacts:
     """The column lines' structured facts (`LineTable.c_facts`): the same JSON text as
     `explain.commission_facts`, made when read — `facts[i]` for one line, `take(indexes)` for many at once
     (the writer reads them in slices of its output order) — instead of all at once: a year's texts are ~700
-    bytes a line, the largest thing a run would hold. Holds only what the text is made of (per-line references
-    to shared values, the rating's integer columns), not the run's deals or credit rows."""
+    bytes a line, the largest thing a run would hold. Holds only what the text is made of (per-line codes into
+    small tables of deals, parties, (assignment, group)s and components, the rating's integer columns), not the
+    run's deals or credit rows; the text of each table entry is made once, when a line first needs it."""
 
-    __slots__ = ("deal", "deal_type", "fx", "kind", "frac", "src", "ti", "quota", "quota_period", "comp", "credit",
-                 "before", "after", "quota_micro", "cents", "capped", "uncapped", "uncapped_den", "fy")
+    __slots__ = ("deal_code", "deal_key", "deal_type", "fx", "kind_code", "party_code", "party_frac", "party_src",
+                 "ga_code", "ga_ti", "ga_quota", "ga_qp", "comp_code", "comps", "comp_plan", "credit", "before", "after",
+                 "quota_micro", "cents", "capped", "uncapped", "uncapped_den", "fy", "_made")
+
+    CENTS = 16  # the amount's text in `pieces`: the writer's amount column is the same text
 
     def __init__(self, **columns):
-        for name in self.__slots__:
+        for name in self.__slots__[:-1]:
             setattr(self, name, columns[name])
+        self._made: dict = {}
 
     def __len__(self) -> int:
-        return len(self.deal)
+        return len(self.deal_code)
 
     def __getitem__(self, i: int) -> str:
         return self.take([i])[0]
@@ -683,59 +694,103 @@ class LineFacts:
             yield from self.take(range(start, min(start + 50_000, len(self))))
 
     def take(self, indexes) -> list[str]:
-        """The facts texts of column lines `indexes`, in that order, assembled from pieces computed once per
-        deal, seller, split, group and component of the slice."""
+        """The facts texts of column lines `indexes`, in that order: each text is the join of its `pieces`."""
+        return list(map("".join, zip(*self.pieces(indexes), strict=True)))
+
+    def pieces(self, indexes, escape=None) -> list:
+        """The facts texts of column lines `indexes` as sequences of pieces, one sequence per part of the text (a
+        line's text is the join of its entry in each), made column-wise: the parts that name deals, sellers,
+        groups and components once per distinct value of the slice, the numbers by C-level maps — no f-string per
+        line. `escape` (e.g. COPY's) is applied to the parts made from names; the numbers need none."""
+        esc = escape or _same
         idx = np.asarray(indexes, dtype=np.int64)
         il = idx.tolist()
-        fy, fx_of = self.fy, self.fx
-        deal_part: dict = {}  # deal -> '{"v":…,"deal":…,"deal_type":…,'
-        fx_part: dict = {}  # (deal, fx ratio) -> ',"fx":{…}'
-        src_part: dict = {}  # (split, source) -> '"split":…,"source":…,'
-        group_part: dict = {}  # (target incentive, quota, quota period) -> '"target_incentive":…,"months":…,'
-        comp_part: dict = {}  # component -> ',"component":{…}}'
-        out = []
-        append = out.append
-        for k, mu, b, a, q, c, cp, un, ud in zip(
-                il, self.credit[idx].tolist(), self.before[idx].tolist(), self.after[idx].tolist(),
-                self.quota_micro[idx].tolist(), self.cents[idx].tolist(), self.capped[idx].tolist(),
-                self.uncapped[idx].tolist(), self.uncapped_den[idx].tolist(), strict=True):
-            key = self.deal[k]
-            dp = deal_part.get(key)
-            if dp is None:
-                dp = deal_part[key] = f'{{"v":{FACTS_VERSION},"deal":{_q(key)},"deal_type":{_q(self.deal_type[k])},'
-            # keyed by text: equal Decimals can print differently (0.5 / 0.50)
-            sk = (str(self.frac[k]), self.src[k])
-            sp = src_part.get(sk)
-            if sp is None:
-                sp = src_part[sk] = f'"split":"{sk[0]}","source":{_q(str(sk[1]))},'
-            ti = str(self.ti[k])
-            qp = self.quota_period[k]
-            gp_key = (ti, str(self.quota[k]), qp)
-            gp = group_part.get(gp_key)
-            if gp is None:
-                gp = group_part[gp_key] = (f'"target_incentive":"{ti}","quota":"{gp_key[1]}","quota_period":{_q(qp)},'
-                                           f'"months":{_n_months(qp, fy)},')
-            fx = fx_of.get(k)
-            if fx is None:
-                fxs = ""
-            else:
-                fxs = fx_part.get((key, fx))
-                if fxs is None:
-                    currency, amount, r = fx
-                    fxs = fx_part[(key, fx)] = (f',"fx":{{"currency":{_q(currency)},"deal_amount":"{amount}",'
-                                                f'"rate":"{r.numerator}/{r.denominator}"}}')
-            comp = self.comp[k]
-            cj = comp_part.get(id(comp))
-            if cj is None:
-                cj = comp_part[id(comp)] = f',"component":{component_json(comp)}}}'
-            g = gcd(mu, SCALE)
-            append(f'{dp}"credit_kind":"{self.kind[k]}","credit":"{mu // g}/{SCALE // g}",{sp}{gp}'
-                   f'"attainment_before":"{b}/{q}","attainment_after":"{a}/{q}","amount":"{_cents_text(c)}",'
-                   f'"capped":{"true" if cp else "false"}{fxs},"uncapped":"{un}/{ud}"{cj}')
-        return out
+        size = len(il)
+        fy, key, dtype = self.fy, self.deal_key, self.deal_type
+        frac, src, ti, quota, qp, comps = (self.party_frac, self.party_src, self.ga_ti, self.ga_quota, self.ga_qp,
+                                           self.comps)
+        dp = self._pieces("deal", len(key), esc, self.deal_code[idx], lambda c: (
+            f'{{"v":{FACTS_VERSION},"deal":{_q(key[c])},"deal_type":{_q(dtype[c])},"credit_kind":"'))
+        sp = self._pieces("party", len(frac), esc, self.party_code[idx], lambda c: (
+            f'"split":"{frac[c]}","source":{_q(str(src[c]))},'))
+        gp = self._pieces("group", len(ti), esc, self.ga_code[idx], lambda c: (
+            f'"target_incentive":"{ti[c]}","quota":"{quota[c]}","quota_period":{_q(qp[c])},'
+            f'"months":{_n_months(qp[c], fy)},"attainment_before":"'))
+        cj = self._pieces("component", len(comps), esc, self.comp_code[idx], lambda c: f',"component":{component_json(comps[c])}}}')
+        credit = self.credit[idx]
+        if credit.dtype == np.int64:
+            g = np.gcd(credit, SCALE)
+            num, den = (credit // g).tolist(), (SCALE // g).tolist()
+        else:
+            cl = credit.tolist()
+            gs = [gcd(c, SCALE) for c in cl]
+            num, den = [c // g for c, g in zip(cl, gs, strict=True)], [SCALE // g for g in gs]
+        q = list(map(str, self.quota_micro[idx].tolist()))
+        fxs = [""] * size
+        if self.fx:
+            fx_of = self.fx
+            for j in np.flatnonzero(np.isin(idx, np.fromiter(fx_of, dtype=np.int64, count=len(fx_of)))).tolist():
+                currency, amount, r = fx_of[il[j]]
+                fxs[j] = esc(f',"fx":{{"currency":{_q(currency)},"deal_amount":"{amount}",'
+                             f'"rate":"{r.numerator}/{r.denominator}"}}')
+        return [dp, _KIND_PIECE[self.kind_code[idx]].tolist(),
+                list(map(str, num)), repeat("/", size), list(map(str, den)), repeat('",', size), sp, gp,
+                list(map(str, self.before[idx].tolist())), repeat("/", size), q, repeat('","attainment_after":"', size),
+                list(map(str, self.after[idx].tolist())), repeat("/", size), q, repeat('","amount":"', size),
+                cents_texts(self.cents[idx].tolist()), repeat('","capped":', size),
+                _BOOL_TEXT[self.capped[idx].astype(np.int64)].tolist(), fxs, repeat(',"uncapped":"', size),
+                list(map(str, self.uncapped[idx].tolist())), repeat("/", size),
+                list(map(str, self.uncapped_den[idx].tolist())), repeat('"', size), cj]
+
+    def per_code(self, table: str, indexes, make, cache: dict) -> list[str]:
+        """Text of column lines `indexes` that depends only on their deal, (assignment, group) or component
+        (`table`: "deal", "group", "component"): `make(code)` once per table entry, kept in the caller's `cache`
+        for its next slices. The writer's columns of those lines are made so."""
+        codes = {"deal": self.deal_code, "group": self.ga_code, "component": self.comp_code}[table]
+        size = {"deal": len(self.deal_key), "group": len(self.ga_ti), "component": len(self.comps)}[table]
+        return _coded(cache, table, size, codes[np.asarray(indexes, dtype=np.int64)], make)
+
+    def _pieces(self, table: str, size: int, esc, codes: np.ndarray, make) -> list[str]:
+        return _coded(self._made, (table, esc), size, codes, lambda c: esc(make(c)))
+
+
+def _coded(cache: dict, key, size: int, codes: np.ndarray, make) -> list[str]:
+    """`make(c)` of each of `codes` (entries of a table of `size`), made once per entry and kept in `cache[key]`."""
+    made = cache.get(key)
+    if made is None:
+        made = cache[key] = (np.empty(size, dtype=object), np.zeros(size, dtype=bool))
+    texts, done = made
+    need = np.unique(codes)
+    for c in need[~done[need]].tolist():
+        texts[c] = make(c)
+    done[need] = True
+    return texts[codes].tolist()
 
 
 _KINDS = ("direct", "split", "rollup")  # credit kinds by code (KIND_ORDER's order)
+_KIND_PIECE = np.array([f'{k}","credit":"' for k in _KINDS], dtype=object)
+_BOOL_TEXT = np.array(["false", "true"], dtype=object)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def picker(il: list):
+    """itemgetter of the positions `il` that always gives a tuple (an empty one for none)."""
+    if not il:
+        return lambda seq: ()
+    get = itemgetter(*il)
+    return (lambda seq: (get(seq),)) if len(il) == 1 else get
+
+
+def cents_texts(cents: list[int]) -> list[str]:
+    """str(Decimal(c).scaleb(-2)) of each integer number of cents ("0.00", "-0.05", "123.45")."""
+    pos, neg = _CENTS_FORMATS  # printf-style on divmod's pair: cheaper than an f-string per value
+    return [pos % divmod(c, 100) if c >= 0 else neg % divmod(-c, 100) for c in cents]
+
+
+_CENTS_FORMATS = ("%d.%02d", "-%d.%02d")
 _DAYS = 4_000_000  # above every date ordinal: (currency pair, close date) codes
 
 
@@ -762,9 +817,3 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     starts = np.cumsum(counts) - counts
     return owner, np.arange(len(owner), dtype=np.int64) - starts[owner]
-
-
-def _cents_text(c: int) -> str:
-    """str(Decimal(c).scaleb(-2)) for an integer number of cents ("0.00", "-0.05", "123.45")."""
-    whole, frac = divmod(abs(c), 100)
-    return f"{'-' if c < 0 else ''}{whole}.{frac:02d}"

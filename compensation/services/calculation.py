@@ -15,10 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from itertools import repeat
-from operator import itemgetter
 
-import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -43,11 +40,11 @@ from compensation.engine import (
 from compensation.engine.formatting import fmt_money, plain
 from compensation.engine.table import LineTable, calculate_table
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
-from compensation.services import partitions
+from compensation.services import line_text, partitions
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
 from spm.background import require_queue
-from spm.db.bulk import bulk_insert, bulk_update
+from spm.db.bulk import CopyText, bulk_insert, bulk_update, copy_line_ends
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_key, month_start, parse_period_key, quota_period_key
 from spm.models import FxRate, Tenant
@@ -310,6 +307,8 @@ PARTITION_SELLERS = 2000
 # Lines made into rows (their facts and numeric text) and written at a time: the write holds one slice's text,
 # not a partition's (~700 bytes of facts a line).
 WRITE_SLICE = 50_000
+# Commission lines joined into one COPY write (~1 KB of text a line).
+COPY_CHUNK_LINES = 5_000
 
 
 _DEALS_MARK = "\x00deals\x00"
@@ -571,17 +570,34 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
                 d("rate", line.rate), Decimal(line.amount).quantize(CENT), line.explanation, line.facts,
                 line.adjustment_ref)
 
-    column_rows = _column_rows(result, run_id, plan_names, deal_ids, d) if connection.vendor == "postgresql" else None
+    # PostgreSQL: the commission lines' COPY text made column-wise (line_text); the other lines as row tuples
+    column_text = (line_text.column_text(result, run_id=run_id, plan_names=plan_names, deal_ids=deal_ids, d=d,
+                                         ends=copy_line_ends(EarningLine, LINE_FIELDS, tenant.pk))
+                   if connection.vendor == "postgresql" else None)
 
     def slice_rows(entries):  # (statement id, position, line) in write order
-        made = iter(column_rows([e for e in entries if isinstance(e[2], int) and e[2] < n])) if column_rows else None
+        if column_text is not None:
+            made = iter(column_text([e for e in entries if isinstance(e[2], int) and e[2] < n]))
+            run = []  # consecutive commission lines' text, written as one chunk
+            for statement_id, position, x in entries:
+                if isinstance(x, int) and x < n:
+                    run.append(next(made))
+                    if len(run) >= COPY_CHUNK_LINES:
+                        yield CopyText("".join(run), len(run))
+                        run = []
+                    continue
+                if run:
+                    yield CopyText("".join(run), len(run))
+                    run = []
+                yield object_row(statement_id, position, x if not isinstance(x, int) else result.objs[x - n])
+            if run:
+                yield CopyText("".join(run), len(run))
+            return
         for statement_id, position, x in entries:
             if not isinstance(x, int):
                 yield object_row(statement_id, position, x)
             elif x >= n:
                 yield object_row(statement_id, position, result.objs[x - n])
-            elif made is not None:
-                yield next(made)
             else:  # SQLite: the very values the Line would give
                 yield object_row(statement_id, position, result.column_line(x))
 
@@ -597,66 +613,6 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
 
     count = bulk_insert(EarningLine, LINE_FIELDS, rows(), tenant_id=tenant.pk)
     return len(wanted), count
-
-
-def _fixed_column(values: list[int], places: int) -> list[str]:
-    """Integers counted in 10^-places units as exact decimal text ("-0.000120"), a whole column at once."""
-    scale = 10**places
-    fmt = f"%d.%0{places}d"  # printf-style on divmod's pair: ~35 % less than an f-string with a nested spec
-    neg = "-" + fmt
-    return [fmt % divmod(v, scale) if v >= 0 else neg % divmod(-v, scale) for v in values]
-
-
-def _column_rows(result: LineTable, run_id, plan_names: dict, deal_ids: dict, d):
-    """Row builder for the table's commission lines on PostgreSQL, from its integer columns: credit in exact
-    micro-units, attainment rounded half up to the column's 6 places from the exact ratio (what PostgreSQL
-    does to the 40-digit Decimal the `Line` carries: no value differs), amount in cents. Given a slice of
-    (statement id, position, column line index), it makes the text of each numeric column and the facts of
-    those lines column-wise, then their rows."""
-    places = EarningLine._meta.get_field("attainment_before").decimal_places
-    scale2 = 2 * 10**places
-
-    def attainment(values, qmicro) -> list[str]:  # half up on the magnitude, exact
-        return _fixed_column([(scale2 * v + q) // (2 * q) if v >= 0 else -((-scale2 * v + q) // (2 * q))
-                              for v, q in zip(values, qmicro, strict=True)], places)
-
-    consts: dict = {}  # quotas and rates: few distinct values per run
-    seller, period, component, deal, credit_kind, quota_period, facts = (
-        result.c_seller, result.c_period, result.c_component, result.c_deal, result.c_credit_kind,
-        result.c_quota_period, result.c_facts)
-    c_quota, c_rate, c_plan = result.c_quota, result.c_rate, result.c_plan
-    take = facts.take if hasattr(facts, "take") else (lambda idx: [facts[i] for i in idx])
-
-    def const(kind: str, values: tuple) -> list:
-        """Each value adapted once per distinct object (the lines of a group share their quota's), as the first
-        equal value was."""
-        text = {}
-        for key, v in {id(v): v for v in values}.items():
-            text[key] = consts.get((kind, v)) or consts.setdefault((kind, v), d("quota" if kind == "q" else "rate", v))
-        return [text[id(v)] for v in values]
-
-    def rows(entries: list) -> list[tuple]:
-        if not entries:
-            return []
-        il = [e[2] for e in entries]
-        idx = np.asarray(il, dtype=np.int64)
-        pick = itemgetter(*il)
-        if len(il) == 1:
-            pick = (lambda get: lambda seq: (get(seq),))(pick)
-        qmicro = result.c_quota_micro[idx].tolist()
-        credit = _fixed_column(result.c_credit[idx].tolist(), 6)
-        cents = _fixed_column(result.c_cents[idx].tolist(), 2)
-        before = attainment(result.c_before[idx].tolist(), qmicro)
-        after = attainment(result.c_after[idx].tolist(), qmicro)
-        texts = take(idx)
-        deals = pick(deal)
-        plans = [plan_names.get(p, "") for p in pick(c_plan)]
-        # the row tuples made by zip, column by column (the order of LINE_FIELDS)
-        return list(zip([e[0] for e in entries], repeat(run_id), pick(seller), pick(period), [e[1] for e in entries],
-                        plans, pick(component), repeat("commission"), [deal_ids.get(x) for x in deals], deals,
-                        pick(credit_kind), credit, const("q", pick(c_quota)), pick(quota_period), before, after,
-                        const("r", pick(c_rate)), cents, repeat(""), texts, repeat(None)))
-    return rows
 
 
 def calculation_execute(*, run_id: int) -> CalculationRun:

@@ -77,8 +77,34 @@ def _executemany_in_batches(sql: str, params: Iterable[tuple]) -> int:
     return count
 
 
-def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence], *, tenant_id: int) -> int:
-    """Insert `rows` (tuples in the order of `fields`, model field names or ``<fk>_id``).
+class CopyText:
+    """Rows already made as COPY text (PostgreSQL): `count` whole lines of every column of the table's COPY, the
+    tenant's first (`copy_line_ends` gives the text before and after the given fields). `bulk_insert` writes it as
+    it is, in its place among the other rows: a caller that makes its rows column-wise skips a tuple and
+    psycopg's formatting per row."""
+
+    __slots__ = ("text", "count")
+
+    def __init__(self, text: str, count: int):
+        self.text, self.count = text, count
+
+
+def copy_line_ends(model: type[models.Model], fields: Sequence[str], tenant_id: int) -> tuple[str, str]:
+    """The COPY text `bulk_insert` puts before `fields` (the tenant id) and after them (the model's defaults of
+    the columns not given, and the line's end) on each line."""
+    _, extra = constant_columns(model, fields)
+    return f"{tenant_id}\t", "".join(f"\t{v}" for v in copy_text(list(extra))) + "\n"
+
+
+def copy_escape(value: str) -> str:
+    """A text value as a COPY text field (backslash, tab, newline and carriage return escaped)."""
+    return _escape(value) if _COPY_SPECIAL.search(value) else value
+
+
+def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence | CopyText], *,
+                tenant_id: int) -> int:
+    """Insert `rows` (tuples in the order of `fields`, model field names or ``<fk>_id``; on PostgreSQL also
+    `CopyText` chunks of whole lines).
 
     Returns the number of rows written. No per-row query; no model instances are built.
     """
@@ -93,8 +119,12 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
             cursor.execute(f"CREATE TEMP TABLE _bulk_stage ON COMMIT DROP AS SELECT {col_sql} FROM {table} WITH NO DATA")
             with cursor.copy(f"COPY _bulk_stage ({col_sql}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row((tenant_id, *row, *extra))
-                    count += 1
+                    if row.__class__ is CopyText:
+                        copy.write(row.text)
+                        count += row.count
+                    else:
+                        copy.write_row((tenant_id, *row, *extra))
+                        count += 1
             cursor.execute(f"INSERT INTO {table} ({col_sql}) SELECT {col_sql} FROM _bulk_stage")
             cursor.execute("DROP TABLE _bulk_stage")
         return count
