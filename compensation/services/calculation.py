@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -40,7 +41,7 @@ from compensation.engine import (
 from compensation.engine.formatting import fmt_money, plain
 from compensation.engine.table import LineTable, calculate_table
 from compensation.models import Adjustment, CalculationRun, CompPlan, EarningLine, PlanAssignment, Statement
-from compensation.services import line_text, partitions
+from compensation.services import line_text, partitions, write_order
 from performance import selectors as performance_selectors
 from planning import selectors as planning_selectors
 from spm.background import require_queue
@@ -359,22 +360,6 @@ def earliest_locked_month() -> str | None:
     return Statement.objects.filter(status__in=LOCKED).order_by("period").values_list("period", flat=True).first()
 
 
-def _line_keys(result: LineTable, sellers: set[int] | None) -> list[tuple[int, int, str, int]]:
-    """(line index, seller, period, amount in cents) of every line in output order, of `sellers` only when given."""
-    n = result.n
-    sel, per, cents = result.c_seller, result.c_period, result.c_cents.tolist()
-    out = []
-    for i in result.order.tolist():
-        if i < n:
-            key = (i, sel[i], per[i], cents[i])
-        else:
-            line = result.objs[i - n]
-            key = (i, line.seller, line.period, int(Decimal(line.amount).quantize(CENT).scaleb(2)))
-        if sellers is None or key[1] in sellers:
-            out.append(key)
-    return out
-
-
 def _corrections(engine_total: dict[tuple[int, str], Decimal], closed: set[str],
                  sellers: set[int] | None) -> dict[tuple[int, str], Line]:
     """Approved and paid statements never change; what a recalculation would change in them becomes ONE
@@ -454,16 +439,14 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
     if sellers is not None:
         statements = statements.filter(seller_id__in=sellers)
         attainment_of = {k: v for k, v in attainment_of.items() if k[0] in sellers}
-    keys = _line_keys(result, sellers)  # (line index, seller, period, cents) in output order
-    engine_total: dict[tuple[int, str], int] = defaultdict(int)
-    for _, seller, period, cents in keys:
-        engine_total[(seller, period)] += cents
+    lines = write_order.LineKeys(result, sellers)  # the lines in output order, numbered by (seller, period)
+    engine_total = lines.totals  # cents per (seller, period)
     existing = {(st.seller_id, st.period): st for st in statements}
     locked = {key for key, st in existing.items() if st.is_locked}
     corrections = _corrections({k: Decimal(v).scaleb(-2) for k, v in engine_total.items()}, closed, sellers)
 
     # Who needs a statement: everyone with an assignment in the month, plus anyone with a line.
-    wanted: dict[tuple[int, str], list] = {}
+    wanted: dict[tuple[int, str], list] = {}  # (seller, month) -> its correction lines
     plan_of: dict[tuple[int, str], str] = {}
     for month in open_months:
         start = month_start(month)
@@ -476,19 +459,17 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
                 plan_of.setdefault((a.seller, month), a.plan)
     open_set = set(open_months)
     n, c_plan = result.n, result.c_plan
-    for i, seller, period, _cents in keys:  # `wanted` holds line indexes (int) and correction Lines
-        if period not in open_set:
-            continue
-        key = (seller, period)
-        wanted.setdefault(key, []).append(i)
-        plan = c_plan[i] if i < n else result.objs[i - n].plan
-        if plan is not None:
-            plan_of.setdefault(key, plan)
-    cents_of = {i: cents for i, _, _, cents in keys}
+    is_open = np.fromiter((key[1] in open_set for key in lines.keys), dtype=bool, count=len(lines.keys))
+    line_open = is_open[lines.key]
+    for k in lines.in_first_order(line_open):  # keys in order of their first line, as the lines come
+        wanted.setdefault(lines.keys[k], [])
+    for k, i in lines.first_lines(line_open & lines.has_plan).items():
+        plan_of.setdefault(lines.keys[k], c_plan[i] if i < n else result.objs[i - n].plan)
+    extra_cents: dict[tuple[int, str], int] = defaultdict(int)
     for key, line in sorted(corrections.items()):
         if key[1] in open_set:
             wanted.setdefault(key, []).append(line)
-            cents_of[id(line)] = int(Decimal(line.amount).quantize(CENT).scaleb(2))
+            extra_cents[key] += int(Decimal(line.amount).quantize(CENT).scaleb(2))
     for key in locked:
         wanted.pop(key, None)
 
@@ -502,10 +483,10 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
     Statement.objects.filter(pk__in=stale).delete()
 
     to_create, to_update = [], []
-    for (seller, month), lines in sorted(wanted.items()):
+    for seller, month in sorted(wanted):
         plan_key = plan_of.get((seller, month))
         currency = lookups["plan_currency"].get(plan_key, tenant.base_currency)
-        total = Decimal(sum(cents_of[x] if isinstance(x, int) else cents_of[id(x)] for x in lines)).scaleb(-2)
+        total = Decimal(engine_total.get((seller, month), 0) + extra_cents.get((seller, month), 0)).scaleb(-2)
         attainment = {
             c: plain(Decimal(v).quantize(ATTAINMENT_PLACES))
             for c, v in sorted(attainment_of.get((seller, month), {}).items())
@@ -575,41 +556,39 @@ def _write_results(run: CalculationRun | None, result, lookups: dict, months: li
                                          ends=copy_line_ends(EarningLine, LINE_FIELDS, tenant.pk))
                    if connection.vendor == "postgresql" else None)
 
-    def slice_rows(entries):  # (statement id, position, line) in write order
-        if column_text is not None:
-            made = iter(column_text([e for e in entries if isinstance(e[2], int) and e[2] < n]))
-            run = []  # consecutive commission lines' text, written as one chunk
-            for statement_id, position, x in entries:
-                if isinstance(x, int) and x < n:
-                    run.append(next(made))
-                    if len(run) >= COPY_CHUNK_LINES:
-                        yield CopyText("".join(run), len(run))
-                        run = []
-                    continue
-                if run:
-                    yield CopyText("".join(run), len(run))
-                    run = []
-                yield object_row(statement_id, position, x if not isinstance(x, int) else result.objs[x - n])
-            if run:
-                yield CopyText("".join(run), len(run))
+    # the lines to write in write order (statements in `wanted` order, each one's lines by position)
+    rank_of = {key: r for r, key in enumerate(wanted)}
+    rank = np.fromiter((rank_of.get(key, -1) for key in lines.keys), dtype=np.int64, count=len(lines.keys))
+    extra = [(rank_of[key], line) for key, more in wanted.items() for line in more]
+    pk_of = np.fromiter((by_key[key].pk for key in wanted), dtype=np.int64, count=len(wanted))
+    w_rank, w_position, w_line = write_order.write_entries(lines, rank, extra)
+
+    def line_of(x: int):
+        return result.objs[x - n] if x >= 0 else extra[-1 - x][1]
+
+    def slice_rows(st: list, position: list, x: np.ndarray):
+        if column_text is None:  # SQLite: the very values the Line would give
+            for s_id, pos, i in zip(st, position, x.tolist(), strict=True):
+                yield object_row(s_id, pos, result.column_line(i) if 0 <= i < n else line_of(i))
             return
-        for statement_id, position, x in entries:
-            if not isinstance(x, int):
-                yield object_row(statement_id, position, x)
-            elif x >= n:
-                yield object_row(statement_id, position, result.objs[x - n])
-            else:  # SQLite: the very values the Line would give
-                yield object_row(statement_id, position, result.column_line(x))
+        column = (x >= 0) & (x < n)
+        cols = np.flatnonzero(column)
+        made = column_text([st[j] for j in cols.tolist()], [position[j] for j in cols.tolist()], x[cols])
+        done = 0  # lines of `made` written
+        start = 0
+        for j in [*np.flatnonzero(~column).tolist(), len(x)]:  # the commission lines up to each other line
+            for c in range(start, j, COPY_CHUNK_LINES):
+                size = min(j, c + COPY_CHUNK_LINES) - c
+                yield CopyText("".join(made[done:done + size]), size)
+                done += size
+            if j < len(x):
+                yield object_row(st[j], position[j], line_of(int(x[j])))
+            start = j + 1
 
     def rows():  # in slices of the write order: a slice's text (facts, numeric columns) is made, written, dropped
-        entries = []
-        for key, lines in wanted.items():
-            pk = by_key[key].pk
-            entries.extend((pk, position, x) for position, x in enumerate(lines))
-            if len(entries) >= WRITE_SLICE:
-                yield from slice_rows(entries)
-                entries = []
-        yield from slice_rows(entries)
+        for s in range(0, len(w_line), WRITE_SLICE):
+            yield from slice_rows(pk_of[w_rank[s:s + WRITE_SLICE]].tolist(), w_position[s:s + WRITE_SLICE].tolist(),
+                                  w_line[s:s + WRITE_SLICE])
 
     count = bulk_insert(EarningLine, LINE_FIELDS, rows(), tenant_id=tenant.pk)
     return len(wanted), count

@@ -30,8 +30,8 @@ def fixed_column(values: list[int], places: int) -> list[str]:
 
 def column_text(result: LineTable, *, run_id, plan_names: dict, deal_ids: dict, d, ends: tuple[str, str]):
     """Maker of the COPY text of the table's commission lines, in the order of `calculation.LINE_FIELDS` between
-    `ends` (`spm.db.bulk.copy_line_ends`): given (statement id, position, column line index) entries, it returns
-    one text line each. The credit is exact micro-units; the attainments are rounded half up to the column's
+    `ends` (`spm.db.bulk.copy_line_ends`): given the statement ids, positions and column line indexes of some lines,
+    it returns one text line each. The credit is exact micro-units; the attainments are rounded half up to the column's
     6 places from the exact ratio (what PostgreSQL does to the 40-digit Decimal the `Line` carries); the amount
     in cents; quota and rate as `d` adapts them."""
     places = EarningLine._meta.get_field("attainment_before").decimal_places
@@ -61,13 +61,11 @@ def column_text(result: LineTable, *, run_id, plan_names: dict, deal_ids: dict, 
         opp = deal_ids.get(key)
         return NULL if opp is None else str(opp)
 
-    def make(entries: list) -> list[str]:
-        if not entries:
+    def make(st_ids: list, positions: list, idx: np.ndarray) -> list[str]:
+        if not len(idx):
             return []
-        il = [e[2] for e in entries]
-        idx = np.asarray(il, dtype=np.int64)
+        il = idx.tolist()
         pick = picker(il)
-        st_ids = [e[0] for e in entries]
         head = {st: f"{prefix}{st}\t{run_text}\t{seller}\t{copy_escape(period)}\t"
                 for st, (seller, period) in dict(zip(st_ids, zip(pick(result.c_seller), pick(result.c_period),
                                                                   strict=True), strict=True)).items()}
@@ -86,7 +84,7 @@ def column_text(result: LineTable, *, run_id, plan_names: dict, deal_ids: dict, 
         fact_pieces = facts.pieces(idx, copy_escape)
         size = len(il)
         return list(map("".join, zip(
-            list(map(head.__getitem__, st_ids)), list(map(str, [e[1] for e in entries])),
+            list(map(head.__getitem__, st_ids)), list(map(str, positions)),
             pc, dl, kinds, fixed_column(result.c_credit[idx].tolist(), 6), qq,
             attainment(result.c_before[idx].tolist(), qmicro), repeat("\t", size),
             attainment(result.c_after[idx].tolist(), qmicro), repeat("\t", size), list(map(rate.__getitem__, rate_ids)),
