@@ -609,6 +609,7 @@ class _Run:
                           fx=fx_k, kind_code=kind_k, party_code=party_k, party_frac=self.p_frac, party_src=p_seller,
                           ga_code=ga_code.reshape(-1), ga_ti=[asgs[a].target_incentive for a in ga_asg.tolist()],
                           ga_quota=[vec_quota[g] for g in ga_gid.tolist()], ga_qp=[gkeys[g][3] for g in ga_gid.tolist()],
+                          ga_quota_micro=vec_quota_micro[ga_gid].tolist(),
                           comp_code=comp_k, comps=ucomp, comp_plan=[plan_keys[c // width] for c in ucc.tolist()],
                           credit=credit_k, before=before_k, after=after_k,
                           quota_micro=quota_k, cents=cents_k, capped=res["capped"][keep_a],
@@ -673,10 +674,10 @@ class LineFacts:
     run's deals or credit rows; the text of each table entry is made once, when a line first needs it."""
 
     __slots__ = ("deal_code", "deal_key", "deal_type", "fx", "kind_code", "party_code", "party_frac", "party_src",
-                 "ga_code", "ga_ti", "ga_quota", "ga_qp", "comp_code", "comps", "comp_plan", "credit", "before", "after",
+                 "ga_code", "ga_ti", "ga_quota", "ga_qp", "ga_quota_micro", "comp_code", "comps", "comp_plan", "credit", "before", "after",
                  "quota_micro", "cents", "capped", "uncapped", "uncapped_den", "fy", "_made")
 
-    CENTS = 16  # the amount's text in `pieces`: the writer's amount column is the same text
+    CENTS = 10  # the amount's text in `pieces`: the writer's amount column is the same text
 
     def __init__(self, **columns):
         for name in self.__slots__[:-1]:
@@ -706,7 +707,7 @@ class LineFacts:
         idx = np.asarray(indexes, dtype=np.int64)
         il = idx.tolist()
         size = len(il)
-        fy, key, dtype = self.fy, self.deal_key, self.deal_type
+        fy, key, dtype, q_of = self.fy, self.deal_key, self.deal_type, self.ga_quota_micro
         frac, src, ti, quota, qp, comps = (self.party_frac, self.party_src, self.ga_ti, self.ga_quota, self.ga_qp,
                                            self.comps)
         dp = self._pieces("deal", len(key), esc, self.deal_code[idx], lambda c: (
@@ -716,7 +717,8 @@ class LineFacts:
         gp = self._pieces("group", len(ti), esc, self.ga_code[idx], lambda c: (
             f'"target_incentive":"{ti[c]}","quota":"{quota[c]}","quota_period":{_q(qp[c])},'
             f'"months":{_n_months(qp[c], fy)},"attainment_before":"'))
-        cj = self._pieces("component", len(comps), esc, self.comp_code[idx], lambda c: f',"component":{component_json(comps[c])}}}')
+        cj = self._pieces("component", len(comps), esc, self.comp_code[idx],
+                          lambda c: f'","component":{component_json(comps[c])}}}')
         credit = self.credit[idx]
         if credit.dtype == np.int64:
             g = np.gcd(credit, SCALE)
@@ -725,7 +727,10 @@ class LineFacts:
             cl = credit.tolist()
             gs = [gcd(c, SCALE) for c in cl]
             num, den = [c // g for c, g in zip(cl, gs, strict=True)], [SCALE // g for g in gs]
-        q = list(map(str, self.quota_micro[idx].tolist()))
+        den_piece = {v: f'/{v}",' for v in set(den)}  # SCALE's divisors: a few dozen at most
+        # the quota's micro-units are the group's: '/q","attainment_after":"' and '/q","amount":"' once per group
+        qa = self._pieces("quota after", len(ti), _same, self.ga_code[idx], lambda c: f'/{q_of[c]}","attainment_after":"')
+        qm = self._pieces("quota amount", len(ti), _same, self.ga_code[idx], lambda c: f'/{q_of[c]}","amount":"')
         fxs = [""] * size
         if self.fx:
             fx_of = self.fx
@@ -733,14 +738,11 @@ class LineFacts:
                 currency, amount, r = fx_of[il[j]]
                 fxs[j] = esc(f',"fx":{{"currency":{_q(currency)},"deal_amount":"{amount}",'
                              f'"rate":"{r.numerator}/{r.denominator}"}}')
-        return [dp, _KIND_PIECE[self.kind_code[idx]].tolist(),
-                list(map(str, num)), repeat("/", size), list(map(str, den)), repeat('",', size), sp, gp,
-                list(map(str, self.before[idx].tolist())), repeat("/", size), q, repeat('","attainment_after":"', size),
-                list(map(str, self.after[idx].tolist())), repeat("/", size), q, repeat('","amount":"', size),
-                cents_texts(self.cents[idx].tolist()), repeat('","capped":', size),
-                _BOOL_TEXT[self.capped[idx].astype(np.int64)].tolist(), fxs, repeat(',"uncapped":"', size),
-                list(map(str, self.uncapped[idx].tolist())), repeat("/", size),
-                list(map(str, self.uncapped_den[idx].tolist())), repeat('"', size), cj]
+        return [dp, _KIND_PIECE[self.kind_code[idx]].tolist(), list(map(str, num)), list(map(den_piece.__getitem__, den)),
+                sp, gp, list(map(str, self.before[idx].tolist())), qa, list(map(str, self.after[idx].tolist())), qm,
+                cents_texts(self.cents[idx].tolist()), _CAPPED_TEXT[self.capped[idx].astype(np.int64)].tolist(), fxs,
+                repeat(',"uncapped":"', size), list(map(str, self.uncapped[idx].tolist())), repeat("/", size),
+                list(map(str, self.uncapped_den[idx].tolist())), cj]
 
     def per_code(self, table: str, indexes, make, cache: dict) -> list[str]:
         """Text of column lines `indexes` that depends only on their deal, (assignment, group) or component
@@ -769,7 +771,7 @@ def _coded(cache: dict, key, size: int, codes: np.ndarray, make) -> list[str]:
 
 _KINDS = ("direct", "split", "rollup")  # credit kinds by code (KIND_ORDER's order)
 _KIND_PIECE = np.array([f'{k}","credit":"' for k in _KINDS], dtype=object)
-_BOOL_TEXT = np.array(["false", "true"], dtype=object)
+_CAPPED_TEXT = np.array(['","capped":false', '","capped":true'], dtype=object)
 
 
 def _same(text: str) -> str:

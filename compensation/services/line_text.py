@@ -17,13 +17,15 @@ from compensation.models import EarningLine
 from spm.db.bulk import copy_escape
 
 NULL = "\\N"
+_INT64_MAX = 2**63 - 1
 _KIND_TEXT = {k: f"{k}\t" for k in ("direct", "split", "rollup")}  # credit kinds (no character to escape)
 
 
-def fixed_column(values: list[int], places: int) -> list[str]:
-    """Integers counted in 10^-places units as exact decimal text ("-0.000120"), a whole column at once."""
+def fixed_column(values: list[int], places: int, end: str = "") -> list[str]:
+    """Integers counted in 10^-places units as exact decimal text ("-0.000120"), a whole column at once, each
+    followed by `end`."""
     scale = 10**places
-    fmt = f"%d.%0{places}d"  # printf-style on divmod's pair: ~35 % less than an f-string with a nested spec
+    fmt = f"%d.%0{places}d{end}"  # printf-style on divmod's pair: ~35 % less than an f-string with a nested spec
     neg = "-" + fmt
     return [fmt % divmod(v, scale) if v >= 0 else neg % divmod(-v, scale) for v in values]
 
@@ -40,9 +42,16 @@ def column_text(result: LineTable, *, run_id, plan_names: dict, deal_ids: dict, 
     run_text = NULL if run_id is None else str(run_id)
     tail = "\t" + NULL + suffix  # adjustment_id, then the line's end
 
-    def attainment(values, qmicro) -> list[str]:  # half up on the magnitude, exact
+    def attainment(values: np.ndarray, qmicro: np.ndarray) -> list[str]:
+        """Half up on the magnitude, exact; each followed by a tab. In int64 when no product can overflow."""
+        if (values.dtype == np.int64 and qmicro.dtype == np.int64 and len(values) and int(qmicro.min()) > 0
+                and int(qmicro.max()) <= _INT64_MAX // (scale2 + 1)
+                and max(int(values.max()), -int(values.min())) // int(qmicro.min()) < _INT64_MAX // scale2):
+            whole, rest = np.divmod(np.abs(values), qmicro)  # |v| = whole × q + rest: v / q × 10^places, half up
+            units = whole * (scale2 // 2) + (scale2 * rest + qmicro) // (2 * qmicro)
+            return fixed_column(np.where(values < 0, -units, units).tolist(), places, "\t")
         return fixed_column([(scale2 * v + q) // (2 * q) if v >= 0 else -((-scale2 * v + q) // (2 * q))
-                             for v, q in zip(values, qmicro, strict=True)], places)
+                             for v, q in zip(values.tolist(), qmicro.tolist(), strict=True)], places, "\t")
 
     consts: dict = {}  # quotas and rates: few distinct values per run, adapted once each
 
@@ -80,14 +89,14 @@ def column_text(result: LineTable, *, run_id, plan_names: dict, deal_ids: dict, 
         rates = pick(result.c_rate)
         rate_ids = list(map(id, rates))
         rate = {k: const("r", r) + "\t" for k, r in dict(zip(rate_ids, rates, strict=True)).items()}
-        qmicro = result.c_quota_micro[idx].tolist()
+        qmicro = result.c_quota_micro[idx]
         fact_pieces = facts.pieces(idx, copy_escape)
         size = len(il)
         return list(map("".join, zip(
             list(map(head.__getitem__, st_ids)), list(map(str, positions)),
             pc, dl, kinds, fixed_column(result.c_credit[idx].tolist(), 6), qq,
-            attainment(result.c_before[idx].tolist(), qmicro), repeat("\t", size),
-            attainment(result.c_after[idx].tolist(), qmicro), repeat("\t", size), list(map(rate.__getitem__, rate_ids)),
+            attainment(result.c_before[idx], qmicro), attainment(result.c_after[idx], qmicro),
+            list(map(rate.__getitem__, rate_ids)),
             fact_pieces[LineFacts.CENTS], repeat("\t\t", size), *fact_pieces,
             repeat(tail, size), strict=True)))
     return make
