@@ -26,7 +26,6 @@ from compensation.engine import (
     AdjustmentInput,
     Assignment,
     ChurnEvent,
-    Deal,
     EngineError,
     EngineInput,
     EngineResult,
@@ -315,11 +314,12 @@ COPY_CHUNK_LINES = 5_000
 _DEALS_MARK = "\x00deals\x00"
 
 
-def input_fingerprint(inp: EngineInput, deals: Iterable[Deal] | None = None) -> str:
+def input_fingerprint(inp: EngineInput, deal_reprs: Iterable[str] | None = None) -> str:
     """sha256 of the canonical inputs: equal fingerprints ⇒ the engine returns equal lines.
 
-    `deals` (default: inp.deals) may be a stream: a partitioned run hashes every deal without holding them all.
-    The hash is that of the canonical JSON text either way."""
+    `deal_reprs` (default: those of inp.deals) may be a stream of each deal's repr: a partitioned run hashes every
+    deal without holding them all (`partitions.every_deal_repr`). The hash is that of the canonical JSON text
+    either way."""
     from compensation.engine import plan_document_to_dict
 
     canonical = {
@@ -336,8 +336,8 @@ def input_fingerprint(inp: EngineInput, deals: Iterable[Deal] | None = None) -> 
     head, tail = json.dumps(canonical, sort_keys=True, default=str).split(json.dumps(_DEALS_MARK))
     digest = hashlib.sha256(head.encode())
     digest.update(b"[")  # the list as json.dumps writes it: '["…", "…"]'
-    for k, deal in enumerate(inp.deals if deals is None else deals):
-        digest.update(f"{', ' if k else ''}{json.dumps(repr(deal))}".encode())
+    for k, text in enumerate(map(repr, inp.deals) if deal_reprs is None else deal_reprs):
+        digest.update(f"{', ' if k else ''}{json.dumps(text)}".encode())
     digest.update(f"]{tail}".encode())
     return digest.hexdigest()
 
@@ -665,7 +665,7 @@ def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
                 inp, lookups = partitions.partition_input(inp, lookups, None)
                 fingerprint = input_fingerprint(inp)
             else:  # the deals are read partition by partition below
-                fingerprint = input_fingerprint(inp, partitions.every_deal(ext))
+                fingerprint = input_fingerprint(inp, partitions.every_deal_repr(ext))
         _progress(run_id, 40, "Calculating", input_fingerprint=fingerprint)
         months = months_between(run.period_from, run.period_through)
         if len(parts) == 1:

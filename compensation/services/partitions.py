@@ -115,25 +115,26 @@ def deals_from_rows(deal_rows: Iterable, split_rows: Iterable, ext: dict) -> tup
     return deals, deal_ids
 
 
-def _deal(row: tuple, splits: Iterable[tuple[str, Decimal]], ext: dict, shared: _Shared) -> Deal:
-    """One `Deal` from a `credited_deal_rows` row and its splits (sellers by external id, fractions)."""
+def deal_repr(row: tuple, splits: Iterable[tuple[str, Decimal]], ext: dict) -> str:
+    """repr() of the `Deal` that `deals_from_rows` makes of a `credited_deal_rows` row and its splits (sellers by
+    external id, fractions), without making it: the input fingerprint of a partitioned run hashes every deal's
+    repr (tests/compensation/test_partitions_repr.py holds the two equal)."""
     _pk, external_id, owner, amount, currency, close, deal_type = row
-    return Deal(key=external_id, owner=ext[owner], amount=amount, currency=shared(currency),
-                close_date=shared(close), deal_type=shared(deal_type), splits=tuple(sorted(splits)))
+    return (f"Deal(key={external_id!r}, owner={ext[owner]!r}, amount={amount!r}, currency={currency!r}, "
+            f"close_date={close!r}, deal_type={deal_type!r}, splits={tuple(sorted(splits))!r})")
 
 
-def every_deal(ext: dict) -> Iterator[Deal]:
-    """Every credited deal of the tenant, as `deals_from_rows` makes them, in the same order, read in chunks
-    (for the input fingerprint of a partitioned run, which covers all of them)."""
+def every_deal_repr(ext: dict) -> Iterator[str]:
+    """`deal_repr` of every credited deal of the tenant, in the order of `deals_from_rows`, read in chunks (for the
+    input fingerprint of a partitioned run, which covers all of them)."""
     split_rows = performance_selectors.iter_credited_split_rows()
     pending = next(split_rows, None)
-    shared = _Shared()
     for row in performance_selectors.iter_credited_deal_rows():
         mine = []
         while pending is not None and pending[0] == row[0]:  # the splits come in the deals' order
             mine.append((ext[pending[1]], pending[2] / 100))
             pending = next(split_rows, None)
-        yield _deal(row, mine, ext, shared)
+        yield deal_repr(row, mine, ext)
 
 
 def partition_input(inp: EngineInput, lookups: dict, only: frozenset | None) -> tuple[EngineInput, dict]:
