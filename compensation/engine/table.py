@@ -674,8 +674,9 @@ class LineFacts:
     run's deals or credit rows; the text of each table entry is made once, when a line first needs it."""
 
     __slots__ = ("deal_code", "deal_key", "deal_type", "fx", "kind_code", "party_code", "party_frac", "party_src",
-                 "ga_code", "ga_ti", "ga_quota", "ga_qp", "ga_quota_micro", "comp_code", "comps", "comp_plan", "credit", "before", "after",
-                 "quota_micro", "cents", "capped", "uncapped", "uncapped_den", "fy", "_made")
+                 "ga_code", "ga_ti", "ga_quota", "ga_qp", "ga_quota_micro", "comp_code", "comps", "comp_plan",
+                 "credit", "before", "after", "quota_micro", "cents", "capped", "uncapped", "uncapped_den", "fy",
+                 "_made")
 
     CENTS = 10  # the amount's text in `pieces`: the writer's amount column is the same text
 
