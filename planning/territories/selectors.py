@@ -160,7 +160,9 @@ class PlanEvaluation:
 
     @property
     def short(self) -> pd.DataFrame:
-        return self.balance[self.balance["short"]]
+        # .astype(bool): a plan with no territory has an empty object column, which pandas would
+        # read as a list of column labels (no columns left) instead of a row mask.
+        return self.balance[self.balance["short"].astype(bool)]
 
     def summary(self) -> dict:
         return {"accounts": len(self.accounts), "assigned": int((self.evaluation.territory != engine.NONE).sum()),
