@@ -31,7 +31,8 @@ from planning.quotas.selectors import spread_coarse_quotas, year_months
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import MONTH_KEY_PATTERN, PERIOD_KEY_PATTERN, quota_period_key
-from spm.imports import ImportReport, RowError
+from spm.imports import CellError, ImportReport, RowError
+from spm.imports.table import parse_decimal
 from spm.tenancy.context import current_tenant
 
 
@@ -244,6 +245,14 @@ def quotas_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
+# The shared money parser: cents rounded half up, no more whole digits than Quota.amount stores
+# (a larger number was a quantize error, a 500), the import's plain-number rule.
+_parse_amount = parse_decimal(minimum=Decimal(0), what="an amount", whole_digits=(
+    Quota._meta.get_field("amount").max_digits - Quota._meta.get_field("amount").decimal_places))
+
+MEASURE_MAX_LENGTH = Quota._meta.get_field("measure").max_length
+
+
 def quota_csv_import(*, content: bytes | str, actor, visible_ids: set[int] | None = None) -> ImportReport:
     """Import quotas from CSV (`seller` external id, `period`, `amount`, optional `measure`).
 
@@ -279,18 +288,19 @@ def quota_csv_import(*, content: bytes | str, actor, visible_ids: set[int] | Non
             continue
         raw = (row.get("amount") or "").strip()
         try:
-            amount = Decimal(raw)
-            if not amount.is_finite() or amount < 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            report.add_error(RowError(line, "amount", raw, "expected a non-negative decimal number"))
+            amount = _parse_amount(raw)
+        except CellError as exc:
+            report.add_error(RowError(line, "amount", raw, str(exc)))
             continue
         measure = (row.get("measure") or "bookings").strip() or "bookings"
+        if len(measure) > MEASURE_MAX_LENGTH:
+            report.add_error(RowError(line, "measure", measure, f"longer than {MEASURE_MAX_LENGTH} characters"))
+            continue
         key = (measure, seller_id, period)
         if key in clean:
             report.add_error(RowError(line, "period", period, "duplicate seller, measure and period"))
             continue
-        clean[key] = amount.quantize(Decimal("0.01"))
+        clean[key] = amount
     if not report.ok:
         return report
     with transaction.atomic():
