@@ -25,6 +25,14 @@ VERBS = {
 # Actions whose object is not what the sentence is about (the tenant itself, a model run's status in its name).
 ACTION_SENTENCES = {
     "account.import": "{actor} imported accounts",
+    "quota.import": "{actor} imported quotas",
+    "import.opportunities": "{actor} imported deals",
+    "import.sellers": "{actor} imported sellers",
+    "import.activities": "{actor} imported activities",
+    "scenario.load": "{actor} loaded a scenario file",
+    "forecast.submit": "{actor} submitted the forecast call {what}",
+    "forecast.override": "{actor} set the forecast {what}",  # the object reads "override Ivan Yilmaz 2026-Q4 …"
+    "forecast.override_remove": "{actor} removed the forecast {what}",
     "quota.rollup": "{actor} rolled quotas up the manager tree",
     "coaching.note": "{actor} wrote a coaching note: {what}",
     "coaching.follow_up": "{actor} set a follow-up: {what}",
