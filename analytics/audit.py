@@ -67,7 +67,11 @@ def sentence(event, actor_name: str, fy_start_month: int = 1) -> str:
     noun = _noun(event.object_type)
     what = event.object_repr or f"#{event.object_id}"
     match = _TRAILING_PERIOD.match(what)
-    if match and event.object_type in ("compensation.statement", "planning.quota"):
+    if match and event.object_type == "planning.quota" and " " in match["who"]:
+        # "Carmen Petrov bookings 2027-01" (seller, measure, period) → "Carmen Petrov's Jan 2027 bookings quota"
+        who, measure = match["who"].rsplit(" ", 1)
+        what = f"{who}'s {period_label(match['period'], fy_start_month)} {measure} {noun}"
+    elif match and event.object_type in ("compensation.statement", "planning.quota"):
         # "Carmen Petrov 2026-11" → "Carmen Petrov's Nov 2026 statement"
         what = f"{match['who']}'s {period_label(match['period'], fy_start_month)} {noun}"
     elif event.object_type == "spm.period":

@@ -23,6 +23,7 @@ def event(action, object_type, object_repr, object_id=1):
     ("coaching.follow_up_done", "performance.followup", "Dated next step on Polarwind",
      "Ana Ruiz completed a follow-up: Dated next step on Polarwind"),
     ("deal.update", "performance.opportunity", "Polarwind – New logo", "Ana Ruiz changed deal Polarwind – New logo"),
+    ("quota.update", "planning.quota", "Carmen Petrov bookings 2027-01", "Ana Ruiz changed Carmen Petrov's Jan 2027 bookings quota"),
     # imports whose object is the tenant: what was imported, not "imported tenant Acme" / "opportunities tenant Acme"
     ("quota.import", "spm.tenant", "Acme Corporation", "Ana Ruiz imported quotas"),
     ("import.opportunities", "spm.tenant", "Acme Corporation", "Ana Ruiz imported deals"),

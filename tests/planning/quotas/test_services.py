@@ -243,3 +243,23 @@ def test_csv_import_refuses_amounts_the_column_cannot_hold_and_rounds_cents_half
         report = services.quota_csv_import(content=b"seller,period,amount\nacme-rep,2027-01,100.545\n", actor=revops)
         assert report.ok
         assert Quota.objects.get(seller=acme.sellers["rep"], period="2027-01").amount == Decimal("100.55")
+
+
+def test_csv_import_audits_each_quota_it_creates_or_changes_with_before_and_after(acme):
+    """The import's summary event has counts only; each quota row it writes is audited too, so "who
+    changed this rep's quota, from what" has an answer."""
+    revops = acme.users["revops"]
+    with tenant_atomic(acme.tenant):
+        services.quota_csv_import(content=b"seller,period,amount\nacme-rep,2027-01,1000\n", actor=revops)
+        AuditEvent.objects.filter(action__startswith="quota.").delete()
+        services.quota_csv_import(content=b"seller,period,amount\nacme-rep,2027-01,1500\nacme-peer,2027-02,700\n",
+                                  actor=revops)
+        rep_month = Quota.objects.get(seller=acme.sellers["rep"], period="2027-01")
+        changed = AuditEvent.objects.get(action="quota.update", object_id=str(rep_month.pk))
+        assert (changed.actor, changed.before["amount"], changed.after["amount"]) == (revops, "1000.00", "1500.00")
+        peer_month = Quota.objects.get(seller=acme.sellers["peer"], period="2027-02")
+        created = AuditEvent.objects.get(action="quota.create", object_id=str(peer_month.pk))
+        assert created.before is None and created.after["amount"] == "700.00"
+        assert AuditEvent.objects.filter(action="quota.import").count() == 1
+        services.quota_csv_import(content=b"seller,period,amount\nacme-rep,2027-01,1500\n", actor=revops)
+        assert AuditEvent.objects.filter(action="quota.update", object_id=str(rep_month.pk)).count() == 1  # unchanged
