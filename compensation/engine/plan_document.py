@@ -147,7 +147,14 @@ class PlanDocument:
 
 
 
-def _decimal(value: Any, field: str, err, *, minimum: Decimal | None = None, strict_min: bool = False):
+# What a statement line stores: amounts of up to 12 whole digits, rates of up to 6. A larger value in
+# a plan would only fail later, in the calculation's write (or in rendering the plan: 1e400 is "finite").
+AMOUNT_LIMIT, RATE_LIMIT = Decimal(10) ** 12, Decimal(10) ** 6
+NAME_MAX_LENGTH = 200  # a statement line's component column
+
+
+def _decimal(value: Any, field: str, err, *, minimum: Decimal | None = None, strict_min: bool = False,
+             limit: Decimal = AMOUNT_LIMIT):
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         err(field, "must be a decimal number")
         return None
@@ -158,6 +165,9 @@ def _decimal(value: Any, field: str, err, *, minimum: Decimal | None = None, str
         return None
     if not d.is_finite():
         err(field, "must be a decimal number")
+        return None
+    if abs(d) >= limit:
+        err(field, f"must be less than {limit:,.0f} in size")
         return None
     if minimum is not None:
         if strict_min and d <= minimum:
@@ -230,7 +240,7 @@ def _parse_tiers(raw: Any, err):
             ok = False
             continue
         _unknown(t, {"upto", "rate"}, f, err)
-        rate = _decimal(t.get("rate"), f"{f}.rate", err) if "rate" in t else err(f"{f}.rate", "is required")
+        rate = _decimal(t.get("rate"), f"{f}.rate", err, limit=RATE_LIMIT) if "rate" in t else err(f"{f}.rate", "is required")
         upto = None
         if t.get("upto") is not None:
             upto = _decimal(t["upto"], f"{f}.upto", err)
@@ -384,6 +394,8 @@ def parse_plan_document(doc: dict) -> PlanDocument:
             continue
         if not isinstance(cname, str) or not cname.strip():
             err("name", "must be a non-empty string")
+        elif len(cname.strip()) > NAME_MAX_LENGTH:
+            err("name", f"must be at most {NAME_MAX_LENGTH} characters")
         else:
             if cname.strip() in seen:
                 err("name", f"duplicate component name (also components[{seen[cname.strip()]}])")
