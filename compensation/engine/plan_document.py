@@ -147,14 +147,7 @@ class PlanDocument:
 
 
 
-# What a statement line stores: amounts of up to 12 whole digits, rates of up to 6. A larger value in
-# a plan would only fail later, in the calculation's write (or in rendering the plan: 1e400 is "finite").
-AMOUNT_LIMIT, RATE_LIMIT = Decimal(10) ** 12, Decimal(10) ** 6
-NAME_MAX_LENGTH = 200  # a statement line's component column
-
-
-def _decimal(value: Any, field: str, err, *, minimum: Decimal | None = None, strict_min: bool = False,
-             limit: Decimal = AMOUNT_LIMIT):
+def _decimal(value: Any, field: str, err, *, minimum: Decimal | None = None, strict_min: bool = False):
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         err(field, "must be a decimal number")
         return None
@@ -165,9 +158,6 @@ def _decimal(value: Any, field: str, err, *, minimum: Decimal | None = None, str
         return None
     if not d.is_finite():
         err(field, "must be a decimal number")
-        return None
-    if abs(d) >= limit:
-        err(field, f"must be less than {limit:,.0f} in size")
         return None
     if minimum is not None:
         if strict_min and d <= minimum:
@@ -240,7 +230,7 @@ def _parse_tiers(raw: Any, err):
             ok = False
             continue
         _unknown(t, {"upto", "rate"}, f, err)
-        rate = _decimal(t.get("rate"), f"{f}.rate", err, limit=RATE_LIMIT) if "rate" in t else err(f"{f}.rate", "is required")
+        rate = _decimal(t.get("rate"), f"{f}.rate", err) if "rate" in t else err(f"{f}.rate", "is required")
         upto = None
         if t.get("upto") is not None:
             upto = _decimal(t["upto"], f"{f}.upto", err)
@@ -349,10 +339,43 @@ def _parse_spif(c: dict, err) -> SpifComponent | None:
     return SpifComponent(name=c["name"].strip(), amount=amount, when=cond)
 
 
-def parse_plan_document(doc: dict) -> PlanDocument:
+# What a statement line stores: amounts of up to 12 whole digits, rates of up to 6, component names of
+# up to 200 characters. A larger value in a plan would only fail later, in the calculation's write of a
+# line (or in rendering the plan: Decimal calls 1e400 finite). Checked on documents being stored, not on
+# stored ones, so a plan saved before the check never stops a calculation.
+AMOUNT_LIMIT, RATE_LIMIT, NAME_MAX_LENGTH = Decimal(10) ** 12, Decimal(10) ** 6, 200
+
+
+def _storable_errors(plan: PlanDocument) -> list[tuple[str, str]]:
+    """(path, message) for each value of a parsed plan that a statement line cannot hold."""
+    out: list[tuple[str, str]] = []
+
+    def check(path: str, value: Decimal | None, limit: Decimal = AMOUNT_LIMIT) -> None:
+        if value is not None and abs(value) >= limit:
+            out.append((path, f"must be less than {limit:,.0f} in size"))
+
+    for i, c in enumerate(plan.components):
+        where = f"components[{i}]"
+        if len(c.name) > NAME_MAX_LENGTH:
+            out.append((f"{where}.name", f"must be at most {NAME_MAX_LENGTH} characters"))
+        if isinstance(c, CommissionComponent):
+            for j, t in enumerate(c.tiers):
+                check(f"{where}.tiers[{j}].rate", t.rate, RATE_LIMIT)
+                check(f"{where}.tiers[{j}].upto", t.upto)
+            check(f"{where}.weight", c.weight, RATE_LIMIT)
+            check(f"{where}.cap.amount", c.cap.amount if c.cap else None)
+        elif isinstance(c, SpifComponent):
+            check(f"{where}.amount", c.amount)
+            check(f"{where}.when.min_amount", c.when.min_amount)
+    check("draw.amount", plan.draw.amount if plan.draw else None)
+    return out
+
+
+def parse_plan_document(doc: dict, *, storable: bool = False) -> PlanDocument:
     """Validate a plan document fully and return a :class:`PlanDocument`.
 
-    Collects every problem and raises :class:`PlanValidationError` listing them all.
+    Collects every problem and raises :class:`PlanValidationError` listing them all. `storable`: also
+    refuse values a statement line cannot hold (for a document about to be stored or previewed).
     """
     errors: list[str] = []
     field_errors: list[tuple[str, str]] = []
@@ -394,8 +417,6 @@ def parse_plan_document(doc: dict) -> PlanDocument:
             continue
         if not isinstance(cname, str) or not cname.strip():
             err("name", "must be a non-empty string")
-        elif len(cname.strip()) > NAME_MAX_LENGTH:
-            err("name", f"must be at most {NAME_MAX_LENGTH} characters")
         else:
             if cname.strip() in seen:
                 err("name", f"duplicate component name (also components[{seen[cname.strip()]}])")
@@ -440,8 +461,12 @@ def parse_plan_document(doc: dict) -> PlanDocument:
 
     if errors:
         raise PlanValidationError(errors, field_errors)
-    return PlanDocument(name=name.strip(), currency=currency, components=tuple(components),
+    plan = PlanDocument(name=name.strip(), currency=currency, components=tuple(components),
                         clawback=clawback, draw=draw)
+    too_big = _storable_errors(plan) if storable else []
+    if too_big:
+        raise PlanValidationError([f"{path}: {message}" for path, message in too_big], too_big)
+    return plan
 
 
 def _s(d: Decimal | None) -> str | None:

@@ -41,7 +41,7 @@ class PlanDocumentError(DomainError):
 def canonical_plan_document(document: dict) -> dict:
     """The validated, canonical form of a plan document (what is stored and compared)."""
     try:
-        return plan_document_to_dict(parse_plan_document(document))
+        return plan_document_to_dict(parse_plan_document(document, storable=True))
     except PlanValidationError as exc:
         raise PlanDocumentError(exc.errors, exc.field_errors) from None
 

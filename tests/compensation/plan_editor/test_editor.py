@@ -118,3 +118,13 @@ def test_saving_from_an_editor_opened_before_a_newer_version_was_saved_is_refuse
     assert (first.status_code, again.status_code) == (302, 200)
     with tenant_atomic(closed.tenant):
         assert list(CompPlan.objects.order_by("version").values_list("version", flat=True)) == [1, 2, 3]
+
+
+def test_a_rate_too_large_to_store_is_listed_not_saved(client, closed):
+    url = reverse("compensation:plan_edit", kwargs={"tenant": "acme", "pk": closed.plan.pk})
+    client.force_login(closed.users["revops"])
+    response = client.post(url, {"document": json.dumps(draft_at(closed, "1e400")), "action": "save"})
+    assert response.status_code == 200
+    assert "components[0].tiers[0].rate: must be less than 1,000,000 in size" in response.content.decode()
+    with tenant_atomic(closed.tenant):
+        assert CompPlan.objects.count() == 1
