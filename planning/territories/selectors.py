@@ -118,6 +118,12 @@ def territory_specs(plan: TerritoryPlan) -> list[engine.TerritorySpec]:
     return specs
 
 
+def unknown_account_ids(external_ids: list[str]) -> list[str]:
+    """The external ids among `external_ids` that no account of the tenant has (in the given order)."""
+    known = set(Account.objects.filter(external_id__in=external_ids).values_list("external_id", flat=True))
+    return [e for e in external_ids if e not in known]
+
+
 def plan_overrides(plan: TerritoryPlan) -> dict[int, int]:
     return dict(TerritoryOverride.objects.filter(plan=plan).values_list("account_id", "territory_id"))
 

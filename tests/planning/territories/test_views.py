@@ -180,3 +180,16 @@ def test_a_precedence_too_large_to_store_is_a_form_error_not_a_500(territory_wor
     assert response.status_code == 200 and "precedence" in response.content.decode().lower()
     with tenant_atomic(w.tenant):
         assert Territory.objects.get(pk=emea.pk).precedence == 100
+
+
+def test_named_accounts_that_do_not_exist_are_named_on_the_form(territory_world, client):
+    """A typo in a named account saved silently and the account stayed where it was."""
+    w = territory_world
+    client.force_login(w.users["revops"])
+    emea = w.territories["EMEA"]
+    response = client.post(plan_page(w, f"territories/{emea.pk}/"), {"name": "EMEA", "precedence": 100, "regions": "EMEA",
+                                                                     "accounts": "T-1\nT-9, X-2"})
+    assert response.status_code == 200
+    assert "no account with external id T-9, X-2" in response.content.decode()
+    with tenant_atomic(w.tenant):
+        assert "accounts" not in Territory.objects.get(pk=emea.pk).rules
