@@ -157,25 +157,26 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
                 errors.append(RowError(line=lines[r], column="close_date", value="", file=table.file,
                                        message="a closed deal needs a close date (blank means unknown only on open deals)"))
     if fx_from:
-        errors.extend(_currency_errors(clean, base_currency=base_currency, fx_from=fx_from, bad=bad, file=table.file))
+        errors.extend(_currency_errors(clean, base_currency=base_currency, fx_from=fx_from, bad=bad, file=table.file,
+                                       raw=raw))
     errors.sort(key=lambda e: (e.line, e.column))
     return clean, errors
 
 
 def _currency_errors(clean: CleanTable, *, base_currency: str, fx_from: dict[str, dt.date], bad: set,
-                     file: str) -> list[RowError]:
+                     file: str, raw: Callable[[int, str], str]) -> list[RowError]:
     v, out = clean.values, []
     closes = v["close_date"] if "close_date" in clean.present else [None] * len(clean.lines)
-    for line, ccy, won, close in zip(clean.lines, v["currency"], v["is_won"], closes, strict=True):
+    for r, (line, ccy, won, close) in enumerate(zip(clean.lines, v["currency"], v["is_won"], closes, strict=True)):
         if ccy is None or ccy == base_currency or (line, "currency") in bad:
             continue
         first = fx_from.get(ccy)
         if first is None:
-            out.append(RowError(line=line, column="currency", value=ccy, file=file, message=(
+            out.append(RowError(line=line, column="currency", value=raw(r, "currency"), file=file, message=(
                 f"no FX rate for {ccy} (base currency {base_currency}): load its rate first, or correct the currency; "
                 "a deal in it would stop every calculation")))
         elif won and close is not None and close < first:
-            out.append(RowError(line=line, column="currency", value=ccy, file=file, message=(
+            out.append(RowError(line=line, column="currency", value=raw(r, "currency"), file=file, message=(
                 f"the first FX rate for {ccy} is from {first.isoformat()}, after this won deal's close date "
                 f"{close.isoformat()}: load an earlier rate, or correct the date or currency")))
     return out
