@@ -25,6 +25,14 @@ VERBS = {
 # Actions whose object is not what the sentence is about (the tenant itself, a model run's status in its name).
 ACTION_SENTENCES = {
     "account.import": "{actor} imported accounts",
+    "quota.import": "{actor} imported quotas",
+    "import.opportunities": "{actor} imported deals",
+    "import.sellers": "{actor} imported sellers",
+    "import.activities": "{actor} imported activities",
+    "scenario.load": "{actor} loaded a scenario file",
+    "forecast.submit": "{actor} submitted the forecast call {what}",
+    "forecast.override": "{actor} set the forecast {what}",  # the object reads "override Ivan Yilmaz 2026-Q4 …"
+    "forecast.override_remove": "{actor} removed the forecast {what}",
     "quota.rollup": "{actor} rolled quotas up the manager tree",
     "coaching.note": "{actor} wrote a coaching note: {what}",
     "coaching.follow_up": "{actor} set a follow-up: {what}",
@@ -59,7 +67,11 @@ def sentence(event, actor_name: str, fy_start_month: int = 1) -> str:
     noun = _noun(event.object_type)
     what = event.object_repr or f"#{event.object_id}"
     match = _TRAILING_PERIOD.match(what)
-    if match and event.object_type in ("compensation.statement", "planning.quota"):
+    if match and event.object_type == "planning.quota" and " " in match["who"]:
+        # "Carmen Petrov bookings 2027-01" (seller, measure, period) → "Carmen Petrov's Jan 2027 bookings quota"
+        who, measure = match["who"].rsplit(" ", 1)
+        what = f"{who}'s {period_label(match['period'], fy_start_month)} {measure} {noun}"
+    elif match and event.object_type in ("compensation.statement", "planning.quota"):
         # "Carmen Petrov 2026-11" → "Carmen Petrov's Nov 2026 statement"
         what = f"{match['who']}'s {period_label(match['period'], fy_start_month)} {noun}"
     elif event.object_type == "spm.period":

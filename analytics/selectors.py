@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Max, QuerySet, Sum
 
+from compensation.acceptance.selectors import plans_to_accept
 from compensation.selectors import (
     RECENT_MONTHS,
     assignment_list,
@@ -55,6 +56,7 @@ def rep_dashboard(*, access: TenantAccess) -> dict:
         "attainment": attainment_rows(latest.attainment if latest else None),
         "history": history_of(newest_first),
         "recent": newest_first[:6],
+        "plans_to_accept": plans_to_accept(access=access) if sellers else [],
     }
 
 

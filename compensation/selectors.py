@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from compensation.breakdown.grouping import explain
 from compensation.explanations import render_explanation
@@ -124,6 +124,11 @@ def run_get(*, pk: int) -> CalculationRun | None:
 
 def plan_list() -> QuerySet[CompPlan]:
     return CompPlan.objects.all()
+
+
+def plan_latest_version(*, name: str) -> int:
+    """The newest version number of the plan called `name` (0 when none)."""
+    return CompPlan.objects.filter(name=name).aggregate(v=Max("version"))["v"] or 0
 
 
 def assignment_list(*, access: TenantAccess) -> QuerySet[PlanAssignment]:

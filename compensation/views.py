@@ -349,13 +349,18 @@ class ApprovalsView(TenantTemplateView):
         # Resolved through the queue: ids outside the tenant or not published are simply not found.
         from compensation.routing.services import statement_route_approve  # the tenant's approval route
 
-        approved, refused = _apply_each(statement_route_approve, approval_queue(access=self.access).filter(pk__in=ids),
-                                        request)
+        queued = list(approval_queue(access=self.access).filter(pk__in=ids))
+        approved, refused = _apply_each(statement_route_approve, queued, request)
         if approved:
             messages.success(request, f"Approved {approved} statement{'s' if approved != 1 else ''}.")
         if refused:
             messages.error(request, f"Refused {len(refused)}: " + "; ".join(refused))
-        if not approved and not refused:
+        # Ticked on a page loaded earlier, then approved, held or recalculated by someone else: say which.
+        gone = statement_list(access=self.access).filter(pk__in=set(ids) - {s.pk for s in queued}).select_related("seller")
+        if gone:
+            messages.warning(request, "No longer awaiting approval (changed since you loaded the page): " + "; ".join(
+                f"{s.seller.name} {s.period} ({s.get_status_display().lower()})" for s in gone))
+        elif not approved and not refused:
             messages.warning(request, "None of the selected statements is awaiting approval any more.")
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from spm.models import Membership
+import datetime as dt
+
+from django.db.models import Min
+
+from spm.models import FxRate, Membership
 from spm.tenancy.db import user_atomic
 
 
@@ -20,3 +24,8 @@ def user_membership_list(*, user, in_tenant_transaction: bool = False) -> list[M
         return list(qs)
     with user_atomic(user.pk):
         return list(qs)
+
+
+def fx_first_dates() -> dict[str, dt.date]:
+    """{currency: the date its first FX rate takes effect} of the tenant in scope (empty: no rates)."""
+    return dict(FxRate.objects.values("currency").annotate(first=Min("effective_from")).values_list("currency", "first"))

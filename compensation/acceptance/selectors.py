@@ -48,6 +48,13 @@ def unaccepted_assignments(*, access: TenantAccess, on: dt.date | None = None) -
     return qs.order_by("seller__name", "plan__name", "start_date")
 
 
+def plans_to_accept(*, access: TenantAccess) -> list[CompPlan]:
+    """Published plans assigned (now or from a later date) to the viewer's own seller records that
+    they have not accepted yet: what their dashboard asks them to read and accept."""
+    rows = unaccepted_assignments(access=access).filter(seller__user_id=access.membership.user_id)
+    return list({a.plan_id: a.plan for a in rows}.values())
+
+
 def acceptance_list(*, access: TenantAccess) -> QuerySet[PlanAcceptance]:
     qs = PlanAcceptance.objects.select_related("seller", "plan", "accepted_by")
     ids = visible_seller_ids(access, pay=True)

@@ -28,9 +28,11 @@ def breakdown_context(access, user, statement, breakdown) -> dict:
 
     can_dispute = may_dispute(statement, user)
     from compensation.holds.selectors import earned_and_payable
+    from compensation.holds.services import hold_policy
     from compensation.routing.selectors import route_progress
     from compensation.routing.services import step_refusal
 
+    can_hold = access.can("payroll.export") and not statement.is_locked
     # The statement page's read says whether there is a route or a dispute to read at all.
     progress = route_progress(statement) if getattr(statement, "has_route", True) else []
     return {
@@ -38,7 +40,8 @@ def breakdown_context(access, user, statement, breakdown) -> dict:
         "can_take_step": bool(progress) and statement.status == statement.Status.PUBLISHED
         and step_refusal(statement, user) is None,
         "pay": earned_and_payable(statement),
-        "can_hold": access.can("payroll.export") and not statement.is_locked,
+        "can_hold": can_hold,
+        "hold_pct": hold_policy().pct if can_hold else None,  # 0: no policy yet, the page links to it
         "breakdown": breakdown,
         "disputes": list(dispute_list(access=access, statement_id=statement.pk).order_by("-raised_at", "-id"))
         if getattr(statement, "has_disputes", True) else [],

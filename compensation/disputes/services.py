@@ -62,7 +62,8 @@ def dispute_open(*, statement: Statement, amount, reason: str, actor, line: Earn
 
     Errors: PermissionDeniedError unless the actor is the statement's seller; ConflictError on a
     draft statement; DomainError on a zero/bad amount, an empty reason or a line of another
-    statement. Not idempotent (each call is a new dispute). Audited; e-mails rep and finance.
+    statement. ConflictError while the same claim (line, amount and reason) is unresolved: a
+    double-clicked or resubmitted form, which finance would get twice. Audited; e-mails rep and finance.
     """
     amount = _money(amount)
     reason = (reason or "").strip()
@@ -75,6 +76,13 @@ def dispute_open(*, statement: Statement, amount, reason: str, actor, line: Earn
     if line is not None and line.statement_id != statement.pk:
         raise DomainError("line: the line is not on this statement", field="line")
     with transaction.atomic():
+        # The statement row is the lock: two submits at once cannot both find no dispute and open one.
+        Statement.objects.select_for_update().filter(pk=statement.pk).first()
+        same = Dispute.objects.filter(statement=statement, line=line, amount=amount, reason=reason).exclude(
+            status__in=(Dispute.Status.ACCEPTED, Dispute.Status.REJECTED)).first()
+        if same is not None:
+            raise ConflictError(f"Dispute #{same.pk} with this amount and reason is already "
+                                f"{same.get_status_display().lower()}: add a comment to it instead.", field="reason")
         dispute = Dispute(
             tenant=current_tenant(), statement=statement, seller=statement.seller, line=line, amount=amount,
             reason=reason, raised_by=actor,

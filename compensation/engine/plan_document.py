@@ -339,10 +339,43 @@ def _parse_spif(c: dict, err) -> SpifComponent | None:
     return SpifComponent(name=c["name"].strip(), amount=amount, when=cond)
 
 
-def parse_plan_document(doc: dict) -> PlanDocument:
+# What a statement line stores: amounts of up to 12 whole digits, rates of up to 6, component names of
+# up to 200 characters. A larger value in a plan would only fail later, in the calculation's write of a
+# line (or in rendering the plan: Decimal calls 1e400 finite). Checked on documents being stored, not on
+# stored ones, so a plan saved before the check never stops a calculation.
+AMOUNT_LIMIT, RATE_LIMIT, NAME_MAX_LENGTH = Decimal(10) ** 12, Decimal(10) ** 6, 200
+
+
+def _storable_errors(plan: PlanDocument) -> list[tuple[str, str]]:
+    """(path, message) for each value of a parsed plan that a statement line cannot hold."""
+    out: list[tuple[str, str]] = []
+
+    def check(path: str, value: Decimal | None, limit: Decimal = AMOUNT_LIMIT) -> None:
+        if value is not None and abs(value) >= limit:
+            out.append((path, f"must be less than {limit:,.0f} in size"))
+
+    for i, c in enumerate(plan.components):
+        where = f"components[{i}]"
+        if len(c.name) > NAME_MAX_LENGTH:
+            out.append((f"{where}.name", f"must be at most {NAME_MAX_LENGTH} characters"))
+        if isinstance(c, CommissionComponent):
+            for j, t in enumerate(c.tiers):
+                check(f"{where}.tiers[{j}].rate", t.rate, RATE_LIMIT)
+                check(f"{where}.tiers[{j}].upto", t.upto)
+            check(f"{where}.weight", c.weight, RATE_LIMIT)
+            check(f"{where}.cap.amount", c.cap.amount if c.cap else None)
+        elif isinstance(c, SpifComponent):
+            check(f"{where}.amount", c.amount)
+            check(f"{where}.when.min_amount", c.when.min_amount)
+    check("draw.amount", plan.draw.amount if plan.draw else None)
+    return out
+
+
+def parse_plan_document(doc: dict, *, storable: bool = False) -> PlanDocument:
     """Validate a plan document fully and return a :class:`PlanDocument`.
 
-    Collects every problem and raises :class:`PlanValidationError` listing them all.
+    Collects every problem and raises :class:`PlanValidationError` listing them all. `storable`: also
+    refuse values a statement line cannot hold (for a document about to be stored or previewed).
     """
     errors: list[str] = []
     field_errors: list[tuple[str, str]] = []
@@ -428,8 +461,12 @@ def parse_plan_document(doc: dict) -> PlanDocument:
 
     if errors:
         raise PlanValidationError(errors, field_errors)
-    return PlanDocument(name=name.strip(), currency=currency, components=tuple(components),
+    plan = PlanDocument(name=name.strip(), currency=currency, components=tuple(components),
                         clawback=clawback, draw=draw)
+    too_big = _storable_errors(plan) if storable else []
+    if too_big:
+        raise PlanValidationError([f"{path}: {message}" for path, message in too_big], too_big)
+    return plan
 
 
 def _s(d: Decimal | None) -> str | None:

@@ -65,6 +65,8 @@ def hold_place(*, statement: Statement, actor, pct=None, days: int | None = None
     Audited (hold.place).
     """
     policy = hold_policy()
+    if pct is None and not policy.pct:
+        raise DomainError("pct: no share to hold is set: set the hold policy on the Holds page first", field="pct")
     pct = Decimal(str(policy.pct if pct is None else pct))
     days = policy.days if days is None else int(days)
     if not (0 < pct <= 1):

@@ -26,14 +26,17 @@ CSV_COLUMNS = ["batch", "period", "employee_id", "name", "email", "currency", "a
 _STATEMENT_FIELDS = ["status", "paid_at"]
 
 
-def payroll_batch_create(*, period: str, currency: str | None = None, actor) -> PayrollBatch:
+def payroll_batch_create(*, period: str, currency: str | None = None, actor,
+                         expected: tuple[int, Decimal] | None = None) -> PayrollBatch:
     """Put every approved statement of month `period` in `currency` (default: the tenant's base
     currency) into a new batch and mark them paid, in one transaction.
 
     Errors: PermissionDeniedError without "payroll.export"; DomainError on a bad month/currency;
     ConflictError when no approved statement is waiting. Statements are locked (FOR UPDATE, by id)
     so two concurrent exports cannot pay a statement twice (and the one-to-one item refuses it).
-    Audited: payroll.batch.create plus statement.pay for each statement.
+    Audited: payroll.batch.create plus statement.pay for each statement. `expected`: (count, total)
+    the person confirmed on their page; ConflictError when the batch differs (a statement approved,
+    held or recalculated since), so nobody pays more or less than they were shown.
     """
     membership = membership_in_scope(actor)
     if membership is None or not has_capability(membership.role, "payroll.export"):
@@ -51,6 +54,12 @@ def payroll_batch_create(*, period: str, currency: str | None = None, actor) -> 
         if not statements:
             raise ConflictError(f"No approved {currency} statement of {period} is waiting for payroll.", field="period")
         total = sum((s.total for s in statements), Decimal("0.00"))
+        if expected is not None and (len(statements), total) != (expected[0], expected[1]):
+            raise ConflictError(
+                f"The {period} {currency} batch is now {len(statements)} statement{'s' if len(statements) != 1 else ''}, "
+                f"{currency} {total:,.2f}, not the {expected[0]} statement{'s' if expected[0] != 1 else ''}, "
+                f"{currency} {expected[1]:,.2f} you were shown: statements changed since the page was loaded. "
+                "Review the figures below and export again.", field="period", code="stale")
         batch = PayrollBatch(tenant=tenant, period=period, currency=currency, statement_count=len(statements),
                              total=total, created_by=actor if getattr(actor, "pk", None) else None)
         batch.save()

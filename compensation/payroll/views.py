@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -39,13 +41,22 @@ class PayrollView(TenantTemplateView):
         period = request.POST.get("period", "")
         currency = request.POST.get("currency") or None
         try:
-            batch = payroll_batch_create(period=period, currency=currency, actor=request.user)
+            batch = payroll_batch_create(period=period, currency=currency, actor=request.user,
+                                         expected=_expected(request.POST))
         except DomainError as exc:
             messages.error(request, str(exc))
             return redirect(reverse("compensation:payroll", kwargs={"tenant": self.access.tenant.slug}))
         messages.success(request, f"Batch {batch.pk}: {batch.statement_count} statements of {batch.period}, "
                                   f"{batch.currency} {batch.total:,.2f}, marked paid.")
         return redirect(reverse("compensation:payroll_batch", kwargs={"tenant": self.access.tenant.slug, "pk": batch.pk}))
+
+
+def _expected(data) -> tuple[int, Decimal] | None:
+    """What the page showed for the batch (count, total), when the form says: the export checks it."""
+    try:
+        return int(data["expected_count"]), Decimal(data["expected_total"])
+    except (KeyError, ValueError, ArithmeticError):
+        return None
 
 
 def _batch_or_404(pk: int):

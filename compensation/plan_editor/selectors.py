@@ -50,7 +50,7 @@ def parse_document_text(text: str) -> tuple[dict | None, list[str]]:
     if not isinstance(document, dict):
         return None, ["JSON: a plan document is an object {…}"]
     try:
-        parse_plan_document(document)
+        parse_plan_document(document, storable=True)
     except PlanValidationError as exc:
         return document, [f"{path}: {message}" for path, message in exc.field_errors]
     return document, []

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from compensation.engine import EngineError
 from compensation.plan_editor.selectors import parse_document_text, plan_preview, preview_period
-from compensation.selectors import plan_list
+from compensation.selectors import plan_latest_version, plan_list
 from compensation.services import PlanDocumentError, comp_plan_create
 from spm.errors import DomainError
 from spm.tenancy.views import TenantTemplateView, TenantView
@@ -46,6 +46,8 @@ class PlanEditView(TenantTemplateView):
         context = super().get_context_data(**kwargs)
         plan = _plan_or_404(kwargs["pk"])
         context.setdefault("text", json.dumps(plan.document, indent=2))
+        # The newest version when the editor opened: a save checks that nobody saved one since.
+        context.setdefault("latest_version", plan_latest_version(name=plan.name))
         context.update(plan=plan, preview_period=preview_period())
         return context
 
@@ -54,15 +56,21 @@ class PlanEditView(TenantTemplateView):
         text = request.POST.get("document", "")
         action = request.POST.get("action", "preview")
         document, errors = parse_document_text(text)
+        seen = request.POST.get("latest_version", "")
         context = {"text": text, "errors": errors}
+        if seen.isdigit():
+            context["latest_version"] = int(seen)
         if not errors and action in ("save", "publish"):
             try:
                 new = comp_plan_create(document=document, actor=request.user, effective_from=plan.effective_from,
-                                       publish=action == "publish")
+                                       publish=action == "publish",
+                                       based_on=(plan.name, int(seen)) if seen.isdigit() else None)
             except PlanDocumentError as exc:
                 context["errors"] = [f"{p}: {m}" for p, m in exc.field_errors]
             except DomainError as exc:
                 context["errors"] = [str(exc)]
+                if exc.code == "stale":  # warned once: saving again is a deliberate choice
+                    context.pop("latest_version", None)
             else:
                 messages.success(request, f"Saved {new.name} v{new.version} ({new.status}). v{plan.version} is unchanged.")
                 return redirect(_plan_url(self.access, new))

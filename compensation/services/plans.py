@@ -41,24 +41,34 @@ class PlanDocumentError(DomainError):
 def canonical_plan_document(document: dict) -> dict:
     """The validated, canonical form of a plan document (what is stored and compared)."""
     try:
-        return plan_document_to_dict(parse_plan_document(document))
+        return plan_document_to_dict(parse_plan_document(document, storable=True))
     except PlanValidationError as exc:
         raise PlanDocumentError(exc.errors, exc.field_errors) from None
 
 
 def comp_plan_create(
-    *, document: dict, actor=None, effective_from: dt.date | None = None, publish: bool = False
+    *, document: dict, actor=None, effective_from: dt.date | None = None, publish: bool = False,
+    based_on: tuple[str, int] | None = None,
 ) -> CompPlan:
     """Store `document` as the next version of the plan with its name (version 1 when new).
 
     Validates with compensation.engine.parse_plan_document (PlanDocumentError listing every
     problem). Stores the canonical document. `publish=True` publishes it at once. Not idempotent:
     every call creates a version (the scenario loader compares documents first). Audited.
+    `based_on`: (plan name, the newest version the editor saw); ConflictError (code "stale") when
+    a newer version of that plan was saved since, which this one would silently undo — a
+    colleague's save, or the first click of a double-clicked publish.
     """
     canonical = canonical_plan_document(document)
     with transaction.atomic():
         name = canonical["name"]
         latest = CompPlan.objects.select_for_update().filter(name=name).aggregate(v=Max("version"))["v"] or 0
+        if based_on is not None and based_on[0] == name and latest > based_on[1]:
+            newest = CompPlan.objects.get(name=name, version=latest)
+            raise ConflictError(
+                f"{name} v{latest} was saved ({newest.status}, {newest.created_at:%Y-%m-%d %H:%M} UTC) after you opened "
+                f"this editor on v{based_on[1]}: yours would not include its changes. Open v{latest} to edit from it, "
+                f"or save again to store this draft as v{latest + 1} as it is.", field="document", code="stale")
         plan = CompPlan(
             name=name, version=latest + 1, document=canonical, currency=canonical["currency"],
             effective_from=effective_from, tenant=current_tenant(),

@@ -16,7 +16,8 @@ from performance.coaching.forms import ActivityForm, FollowUpForm, NoteForm
 from performance.models import Opportunity
 from performance.selectors import seller_deal
 from spm.errors import DomainError
-from spm.tenancy.views import TenantTemplateView, TenantView
+from spm.tenancy.views import TenantTemplateView
+from spm.web.forms import add_service_error
 
 
 def _open_deals(seller):
@@ -67,8 +68,12 @@ class CoachingSellerView(TenantTemplateView):
         return context
 
 
-class _CoachingPost(TenantView):
+class _CoachingPost(CoachingSellerView):
+    """A write from the 1:1 page. A refused form renders that page again with the bound form (what
+    was typed stays in the box, the reason beside its field); a success redirects back to it."""
+
     http_method_names = ["post"]
+    form_key = ""  # the page's context name of the form this view receives
 
     def _seller(self, pk):
         seller = selectors.coached_seller_get(access=self.access, pk=pk)
@@ -81,22 +86,23 @@ class _CoachingPost(TenantView):
 
     def _submit(self, form_class, write):
         """Validate `form_class` for the seller of the URL, then `write(seller, data, deal)` (a service
-        call returning the success message); any refusal becomes an error message on the 1:1 page."""
+        call returning the success message)."""
         seller = self._seller(self.kwargs["pk"])
         form = form_class(self.request.POST, deals=_open_deals(seller))
-        if not form.is_valid():
-            messages.error(self.request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-            return self._back(seller)
-        try:
-            deal = seller_deal(seller=seller, pk=form.cleaned_data["opportunity"])
-            messages.success(self.request, write(seller, form.cleaned_data, deal))
-        except DomainError as exc:
-            messages.error(self.request, str(exc))
-        return self._back(seller)
+        if form.is_valid():
+            try:
+                deal = seller_deal(seller=seller, pk=form.cleaned_data["opportunity"])
+                messages.success(self.request, write(seller, form.cleaned_data, deal))
+            except DomainError as exc:
+                add_service_error(form, exc)
+            else:
+                return self._back(seller)
+        return self.render_to_response(self.get_context_data(**self.kwargs, **{self.form_key: form}))
 
 
 class NoteCreateView(_CoachingPost):
     capability = "coaching.write"
+    form_key = "note_form"
 
     def post(self, request, *args, **kwargs):
         def write(seller, data, deal):
@@ -107,6 +113,7 @@ class NoteCreateView(_CoachingPost):
 
 class FollowUpCreateView(_CoachingPost):
     capability = "coaching.write"
+    form_key = "follow_up_form"
 
     def post(self, request, *args, **kwargs):
         def write(seller, data, deal):
@@ -136,6 +143,7 @@ class ActivityCreateView(_CoachingPost):
     """Log a meeting, call or e-mail of a rep (the rep themselves, or a manager above them)."""
 
     capability = "activities.log"
+    form_key = "activity_form"
 
     def post(self, request, *args, **kwargs):
         def write(seller, data, deal):

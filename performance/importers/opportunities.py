@@ -118,8 +118,14 @@ def opportunity_columns(*, owner_ids: dict[str, int], base_currency: str) -> lis
 
 
 def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_currency: str = "USD",
-                        mapping: dict | None = None) -> tuple[CleanTable, list[RowError]]:
-    """Parse `table` and apply the row rules; every error is collected (nothing stops at the first)."""
+                        mapping: dict | None = None,
+                        fx_from: dict[str, dt.date] | None = None) -> tuple[CleanTable, list[RowError]]:
+    """Parse `table` and apply the row rules; every error is collected (nothing stops at the first).
+
+    `fx_from`: {currency: its first FX rate's date} of a tenant that converts currencies (empty or
+    None: a single-currency tenant, nothing checked). A deal in another currency than the base needs
+    a rate — for a won deal, one in force on its close date — or every calculation of the tenant
+    fails on it ("no FX rate for …"), long after the import said it succeeded."""
     clean, errors = clean_table(table, opportunity_columns(owner_ids=owner_ids, base_currency=base_currency),
                                 mapping=mapping)
     v = clean.values
@@ -150,8 +156,30 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
             if (lines[r], "close_date") not in bad:
                 errors.append(RowError(line=lines[r], column="close_date", value="", file=table.file,
                                        message="a closed deal needs a close date (blank means unknown only on open deals)"))
+    if fx_from:
+        errors.extend(_currency_errors(clean, base_currency=base_currency, fx_from=fx_from, bad=bad, file=table.file,
+                                       raw=raw))
     errors.sort(key=lambda e: (e.line, e.column))
     return clean, errors
+
+
+def _currency_errors(clean: CleanTable, *, base_currency: str, fx_from: dict[str, dt.date], bad: set,
+                     file: str, raw: Callable[[int, str], str]) -> list[RowError]:
+    v, out = clean.values, []
+    closes = v["close_date"] if "close_date" in clean.present else [None] * len(clean.lines)
+    for r, (line, ccy, won, close) in enumerate(zip(clean.lines, v["currency"], v["is_won"], closes, strict=True)):
+        if ccy is None or ccy == base_currency or (line, "currency") in bad:
+            continue
+        first = fx_from.get(ccy)
+        if first is None:
+            out.append(RowError(line=line, column="currency", value=raw(r, "currency"), file=file, message=(
+                f"no FX rate for {ccy} (base currency {base_currency}): load its rate first, or correct the currency; "
+                "a deal in it would stop every calculation")))
+        elif won and close is not None and close < first:
+            out.append(RowError(line=line, column="currency", value=raw(r, "currency"), file=file, message=(
+                f"the first FX rate for {ccy} is from {first.isoformat()}, after this won deal's close date "
+                f"{close.isoformat()}: load an earlier rate, or correct the date or currency")))
+    return out
 
 
 def _history_rows(history, as_of, fields, stored, tenant_id: int, *, new: bool) -> None:

@@ -10,6 +10,7 @@ Lines (comma separated, blank lines ignored):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -17,6 +18,7 @@ from django import forms
 from planning.capacity.models import CapacityRosterMember, CapacityScenario
 from planning.capacity.services import roster_member
 from planning.models import Seller
+from spm.errors import DomainError
 
 
 def _cells(text: str):
@@ -69,6 +71,10 @@ def roster_text(roster: list[CapacityRosterMember]) -> str:
     return "\n".join(lines)
 
 
+_ITEM = re.compile(r"^(?P<box>segments|hires|roster)\[(?P<index>\d+)\]")
+_GAP_FIELDS = {"gap_hires.segment": "gap_segment", "gap_hires.start": "gap_start"}
+
+
 class ScenarioForm(forms.Form):
     name = forms.CharField(max_length=200)
     year = forms.IntegerField(min_value=2000, max_value=2100)
@@ -89,9 +95,32 @@ class ScenarioForm(forms.Form):
     gap_start = forms.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, label="Gap hires: start month",
                                  help_text="YYYY-MM; empty: the first month of the year")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line_numbers: dict[str, list[int]] = {}  # textarea → the line number of each item it gave
+
+    def add_service_error(self, exc: DomainError) -> None:
+        """Put a service refusal on its field. The message leads with the engine's key, which names
+        items of the line boxes from 0 (``hires[1].segment: …``); here they read as the box's own line
+        number, like the form's errors."""
+        key, _, message = exc.message.partition(": ")
+        item = _ITEM.match(key)
+        if message and item and item["box"] in self.line_numbers:
+            lines, i = self.line_numbers[item["box"]], int(item["index"])
+            self.add_error(item["box"], f"line {lines[i] if i < len(lines) else i + 1}: {message}")
+        elif message and key in _GAP_FIELDS:
+            self.add_error(_GAP_FIELDS[key], message)
+        else:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+
+    def _numbered(self, name: str):
+        cells = list(_cells(self.cleaned_data[name]))
+        self.line_numbers[name] = [n for n, _ in cells]
+        return cells
+
     def clean_segments(self):
         out = []
-        for n, cells in _cells(self.cleaned_data["segments"]):
+        for n, cells in self._numbered("segments"):
             where = f"line {n}"
             if len(cells) < 3:
                 raise forms.ValidationError(f"{where}: expected name, productivity, ramp")
@@ -110,7 +139,7 @@ class ScenarioForm(forms.Form):
 
     def clean_hires(self):
         out = []
-        for n, cells in _cells(self.cleaned_data["hires"]):
+        for n, cells in self._numbered("hires"):
             where = f"line {n}"
             if len(cells) < 3 or not cells[1].isdigit():
                 raise forms.ValidationError(f"{where}: expected segment, count, YYYY-MM")
@@ -123,7 +152,7 @@ class ScenarioForm(forms.Form):
     def clean_roster(self):
         sellers = {s.external_id: s for s in Seller.objects.all()}
         out, seen = [], set()
-        for n, cells in _cells(self.cleaned_data["roster"]):
+        for n, cells in self._numbered("roster"):
             where = f"line {n}"
             if len(cells) < 2:
                 raise forms.ValidationError(f"{where}: expected seller id, segment")

@@ -144,7 +144,7 @@ class ScenarioFormView(TenantTemplateView):
                 else:
                     services.capacity_scenario_update(scenario=scenario, roster=roster, actor=request.user, **data)
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form.add_service_error(exc)
             else:
                 messages.success(request, f"Saved {scenario.name}.")
                 return redirect(_url(self.access, "capacity_detail", pk=scenario.pk))

@@ -28,10 +28,11 @@ from planning.models import Quota, Seller
 from planning.quotas import engine
 from planning.quotas.models import QuotaAllocation, QuotaSet
 from planning.quotas.selectors import spread_coarse_quotas, year_months
-from spm.audit import audit_record, snapshot
+from spm.audit import audit_record, audit_record_many, snapshot
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import MONTH_KEY_PATTERN, PERIOD_KEY_PATTERN, quota_period_key
-from spm.imports import ImportReport, RowError
+from spm.imports import CellError, ImportReport, RowError
+from spm.imports.table import parse_decimal
 from spm.tenancy.context import current_tenant
 
 
@@ -141,7 +142,7 @@ def quota_set_create(
     return qset
 
 
-def _rewrite_coarse_keys(seller_ids, measure: str, year: int, keep: set | None = None) -> None:
+def _rewrite_coarse_keys(seller_ids, measure: str, year: int, keep: set | None = None, audit: list | None = None) -> None:
     """Fiscal quarter and year keys = the sums of their months (so every reader agrees); `keep`
     lists (seller id, period) keys not to touch (set explicitly by the same import)."""
     fy = current_tenant().fiscal_year_start_month
@@ -153,11 +154,13 @@ def _rewrite_coarse_keys(seller_ids, measure: str, year: int, keep: set | None =
         d = date(int(period[:4]), int(period[5:]), 1)
         sums[(seller_id, quota_period_key(d, "quarter", fy))] += amount
         sums[(seller_id, f"{year:04d}")] += amount
-    _upsert_quotas({k: (v, None) for k, v in sums.items() if not keep or k not in keep}, measure)
+    _upsert_quotas({k: (v, None) for k, v in sums.items() if not keep or k not in keep}, measure, audit)
 
 
-def _upsert_quotas(values: Mapping[tuple[int, str], tuple[Decimal, str | None]], measure: str) -> tuple[int, int]:
-    """Bulk upsert of (seller id, period) → (amount, source or None to keep). Returns (created, updated)."""
+def _upsert_quotas(values: Mapping[tuple[int, str], tuple[Decimal, str | None]], measure: str,
+                   audit: list | None = None) -> tuple[int, int]:
+    """Bulk upsert of (seller id, period) → (amount, source or None to keep). Returns (created, updated).
+    `audit`: a list that receives (quota, before, after) of every row created or changed."""
     if not values:
         return 0, 0
     seller_ids = {s for s, _ in values}
@@ -172,11 +175,16 @@ def _upsert_quotas(values: Mapping[tuple[int, str], tuple[Decimal, str | None]],
             create.append(Quota(tenant=tenant, seller_id=seller_id, measure=measure, period=period, amount=amount,
                                 source=source or Quota.Source.CAPACITY))
         elif q.amount != amount or (source and q.source != source):
+            before = {"amount": q.amount, "source": q.source}
             q.amount = amount
             q.source = source or q.source
             update.append(q)
+            if audit is not None:
+                audit.append((q, before, {"amount": q.amount, "source": q.source}))
     Quota.objects.bulk_create(create, batch_size=1000)
     Quota.objects.bulk_update(update, ["amount", "source"], batch_size=1000)
+    if audit is not None:
+        audit.extend((q, None, snapshot(q)) for q in create)
     return len(create), len(update)
 
 
@@ -244,6 +252,14 @@ def quotas_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
+# The shared money parser: cents rounded half up, no more whole digits than Quota.amount stores
+# (a larger number was a quantize error, a 500), the import's plain-number rule.
+_parse_amount = parse_decimal(minimum=Decimal(0), what="an amount", whole_digits=(
+    Quota._meta.get_field("amount").max_digits - Quota._meta.get_field("amount").decimal_places))
+
+MEASURE_MAX_LENGTH = Quota._meta.get_field("measure").max_length
+
+
 def quota_csv_import(*, content: bytes | str, actor, visible_ids: set[int] | None = None) -> ImportReport:
     """Import quotas from CSV (`seller` external id, `period`, `amount`, optional `measure`).
 
@@ -279,27 +295,29 @@ def quota_csv_import(*, content: bytes | str, actor, visible_ids: set[int] | Non
             continue
         raw = (row.get("amount") or "").strip()
         try:
-            amount = Decimal(raw)
-            if not amount.is_finite() or amount < 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            report.add_error(RowError(line, "amount", raw, "expected a non-negative decimal number"))
+            amount = _parse_amount(raw)
+        except CellError as exc:
+            report.add_error(RowError(line, "amount", raw, str(exc)))
             continue
         measure = (row.get("measure") or "bookings").strip() or "bookings"
+        if len(measure) > MEASURE_MAX_LENGTH:
+            report.add_error(RowError(line, "measure", measure, f"longer than {MEASURE_MAX_LENGTH} characters"))
+            continue
         key = (measure, seller_id, period)
         if key in clean:
             report.add_error(RowError(line, "period", period, "duplicate seller, measure and period"))
             continue
-        clean[key] = amount.quantize(Decimal("0.01"))
+        clean[key] = amount.quantize(Decimal("0.01"))  # as stored (the parser keeps "1500" as 1500): the audit shows 1500.00
     if not report.ok:
         return report
+    audit: list = []  # every quota row written, file rows and the quarter/year sums they move
     with transaction.atomic():
         by_measure: dict[str, dict] = defaultdict(dict)
         for (measure, seller_id, period), amount in clean.items():
             by_measure[measure][(seller_id, period)] = (amount, Quota.Source.MANUAL)
         fy = current_tenant().fiscal_year_start_month
         for measure, values in by_measure.items():
-            created, updated = _upsert_quotas(values, measure)
+            created, updated = _upsert_quotas(values, measure, audit)
             report.created += created
             report.updated += updated
             # Imported months move their fiscal quarter and year keys with them (Pay reads a
@@ -310,9 +328,12 @@ def quota_csv_import(*, content: bytes | str, actor, visible_ids: set[int] | Non
                     d = date(int(period[:4]), int(period[5:]), 1)
                     touched[int(quota_period_key(d, "year", fy))].add(seller_id)
             for year, seller_ids in touched.items():
-                _rewrite_coarse_keys(seller_ids, measure, year, keep=set(values))
+                _rewrite_coarse_keys(seller_ids, measure, year, keep=set(values), audit=audit)
         report.unchanged = report.rows - report.created - report.updated
         audit_record(actor=actor, action="quota.import", instance=current_tenant(), after=report.as_dict())
+        for action, rows in (("quota.update", [r for r in audit if r[1] is not None]),
+                             ("quota.create", [r for r in audit if r[1] is None])):
+            audit_record_many(actor=actor, action=action, changes=rows)
     return report
 
 

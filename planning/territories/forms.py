@@ -7,6 +7,7 @@ import re
 from django import forms
 
 from planning.territories.engine import SIZE_BANDS
+from planning.territories.services import MAX_PRECEDENCE
 
 
 def _split(text: str) -> list[str]:
@@ -30,7 +31,7 @@ class TerritoryForm(forms.Form):
     name = forms.CharField(max_length=200)
     owner = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     region = forms.CharField(max_length=50, required=False, label="Region label")
-    precedence = forms.IntegerField(min_value=0, initial=100, help_text="Lower wins when two territories match.")
+    precedence = forms.IntegerField(min_value=0, max_value=MAX_PRECEDENCE, initial=100, help_text="Lower wins when two territories match.")
     regions = forms.CharField(required=False, help_text="e.g. EMEA, APAC")
     countries = forms.CharField(required=False)
     industries = forms.CharField(required=False)

@@ -118,6 +118,12 @@ def territory_specs(plan: TerritoryPlan) -> list[engine.TerritorySpec]:
     return specs
 
 
+def unknown_account_ids(external_ids: list[str]) -> list[str]:
+    """The external ids among `external_ids` that no account of the tenant has (in the given order)."""
+    known = set(Account.objects.filter(external_id__in=external_ids).values_list("external_id", flat=True))
+    return [e for e in external_ids if e not in known]
+
+
 def plan_overrides(plan: TerritoryPlan) -> dict[int, int]:
     return dict(TerritoryOverride.objects.filter(plan=plan).values_list("account_id", "territory_id"))
 
@@ -160,7 +166,9 @@ class PlanEvaluation:
 
     @property
     def short(self) -> pd.DataFrame:
-        return self.balance[self.balance["short"]]
+        # .astype(bool): a plan with no territory has an empty object column, which pandas would
+        # read as a list of column labels (no columns left) instead of a row mask.
+        return self.balance[self.balance["short"].astype(bool)]
 
     def summary(self) -> dict:
         return {"accounts": len(self.accounts), "assigned": int((self.evaluation.territory != engine.NONE).sum()),

@@ -77,6 +77,10 @@ def default_plan() -> TerritoryPlan:
     return plan or territory_plan_create(name=DEFAULT_PLAN_NAME, description="Territories loaded without a plan.")
 
 
+# The column is a 32-bit integer on PostgreSQL: a larger number would fail the write (a 500).
+MAX_PRECEDENCE = 2_147_483_647
+
+
 def territory_save(*, plan: TerritoryPlan, name: str, rules: dict | None = None, owner: Seller | None = None,
                    region: str = "", precedence: int = 100, territory: Territory | None = None,
                    actor=None) -> Territory:
@@ -93,8 +97,8 @@ def territory_save(*, plan: TerritoryPlan, name: str, rules: dict | None = None,
         engine.parse_rules(rules or {})
     except engine.RuleError as exc:
         raise DomainError(str(exc), field=exc.field) from None
-    if isinstance(precedence, bool) or not isinstance(precedence, int) or precedence < 0:
-        raise DomainError("precedence: must be a whole number >= 0", field="precedence")
+    if isinstance(precedence, bool) or not isinstance(precedence, int) or not 0 <= precedence <= MAX_PRECEDENCE:
+        raise DomainError(f"precedence: must be a whole number from 0 to {MAX_PRECEDENCE:,}", field="precedence")
     with transaction.atomic():
         clash = Territory.objects.filter(plan=plan, name=name)
         if territory is not None:

@@ -311,6 +311,11 @@ class TerritoryEditView(_PlanMixin, TenantTemplateView):
             return redirect(_plan_url(self.access, plan.pk))
         form = TerritoryForm(request.POST, sellers=self._sellers())
         if form.is_valid():
+            # A typo in a named account matched nothing and saved silently: say which ids are unknown.
+            unknown = selectors.unknown_account_ids(form.rules().get("accounts", []))
+            if unknown:
+                form.add_error("accounts", f"no account with external id {', '.join(unknown)}")
+        if form.is_valid():
             owner_id = form.cleaned_data["owner"]
             owner = Seller.objects.filter(pk=owner_id).first() if owner_id else None
             try:

@@ -28,6 +28,7 @@ from planning.models import Seller
 from spm.errors import DomainError
 from spm.imports import ImportReport, RawTable, RowError, load_guard, read_csv
 from spm.models import Tenant
+from spm.selectors import fx_first_dates
 from spm.services import tenant_create_or_update
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
@@ -146,11 +147,14 @@ def import_opportunities(
     say = progress or (lambda pct, msg: None)
     tenant = _tenant(tenant_slug)
     owner_ids: dict[str, int] = {}
+    fx_from: dict[str, dt.date] = {}
     if tenant is not None:
         with tenant_atomic(tenant):
             owner_ids = seller_ids_by_email()
+            fx_from = fx_first_dates()
     clean, errors = clean_opportunities(table, owner_ids=owner_ids,
-                                        base_currency=tenant.base_currency if tenant else "USD", mapping=mapping)
+                                        base_currency=tenant.base_currency if tenant else "USD", mapping=mapping,
+                                        fx_from=fx_from)
     say(20, f"{len(table):,} rows checked")
     if errors:
         return _failed(errors, len(table))

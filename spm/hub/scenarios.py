@@ -338,7 +338,7 @@ def _validate(data: dict, existing: dict[str, set], fy: int) -> tuple[list[str],
             c.errors.append(f"{where}: must be an object")
             continue
         try:
-            parse_plan_document(rec)
+            parse_plan_document(rec, storable=True)
         except PlanValidationError as exc:
             c.errors.extend(f"{where}: {e}" for e in exc.errors)
             continue

@@ -102,3 +102,18 @@ def test_audit_reads_as_sentences_with_names_not_ids(client, acme):
     # the approver in the field diff is named, not numbered
     assert "approved by" in content
     assert 'color:var(--ok)">Ana Ruiz<' in content
+
+
+def test_rep_dashboard_points_to_the_plan_awaiting_their_acceptance(client, acme):
+    """A rep could accept their plan only on its page, reachable from nowhere they would look: the
+    dashboard now says which plan waits for them and links to it, until they accept it."""
+    from compensation.acceptance.services import plan_accept
+    from spm.tenancy.db import tenant_atomic
+
+    plan_url = url("compensation:plan_detail", acme, pk=acme.plan.pk)
+    content = get_as(client, acme, "rep", url("analytics:dashboard", acme)).content.decode()
+    assert plan_url in content and "AE Plan v1" in content and "accept" in content
+    with tenant_atomic(acme.tenant):
+        plan_accept(plan=acme.plan, seller=acme.sellers["rep"], actor=acme.users["rep"])
+    content = get_as(client, acme, "rep", url("analytics:dashboard", acme)).content.decode()
+    assert plan_url not in content

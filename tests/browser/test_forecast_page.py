@@ -50,6 +50,21 @@ def test_rep_submits_and_the_manager_overrides_and_reads_the_backtest(live_serve
     assert manager.text_content("[data-testid=human-commit]").strip() == "2,500"
 
 
+def test_on_a_phone_the_override_form_stays_in_view_beside_the_wide_roll_up(live_server, browser):  # noqa: F811
+    """At 390 px the roll-up table scrolls sideways; its override form spanned the whole table, so the
+    Override button sat off-screen to the right. The form now stays at the left edge and wraps."""
+    acme = build_tenant("acme")
+    add_history(acme)
+    add_calls(acme)
+    manager = _sign_in(browser, live_server.url, "manager@acme.test")
+    manager.set_viewport_size({"width": 390, "height": 844})
+    manager.goto(f"{live_server.url}/t/acme/forecast/?period=2017-Q2")
+    form = manager.locator("[data-testid=rollup] tr.override-row", has_text="acme Manager")
+    box = form.get_by_role("button", name="Override").bounding_box()  # where it sits, without scrolling sideways
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    _shot(manager, "forecast-3-manager-phone")
+
+
 def test_alerts_link_to_the_deal_and_coaching_notes_reach_the_rep(live_server, browser):  # noqa: F811
     import datetime as dt
     from decimal import Decimal

@@ -139,6 +139,23 @@ def test_bulk_approval_reports_approved_and_refused(client, acme):
     assert statuses[rep.pk] == "approved" and statuses[peer.pk] == "published"
 
 
+def test_bulk_approval_names_the_selected_statements_someone_else_approved_meanwhile(client, acme):
+    """Two approvers on the queue: the second one's "Approved 1 statement." for two ticked hid that the
+    other had been approved by someone else since the page was loaded."""
+    from compensation.services import statement_approve
+
+    rep, peer = acme.statements["rep"], acme.statements["peer"]
+    with tenant_atomic(acme.tenant):
+        statement_approve(statement=Statement.objects.get(pk=peer.pk), actor=acme.users["admin"])
+    client.force_login(acme.users["finance"])
+    response = client.post(
+        url("compensation:approvals", acme), {"action": "approve", "statements": [rep.pk, peer.pk]}, follow=True
+    )
+    content = response.content.decode()
+    assert "Approved 1 statement." in content
+    assert "No longer awaiting approval" in content and "acme Peer 2027-01 (approved)" in content
+
+
 def test_publish_all_drafts_of_a_period(client, acme):
     with tenant_atomic(acme.tenant):
         Statement.objects.update(status=Statement.Status.DRAFT)

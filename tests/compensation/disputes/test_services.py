@@ -166,3 +166,22 @@ def test_the_statement_page_says_where_an_accepted_dispute_landed(client, acme, 
     client.force_login(acme.users["rep"])
     html = client.get(reverse("compensation:statement_detail", kwargs={"tenant": "acme", "pk": published.pk})).content.decode()
     assert 'data-testid="dispute-landed">adjustment in Feb 2027' in html
+
+
+def test_the_same_claim_is_not_opened_twice_while_unresolved(acme, published):
+    """A double-clicked "Open dispute" (or back + resubmit) opened the dispute twice and notified
+    finance twice. The same line, amount and reason while unresolved is refused; a different claim is
+    not, and once resolved the same one may be raised again."""
+    rep = acme.users["rep"]
+    with tenant_atomic(acme.tenant):
+        line = _line(published)
+        first = dispute_open(statement=published, line=line, amount="100.00", reason="split missing", actor=rep)
+        with pytest.raises(ConflictError, match=f"#{first.pk}"):
+            dispute_open(statement=published, line=line, amount="100", reason=" split missing ", actor=rep)
+        whole = dispute_open(statement=published, amount="-20.00", reason="FX rate wrong", actor=rep)
+        with pytest.raises(ConflictError, match=f"#{whole.pk}"):
+            dispute_open(statement=published, amount="-20", reason="FX rate wrong", actor=rep)
+        dispute_open(statement=published, line=line, amount="250.00", reason="and the bonus", actor=rep)
+        assert Dispute.objects.count() == 3
+        dispute_reject(dispute=first, actor=acme.users["finance"], reason="as designed")
+        assert dispute_open(statement=published, line=line, amount="100.00", reason="split missing", actor=rep).pk

@@ -112,3 +112,23 @@ def test_plan_metadata_keys_are_accepted_and_absent_quota_means_flat_rate():
     plan = parse_plan_document(doc)
     assert plan.currency == "USD"
     assert plan.components[0].quota is None
+
+
+def test_values_a_statement_line_cannot_store_are_refused_for_storing_but_stored_plans_still_parse():
+    """A rate of 1e400 parsed (Decimal calls it finite) and the plan page failed to render it (a 500);
+    a rate of a million or more, an amount of a trillion or more, or a component name longer than a
+    statement line's column would fail the calculation's write instead of the edit. A plan already
+    stored with such a value still parses (the calculation reads every stored plan)."""
+    doc = {"name": "x", "currency": "USD", "components": [
+        {"name": "c" * 201, "type": "commission", "quota": None, "tiers": [{"rate": "1e400"}]},
+        {"name": "d", "type": "commission", "quota": None, "tiers": [{"rate": "1000000"}]},
+        {"name": "s", "type": "spif", "amount": "1000000000000"},
+        {"name": "ok", "type": "commission", "quota": None, "tiers": [{"rate": "-999999.5"}]}]}
+    with pytest.raises(PlanValidationError) as ei:
+        parse_plan_document(doc, storable=True)
+    assert ei.value.field_errors == [
+        ("components[0].name", "must be at most 200 characters"),
+        ("components[0].tiers[0].rate", "must be less than 1,000,000 in size"),
+        ("components[1].tiers[0].rate", "must be less than 1,000,000 in size"),
+        ("components[2].amount", "must be less than 1,000,000,000,000 in size")]
+    assert len(parse_plan_document(doc).components) == 4

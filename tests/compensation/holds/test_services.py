@@ -153,3 +153,21 @@ def test_the_print_view_says_earned_and_payable_as_the_statement_page_does(clien
     for name in ("compensation:statement_detail", "compensation:statement_print"):
         html = client.get(reverse(name, kwargs={"tenant": "acme", "pk": january.pk})).content.decode()
         assert "earned 6,000.00, payable 4,500.00 (1,500.00 held)" in html, name
+
+
+def test_without_a_hold_share_the_statement_page_points_to_the_policy_and_a_hold_says_why(client, acme, calculate):
+    """With no policy set (0 %), the page offered "Hold part until invoice paid" and every click said
+    "pct: a hold is a share between 0 and 1" — of a field the page does not have."""
+    calculate(acme.tenant, period_from="2027-01", through="2027-01")
+    with tenant_atomic(acme.tenant):
+        january = statement(acme)
+    client.force_login(acme.users["finance"])
+    page = client.get(reverse("compensation:statement_detail", kwargs={"tenant": "acme", "pk": january.pk})).content.decode()
+    assert "Hold part until invoice paid" not in page
+    assert reverse("compensation:holds", kwargs={"tenant": "acme"}) in page and "no share to hold is set" in page
+    with tenant_atomic(acme.tenant), pytest.raises(DomainError, match="Holds page"):
+        hold_place(statement=statement(acme), actor=acme.users["finance"])
+    with tenant_atomic(acme.tenant):
+        hold_policy_set(pct="0.25", days=90, actor=acme.users["finance"])
+    page = client.get(reverse("compensation:statement_detail", kwargs={"tenant": "acme", "pk": january.pk})).content.decode()
+    assert "Hold 25% until invoice paid" in page

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -69,3 +70,30 @@ def test_api_creates_and_exports_batches(client, acme, django_assert_max_num_que
     assert [b["id"] for b in listed["results"]] == [body["id"]]
     exported = client.get(f"{base}{body['id']}/csv/")
     assert exported.status_code == 200 and exported["Content-Type"].startswith("text/csv")
+
+
+def test_an_export_confirmed_for_what_the_page_showed_refuses_a_batch_that_grew_since(client, acme):
+    """The page said "1 statement · USD 6,000.00"; someone approved another before the click, and the
+    export paid 2 statements, 12,000.00, without a word. The form carries what was shown; a batch that
+    differs is refused with both figures, and nothing is paid."""
+    rep, peer = acme.statements["rep"], acme.statements["peer"]
+    with tenant_atomic(acme.tenant):
+        Statement.objects.filter(pk=rep.pk).update(status="approved")
+    client.force_login(acme.users["finance"])
+    page = client.get(url("compensation:payroll", acme)).content.decode()
+    shown = dict(re.findall(r'name="(expected_count|expected_total)" value="([^"]*)"', page))
+    assert (int(shown["expected_count"]), Decimal(shown["expected_total"])) == (1, Decimal("6000.00"))
+    with tenant_atomic(acme.tenant):
+        Statement.objects.filter(pk=peer.pk).update(status="approved")
+    response = client.post(url("compensation:payroll", acme), {"period": "2027-01", "currency": "USD",
+                                                               "expected_count": "1", "expected_total": "6000.00"},
+                           follow=True)
+    body = response.content.decode()
+    assert "2 statements" in body and "12,000.00" in body and "6,000.00" in body
+    with tenant_atomic(acme.tenant):
+        assert set(Statement.objects.filter(period="2027-01").values_list("status", flat=True)) == {"approved"}
+    response = client.post(url("compensation:payroll", acme), {"period": "2027-01", "currency": "USD",
+                                                               "expected_count": "2", "expected_total": "12000.00"})
+    assert response.status_code == 302
+    with tenant_atomic(acme.tenant):
+        assert set(Statement.objects.filter(period="2027-01").values_list("status", flat=True)) == {"paid"}

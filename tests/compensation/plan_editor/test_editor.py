@@ -93,3 +93,38 @@ def test_api_export_import_and_preview(client, closed):
     assert bad.status_code == 400 and "document.components[0].tiers[0].rate" in bad.json()["errors"]
     created = client.post(base, {"document": draft_at(closed, "0.11"), "publish": True}, content_type="application/json")
     assert created.status_code == 201 and created.json()["version"] == 2
+
+
+def test_saving_from_an_editor_opened_before_a_newer_version_was_saved_is_refused(client, closed):
+    """Two people edit the plan: the second save would start from v1 and silently drop the first one's v2.
+    The page says so and keeps the draft text; a double-clicked publish stores one version, not two."""
+    from compensation.services import comp_plan_create
+
+    url = reverse("compensation:plan_edit", kwargs={"tenant": "acme", "pk": closed.plan.pk})
+    client.force_login(closed.users["revops"])
+    page = client.get(url).content.decode()
+    assert 'name="latest_version" value="1"' in page
+    with tenant_atomic(closed.tenant):
+        comp_plan_create(document=draft_at(closed, "0.11"), actor=closed.users["admin"], publish=True)
+    text = json.dumps(draft_at(closed, "0.12"))
+    stale = client.post(url, {"document": text, "action": "publish", "latest_version": "1"})
+    assert stale.status_code == 200
+    body = stale.content.decode()
+    assert "v2" in body and "after you opened" in body and "0.12" in body
+    with tenant_atomic(closed.tenant):
+        assert CompPlan.objects.count() == 2
+    first = client.post(url, {"document": text, "action": "publish", "latest_version": "2"})
+    again = client.post(url, {"document": text, "action": "publish", "latest_version": "2"})
+    assert (first.status_code, again.status_code) == (302, 200)
+    with tenant_atomic(closed.tenant):
+        assert list(CompPlan.objects.order_by("version").values_list("version", flat=True)) == [1, 2, 3]
+
+
+def test_a_rate_too_large_to_store_is_listed_not_saved(client, closed):
+    url = reverse("compensation:plan_edit", kwargs={"tenant": "acme", "pk": closed.plan.pk})
+    client.force_login(closed.users["revops"])
+    response = client.post(url, {"document": json.dumps(draft_at(closed, "1e400")), "action": "save"})
+    assert response.status_code == 200
+    assert "components[0].tiers[0].rate: must be less than 1,000,000 in size" in response.content.decode()
+    with tenant_atomic(closed.tenant):
+        assert CompPlan.objects.count() == 1

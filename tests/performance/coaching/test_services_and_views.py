@@ -137,3 +137,20 @@ def test_the_agendas_bookings_are_in_the_tenant_currency(acme):
         FxRate.objects.create(currency="EUR", rate_to_base=Decimal("1.10"), effective_from=dt.date(2027, 1, 1))
         agenda = agenda_for(access=system_access(acme.tenant), seller=rep, today=today)
     assert agenda.section("KPI drops") == []
+
+
+def test_a_refused_note_keeps_what_the_manager_wrote_on_the_page(client, acme):
+    """A note about a deal that closed after the page was opened is refused; the page comes back with
+    the text in the box and the reason next to the deal, not a redirect that drops what was typed."""
+    deal = acme.deals["rep"]  # won: not among the open deals the form offers
+    client.force_login(acme.users["manager"])
+    text = "Long discussion of the renewal: pricing, timeline, the buyer's procurement steps."
+    response = client.post(seller_url(acme) + "notes/", {"body": text, "opportunity": deal.pk})
+    assert response.status_code == 200
+    form = response.context["note_form"]
+    assert form["body"].value() == text and "opportunity" in form.errors
+    assert "the buyer&#x27;s procurement steps." in response.content.decode()
+    response = client.post(seller_url(acme) + "follow-ups/", {"title": "Book the demo", "due_date": "not a date"})
+    assert response.status_code == 200 and response.context["follow_up_form"]["title"].value() == "Book the demo"
+    with tenant_atomic(acme.tenant):
+        assert CoachingNote.objects.count() == 0 and FollowUp.objects.count() == 0

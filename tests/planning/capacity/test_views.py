@@ -75,9 +75,9 @@ def test_create_edit_copy_publish_and_compare_through_the_pages(client, acme):
     bad = client.post(url(acme, "capacity_edit", pk=a.pk), {**form, "roster": "nobody, ent"})
     assert "no seller" in bad.content.decode()
     bad = client.post(url(acme, "capacity_edit", pk=a.pk), {**form, "hires": "mid, 2, 2027-05"})
-    assert "hires[0].segment: unknown segment" in bad.content.decode()
+    assert "line 1: unknown segment" in bad.content.decode()
     bad = client.post(url(acme, "capacity_edit", pk=a.pk), {**form, "gap_start": "2030-01"})
-    assert "gap_hires.start: is outside the plan year" in bad.content.decode()
+    assert "is outside the plan year" in bad.content.decode()
     assert client.post(url(acme, "capacity_edit", pk=a.pk), {**form, "target": "9000000"}).status_code == 302
     assert client.post(url(acme, "capacity_copy", pk=a.pk)).status_code == 302
     with tenant_atomic(acme.tenant):
@@ -117,3 +117,21 @@ def test_detail_query_count_does_not_grow_with_the_roster(client, acme, django_a
     with django_assert_max_num_queries(16):
         response = client.get(url(acme, "capacity_detail", pk=big.pk))
     assert response.status_code == 200 and "Seat 299" in response.content.decode()
+
+
+def test_a_refused_line_is_named_by_its_line_on_its_own_box(client, acme):
+    """The service names list items from 0 ("hires[1].segment"); the page shows the textarea's line
+    number (blank and comment lines count, as in the form's own errors) next to that textarea."""
+    client.force_login(acme.users["revops"])
+    form = {"name": "Plan L", "year": "2027", "target": "1000000", "over_assignment": "0.1", "attrition": "0",
+            "segments": "ent, 490000, 6", "hires": "ent, 2, 2027-03\n\n# later\nsdr, 1, 2027-05", "roster": "",
+            "gap_segment": "nope", "gap_start": ""}
+    response = client.post(url(acme, "capacity_new"), form)
+    assert response.status_code == 200
+    errors = {name: [str(e) for e in errs] for name, errs in response.context["form"].errors.items()}
+    assert errors == {"hires": ["line 4: unknown segment 'sdr'"]}
+    response = client.post(url(acme, "capacity_new"), {**form, "hires": ""})
+    errors = {name: [str(e) for e in errs] for name, errs in response.context["form"].errors.items()}
+    assert errors == {"gap_segment": ["unknown segment 'nope'"]}
+    with tenant_atomic(acme.tenant):
+        assert not CapacityScenario.objects.filter(name="Plan L").exists()

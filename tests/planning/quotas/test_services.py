@@ -227,3 +227,39 @@ def test_rolling_up_counts_reports_whose_quotas_are_by_quarter_or_year_only(acme
     assert [mine[f"2028-{m:02d}"] for m in range(1, 13)] == manager_months
     assert mine["2028"] == sum(rows.values())
     assert mine["2028-Q1"] == sum(manager_months[:3])
+
+
+def test_csv_import_refuses_amounts_the_column_cannot_hold_and_rounds_cents_half_up(acme):
+    """1e30 overflowed the quantize (a 500), a measure longer than its column failed the write on PostgreSQL;
+    sub-cent amounts round half up like every other money import."""
+    revops = acme.users["revops"]
+    bad = ("seller,period,amount,measure\nacme-rep,2027-01,1e30,\nacme-rep,2027-02,12345678901234567,\n"
+           f"acme-rep,2027-03,1.2.3,\nacme-rep,2027-04,1,{'m' * 41}\n")
+    with tenant_atomic(acme.tenant):
+        report = services.quota_csv_import(content=bad.encode(), actor=revops)
+        assert [(e.line, e.column) for e in report.errors] == [(2, "amount"), (3, "amount"), (4, "amount"), (5, "measure")]
+        assert "too large" in report.errors[1].message
+        assert not Quota.objects.filter(period__in=["2027-01", "2027-02", "2027-03"]).exists()
+        report = services.quota_csv_import(content=b"seller,period,amount\nacme-rep,2027-01,100.545\n", actor=revops)
+        assert report.ok
+        assert Quota.objects.get(seller=acme.sellers["rep"], period="2027-01").amount == Decimal("100.55")
+
+
+def test_csv_import_audits_each_quota_it_creates_or_changes_with_before_and_after(acme):
+    """The import's summary event has counts only; each quota row it writes is audited too, so "who
+    changed this rep's quota, from what" has an answer."""
+    revops = acme.users["revops"]
+    with tenant_atomic(acme.tenant):
+        services.quota_csv_import(content=b"seller,period,amount\nacme-rep,2027-01,1000\n", actor=revops)
+        AuditEvent.objects.filter(action__startswith="quota.").delete()
+        services.quota_csv_import(content=b"seller,period,amount\nacme-rep,2027-01,1500\nacme-peer,2027-02,700\n",
+                                  actor=revops)
+        rep_month = Quota.objects.get(seller=acme.sellers["rep"], period="2027-01")
+        changed = AuditEvent.objects.get(action="quota.update", object_id=str(rep_month.pk))
+        assert (changed.actor, changed.before["amount"], changed.after["amount"]) == (revops, "1000.00", "1500.00")
+        peer_month = Quota.objects.get(seller=acme.sellers["peer"], period="2027-02")
+        created = AuditEvent.objects.get(action="quota.create", object_id=str(peer_month.pk))
+        assert created.before is None and created.after["amount"] == "700.00"
+        assert AuditEvent.objects.filter(action="quota.import").count() == 1
+        services.quota_csv_import(content=b"seller,period,amount\nacme-rep,2027-01,1500\n", actor=revops)
+        assert AuditEvent.objects.filter(action="quota.update", object_id=str(rep_month.pk)).count() == 1  # unchanged

@@ -103,3 +103,10 @@ def test_plan_and_territory_lists_have_bounded_query_counts(territory_world, api
     for route in ("territory-plans/", "territories/", "territory-moves/", "accounts/"):
         with django_assert_max_num_queries(12):
             assert client.get(url(route)).status_code == 200
+
+
+def test_a_precedence_too_large_to_store_is_a_400_not_a_500(territory_world, api_as):
+    w = territory_world
+    response = api_as(w, "revops").post(url("territories/"), {"plan": w.territory_plan.pk, "name": "Huge",
+                                                              "precedence": 10**20}, format="json")
+    assert response.status_code == 400 and "precedence" in response.content.decode()

@@ -159,3 +159,37 @@ def test_the_plan_list_evaluates_the_published_plan_once_until_its_inputs_change
     with tenant_atomic(w.tenant):
         Quota.objects.filter(seller=w.sellers["rep"], period="2027-Q1").update(amount=Decimal("300000"))
     assert "Out of line" in client.get(page(w)).content.decode()  # a quota change: evaluated afresh
+
+
+def test_a_new_empty_plan_opens_on_its_page(territory_world, client):
+    """A plan created with "start empty" has no territory yet: its page shows it, not a 500."""
+    w = territory_world
+    client.force_login(w.users["revops"])
+    response = client.post(page(w), {"name": "Blank slate", "copy_of": ""})
+    assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert "Blank slate" in html and "Add territory" in html
+
+
+def test_a_precedence_too_large_to_store_is_a_form_error_not_a_500(territory_world, client):
+    w = territory_world
+    client.force_login(w.users["revops"])
+    emea = w.territories["EMEA"]
+    response = client.post(plan_page(w, f"territories/{emea.pk}/"), {"name": "EMEA", "precedence": "99999999999999999999",
+                                                                     "regions": "EMEA"})
+    assert response.status_code == 200 and "precedence" in response.content.decode().lower()
+    with tenant_atomic(w.tenant):
+        assert Territory.objects.get(pk=emea.pk).precedence == 100
+
+
+def test_named_accounts_that_do_not_exist_are_named_on_the_form(territory_world, client):
+    """A typo in a named account saved silently and the account stayed where it was."""
+    w = territory_world
+    client.force_login(w.users["revops"])
+    emea = w.territories["EMEA"]
+    response = client.post(plan_page(w, f"territories/{emea.pk}/"), {"name": "EMEA", "precedence": 100, "regions": "EMEA",
+                                                                     "accounts": "T-1\nT-9, X-2"})
+    assert response.status_code == 200
+    assert "no account with external id T-9, X-2" in response.content.decode()
+    with tenant_atomic(w.tenant):
+        assert "accounts" not in Territory.objects.get(pk=emea.pk).rules
