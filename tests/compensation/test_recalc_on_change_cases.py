@@ -159,6 +159,7 @@ def test_a_change_in_a_closed_approved_month_lands_once_in_the_first_open_month(
         corrections = list(EarningLine.objects.filter(seller__external_id="R-1", component="Correction")
                            .values_list("period", "amount", "explanation"))
     assert len(corrections) == 1 and corrections[0][0] == "2027-03", corrections
-    assert "2027-01" in corrections[0][2]
+    # it says why: the month it belongs to and the change (the change feed's reason)
+    assert "2027-01 recalculated" in corrections[0][2] and "deal D-00 changed" in corrections[0][2]
     recalculated = snapshot(tenant)
     assert full_rerun(tenant, calculate) == recalculated
