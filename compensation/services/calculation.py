@@ -50,7 +50,7 @@ from spm.background import require_queue
 from spm.db.bulk import bulk_insert, bulk_update
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_key, month_start, parse_period_key, quota_period_key
-from spm.models import FxRate, Tenant
+from spm.models import FxRate, InputChange, Tenant
 from spm.services import closed_periods, validate_month_key
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
@@ -395,8 +395,14 @@ def _corrections(engine_total: dict[tuple[int, str], Decimal], closed: set[str],
             "seller_id", "period", "amount"):
         carried[(seller, period)] += amount
     by_seller: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    for seller, period, total in locked.order_by("seller_id", "period").values_list("seller_id", "period", "total"):
+    calculated_at: dict[tuple[int, str], dt.datetime | None] = {}
+    for seller, period, total, started in locked.order_by("seller_id", "period").values_list(
+            "seller_id", "period", "total", "run__started_at"):
         by_seller[seller].append((period, total))
+        calculated_at[(seller, period)] = started
+    owed = {seller for seller, rows in by_seller.items()
+            if sum((engine_total[(seller, m)] - total for m, total in rows), Decimal("0.00")) != 0}
+    why = _changes_since_locked(owed, calculated_at)
     out = {}
     for seller, rows in by_seller.items():
         outstanding = sum((engine_total[(seller, m)] - total for m, total in rows), Decimal("0.00"))
@@ -408,13 +414,38 @@ def _corrections(engine_total: dict[tuple[int, str], Decimal], closed: set[str],
                  f"{fmt_money(engine_total[(seller, m)] - total + carried[(seller, m)])})"
                  for m, total in rows if engine_total[(seller, m)] != total - carried[(seller, m)]]
         already = sum((carried[(seller, m)] for m, _ in rows), Decimal("0.00"))
-        text = ("Correction of approved/paid statements after a change to their inputs: " + "; ".join(notes)
+        text = ("Correction of approved/paid statements after a change to their inputs"
+                + (f" ({why[seller]})" if why.get(seller) else "") + ": " + "; ".join(notes)
                 + (f"; less {fmt_money(already)} already corrected" if already else "")
                 + f" → {fmt_money(outstanding)}")
         out[(seller, target)] = Line(
             seller=seller, period=target, plan=None, component=CORRECTION, kind="adjustment", deal=None,
             credit_kind=None, credit=None, quota=None, quota_period=None, attainment_before=None,
             attainment_after=None, rate=None, amount=outstanding, explanation=text)
+    return out
+
+
+def _changes_since_locked(sellers: set[int], calculated_at: dict, limit: int = 3) -> dict[int, str]:
+    """Why a seller's locked months would change: the change feed's reasons (spm.changes: "deal D-7 changed",
+    "quota bookings 2027-Q1 set to …") for those months, recorded after each statement was calculated, with
+    the month they belong to — the same text in an incremental and a full run (it reads stored rows only)."""
+    if not sellers:
+        return {}
+    found: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    months = {m for (s, m) in calculated_at if s in sellers}
+    rows = InputChange.objects.filter(Q(seller_id__in=sellers) | Q(seller_id=InputChange.EVERY_SELLER),
+                                      Q(month__in=months) | Q(month=InputChange.EVERY_MONTH))
+    for seller, month, at, reason in rows.values_list("seller_id", "month", "changed_at", "reason"):
+        for s in (sellers if seller == InputChange.EVERY_SELLER else (seller,)):
+            # a change of every month (an FX rate, an assignment) names its own date; a month's, its month
+            stamps = ([v for (x, _), v in calculated_at.items() if x == s] if month == InputChange.EVERY_MONTH
+                      else [calculated_at.get((s, month), False)])
+            if any(started is not False and (started is None or at > started) for started in stamps):
+                found[s].add((month, reason))
+    out = {}
+    for s, pairs in found.items():
+        notes = [f"{m}: {reason}" if m else reason for m, reason in sorted(pairs)]
+        out[s] = "; ".join(notes[:limit]) + (f"; {len(notes) - limit} more" if len(notes) > limit else "")
     return out
 
 
