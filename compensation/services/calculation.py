@@ -78,6 +78,9 @@ STALE_AFTER = dt.timedelta(minutes=30)
 MAX_RUN_MONTHS = 24
 # Namespace of the PostgreSQL advisory lock that the worker executing a run holds (key 2 = run id).
 RUN_LOCK_NAMESPACE = 0x5E11
+# Namespace of the advisory lock a run or a recalculation holds from reading its inputs to writing its lines
+# (key 2 = tenant id): see tenant_calculation_lock.
+TENANT_LOCK_NAMESPACE = 0x5E12
 
 
 def last_calculable_month(*, fy_start_month: int, today: dt.date | None = None) -> str:
@@ -731,7 +734,34 @@ def _run_lock(run_id: int) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_NAMESPACE, run_id])
 
 
+@contextmanager
+def tenant_calculation_lock() -> Iterator[None]:
+    """Hold the tenant's calculation lock (PostgreSQL, session-level, waits) from reading inputs to writing lines.
+
+    Reading and writing are separate transactions, so without it two workers lose an update: a recalculation
+    that read its inputs before a second change committed would write its older lines over the lines the
+    second change's recalculation already wrote. Held, the later one reads after the earlier one wrote. A
+    worker that dies releases it with its connection. SQLite (one process) needs none.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = [TENANT_LOCK_NAMESPACE, current_tenant().pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
 def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
+    with tenant_calculation_lock():
+        return _execute_locked(run_id, orphan_if_running=orphan_if_running)
+
+
+def _execute_locked(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
     now = timezone.now()
     with tenant_atomic():
         # Queued, or running but orphaned by a worker that died mid-run (acks_late redelivers the task):

@@ -48,6 +48,7 @@ from .calculation import (
     calculate,
     earliest_locked_month,
     load_engine_input,
+    tenant_calculation_lock,
 )
 
 logger = logging.getLogger(__name__)
@@ -140,12 +141,13 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), months: Iterable[
             tenant=tenant, period_from=start, period_through=last, status=CalculationRun.Status.RUNNING,
             started_at=timezone.now(), message="Recalculating after a change")
     try:
-        with tenant_atomic():
-            locked_from = earliest_locked_month()
-            # only the deals that can change a line it rewrites (or a locked month it compares)
-            inp, lookups = load_engine_input(period_from=min(filter(None, [start, locked_from])), period_through=last,
-                                             trim_history=True)
-        summary = _recalculate(inp, lookups, run, seller_ids, all_sellers, start, last)
+        with tenant_calculation_lock():  # inputs read after any other run or recalculation wrote (no lost update)
+            with tenant_atomic():
+                locked_from = earliest_locked_month()
+                # only the deals that can change a line it rewrites (or a locked month it compares)
+                inp, lookups = load_engine_input(period_from=min(filter(None, [start, locked_from])),
+                                                 period_through=last, trim_history=True)
+            summary = _recalculate(inp, lookups, run, seller_ids, all_sellers, start, last)
     except Exception as exc:
         with tenant_atomic():
             CalculationRun.objects.filter(pk=run.pk).update(
