@@ -163,3 +163,27 @@ def test_a_change_in_a_closed_approved_month_lands_once_in_the_first_open_month(
     assert "2027-01 recalculated" in corrections[0][2] and "deal D-00 changed" in corrections[0][2]
     recalculated = snapshot(tenant)
     assert full_rerun(tenant, calculate) == recalculated
+
+
+def test_a_change_in_a_closed_month_of_draft_statements_lands_as_a_correction(
+        tenant, calculate, django_capture_on_commit_callbacks):
+    """A closed period takes no new lines, whatever its statements' status: a change to a deal of a closed
+    month whose statements were never approved lands, like one in an approved month, as a correction in the
+    first open month. It vanished: the closed draft was not rewritten and no correction was made."""
+    from spm.services import period_close
+
+    with tenant_atomic(tenant):
+        period_close(period="2027-01", actor=None)
+    jan = locked_rows(tenant, "R-1", "2027-01")
+    assert jan[0][0]["status"] == "draft"
+    change(tenant, django_capture_on_commit_callbacks, lambda s: opportunity_update(
+        opportunity=Opportunity.objects.get(external_id="D-00"),
+        amount=Opportunity.objects.get(external_id="D-00").amount + Decimal("10000")))
+    assert locked_rows(tenant, "R-1", "2027-01") == jan
+    with tenant_atomic(tenant):
+        corrections = list(EarningLine.objects.filter(seller__external_id="R-1", component="Correction")
+                           .values_list("period", "amount", "explanation"))
+    assert [(p, a > 0) for p, a, _ in corrections] == [("2027-02", True)], corrections
+    assert "2027-01: deal D-00 changed" in corrections[0][2]
+    recalculated = snapshot(tenant)
+    assert full_rerun(tenant, calculate) == recalculated
