@@ -358,9 +358,15 @@ LINE_FIELDS = ("statement_id", "run_id", "seller_id", "period", "position", "pla
 CORRECTION = "Correction"  # component of the line that carries a change to an approved/paid month
 
 
+def _frozen(closed: set[str], prefix: str = "") -> Q:
+    """Statements no run rewrites: approved or paid ones, and every one of a closed month."""
+    return Q(**{f"{prefix}status__in": LOCKED}) | Q(**{f"{prefix}period__in": sorted(closed)})
+
+
 def earliest_locked_month() -> str | None:
-    """The first month with an approved or paid statement: the engine must cover it to compare."""
-    return Statement.objects.filter(status__in=LOCKED).order_by("period").values_list("period", flat=True).first()
+    """The first month with an approved, paid or closed statement: the engine must cover it to compare."""
+    return (Statement.objects.filter(_frozen(closed_periods())).order_by("period")
+            .values_list("period", flat=True).first())
 
 
 def _line_keys(result: LineTable, sellers: set[int] | None) -> list[tuple[int, int, str, int]]:
@@ -381,19 +387,19 @@ def _line_keys(result: LineTable, sellers: set[int] | None) -> list[tuple[int, i
 
 def _corrections(engine_total: dict[tuple[int, str], Decimal], closed: set[str],
                  sellers: set[int] | None) -> dict[tuple[int, str], Line]:
-    """Approved and paid statements never change; what a recalculation would change in them becomes ONE
-    correction line per seller, in the first open month after the seller's last locked month.
+    """Approved and paid statements (and those of closed months) never change; what a recalculation would change
+    in them becomes ONE correction line per seller, in the first open month after the seller's last locked month.
 
     outstanding = Σ recalculated totals of the locked months − Σ their approved totals (which include any
     correction already carried into a locked month), so the rule is the same for a full run and an
     incremental one, and a correction is never paid twice.
     """
     engine_total = defaultdict(Decimal, engine_total)
-    locked = Statement.objects.filter(status__in=LOCKED)
+    locked = Statement.objects.filter(_frozen(closed))  # a closed month's draft takes no new line either
     if sellers is not None:
         locked = locked.filter(seller_id__in=sellers)
     carried = defaultdict(Decimal)
-    for seller, period, amount in EarningLine.objects.filter(statement__status__in=LOCKED, component=CORRECTION,
+    for seller, period, amount in EarningLine.objects.filter(_frozen(closed, "statement__"), component=CORRECTION,
                                                              kind=EarningLine.Kind.ADJUSTMENT).values_list(
             "seller_id", "period", "amount"):
         carried[(seller, period)] += amount
