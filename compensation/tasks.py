@@ -86,7 +86,7 @@ def resend_lost_runs() -> int:
 
 @shared_task(acks_late=True)
 @tenant_task
-def recalculate_after_change(*, tenant_id: int, seller_ids=(), months=None, all_sellers: bool = False):
+def recalculate_after_change(*, tenant_id: int, seller_ids=(), months=None, all_sellers: bool = False, fx=()):
     """Recalculate what a committed change affects (compensation.services.recalculation).
 
     Safe to run twice (it equals a full rerun). A failure is logged, never raised into the request
@@ -97,7 +97,7 @@ def recalculate_after_change(*, tenant_id: int, seller_ids=(), months=None, all_
     from compensation.services.recalculation import calculation_recalculate
 
     try:
-        return calculation_recalculate(seller_ids=seller_ids, months=months, all_sellers=all_sellers)
+        return calculation_recalculate(seller_ids=seller_ids, months=months, all_sellers=all_sellers, fx=fx)
     except Exception as exc:  # noqa: BLE001 - the change is committed; a failed recalculation is reported, not raised
         logging.getLogger(__name__).exception("recalculation after a change failed",
                                               extra={"tenant_id": tenant_id, "error": str(exc)})

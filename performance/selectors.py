@@ -116,6 +116,16 @@ def credited_split_rows(closed_from: dt.date | None = None,
                 .order_by("opportunity_id", "seller_id").values_list("opportunity_id", "seller_id", "pct"))
 
 
+def credited_parties_in_currency(currency: str, closed_from: dt.date, closed_before: dt.date | None) -> set[int]:
+    """Seller ids credited (owner or split) with a closed-won deal in `currency` closed from `closed_from`
+    (until before `closed_before` when given): whom an FX rate of that span converts for (two queries)."""
+    won = _won(closed_from).filter(currency__iexact=currency)
+    if closed_before is not None:
+        won = won.filter(close_date__lt=closed_before)
+    return {*won.values_list("owner_id", flat=True),
+            *OpportunitySplit.objects.filter(opportunity__in=won).values_list("seller_id", flat=True)}
+
+
 def credited_deal_counts() -> list[tuple[int, int]]:
     """(seller id, closed-won deals that may credit them as a party) of every seller with one: the deals they
     own (split or not: an estimate from above) and their splits (two grouped queries, no join to the splits)."""

@@ -8,6 +8,7 @@ calculated"; recalculation on change reads the same feed to know what to redo.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 
 from django.db import connection
@@ -28,11 +29,14 @@ def subscribe(listener: Callable[..., None]) -> None:
         _subscribers.append(listener)
 
 
-def inputs_changed(*, seller_ids: Iterable[int] | None, months: Iterable[str] | None, reason: str) -> int:
+def inputs_changed(*, seller_ids: Iterable[int] | None, months: Iterable[str] | None, reason: str,
+                   fx: tuple[str, dt.date, dt.date | None] | None = None) -> int:
     """Record that the inputs of these sellers' months changed now (None = every seller / month).
 
     One statement for any number of rows (an upsert on (tenant, seller, month)). Returns the
-    number of (seller, month) pairs recorded. Must run inside the tenant scope.
+    number of (seller, month) pairs recorded. Must run inside the tenant scope. `fx` = (currency,
+    from, until exclusive or None) narrows an FX rate change for listeners that know which sellers
+    hold deals in that currency (the kernel does not: the feed rows stay every seller / month).
     """
     sellers = sorted({int(s) for s in seller_ids if s}) if seller_ids is not None else [InputChange.EVERY_SELLER]
     month_list = sorted({m for m in months if m}) if months is not None else [InputChange.EVERY_MONTH]
@@ -45,7 +49,7 @@ def inputs_changed(*, seller_ids: Iterable[int] | None, months: Iterable[str] | 
                                     update_fields=["changed_at", "reason"])
     for listener in _subscribers:
         listener(tenant_id=tenant.pk, seller_ids=None if seller_ids is None else sellers,
-                 months=None if months is None else month_list)
+                 months=None if months is None else month_list, **({"fx": fx} if fx else {}))
     return len(rows)
 
 

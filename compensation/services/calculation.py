@@ -47,7 +47,7 @@ from spm.background import require_queue
 from spm.db.bulk import CopyText, bulk_insert, bulk_update, copy_line_ends
 from spm.errors import ConflictError, DomainError
 from spm.fiscal import month_end, month_key, month_start, parse_period_key, quota_period_key
-from spm.models import FxRate, Tenant
+from spm.models import FxRate, InputChange, Tenant
 from spm.services import closed_periods, validate_month_key
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
@@ -75,6 +75,9 @@ STALE_AFTER = dt.timedelta(minutes=30)
 MAX_RUN_MONTHS = 24
 # Namespace of the PostgreSQL advisory lock that the worker executing a run holds (key 2 = run id).
 RUN_LOCK_NAMESPACE = 0x5E11
+# Namespace of the advisory lock a run or a recalculation holds from reading its inputs to writing its lines
+# (key 2 = tenant id): see tenant_calculation_lock.
+TENANT_LOCK_NAMESPACE = 0x5E12
 
 
 def last_calculable_month(*, fy_start_month: int, today: dt.date | None = None) -> str:
@@ -355,32 +358,44 @@ LINE_FIELDS = ("statement_id", "run_id", "seller_id", "period", "position", "pla
 CORRECTION = "Correction"  # component of the line that carries a change to an approved/paid month
 
 
+def _frozen(closed: set[str], prefix: str = "") -> Q:
+    """Statements no run rewrites: approved or paid ones, and every one of a closed month."""
+    return Q(**{f"{prefix}status__in": LOCKED}) | Q(**{f"{prefix}period__in": sorted(closed)})
+
+
 def earliest_locked_month() -> str | None:
-    """The first month with an approved or paid statement: the engine must cover it to compare."""
-    return Statement.objects.filter(status__in=LOCKED).order_by("period").values_list("period", flat=True).first()
+    """The first month with an approved, paid or closed statement: the engine must cover it to compare."""
+    return (Statement.objects.filter(_frozen(closed_periods())).order_by("period")
+            .values_list("period", flat=True).first())
 
 
 def _corrections(engine_total: dict[tuple[int, str], Decimal], closed: set[str],
                  sellers: set[int] | None) -> dict[tuple[int, str], Line]:
-    """Approved and paid statements never change; what a recalculation would change in them becomes ONE
-    correction line per seller, in the first open month after the seller's last locked month.
+    """Approved and paid statements (and those of closed months) never change; what a recalculation would change
+    in them becomes ONE correction line per seller, in the first open month after the seller's last locked month.
 
     outstanding = Σ recalculated totals of the locked months − Σ their approved totals (which include any
     correction already carried into a locked month), so the rule is the same for a full run and an
     incremental one, and a correction is never paid twice.
     """
     engine_total = defaultdict(Decimal, engine_total)
-    locked = Statement.objects.filter(status__in=LOCKED)
+    locked = Statement.objects.filter(_frozen(closed))  # a closed month's draft takes no new line either
     if sellers is not None:
         locked = locked.filter(seller_id__in=sellers)
     carried = defaultdict(Decimal)
-    for seller, period, amount in EarningLine.objects.filter(statement__status__in=LOCKED, component=CORRECTION,
+    for seller, period, amount in EarningLine.objects.filter(_frozen(closed, "statement__"), component=CORRECTION,
                                                              kind=EarningLine.Kind.ADJUSTMENT).values_list(
             "seller_id", "period", "amount"):
         carried[(seller, period)] += amount
     by_seller: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    for seller, period, total in locked.order_by("seller_id", "period").values_list("seller_id", "period", "total"):
+    calculated_at: dict[tuple[int, str], dt.datetime | None] = {}
+    for seller, period, total, started in locked.order_by("seller_id", "period").values_list(
+            "seller_id", "period", "total", "run__started_at"):
         by_seller[seller].append((period, total))
+        calculated_at[(seller, period)] = started
+    owed = {seller for seller, rows in by_seller.items()
+            if sum((engine_total[(seller, m)] - total for m, total in rows), Decimal("0.00")) != 0}
+    why = _changes_since_locked(owed, calculated_at)
     out = {}
     for seller, rows in by_seller.items():
         outstanding = sum((engine_total[(seller, m)] - total for m, total in rows), Decimal("0.00"))
@@ -392,13 +407,38 @@ def _corrections(engine_total: dict[tuple[int, str], Decimal], closed: set[str],
                  f"{fmt_money(engine_total[(seller, m)] - total + carried[(seller, m)])})"
                  for m, total in rows if engine_total[(seller, m)] != total - carried[(seller, m)]]
         already = sum((carried[(seller, m)] for m, _ in rows), Decimal("0.00"))
-        text = ("Correction of approved/paid statements after a change to their inputs: " + "; ".join(notes)
+        text = ("Correction of approved/paid statements after a change to their inputs"
+                + (f" ({why[seller]})" if why.get(seller) else "") + ": " + "; ".join(notes)
                 + (f"; less {fmt_money(already)} already corrected" if already else "")
                 + f" → {fmt_money(outstanding)}")
         out[(seller, target)] = Line(
             seller=seller, period=target, plan=None, component=CORRECTION, kind="adjustment", deal=None,
             credit_kind=None, credit=None, quota=None, quota_period=None, attainment_before=None,
             attainment_after=None, rate=None, amount=outstanding, explanation=text)
+    return out
+
+
+def _changes_since_locked(sellers: set[int], calculated_at: dict, limit: int = 3) -> dict[int, str]:
+    """Why a seller's locked months would change: the change feed's reasons (spm.changes: "deal D-7 changed",
+    "quota bookings 2027-Q1 set to …") for those months, recorded after each statement was calculated, with
+    the month they belong to — the same text in an incremental and a full run (it reads stored rows only)."""
+    if not sellers:
+        return {}
+    found: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    months = {m for (s, m) in calculated_at if s in sellers}
+    rows = InputChange.objects.filter(Q(seller_id__in=sellers) | Q(seller_id=InputChange.EVERY_SELLER),
+                                      Q(month__in=months) | Q(month=InputChange.EVERY_MONTH))
+    for seller, month, at, reason in rows.values_list("seller_id", "month", "changed_at", "reason"):
+        for s in (sellers if seller == InputChange.EVERY_SELLER else (seller,)):
+            # a change of every month (an FX rate, an assignment) names its own date; a month's, its month
+            stamps = ([v for (x, _), v in calculated_at.items() if x == s] if month == InputChange.EVERY_MONTH
+                      else [calculated_at.get((s, month), False)])
+            if any(started is not False and (started is None or at > started) for started in stamps):
+                found[s].add((month, reason))
+    out = {}
+    for s, pairs in found.items():
+        notes = [f"{m}: {reason}" if m else reason for m, reason in sorted(pairs)]
+        out[s] = "; ".join(notes[:limit]) + (f"; {len(notes) - limit} more" if len(notes) > limit else "")
     return out
 
 
@@ -635,7 +675,34 @@ def _run_lock(run_id: int) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_NAMESPACE, run_id])
 
 
+@contextmanager
+def tenant_calculation_lock() -> Iterator[None]:
+    """Hold the tenant's calculation lock (PostgreSQL, session-level, waits) from reading inputs to writing lines.
+
+    Reading and writing are separate transactions, so without it two workers lose an update: a recalculation
+    that read its inputs before a second change committed would write its older lines over the lines the
+    second change's recalculation already wrote. Held, the later one reads after the earlier one wrote. A
+    worker that dies releases it with its connection. SQLite (one process) needs none.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = [TENANT_LOCK_NAMESPACE, current_tenant().pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
 def _execute_claimed(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
+    with tenant_calculation_lock():
+        return _execute_locked(run_id, orphan_if_running=orphan_if_running)
+
+
+def _execute_locked(run_id: int, *, orphan_if_running: bool) -> CalculationRun:
     now = timezone.now()
     with tenant_atomic():
         # Queued, or running but orphaned by a worker that died mid-run (acks_late redelivers the task):

@@ -26,6 +26,7 @@ open month (calculation._corrections) exactly as a full run would place it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterable
@@ -34,7 +35,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from compensation.engine.calculate import ancestors
-from compensation.models import CalculationRun, Statement
+from compensation.models import CalculationRun, CompPlan, Statement
+from performance.selectors import credited_parties_in_currency
 from spm.fiscal import month_key, month_start, months_between, shift_month
 from spm.tenancy.context import current_tenant
 from spm.tenancy.db import tenant_atomic
@@ -46,6 +48,7 @@ from .calculation import (
     calculate,
     earliest_locked_month,
     load_engine_input,
+    tenant_calculation_lock,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,15 +56,23 @@ _local = threading.local()
 FROM_START = "0000-00"  # "from the first calculated month" (e.g. an assignment whose old start is unknown)
 
 
-def change_record(*, tenant_id: int, seller_ids: Iterable[int] | None, months: Iterable[str] | None) -> None:
+def change_record(*, tenant_id: int, seller_ids: Iterable[int] | None, months: Iterable[str] | None,
+                  fx: tuple[str, dt.date, dt.date | None] | None = None) -> None:
     """Note a change of these sellers' months (None = every seller / month) for recalculation after commit.
 
     Changes of one transaction are merged; the first on_commit callback sends one task for them all,
     later callbacks of the same transaction find nothing left to send. Rolled-back changes stay pending
     and ride along with the next commit (a recalculation too many is harmless: it equals a full rerun).
+    An FX rate change (`fx` = currency, from, until) is resolved by the task to the sellers credited with
+    deals in that currency closed in that span (`_fx_holders`), from the rate's first month.
     """
     pending = _local.__dict__.setdefault("pending", {})
-    p = pending.setdefault(tenant_id, {"sellers": set(), "months": set(), "all_sellers": False, "every_month": False})
+    p = pending.setdefault(tenant_id, {"sellers": set(), "months": set(), "all_sellers": False, "every_month": False,
+                                       "fx": set()})
+    if fx is not None and seller_ids is None and months is None:
+        currency, since, until = fx
+        p["fx"].add((currency, since.isoformat(), until.isoformat() if until else None))
+        seller_ids, months = (), [month_key(since)]
     if seller_ids is None:
         p["all_sellers"] = True
     else:
@@ -81,12 +92,25 @@ def _dispatch(tenant_id: int) -> None:
 
     recalculate_after_change.delay(
         tenant_id=tenant_id, seller_ids=sorted(p["sellers"]), months=None if p["every_month"] else sorted(p["months"]),
-        all_sellers=p["all_sellers"],
+        all_sellers=p["all_sellers"], **({"fx": sorted(p["fx"], key=str)} if p["fx"] else {}),
     )
 
 
+def _fx_holders(fx: Iterable) -> set[int] | None:
+    """Database ids of the sellers credited (owner or split) with a won deal in each changed currency closed
+    from the rate's date until the currency's next rate; None (every seller) when a plan is in that currency
+    (its every amount converts at it)."""
+    sellers: set[int] = set()
+    for currency, since, until in fx:
+        if CompPlan.objects.filter(currency__iexact=currency).exists():
+            return None
+        sellers |= credited_parties_in_currency(currency, dt.date.fromisoformat(since),
+                                                dt.date.fromisoformat(until) if until else None)
+    return sellers
+
+
 def calculation_recalculate(*, seller_ids: Iterable[int] = (), months: Iterable[str] | None = None,
-                            all_sellers: bool = False) -> dict:
+                            all_sellers: bool = False, fx: Iterable = ()) -> dict:
     """Recalculate the affected sellers (+ managers) of the tenant in scope from the first affected month.
 
     `seller_ids` are database ids; `months` the changed months (None = from the first calculated month).
@@ -101,6 +125,10 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), months: Iterable[
         # any other way, e.g. imported, are not the engine's to rewrite).
         if first is None or not CalculationRun.objects.filter(status=CalculationRun.Status.SUCCEEDED).exists():
             return {"sellers": 0, "statements": 0, "lines": 0, "from": None, "through": None}
+        if fx and not all_sellers:
+            holders = _fx_holders(fx)
+            all_sellers = holders is None
+            seller_ids = {*seller_ids, *(holders or ())}
         start = FROM_START if months is None else min(months, default=None)
         if start is None:
             return {"sellers": 0, "statements": 0, "lines": 0, "from": None, "through": None}
@@ -113,12 +141,13 @@ def calculation_recalculate(*, seller_ids: Iterable[int] = (), months: Iterable[
             tenant=tenant, period_from=start, period_through=last, status=CalculationRun.Status.RUNNING,
             started_at=timezone.now(), message="Recalculating after a change")
     try:
-        with tenant_atomic():
-            locked_from = earliest_locked_month()
-            # only the deals that can change a line it rewrites (or a locked month it compares)
-            inp, lookups = load_engine_input(period_from=min(filter(None, [start, locked_from])), period_through=last,
-                                             trim_history=True)
-        summary = _recalculate(inp, lookups, run, seller_ids, all_sellers, start, last)
+        with tenant_calculation_lock():  # inputs read after any other run or recalculation wrote (no lost update)
+            with tenant_atomic():
+                locked_from = earliest_locked_month()
+                # only the deals that can change a line it rewrites (or a locked month it compares)
+                inp, lookups = load_engine_input(period_from=min(filter(None, [start, locked_from])),
+                                                 period_through=last, trim_history=True)
+            summary = _recalculate(inp, lookups, run, seller_ids, all_sellers, start, last)
     except Exception as exc:
         with tenant_atomic():
             CalculationRun.objects.filter(pk=run.pk).update(

@@ -28,9 +28,10 @@ from planning.models import Quota, Seller
 from planning.quotas import engine
 from planning.quotas.models import QuotaAllocation, QuotaSet
 from planning.quotas.selectors import spread_coarse_quotas, year_months
+from planning.services import seller_months_changed
 from spm.audit import audit_record, audit_record_many, snapshot
 from spm.errors import ConflictError, DomainError
-from spm.fiscal import MONTH_KEY_PATTERN, PERIOD_KEY_PATTERN, quota_period_key
+from spm.fiscal import MONTH_KEY_PATTERN, PERIOD_KEY_PATTERN, months_in_period, quota_period_key
 from spm.imports import CellError, ImportReport, RowError
 from spm.imports.table import parse_decimal
 from spm.tenancy.context import current_tenant
@@ -185,7 +186,20 @@ def _upsert_quotas(values: Mapping[tuple[int, str], tuple[Decimal, str | None]],
     Quota.objects.bulk_update(update, ["amount", "source"], batch_size=1000)
     if audit is not None:
         audit.extend((q, None, snapshot(q)) for q in create)
+    _quotas_changed([*create, *update], measure)
     return len(create), len(update)
+
+
+def _quotas_changed(quotas: list[Quota], measure: str) -> None:
+    """Tell the change feed which sellers' months these quota writes move (what `quota_set` does for one),
+    so an import, a published quota set, relief or the managers' roll-up recalculates Pay on commit."""
+    fy = current_tenant().fiscal_year_start_month
+    by_month: dict[str, set[int]] = defaultdict(set)
+    for q in quotas:
+        for month in months_in_period(q.period, fy):
+            by_month[month].add(q.seller_id)
+    if by_month:
+        seller_months_changed(sellers_by_month=by_month, reason=f"quota {measure} changed"[:200])
 
 
 def quota_set_publish(*, quota_set: QuotaSet, actor, override_reason: str = "") -> QuotaSet:

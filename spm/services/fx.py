@@ -17,6 +17,10 @@ def fx_rate_set(*, currency: str, effective_from: dt.date, rate_to_base: Decimal
         values={"rate_to_base": Decimal(str(rate_to_base))}, actor=actor, action_prefix="fxrate",
     )
     if rate.upsert_status != UNCHANGED:
-        # A rate converts every seller's deals in that currency: every statement may move.
-        inputs_changed(seller_ids=None, months=None, reason=f"FX rate {currency} from {effective_from} set")
+        # A rate converts the deals in that currency closed from `effective_from` until the currency's next
+        # rate (and every amount of a plan in that currency): the listeners narrow it to their holders.
+        until = (FxRate.objects.filter(currency=currency, effective_from__gt=effective_from)
+                 .order_by("effective_from").values_list("effective_from", flat=True).first())
+        inputs_changed(seller_ids=None, months=None, reason=f"FX rate {currency} from {effective_from} set",
+                       fx=(currency, effective_from, until))
     return rate

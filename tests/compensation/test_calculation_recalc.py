@@ -399,3 +399,26 @@ def test_a_recalculation_leaves_published_statements_it_does_not_change_publishe
     assert {after[pk][2] for pk in changed} == {"draft"} and {after[pk][3] for pk in changed} == {None}
     assert {after[pk][2] for pk in kept} == {"published"}
     assert {after[pk][3] for pk in kept} == {dt.datetime(2027, 7, 1, tzinfo=dt.UTC)}
+
+
+def test_a_quota_import_recalculates_its_sellers_and_managers_only(tenant, calculate, django_capture_on_commit_callbacks):
+    """The quota CSV import (and every other bulk quota write: publishing a quota set, relief, the managers'
+    roll-up) changes a calculation input like `quota_set` does: the seller's months (and their managers')
+    are recalculated on commit and equal a full rerun. The import wrote the quotas and recalculated nothing:
+    R-1's statements kept paying on the old quota until someone pressed recalculate."""
+    from planning.quotas.services import quota_csv_import
+
+    calculate(tenant, period_from="2027-01", through="2027-06")
+    with tenant_atomic(tenant):
+        untouched = set(Statement.objects.filter(seller__external_id__in=["R-3", "R-4", "M-2"])
+                        .values_list("id", "updated_at"))
+    before = snapshot(tenant)
+    with django_capture_on_commit_callbacks(execute=True), tenant_atomic(tenant):
+        report = quota_csv_import(content="seller,period,amount\nR-1,2027-Q1,41100\nR-1,2027-02,10000\n", actor=None)
+        assert report.ok and report.updated == 2, report.as_dict()
+    with tenant_atomic(tenant):
+        assert set(Statement.objects.filter(seller__external_id__in=["R-3", "R-4", "M-2"])
+                   .values_list("id", "updated_at")) == untouched
+    recalculated = snapshot(tenant)
+    assert {line[0] for line in set(recalculated[0]) ^ set(before[0])} == {"R-1"}  # new quota, new lines
+    assert full_rerun(tenant, calculate) == recalculated

@@ -79,3 +79,42 @@ def test_a_second_delivery_of_the_same_run_does_nothing(real_worker):
     with tenant_atomic(acme.tenant):
         run.refresh_from_db()
     assert (run.status, run.finished_at) == (CalculationRun.Status.SUCCEEDED, finished_at)
+
+
+def test_a_deal_edited_through_the_api_is_recalculated_by_a_real_worker(real_worker):
+    """PATCH a won deal → the change commits → the recalculation task goes through Redis to the worker →
+    the rep's statement follows (and equals what a full run then stores)."""
+    from rest_framework.test import APIClient
+
+    acme = build_tenant("acme")
+    with tenant_atomic(acme.tenant):
+        run = calculation_request(period_from="2027-01")
+    assert _wait_until_finished(acme.tenant, run).status == CalculationRun.Status.SUCCEEDED
+    with tenant_atomic(acme.tenant):
+        runs = set(CalculationRun.objects.values_list("pk", flat=True))
+    api = APIClient()
+    api.force_login(acme.users["revops"])
+    deal = acme.deals["rep"]
+    response = api.patch(f"/api/v1/t/acme/deals/{deal.pk}/", {"amount": "80000"}, format="json")
+    assert response.status_code == 200, response.content
+    deadline = time.monotonic() + 60
+    while True:
+        with tenant_atomic(acme.tenant):
+            recalc = CalculationRun.objects.exclude(pk__in=runs).first()
+        if recalc is not None and recalc.is_finished:
+            break
+        assert time.monotonic() < deadline, "no recalculation after the API change"
+        time.sleep(0.2)
+    assert recalc.status == CalculationRun.Status.SUCCEEDED and "after a change" in recalc.message, recalc.message
+
+    def stored():
+        with tenant_atomic(acme.tenant):
+            return sorted(Statement.objects.values_list("seller_id", "period", "total")), sorted(
+                Statement.objects.get(seller=acme.sellers["rep"], period="2027-01").lines.values_list("amount", flat=True))
+
+    recalculated = stored()
+    assert recalculated[1] == [Decimal("8000.00")]  # 80,000 of a 100,000 quarterly quota at 10 %
+    with tenant_atomic(acme.tenant):
+        rerun = calculation_request(period_from="2027-01")
+    assert _wait_until_finished(acme.tenant, rerun).status == CalculationRun.Status.SUCCEEDED
+    assert stored() == recalculated
