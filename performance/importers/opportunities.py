@@ -123,9 +123,9 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
     """Parse `table` and apply the row rules; every error is collected (nothing stops at the first).
 
     `fx_from`: {currency: its first FX rate's date} of a tenant that converts currencies (empty or
-    None: a single-currency tenant, nothing checked). A deal in another currency than the base needs
-    a rate — for a won deal, one in force on its close date — or every calculation of the tenant
-    fails on it ("no FX rate for …"), long after the import said it succeeded."""
+    None: a single-currency tenant, nothing checked). A deal in a currency with no rate at all is
+    refused: once won and credited, every calculation of the tenant would fail on it ("no FX rate
+    for …"), long after the import said it succeeded."""
     clean, errors = clean_table(table, opportunity_columns(owner_ids=owner_ids, base_currency=base_currency),
                                 mapping=mapping)
     v = clean.values
@@ -165,20 +165,17 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
 
 def _currency_errors(clean: CleanTable, *, base_currency: str, fx_from: dict[str, dt.date], bad: set,
                      file: str, raw: Callable[[int, str], str]) -> list[RowError]:
-    v, out = clean.values, []
-    closes = v["close_date"] if "close_date" in clean.present else [None] * len(clean.lines)
-    for r, (line, ccy, won, close) in enumerate(zip(clean.lines, v["currency"], v["is_won"], closes, strict=True)):
+    # Only a currency the tenant has no rate for at all (a typo, or a rate never loaded). A won deal
+    # closed before its currency's first rate is left to the calculation: a deal of years no plan
+    # covers is never converted, and a real file of history would be refused for it.
+    out = []
+    for r, (line, ccy) in enumerate(zip(clean.lines, clean.values["currency"], strict=True)):
         if ccy is None or ccy == base_currency or (line, "currency") in bad:
             continue
-        first = fx_from.get(ccy)
-        if first is None:
+        if ccy not in fx_from:
             out.append(RowError(line=line, column="currency", value=raw(r, "currency"), file=file, message=(
                 f"no FX rate for {ccy} (base currency {base_currency}): load its rate first, or correct the currency; "
                 "a deal in it would stop every calculation")))
-        elif won and close is not None and close < first:
-            out.append(RowError(line=line, column="currency", value=raw(r, "currency"), file=file, message=(
-                f"the first FX rate for {ccy} is from {first.isoformat()}, after this won deal's close date "
-                f"{close.isoformat()}: load an earlier rate, or correct the date or currency")))
     return out
 
 
