@@ -378,7 +378,10 @@ def _frac(value, key: str, *, minimum: Fraction | None = Fraction(0), maximum: F
         raise CapacityInputError(key, f"{value!r} is not a decimal number") from None
     if not d.is_finite():
         raise CapacityInputError(key, f"{value!r} is not a finite number")
-    f = Fraction(d)
+    # Bound the exponent: Fraction(Decimal("1e999999999")) would build a billion-digit integer.
+    if not d.is_zero() and (d.adjusted() > 18 or d.as_tuple().exponent < -28):
+        raise CapacityInputError(key, f"{value!r} is out of range")
+    f = Fraction(0) if d.is_zero() else Fraction(d)
     if minimum is not None and f < minimum:
         raise CapacityInputError(key, f"must be at least {minimum}")
     if maximum is not None and f > maximum:
@@ -388,7 +391,8 @@ def _frac(value, key: str, *, minimum: Fraction | None = Fraction(0), maximum: F
 
 def _int(value, key: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        # ASCII only: "³".isdigit() is true but int("³") raises.
+        if isinstance(value, str) and value.strip().isascii() and value.strip().lstrip("-").isdigit():
             value = int(value)
         else:
             raise CapacityInputError(key, "expected an integer")
@@ -485,7 +489,7 @@ def parse_scenario(data) -> ScenarioInput:
     names = {s.name for s in segments}
 
     def seg_name(value, key: str) -> str:
-        if value not in names:
+        if not isinstance(value, str) or value not in names:  # a list or object is unhashable
             raise CapacityInputError(key, f"unknown segment {value!r}")
         return value
 

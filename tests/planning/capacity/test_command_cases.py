@@ -210,3 +210,27 @@ def test_exit_status_non_zero_for_a_missing_file(tmp_path):
     proc = subprocess.run([sys.executable, "manage.py", "capacity", str(tmp_path / "absent.json")],
                           capture_output=True, text=True)
     assert proc.returncode != 0 and "Cannot read" in proc.stderr
+
+
+@pytest.mark.parametrize(("patch", "key"), [
+    ({"roster": [{"id": "a", "segment": ["s"]}]}, "roster[0].segment"),
+    ({"hires": [{"segment": {"name": "s"}, "count": 1, "start": "2027-01"}]}, "hires[0].segment"),
+    ({"gap_hires": {"segment": [], "start": "2027-01"}}, "gap_hires.segment"),
+    ({"hires": [{"segment": "s", "count": "³", "start": "2027-01"}]}, "hires[0].count"),
+    ({"target": "1e999999999"}, "target"),
+    ({"segments": [{"name": "s", "productivity": "1e-999999999", "ramp_months": 2}]}, "segments[0].productivity"),
+])
+def test_odd_values_name_the_key_instead_of_crashing_or_hanging(tmp_path, capsys, patch, key):
+    data = {"year": 2027, "target": "1", "segments": [{"name": "s", "productivity": "1", "ramp_months": 2}],
+            **patch}
+    with pytest.raises(CommandError, match=key.replace("[", r"\[").replace("]", r"\]")):
+        run(tmp_path, capsys, data)
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe{\x00}\x00", b'{"year": 2027, "target": ' + b"9" * 5000 + b"}",
+                                 b"[" * 100_000])
+def test_a_file_that_is_not_json_fails_cleanly(tmp_path, raw):
+    path = tmp_path / "s.json"
+    path.write_bytes(raw)
+    with pytest.raises(CommandError, match="not valid JSON"):
+        call_command("capacity", str(path))
