@@ -379,7 +379,7 @@ def _frac(value, key: str, *, minimum: Fraction | None = Fraction(0), maximum: F
     if not d.is_finite():
         raise CapacityInputError(key, f"{value!r} is not a finite number")
     # Bound the exponent: Fraction(Decimal("1e999999999")) would build a billion-digit integer.
-    if not d.is_zero() and (d.adjusted() > 18 or d.as_tuple().exponent < -28):
+    if not d.is_zero() and (d.adjusted() > 15 or d.as_tuple().exponent < -28):
         raise CapacityInputError(key, f"{value!r} is out of range")
     f = Fraction(0) if d.is_zero() else Fraction(d)
     if minimum is not None and f < minimum:
@@ -517,7 +517,8 @@ def parse_scenario(data) -> ScenarioInput:
         p = f"hires[{i}]."
         raw = _obj(raw, f"hires[{i}]")
         segment = seg_name(_required(raw, "segment", p), p + "segment")
-        count = _int(_required(raw, "count", p), p + "count", minimum=0)
+        # Bounded so heads and money stay within Decimal's 28 digits when serialised.
+        count = _int(_required(raw, "count", p), p + "count", minimum=0, maximum=1_000_000)
         # A hire line may start before the plan year (its ramp continues) or after it (it adds nothing).
         start = _month(_required(raw, "start", p), p + "start")
         ti = _frac(raw["target_incentive"], p + "target_incentive") if "target_incentive" in raw else None

@@ -218,6 +218,7 @@ def test_exit_status_non_zero_for_a_missing_file(tmp_path):
     ({"gap_hires": {"segment": [], "start": "2027-01"}}, "gap_hires.segment"),
     ({"hires": [{"segment": "s", "count": "³", "start": "2027-01"}]}, "hires[0].count"),
     ({"target": "1e999999999"}, "target"),
+    ({"hires": [{"segment": "s", "count": 10**30, "start": "2027-01"}]}, "hires[0].count"),
     ({"segments": [{"name": "s", "productivity": "1e-999999999", "ramp_months": 2}]}, "segments[0].productivity"),
 ])
 def test_odd_values_name_the_key_instead_of_crashing_or_hanging(tmp_path, capsys, patch, key):
