@@ -412,7 +412,8 @@ def _date(value, key: str) -> date:
 
 
 def _month(value, key: str) -> tuple[int, int]:
-    if isinstance(value, str) and len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit():
+    if (isinstance(value, str) and value.isascii() and len(value) == 7 and value[4] == "-"  # "0³".isdigit()
+            and value[:4].isdigit() and value[5:].isdigit()):
         y, m = int(value[:4]), int(value[5:])
         if 1 <= m <= 12:
             return y, m

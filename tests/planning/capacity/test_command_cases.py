@@ -217,6 +217,8 @@ def test_exit_status_non_zero_for_a_missing_file(tmp_path):
     ({"hires": [{"segment": {"name": "s"}, "count": 1, "start": "2027-01"}]}, "hires[0].segment"),
     ({"gap_hires": {"segment": [], "start": "2027-01"}}, "gap_hires.segment"),
     ({"hires": [{"segment": "s", "count": "³", "start": "2027-01"}]}, "hires[0].count"),
+    ({"hires": [{"segment": "s", "count": 1, "start": "2027-0³"}]}, "hires[0].start"),
+    ({"gap_hires": {"segment": "s", "start": "２０２７-01"}}, "gap_hires.start"),
     ({"target": "1e999999999"}, "target"),
     ({"hires": [{"segment": "s", "count": 10**30, "start": "2027-01"}]}, "hires[0].count"),
     ({"segments": [{"name": "s", "productivity": "1e-999999999", "ramp_months": 2}]}, "segments[0].productivity"),
