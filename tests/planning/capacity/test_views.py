@@ -145,3 +145,10 @@ def test_non_ascii_digits_are_a_form_error_not_a_500(client, acme, field, value)
             field: value}
     response = client.post(url(acme, "capacity_new"), form)
     assert response.status_code == 200 and "line 1" in response.content.decode()
+
+
+@pytest.mark.parametrize("ids", ["²", "9" * 30])
+def test_compare_ignores_ids_that_are_not_scenario_ids(client, acme, scenario, ids):
+    client.force_login(acme.users["revops"])
+    response = client.get(url(acme, "capacity_compare"), {"ids": [ids, scenario.pk]})
+    assert response.status_code == 200 and "FY27" in response.content.decode()
