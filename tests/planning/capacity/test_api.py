@@ -106,3 +106,11 @@ def test_absurd_values_are_a_400_naming_the_key_not_a_hang_or_500(acme, segments
     response = client_as(acme, "revops").post(f"{BASE}/capacity-scenarios/",
                                               {**BODY, "segments": segments, "hires": hires}, format="json")
     assert response.status_code == 400 and key in response.json()["detail"]
+
+
+def test_quota_set_potentials_with_odd_seller_keys_are_ignored_not_a_500(acme):
+    api = client_as(acme, "revops")
+    pk = api.post(f"{BASE}/capacity-scenarios/", BODY, format="json").json()["id"]
+    api.post(f"{BASE}/capacity-scenarios/{pk}/publish/", {}, format="json")
+    response = api.post(f"{BASE}/quota-sets/", {"scenario": pk, "potentials": {"²": "1"}}, format="json")
+    assert response.status_code == 201, response.content
