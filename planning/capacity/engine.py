@@ -446,8 +446,10 @@ def parse_scenario(data) -> ScenarioInput:
     ``roster``, ``hires``, ``gap_hires``. A segment has ``name``, ``productivity`` and
     ``ramp_months`` or ``ramp_curve``, optional ``target_incentive``; a roster entry ``id``,
     ``segment``, optional ``hire_date``/``end_date``/``target_incentive``; a hire ``segment``,
-    ``count``, ``start`` (``YYYY-MM``), optional ``target_incentive``. Raises
-    :class:`CapacityInputError` naming the first offending key.
+    ``count`` (0..1,000,000), ``start`` (``YYYY-MM``), optional ``target_incentive``. Decimals are
+    strings or numbers below 1e16 with at most 28 places. Lenient on purpose: integer keys accept
+    ASCII digit strings (``"2027"``), extra keys are ignored. Raises :class:`CapacityInputError`
+    naming the first offending key.
     """
     data = _obj(data, "(file)")
     year = _int(_required(data, "year", ""), "year", minimum=1900, maximum=9999)
