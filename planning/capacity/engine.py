@@ -328,23 +328,24 @@ def member_monthly_capacity(
 def money(value: Fraction | Decimal | int) -> Decimal:
     """Exact value → Decimal rounded half-up to cents (the only place money is rounded)."""
     if isinstance(value, Fraction):
-        num, den = value.numerator, value.denominator
-        # Exact half-up on the integer scale, avoiding Decimal's context precision.
-        cents, rem = divmod(abs(num) * 100, den)
-        if rem * 2 >= den:
-            cents += 1
-        q = Decimal(cents).scaleb(-2)
-        return -q if num < 0 else q
+        return _half_up(value, 2)
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _half_up(value: Fraction, places: int) -> Decimal:
+    """Exact half-up on the integer scale; built from digits, so no 28-digit context rounding."""
+    num, den = value.numerator, value.denominator
+    units, rem = divmod(abs(num) * 10**places, den)
+    if rem * 2 >= den:
+        units += 1
+    return Decimal((1 if num < 0 and units else 0, tuple(int(c) for c in str(units)), -places))
 
 
 def quantity(value: Fraction) -> int | float:
     """Heads and FRE for JSON: an int when whole, else a float rounded half-up to 4 decimals."""
     if value.denominator == 1:
         return int(value)
-    d = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.0001"), rounding=ROUND_HALF_UP
-    )
+    d = _half_up(value, 4)
     return int(d) if d == d.to_integral_value() else float(d)
 
 
@@ -446,7 +447,7 @@ def parse_scenario(data) -> ScenarioInput:
     ``roster``, ``hires``, ``gap_hires``. A segment has ``name``, ``productivity`` and
     ``ramp_months`` or ``ramp_curve``, optional ``target_incentive``; a roster entry ``id``,
     ``segment``, optional ``hire_date``/``end_date``/``target_incentive``; a hire ``segment``,
-    ``count`` (0..1,000,000), ``start`` (``YYYY-MM``), optional ``target_incentive``. Decimals are
+    ``count``, ``start`` (``YYYY-MM``), optional ``target_incentive``. Decimals are
     strings or numbers below 1e16 with at most 28 places. Lenient on purpose: integer keys accept
     ASCII digit strings (``"2027"``), extra keys are ignored. Raises :class:`CapacityInputError`
     naming the first offending key.
@@ -520,8 +521,7 @@ def parse_scenario(data) -> ScenarioInput:
         p = f"hires[{i}]."
         raw = _obj(raw, f"hires[{i}]")
         segment = seg_name(_required(raw, "segment", p), p + "segment")
-        # Bounded so heads and money stay within Decimal's 28 digits when serialised.
-        count = _int(_required(raw, "count", p), p + "count", minimum=0, maximum=1_000_000)
+        count = _int(_required(raw, "count", p), p + "count", minimum=0)
         # A hire line may start before the plan year (its ramp continues) or after it (it adds nothing).
         start = _month(_required(raw, "start", p), p + "start")
         ti = _frac(raw["target_incentive"], p + "target_incentive") if "target_incentive" in raw else None

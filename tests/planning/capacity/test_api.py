@@ -98,8 +98,6 @@ def test_list_query_count_is_bounded(acme, django_assert_max_num_queries):
 @pytest.mark.parametrize(("segments", "hires", "key"), [
     ([{"name": "ent", "productivity": "1e999999999", "ramp_months": 6}], [], "segments[0].productivity"),
     ([{"name": "ent", "productivity": "490000", "ramp_months": 6}],
-     [{"segment": "ent", "count": 10**30, "start": "2027-01"}], "hires[0].count"),
-    ([{"name": "ent", "productivity": "490000", "ramp_months": 6}],
      [{"segment": ["ent"], "count": 1, "start": "2027-01"}], "hires[0].segment"),
 ])
 def test_absurd_values_are_a_400_naming_the_key_not_a_hang_or_500(acme, segments, hires, key):
