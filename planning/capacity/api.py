@@ -237,7 +237,7 @@ class QuotaSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        ids = lambda m: None if m is None else {int(k): v for k, v in m.items() if str(k).isdigit()}  # noqa: E731
+        ids = lambda m: None if m is None else {int(k): v for k, v in m.items() if str(k).isascii() and str(k).isdigit()}  # noqa: E731
         qset = quota_services.quota_set_create(
             scenario=d["scenario"], actor=request.user, method=d.get("method", "capacity"),
             blend_weight=d.get("blend_weight", 0), seasonality=d.get("seasonality"),

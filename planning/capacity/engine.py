@@ -328,23 +328,24 @@ def member_monthly_capacity(
 def money(value: Fraction | Decimal | int) -> Decimal:
     """Exact value → Decimal rounded half-up to cents (the only place money is rounded)."""
     if isinstance(value, Fraction):
-        num, den = value.numerator, value.denominator
-        # Exact half-up on the integer scale, avoiding Decimal's context precision.
-        cents, rem = divmod(abs(num) * 100, den)
-        if rem * 2 >= den:
-            cents += 1
-        q = Decimal(cents).scaleb(-2)
-        return -q if num < 0 else q
+        return _half_up(value, 2)
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _half_up(value: Fraction, places: int) -> Decimal:
+    """Exact half-up on the integer scale; built from digits, so no 28-digit context rounding."""
+    num, den = value.numerator, value.denominator
+    units, rem = divmod(abs(num) * 10**places, den)
+    if rem * 2 >= den:
+        units += 1
+    return Decimal((1 if num < 0 and units else 0, tuple(int(c) for c in str(units)), -places))
 
 
 def quantity(value: Fraction) -> int | float:
     """Heads and FRE for JSON: an int when whole, else a float rounded half-up to 4 decimals."""
     if value.denominator == 1:
         return int(value)
-    d = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.0001"), rounding=ROUND_HALF_UP
-    )
+    d = _half_up(value, 4)
     return int(d) if d == d.to_integral_value() else float(d)
 
 
@@ -378,7 +379,10 @@ def _frac(value, key: str, *, minimum: Fraction | None = Fraction(0), maximum: F
         raise CapacityInputError(key, f"{value!r} is not a decimal number") from None
     if not d.is_finite():
         raise CapacityInputError(key, f"{value!r} is not a finite number")
-    f = Fraction(d)
+    # Bound the exponent: Fraction(Decimal("1e999999999")) would build a billion-digit integer.
+    if not d.is_zero() and (d.adjusted() > 15 or d.as_tuple().exponent < -28):
+        raise CapacityInputError(key, f"{value!r} is out of range")
+    f = Fraction(0) if d.is_zero() else Fraction(d)
     if minimum is not None and f < minimum:
         raise CapacityInputError(key, f"must be at least {minimum}")
     if maximum is not None and f > maximum:
@@ -388,7 +392,8 @@ def _frac(value, key: str, *, minimum: Fraction | None = Fraction(0), maximum: F
 
 def _int(value, key: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        # ASCII only: "³".isdigit() is true but int("³") raises.
+        if isinstance(value, str) and value.strip().isascii() and value.strip().lstrip("-").isdigit():
             value = int(value)
         else:
             raise CapacityInputError(key, "expected an integer")
@@ -408,7 +413,8 @@ def _date(value, key: str) -> date:
 
 
 def _month(value, key: str) -> tuple[int, int]:
-    if isinstance(value, str) and len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit():
+    if (isinstance(value, str) and value.isascii() and len(value) == 7 and value[4] == "-"  # "0³".isdigit()
+            and value[:4].isdigit() and value[5:].isdigit()):
         y, m = int(value[:4]), int(value[5:])
         if 1 <= m <= 12:
             return y, m
@@ -441,8 +447,10 @@ def parse_scenario(data) -> ScenarioInput:
     ``roster``, ``hires``, ``gap_hires``. A segment has ``name``, ``productivity`` and
     ``ramp_months`` or ``ramp_curve``, optional ``target_incentive``; a roster entry ``id``,
     ``segment``, optional ``hire_date``/``end_date``/``target_incentive``; a hire ``segment``,
-    ``count``, ``start`` (``YYYY-MM``), optional ``target_incentive``. Raises
-    :class:`CapacityInputError` naming the first offending key.
+    ``count``, ``start`` (``YYYY-MM``), optional ``target_incentive``. Decimals are
+    strings or numbers below 1e16 with at most 28 places. Lenient on purpose: integer keys accept
+    ASCII digit strings (``"2027"``), extra keys are ignored. Raises :class:`CapacityInputError`
+    naming the first offending key.
     """
     data = _obj(data, "(file)")
     year = _int(_required(data, "year", ""), "year", minimum=1900, maximum=9999)
@@ -485,7 +493,7 @@ def parse_scenario(data) -> ScenarioInput:
     names = {s.name for s in segments}
 
     def seg_name(value, key: str) -> str:
-        if value not in names:
+        if not isinstance(value, str) or value not in names:  # a list or object is unhashable
             raise CapacityInputError(key, f"unknown segment {value!r}")
         return value
 

@@ -126,7 +126,7 @@ class ScenarioForm(forms.Form):
                 raise forms.ValidationError(f"{where}: expected name, productivity, ramp")
             seg = {"name": cells[0], "productivity": _num(cells[1], where)}
             ramp = cells[2].split()
-            if len(ramp) == 1 and ramp[0].isdigit():
+            if len(ramp) == 1 and ramp[0].isdecimal():  # isdigit() admits "²", which int() refuses
                 seg["ramp_months"] = int(ramp[0])
             else:
                 seg["ramp_curve"] = [_num(v, where) for v in ramp]
@@ -141,7 +141,7 @@ class ScenarioForm(forms.Form):
         out = []
         for n, cells in self._numbered("hires"):
             where = f"line {n}"
-            if len(cells) < 3 or not cells[1].isdigit():
+            if len(cells) < 3 or not cells[1].isdecimal():
                 raise forms.ValidationError(f"{where}: expected segment, count, YYYY-MM")
             hire = {"segment": cells[0], "count": int(cells[1]), "start": cells[2]}
             if len(cells) > 3 and cells[3]:

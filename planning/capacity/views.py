@@ -204,7 +204,8 @@ class ScenarioCompareView(TenantTemplateView):
         context = super().get_context_data(**kwargs)
         ids = []
         for raw in self.request.GET.getlist("ids"):
-            if raw.isdigit() and int(raw) not in ids:
+            # ASCII and ≤ 18 digits: "²" passes isdigit() but not int(); a 30-digit id overflows the DB integer.
+            if raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) not in ids:
                 ids.append(int(raw))
         scenarios = list(capacity_scenario_list().filter(pk__in=ids[:MAX_COMPARE]))
         rows = []

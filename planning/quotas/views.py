@@ -25,7 +25,9 @@ class ImportForm(forms.Form):
 
 def _year(request) -> int:
     raw = (request.GET.get("year") or "").strip()
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.now().year + 1
+    # isascii(): "²".isdigit() is true but int() refuses it; the length keeps int() from a 5,000-digit string.
+    ok = raw.isascii() and raw.isdigit() and len(raw) == 4 and 2000 <= int(raw) <= 2100
+    return int(raw) if ok else timezone.now().year + 1
 
 
 def _year_with_quotas(access, planned: int) -> int:

@@ -142,8 +142,11 @@ def _decimal(*, places: int, lo: Decimal | None = None, hi: Decimal | None = Non
 def _whole(value: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit():
+    # isascii(): "²".isdigit() is true but int() refuses it; 2**31 − 1 is the column's (positive integer) top.
+    if not (value.isascii() and value.isdigit()):
         raise CellError("must be a whole number >= 0")
+    if len(value) > 10 or int(value) > 2_147_483_647:
+        raise CellError("must be at most 2147483647")
     return int(value)
 
 

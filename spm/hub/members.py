@@ -75,7 +75,7 @@ class MembersView(TenantTemplateView):
     def _member_to_link(self, members):
         """The member chosen with ?link=<id> for the link-a-seller card (one picker per page, not per row)."""
         wanted = self.request.GET.get("link", "")
-        if not wanted.isdigit():
+        if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= 18):  # "²", or past the DB integer
             return None
         return next((m for m in members if m.pk == int(wanted)), None) or selectors.member_list().filter(pk=wanted).first()
 

@@ -161,3 +161,10 @@ def test_linking_picks_from_the_unlinked_sellers_by_name(client, acme):
     assert 'action="{}"'.format(url("hub:member_seller", acme, pk=pk)) in content
     assert '<option value="acme-mgr2">acme Other Manager · acme-mgr2</option>' in picker
     assert "acme-rep" not in picker  # already linked to the rep
+
+
+@pytest.mark.parametrize("link", ["²", "9" * 30])
+def test_members_page_ignores_an_odd_link_parameter(client, acme, link):
+    client.force_login(acme.users["admin"])
+    response = client.get(reverse("hub:members", kwargs={"tenant": acme.tenant.slug}), {"link": link})
+    assert response.status_code == 200

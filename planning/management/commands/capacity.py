@@ -36,6 +36,8 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from None
         except json.JSONDecodeError as exc:
             raise CommandError(f"{file} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        except (ValueError, RecursionError) as exc:  # not UTF-8, an over-long integer, absurd nesting
+            raise CommandError(f"{file} is not valid JSON: {exc}") from None
         try:
             scenario = parse_scenario(data)
         except CapacityInputError as exc:

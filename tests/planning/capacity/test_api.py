@@ -93,3 +93,22 @@ def test_list_query_count_is_bounded(acme, django_assert_max_num_queries):
         api.post(f"{BASE}/capacity-scenarios/", {**BODY, "name": f"S{i}"}, format="json")
     with django_assert_max_num_queries(10):
         assert len(api.get(f"{BASE}/capacity-scenarios/").json()["results"]) == 3
+
+
+@pytest.mark.parametrize(("segments", "hires", "key"), [
+    ([{"name": "ent", "productivity": "1e999999999", "ramp_months": 6}], [], "segments[0].productivity"),
+    ([{"name": "ent", "productivity": "490000", "ramp_months": 6}],
+     [{"segment": ["ent"], "count": 1, "start": "2027-01"}], "hires[0].segment"),
+])
+def test_absurd_values_are_a_400_naming_the_key_not_a_hang_or_500(acme, segments, hires, key):
+    response = client_as(acme, "revops").post(f"{BASE}/capacity-scenarios/",
+                                              {**BODY, "segments": segments, "hires": hires}, format="json")
+    assert response.status_code == 400 and key in response.json()["detail"]
+
+
+def test_quota_set_potentials_with_odd_seller_keys_are_ignored_not_a_500(acme):
+    api = client_as(acme, "revops")
+    pk = api.post(f"{BASE}/capacity-scenarios/", BODY, format="json").json()["id"]
+    api.post(f"{BASE}/capacity-scenarios/{pk}/publish/", {}, format="json")
+    response = api.post(f"{BASE}/quota-sets/", {"scenario": pk, "potentials": {"²": "1"}}, format="json")
+    assert response.status_code == 201, response.content

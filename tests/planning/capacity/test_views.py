@@ -135,3 +135,20 @@ def test_a_refused_line_is_named_by_its_line_on_its_own_box(client, acme):
     assert errors == {"gap_segment": ["unknown segment 'nope'"]}
     with tenant_atomic(acme.tenant):
         assert not CapacityScenario.objects.filter(name="Plan L").exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [("hires", "ent, ³, 2027-03"), ("segments", "ent, 490000, ²")])
+def test_non_ascii_digits_are_a_form_error_not_a_500(client, acme, field, value):
+    client.force_login(acme.users["revops"])
+    form = {"name": "Plan A", "year": "2027", "target": "12000000", "over_assignment": "0.12", "attrition": "0",
+            "segments": "ent, 490000, 6", "hires": "", "roster": "", "gap_segment": "ent", "gap_start": "2027-01",
+            field: value}
+    response = client.post(url(acme, "capacity_new"), form)
+    assert response.status_code == 200 and "line 1" in response.content.decode()
+
+
+@pytest.mark.parametrize("ids", ["²", "9" * 30])
+def test_compare_ignores_ids_that_are_not_scenario_ids(client, acme, scenario, ids):
+    client.force_login(acme.users["revops"])
+    response = client.get(url(acme, "capacity_compare"), {"ids": [ids, scenario.pk]})
+    assert response.status_code == 200 and "FY27" in response.content.decode()

@@ -107,3 +107,11 @@ def test_quota_set_pages_404_across_tenants(client, acme, globex, published):
     assert client.get(url(globex, "planning:quota_set_detail", pk=qset.pk)).status_code == 404
     client.force_login(acme.users["rep"])
     assert client.get(url(acme, "planning:quota_set_detail", pk=qset.pk)).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["planning:quotas", "planning:quotas_export"])
+@pytest.mark.parametrize("year", ["²", "9" * 5000])
+def test_an_odd_year_parameter_falls_back_instead_of_a_500(client, acme, name, year):
+    client.force_login(acme.users["revops"])
+    response = client.get(reverse(name, kwargs={"tenant": acme.tenant.slug}), {"year": year})
+    assert response.status_code == 200

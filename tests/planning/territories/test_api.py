@@ -110,3 +110,10 @@ def test_a_precedence_too_large_to_store_is_a_400_not_a_500(territory_world, api
     response = api_as(w, "revops").post(url("territories/"), {"plan": w.territory_plan.pk, "name": "Huge",
                                                               "precedence": 10**20}, format="json")
     assert response.status_code == 400 and "precedence" in response.content.decode()
+
+
+@pytest.mark.parametrize("employees", ["²", "9" * 30])
+def test_bulk_upsert_odd_whole_numbers_are_row_errors_not_a_500(acme, api_as, employees):
+    rows = [{"external_id": "B-1", "name": "Bulk one", "employees": employees}]
+    response = api_as(acme, "revops").post(url("accounts/bulk/"), rows, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["column"] == "employees"
