@@ -16,6 +16,7 @@ from compensation.disputes import emails
 from compensation.disputes.models import Dispute, DisputeComment
 from compensation.models import EarningLine, Statement
 from compensation.services import adjustment_create, calculation_after_adjustment
+from compensation.services.calculation import last_calculable_month
 from spm.audit import audit_record, snapshot
 from spm.errors import ConflictError, DomainError, PermissionDeniedError
 from spm.roles import has_capability
@@ -131,12 +132,23 @@ def dispute_review(*, dispute: Dispute, actor) -> Dispute:
         return dispute
 
 
+def _refuse_far_month(period: str, *, corrects: str) -> None:
+    """A correction is paid in the disputed month or later, and never beyond what a run may calculate
+    (a far month would hold a statement no run recalculates, or create one in 1999)."""
+    if period < corrects:
+        raise DomainError(f"period {period} is before {corrects}, the month the dispute corrects", field="period")
+    last = last_calculable_month(fy_start_month=current_tenant().fiscal_year_start_month)
+    if period > last:
+        raise DomainError(f"period {period} is beyond {last}, the end of the next fiscal year", field="period")
+
+
 def dispute_accept(*, dispute: Dispute, actor, amount=None, period: str | None = None, resolution: str = "") -> Dispute:
     """Accept: an adjustment of `amount` (default: the disputed amount) is created for the seller in
     `period` (default: the statement's month) and linked; the seller's month is recalculated.
 
     The adjustment follows adjustment_create's rules: a closed month or an approved/paid statement
     refuses it (ConflictError naming the month), so pass an open `period` for those. Errors also:
+    DomainError for a month before the disputed one or beyond the end of the next fiscal year;
     PermissionDeniedError for a non-finance actor; ConflictError when already resolved or a
     calculation of that month is running. All or nothing. Audited; e-mails the rep.
     """
@@ -147,6 +159,7 @@ def dispute_accept(*, dispute: Dispute, actor, amount=None, period: str | None =
             raise ConflictError(f"Dispute #{dispute.pk} is already {dispute.status}.")
         amount = dispute.amount if amount in (None, "") else _money(amount)
         period = validate_month_key(period) if period else dispute.statement.period
+        _refuse_far_month(period, corrects=dispute.statement.period)
         if period_is_closed(period):
             raise ConflictError(f"Period {period} is closed: accept the dispute into an open month.", field="period")
         before = snapshot(dispute, _FIELDS)

@@ -185,3 +185,17 @@ def test_the_same_claim_is_not_opened_twice_while_unresolved(acme, published):
         assert Dispute.objects.count() == 3
         dispute_reject(dispute=first, actor=acme.users["finance"], reason="as designed")
         assert dispute_open(statement=published, line=line, amount="100.00", reason="split missing", actor=rep).pk
+
+
+@pytest.mark.parametrize(("period", "message"), [("2026-12", "before 2027-01"), ("1999-01", "before 2027-01"),
+                                                  ("2030-01", "end of the next fiscal year")])
+def test_an_accepted_dispute_lands_neither_before_its_month_nor_beyond_what_a_run_may_calculate(acme, published,
+                                                                                              period, message):
+    """A correction cannot be paid before the month it corrects, and a far month would create a statement
+    there (1999-01) or one no run may recalculate (beyond the next fiscal year)."""
+    with tenant_atomic(acme.tenant):
+        dispute = dispute_open(statement=published, amount="40.00", reason="x", actor=acme.users["rep"])
+        with pytest.raises(DomainError, match=message) as refused:
+            dispute_accept(dispute=dispute, actor=acme.users["admin"], period=period)
+        assert refused.value.field == "period"
+        assert Dispute.objects.get(pk=dispute.pk).status == "open" and not Adjustment.objects.exists()
