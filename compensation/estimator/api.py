@@ -42,6 +42,7 @@ class EstimateSerializer(serializers.Serializer):
     month_change = serializers.DecimalField(max_digits=16, decimal_places=2)
     plan_currency = serializers.CharField()
     lines = EstimateLineSerializer(many=True)
+    note = serializers.CharField(help_text="Why the estimate is nothing when the lines do not say (no plan that day)")
 
 
 class EstimateView(TenantAPIMixin, APIView):

@@ -37,6 +37,7 @@ class Estimate:
     month_change: Decimal = ZERO  # change of the seller's whole month (includes draw effects)
     plan_currency: str = ""
     lines: list[dict] = field(default_factory=list)
+    note: str = ""  # why the estimate is nothing, when the reason is not in the lines (no plan that day)
 
     @property
     def period(self) -> str:
@@ -125,6 +126,10 @@ def earnings_estimate(*, opportunity: Opportunity, seller: Seller | None = None,
                                    "attainment_before": line.attainment_before,
                                    "attainment_after": line.attainment_after, "explanation": line.explanation})
     estimate.month_change = month_total(after) - month_total(before)
+    if not any(a.seller == me and a.start <= close_date and (a.end is None or close_date <= a.end)
+               for a in inp.assignments):
+        estimate.note = (f"No comp plan covers {seller.name} on {close_date.isoformat()}: a deal closing then "
+                         "pays them nothing.")
     if not estimate.plan_currency:
         plans = [a.plan for a in inp.assignments if a.seller == me]
         estimate.plan_currency = lookups["plan_currency"].get(plans[-1], "") if plans else ""

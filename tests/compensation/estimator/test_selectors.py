@@ -53,3 +53,12 @@ def test_bad_input_names_the_field(acme, open_deal, amount, date, field):
     with tenant_atomic(acme.tenant), pytest.raises(DomainError) as error:
         earnings_estimate(opportunity=open_deal, amount=amount, close_date=date)
     assert error.value.field == field
+
+
+def test_a_close_date_no_plan_covers_says_so(acme, open_deal):
+    with tenant_atomic(acme.tenant):
+        before_plan = earnings_estimate(opportunity=open_deal, close_date="2026-12-15")  # the plan starts 2027-01-01
+        covered = earnings_estimate(opportunity=open_deal)
+    assert before_plan.earnings == Decimal("0.00")
+    assert before_plan.note.startswith("No comp plan covers") and "2026-12-15" in before_plan.note
+    assert covered.note == ""
