@@ -16,6 +16,7 @@ from spm.formatting import period_label
 from spm.tenancy.context import current_tenant
 from spm.tenancy.views import TenantTemplateView, TenantView
 from spm.web.charts import PALETTE, to_html
+from spm.web.forms import add_service_error
 
 METHOD_LABELS = {"weighted": "Weighted pipeline", "stage_conversion": "Stage & age conversion",
                  "model": "Win-probability model", "commit": "Human call (commit)"}
@@ -108,7 +109,7 @@ class ForecastView(TenantTemplateView):
             can_submit=access.can("forecast.submit") and bool(own),
             can_override=access.can("forecast.override"), can_train=access.can("forecast.train"),
             can_configure=access.can("forecast.configure"),
-            call_form=CallForm(initial={"period": period}), own_sellers=own,
+            call_form=kwargs.get("call_form") or CallForm(initial={"period": period}), own_sellers=own,
         )
         return context
 
@@ -160,8 +161,12 @@ class _ForecastPost(TenantView):
         return redirect(reverse("performance:forecast", kwargs={"tenant": self.access.tenant.slug}) + f"?period={period}")
 
 
-class ForecastSubmitView(_ForecastPost):
+class ForecastSubmitView(ForecastView):
+    """POST the rep's call; a refused one renders the forecast page again with the bound form (what
+    was typed stays, the reason beside its field) rather than redirecting and losing the numbers."""
+
     capability = "forecast.submit"
+    http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         form = CallForm(request.POST)
@@ -169,17 +174,16 @@ class ForecastSubmitView(_ForecastPost):
         own = viewer_sellers(self.access)
         if not own:
             messages.error(request, "Your user is not linked to a seller, so there is no call of yours to submit.")
-            return self._back(period)
-        if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-            return self._back(period)
-        try:
-            services.forecast_submit(seller=own[0], actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"Your call for {form.cleaned_data['period']} is recorded.")
-        return self._back(form.cleaned_data.get("period") or period)
+            return _ForecastPost._back(self, period)
+        if form.is_valid():
+            try:
+                services.forecast_submit(seller=own[0], actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"Your call for {form.cleaned_data['period']} is recorded.")
+                return _ForecastPost._back(self, form.cleaned_data["period"])
+        return self.render_to_response(self.get_context_data(call_form=form, **kwargs))
 
 
 class ForecastOverrideView(_ForecastPost):

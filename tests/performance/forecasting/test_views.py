@@ -109,3 +109,17 @@ def test_revops_sets_stage_probabilities_on_the_page_and_a_manager_may_not(clien
         assert str(PipelineStage.objects.get(name="Prospect").probability) == "0.3000"
     body = client.get(url("performance:forecast", history_world) + "?period=2017-Q2").content.decode()
     assert 'name="probability-Prospect"' in body
+
+
+def test_a_refused_call_comes_back_with_what_the_rep_typed_and_the_reason_beside_it(client, acme):
+    client.force_login(acme.users["rep"])
+    response = client.post(url("performance:forecast_submit", acme),
+                           {"period": "2027-Q1", "commit": "3000", "best_case": "2000", "note": "big quarter"})
+    assert response.status_code == 200  # the page again, not a redirect that drops the numbers
+    page = response.content.decode()
+    form = page[page.index('data-testid="submit-form"'):]
+    form = form[:form.index("</form>")]
+    assert 'value="3000"' in form and 'value="2000"' in form and "big quarter" in form
+    assert 'class="errorlist"' in form and "is below the commit 3000" in form
+    with tenant_atomic(acme.tenant):
+        assert not ForecastSubmission.objects.exists()
