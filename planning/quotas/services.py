@@ -106,10 +106,15 @@ def quota_set_create(
                           field="effective_from")
     try:
         blend = Decimal(str(blend_weight))
+    except (InvalidOperation, ValueError):
+        raise DomainError(f"blend_weight: {blend_weight!r} is not a number", field="blend_weight") from None
+    try:
         engine.seasonality_weights(seasonality)
     except (InvalidOperation, ValueError) as exc:
-        raise DomainError(f"seasonality: {exc}", field="seasonality") from None
-    if not 0 <= blend <= 1:
+        message = str(exc)  # the engine's messages already start with the word
+        raise DomainError(message if message.startswith("seasonality") else f"seasonality: {message}",
+                          field="seasonality") from None
+    if not blend.is_finite() or not 0 <= blend <= 1:
         raise DomainError("blend_weight: must be between 0 and 1", field="blend_weight")
     inp, members, meta = _members(scenario)
     if not members:

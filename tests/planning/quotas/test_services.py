@@ -101,10 +101,12 @@ def test_quota_set_needs_a_published_scenario_and_valid_options(acme):
             services.quota_set_create(scenario=draft, actor=revops)
         scenario = published(acme)
         for kwargs, field in [({"method": "magic"}, "method"), ({"effective_from": "2028-01"}, "effective_from"),
-                              ({"seasonality": [1, 2]}, "seasonality"), ({"blend_weight": "2"}, "blend_weight")]:
+                              ({"seasonality": [1, 2]}, "seasonality"), ({"blend_weight": "2"}, "blend_weight"),
+                              ({"blend_weight": "half"}, "blend_weight"), ({"blend_weight": "NaN"}, "blend_weight")]:
             with pytest.raises(DomainError) as exc:
                 services.quota_set_create(scenario=scenario, actor=revops, **kwargs)
             assert exc.value.field == field
+            assert not exc.value.message.startswith(f"{field}: {field}")  # the field named once
         by_potential = services.quota_set_create(
             scenario=scenario, actor=revops, method="potential",
             potentials={acme.sellers["rep"].pk: Decimal("3"), acme.sellers["peer"].pk: Decimal("1")})
