@@ -80,7 +80,8 @@ class DisputeDetailView(TenantTemplateView):
             dispute=dispute, comments=list(dispute_comments(dispute=dispute)), can_resolve=can_resolve,
             comment_form=CommentForm() if not dispute.is_resolved else None,
             # A locked statement's month refuses the adjustment: propose the first month that takes it.
-            accept_form=AcceptForm(initial={"period": suggested_adjustment_month(dispute)}) if can_resolve else None, reject_form=RejectForm() if can_resolve else None,
+            accept_form=AcceptForm(initial={"period": suggested_adjustment_month(dispute)}) if can_resolve else None,
+            reject_form=RejectForm() if can_resolve else None,
         )
         return context
 

@@ -154,11 +154,16 @@ class ForecastView(TenantTemplateView):
         }
 
 
+def _forecast_page(access, period: str):
+    """Back to the forecast page of `period` (every write of the page ends there)."""
+    return redirect(reverse("performance:forecast", kwargs={"tenant": access.tenant.slug}) + f"?period={period}")
+
+
 class _ForecastPost(TenantView):
     http_method_names = ["post"]
 
     def _back(self, period: str):
-        return redirect(reverse("performance:forecast", kwargs={"tenant": self.access.tenant.slug}) + f"?period={period}")
+        return _forecast_page(self.access, period)
 
 
 class ForecastSubmitView(ForecastView):
@@ -174,7 +179,7 @@ class ForecastSubmitView(ForecastView):
         own = viewer_sellers(self.access)
         if not own:
             messages.error(request, "Your user is not linked to a seller, so there is no call of yours to submit.")
-            return _ForecastPost._back(self, period)
+            return _forecast_page(self.access, period)
         if form.is_valid():
             try:
                 services.forecast_submit(seller=own[0], actor=request.user, **form.cleaned_data)
@@ -182,7 +187,7 @@ class ForecastSubmitView(ForecastView):
                 add_service_error(form, exc)
             else:
                 messages.success(request, f"Your call for {form.cleaned_data['period']} is recorded.")
-                return _ForecastPost._back(self, form.cleaned_data["period"])
+                return _forecast_page(self.access, form.cleaned_data["period"])
         return self.render_to_response(self.get_context_data(call_form=form, **kwargs))
 
 
