@@ -19,7 +19,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 
 from compensation.breakdown.grouping import (
     DEAL_KINDS,
@@ -31,7 +31,7 @@ from compensation.breakdown.grouping import (
 )
 from compensation.breakdown.page import DEALS_PER_PAGE
 from compensation.disputes.models import Dispute
-from compensation.holds.models import Hold
+from compensation.holds.selectors import statement_hold_annotations
 from compensation.models import Adjustment, EarningLine, Statement
 from compensation.routing.models import ApprovalStep
 from compensation.selectors import RECENT_MONTHS, line_explanation, statement_list
@@ -71,20 +71,14 @@ def statement_with_history(*, access: TenantAccess, pk: int, months: int = RECEN
 
     One query for the page's header, chart and earned vs payable: the seller's visible statements
     with a period up to this one's (the first is this one — a seller has one statement a month),
-    each annotated with `held`, the sum of its holds. (None, []) when the viewer may not see it.
+    each annotated with its holds' sums (`statement_hold_annotations`). (None, []) when the viewer may not see it.
     """
     target = Statement.objects.filter(pk=pk)
-    holds = Hold.objects.filter(statement_id=OuterRef("pk")).order_by().values("statement_id")
-    money = DecimalField(max_digits=16, decimal_places=2)
-    released = Q(status=Hold.Status.RELEASED)
     rows = list(
         statement_list(access=access)
         .filter(seller_id=Subquery(target.values("seller_id")[:1]), period__lte=Subquery(target.values("period")[:1]))
-        .annotate(held=Coalesce(Subquery(holds.annotate(s=Sum("amount")).values("s")[:1]), Value(0), output_field=money),
-                  # Where released holds went (their lines stay on this statement).
-                  held_released=Subquery(holds.annotate(s=Sum("amount", filter=released)).values("s")[:1],
-                                         output_field=money),
-                  held_release_period=Subquery(holds.annotate(p=Max("release_period", filter=released)).values("p")[:1]),
+        # What was held and where released holds went (their lines stay on this statement).
+        .annotate(**statement_hold_annotations(),
                   # Whether the page must read these at all: most statements have none of them.
                   has_adjustments=Exists(Adjustment.objects.filter(seller_id=OuterRef("seller_id"),
                                                                    period=OuterRef("period"))),

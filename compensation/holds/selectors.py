@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import CharField, DecimalField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from compensation.holds.models import Hold
 from planning.selectors import restrict_to_visible
@@ -26,6 +27,18 @@ def hold_sums() -> dict:
     released = Q(status=Hold.Status.RELEASED)
     return {"held": Sum("amount"), "held_released": Sum("amount", filter=released),
             "held_release_period": Max("release_period", filter=released)}
+
+
+def statement_hold_annotations() -> dict:
+    """`hold_sums` as subqueries per statement, to annotate a Statement queryset (the statement page's
+    query): `earned_and_payable` then reads no query. `held` is 0, never NULL, on a statement without holds."""
+    holds = Hold.objects.filter(statement_id=OuterRef("pk")).order_by().values("statement_id")
+    money = DecimalField(max_digits=16, decimal_places=2)
+    fields = {"held": money, "held_released": money, "held_release_period": CharField()}
+    out = {name: Subquery(holds.annotate(v=aggregate).values("v")[:1], output_field=fields[name])
+           for name, aggregate in hold_sums().items()}
+    out["held"] = Coalesce(out["held"], Value(0), output_field=money)
+    return out
 
 
 def earned_and_payable(statement: Statement) -> dict:
