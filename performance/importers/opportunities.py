@@ -133,7 +133,7 @@ def clean_opportunities(table: RawTable, *, owner_ids: dict[str, int], base_curr
     lines = clean.lines
 
     def raw(r: int, column: str) -> str:  # the cell as written (`1`, ` D-1`), not as parsed
-        return table.cell(r, (mapping or {}).get(column, column))
+        return table.cell(r, column, mapping)
 
     externals = v["external_id"]
     if len(set(externals)) < len(externals):  # a duplicate (or refused ids): name each repeat and its first line

@@ -62,10 +62,8 @@ def clean_sellers(table: RawTable, *, existing_managers: dict[str, str | None], 
     clean: CleanTable
     clean, errors = clean_table(table, SELLER_COLUMNS, mapping=mapping)
     v = clean.values
-    source = {name: (mapping or {}).get(name, name) for name in ("email", "manager_email")}
-
     def raw(r: int, column: str) -> str:  # the cell as written (`ANN@x.com`), not as parsed
-        return table.cell(r, source[column])
+        return table.cell(r, column, mapping)
 
     first_line: dict[str, int] = {}
     for r, (email, line) in enumerate(zip(v["email"], clean.lines, strict=True)):

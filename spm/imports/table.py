@@ -50,11 +50,12 @@ class RawTable:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def cell(self, r: int, header: str) -> str:
-        """Record `r`'s cell under `header` as written in the file ("" when the column or the cell is
-        absent): what a row rule's error names as its value, rather than the parsed value."""
+    def cell(self, r: int, column: str, mapping: dict | None = None) -> str:
+        """Record `r`'s cell of canonical `column` (read from the file's header `mapping` names for it, else
+        the header of that name) as written in the file ("" when the column or the cell is absent): what a
+        row rule's error names as its value, rather than the parsed value."""
         try:
-            i = self.header.index(header)
+            i = self.header.index((mapping or {}).get(column, column))
         except ValueError:
             return ""
         if self.columns is not None:
